@@ -1,0 +1,167 @@
+"""Platform configuration read from ``TRAMITES_*`` environment variables.
+
+Every setting is declared once in :data:`SETTINGS`, with its parser and default, so that
+start-up can name the exact variable that is missing or malformed, and the README's table
+can be checked against this list by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = "TRAMITES_"
+CITY_TIMEZONE = "America/Argentina/Tucuman"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; ``str()`` is one line naming the variable."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{PREFIX}{variable}: {message}")
+        self.variable = PREFIX + variable
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ValueError(f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        if parts.scheme != "file" and not parts.hostname and not parts.scheme.startswith("sqlite"):
+            raise ValueError("the URL has no host")
+        return value
+
+    return parse
+
+
+def _database_url(value: str) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme in ("postgres", "postgresql"):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare postgresql:// means psycopg2.
+        return "postgresql+psycopg" + value[len(scheme) :]
+    return _url("sqlite", "postgresql+psycopg")(value)
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive whole number")
+    return number
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError("is not a known IANA time zone") from e
+    return value
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``TRAMITES_*`` variable: its parser, its default and what it is for."""
+
+    name: str
+    parse: Callable[[str], Any]
+    help: str
+    default: str | None = None
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE_PATH", _text, "Folder for the embedded database, documents and keys.", "instance"),
+    Setting("DATABASE_URL", _database_url, "SQLAlchemy URL: sqlite:///… (default) or postgresql://…"),
+    Setting("STORAGE_URL", _url("file", "s3"), "file:///folder (default) or s3://KEY:SECRET@host:port/bucket"),
+    Setting("SECRET_KEY", _text, "Signs sessions; generated into the instance folder when unset.", secret=True),
+    Setting("PUBLIC_URL", _url("http", "https"), "Address citizens see (QR codes, e-mail links).",
+            "http://127.0.0.1:5000"),
+    Setting("BROKER_URL", _url("redis", "rediss", "amqp", "amqps"), "Celery broker; unset = in-process threads."),
+    Setting("LDAP_URL", _url("ldap", "ldaps"), "Staff directory; unset = seeded local users."),
+    Setting("MQTT_URL", _url("mqtt", "mqtts"), "Sensor broker; unset = sensors off."),
+    Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
+    Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
+)
+
+
+def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Parse every declared setting from ``environ``, letting ``overrides`` win.
+
+    :param environ: usually ``os.environ``; keys carry the ``TRAMITES_`` prefix.
+    :param overrides: plain values keyed by the name without prefix (``DATABASE_URL``);
+        used by tests, never parsed from text unless given as text.
+    :return: a mapping from setting name (without prefix) to parsed value or ``None``.
+    :raises ConfigError: naming the first variable that does not parse.
+    """
+    overrides = dict(overrides or {})
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = overrides.pop(setting.name, environ.get(PREFIX + setting.name, setting.default))
+        if raw is None or raw == "":
+            values[setting.name] = None
+            continue
+        try:
+            values[setting.name] = setting.parse(raw) if isinstance(raw, str) else raw
+        except ValueError as e:
+            raise ConfigError(setting.name, str(e)) from e
+    values.update(overrides)  # extra keys (test switches) pass through untouched
+    return _with_embedded_defaults(values)
+
+
+def _with_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    instance = Path(values["INSTANCE_PATH"]).resolve()
+    values["INSTANCE_PATH"] = str(instance)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'tramites.db'}"
+    if not values["STORAGE_URL"]:
+        values["STORAGE_URL"] = (instance / "documents").as_uri()
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _instance_secret(instance)
+    return values
+
+
+def _instance_secret(instance: Path) -> str:
+    """Keep one random key per instance folder so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def redacted(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the settings with secrets and URL passwords masked, for logs and reports."""
+    secret_names = {s.name for s in SETTINGS if s.secret}
+    shown: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in secret_names and value:
+            shown[name] = "***"
+        elif isinstance(value, str) and "://" in value:
+            shown[name] = redact_url(value)
+        else:
+            shown[name] = value
+    return shown
+
+
+def redact_url(url: str) -> str:
+    """Mask the password (and S3 secret) in a URL."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -1,0 +1,14 @@
+"""The citizens' pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """The public home page."""
+    return render_template("portal/home.html")

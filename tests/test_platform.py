@@ -1,0 +1,74 @@
+"""The running platform: home page, health probes and the init/check commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from engine.accounts import User, check_password
+from engine.db import db
+
+
+def test_home_page_is_in_spanish(client: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<html lang="es-AR">' in page
+    assert "Municipalidad de San Miguel de Tucumán" in page
+
+
+def test_liveness_answers_without_touching_dependencies(client: Any) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readiness_reports_each_dependency_with_latency(client: Any) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "storage"}
+    assert all(c["ok"] and c["latency_ms"] >= 0 for c in body["checks"].values())
+
+
+def test_readiness_fails_when_the_database_is_down(make_app: Any, tmp_path: Any) -> None:
+    from tests.fixtures.require import free_port
+
+    app = make_app(DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/none")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"]["ok"] is False
+    assert response.get_json()["checks"]["storage"]["ok"] is True
+
+
+def test_init_seeds_demo_users_and_is_safe_to_run_again(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "ciudadana" in first.output and "creado" in first.output
+    second = runner.invoke(args=["init"])
+    assert second.exit_code == 0, second.output
+    assert "ya existía" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        assert admin is not None and "admin" in admin.role_set
+        assert check_password(admin, "demo-admin") and not check_password(admin, "wrong")
+
+
+def test_check_exits_non_zero_naming_the_dependency_that_is_down(make_app: Any) -> None:
+    from tests.fixtures.require import free_port
+
+    app = make_app(BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 1
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert "CAÍDO" in lines["broker"]
+    assert " OK " in lines["database"] and " OK " in lines["storage"]
+    assert lines["ldap"].split()[1] == "--"
+
+
+def test_check_exits_zero_when_everything_configured_is_up(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output

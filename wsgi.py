@@ -1,0 +1,121 @@
+"""The composition root: ``create_app`` builds the platform; nothing imports this module.
+
+``app`` (for ``gunicorn wsgi:app``) is built on first access, not at import time, so that a
+bad setting is reported as one line instead of a traceback during import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+from flask_babel import Babel
+from flask_migrate import Migrate
+
+import connectors.probes
+import engine.api.health
+import engine.cli
+import engine.health
+import portal.views
+import storage
+from engine.db import db
+from engine.runtime import EXTENSION_KEY, Runtime
+from engine.settings import ConfigError, read_settings, redact_url
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("tramites")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the platform from ``TRAMITES_*`` variables, with ``config`` overriding them.
+
+    :raises ConfigError: when a setting is missing or malformed.
+    """
+    settings = read_settings(os.environ, config)
+    app = Flask(
+        "tramites",
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(HERE / "portal" / "templates"),
+        static_folder=str(HERE / "portal" / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="es_AR",
+        BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE / "portal" / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["PUBLIC_URL"].startswith("https://"),
+        TRAMITES=settings,
+    )
+    Path(settings["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    Migrate(app, db, directory=str(HERE / "engine" / "migrations"), render_as_batch=True)
+    Babel(app)
+    app.extensions[EXTENSION_KEY] = _build_runtime(settings)
+    app.register_blueprint(engine.api.health.bp)
+    app.register_blueprint(portal.views.bp)
+    engine.cli.register(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Web threads and the background runner share the file; wait for locks, not fail.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _build_runtime(settings: Mapping[str, Any]) -> Runtime:
+    documents = storage.open_storage(settings["STORAGE_URL"])
+    optional = {
+        "broker": (settings["BROKER_URL"], connectors.probes.probe_broker),
+        "ldap": (settings["LDAP_URL"], connectors.probes.probe_ldap),
+        "mqtt": (settings["MQTT_URL"], connectors.probes.probe_mqtt),
+    }
+    checks: dict[str, Any] = {"database": engine.health.check_database, "storage": documents.check}
+    targets = {
+        "database": redact_url(settings["DATABASE_URL"]),
+        "storage": redact_url(settings["STORAGE_URL"]),
+    }
+    for name, (url, probe) in optional.items():
+        checks[name] = partial(probe, url) if url else None
+        targets[name] = redact_url(url) if url else ""
+    return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets)
+
+
+class _Group(FlaskGroup):
+    """The ``tramites`` command: reports a configuration error as one line, exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except ConfigError as e:
+            click.echo(f"Error de configuración: {e}", err=True)
+            sys.exit(2)
+
+
+cli = _Group(create_app=lambda: create_app(), add_default_commands=True, help="Trámites SMT.")
+
+
+def __getattr__(name: str) -> Flask:
+    if name != "app":
+        raise AttributeError(name)
+    try:
+        application = create_app()
+    except ConfigError as e:
+        print(f"Error de configuración: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    globals()["app"] = application
+    return application
