@@ -2,4 +2,8 @@
 
 pytest_plugins = [
     "tests.fixtures.database",
+    "tests.fixtures.browser",
+    "tests.fixtures.services",
+    "tests.fixtures.s3",
+    "tests.fixtures.smtp",
 ]
