@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK_SIZE = 1024 * 1024
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -37,6 +37,12 @@ class InvalidKey(StorageError):
     public_message = "La referencia del documento no es válida."
 
 
+class Readable(Protocol):
+    """Anything with ``read(size) -> bytes``: a file, a request stream, a wrapper of ours."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     """What a backend knows about one stored object."""
@@ -47,11 +53,21 @@ class ObjectInfo:
     created: datetime
 
 
+MAX_URL_SECONDS = 7 * 24 * 3600  # the longest validity S3 accepts for a presigned URL
+
+
 def check_key(key: str) -> str:
     """Return ``key`` when it is a SHA-256 hex digest, else raise :class:`InvalidKey`."""
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         raise InvalidKey(f"not a content key: {key!r:.80}")
     return key
+
+
+def check_expiry(expires_seconds: int) -> int:
+    """Return ``expires_seconds`` when a presigned URL may last that long, else raise ``ValueError``."""
+    if not 1 <= expires_seconds <= MAX_URL_SECONDS:
+        raise ValueError(f"expires_seconds must be between 1 and {MAX_URL_SECONDS}")
+    return expires_seconds
 
 
 class Storage:
@@ -60,10 +76,17 @@ class Storage:
     Constructors take the parsed configuration; ``repr`` never shows credentials.
     """
 
-    def put(self, stream: BinaryIO) -> str:
+    def put(self, stream: Readable) -> str:
         """Store the stream's bytes atomically and return their SHA-256 key.
 
-        An interrupted write leaves nothing visible under any key.
+        The stream is read in bounded chunks until it is exhausted. Content already
+        stored is not written again (deduplication). An exception raised by the stream
+        propagates unchanged and leaves nothing behind: no object under any key and no
+        temporary leftovers.
+
+        :param stream: the bytes to store.
+        :return: the SHA-256 of the bytes in lowercase hex.
+        :raises StorageError: when the backend fails.
         """
         raise NotImplementedError
 
@@ -89,10 +112,31 @@ class Storage:
         """Remove the object; deleting a missing key is not an error."""
         raise NotImplementedError
 
-    def url(self, key: str, expires_seconds: int = 300) -> str | None:
-        """Return a presigned download URL, or ``None`` where the backend has none."""
+    def url(
+        self,
+        key: str,
+        expires_seconds: int = 300,
+        *,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str | None:
+        """Return a presigned download URL, or ``None`` where the backend has none.
+
+        The URL is computed locally: it does not prove the object exists.
+
+        :param expires_seconds: validity, from 1 second to 7 days.
+        :param content_type: the ``Content-Type`` the download is served with.
+        :param content_disposition: the ``Content-Disposition`` it is served with (see
+            :func:`storage.names.content_disposition`).
+        :raises InvalidKey: when ``key`` is not a content key.
+        :raises ValueError: when ``expires_seconds`` is out of range.
+        """
         raise NotImplementedError
 
     def check(self) -> None:
         """Raise :class:`StorageError` when the backend cannot be reached or written."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections or other resources; the default holds none."""
+

@@ -7,14 +7,23 @@ one file system.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.base import CHUNK_SIZE, NotFound, ObjectInfo, Storage, StorageError, check_key
+from storage.base import (
+    CHUNK_SIZE,
+    NotFound,
+    ObjectInfo,
+    Readable,
+    Storage,
+    StorageError,
+    check_expiry,
+    check_key,
+)
+from storage.streams import HashingReader
 
 
 class LocalStorage(Storage):
@@ -39,24 +48,22 @@ class LocalStorage(Storage):
         except OSError as e:
             raise StorageError(f"cannot create the document folder {self.root}: {e}") from e
 
-    def put(self, stream: BinaryIO) -> str:
+    def put(self, stream: Readable) -> str:
         self._ensure_folders()
-        digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="upload-")
+        reader = HashingReader(stream)
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="upload-")
+        except OSError as e:
+            raise StorageError(f"cannot write in the document folder {self.root}: {e}") from e
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK_SIZE):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            key = digest.hexdigest()
-            target = self._path(key)
-            target.parent.mkdir(exist_ok=True)
-            if target.exists():
-                os.unlink(tmp_name)  # deduplicated: the same bytes are already stored
-            else:
-                os.replace(tmp_name, target)
+                # The stream's own errors (client gone, upload refused) propagate as they are;
+                # only the disk's errors become StorageError.
+                while chunk := reader.read(CHUNK_SIZE):
+                    _write(out, chunk)
+                _flush(out)
+            key = reader.hexdigest()
+            self._commit(tmp_name, self._path(key))
             return key
         except BaseException:
             # Whatever interrupted the write (client gone, disk full), leave nothing behind.
@@ -64,11 +71,26 @@ class LocalStorage(Storage):
                 os.unlink(tmp_name)
             raise
 
-    def get(self, key: str) -> BinaryIO:
+    def _commit(self, tmp_name: str, target: Path) -> None:
+        """Move the finished temporary file to its final name, or drop it if already stored."""
         try:
-            return open(self._path(key), "rb")  # the caller closes the stream
+            target.parent.mkdir(exist_ok=True)
+            if target.exists():
+                os.unlink(tmp_name)  # deduplicated: the same bytes are already stored
+                return
+            os.replace(tmp_name, target)  # atomic on one file system: never half visible
+            _fsync_folder(target.parent)
+        except OSError as e:
+            raise StorageError(f"cannot store the document in {self.root}: {e}") from e
+
+    def get(self, key: str) -> BinaryIO:
+        path = self._path(key)
+        try:
+            return open(path, "rb")  # the caller closes the stream
         except FileNotFoundError as e:
             raise NotFound(key) from e
+        except OSError as e:
+            raise StorageError(f"cannot read the document {key}: {e}") from e
 
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)
@@ -76,6 +98,8 @@ class LocalStorage(Storage):
             info = path.stat()
         except FileNotFoundError as e:
             raise NotFound(key) from e
+        except OSError as e:
+            raise StorageError(f"cannot read the document {key}: {e}") from e
         return ObjectInfo(key=key, size=info.st_size, sha256=key,
                           created=datetime.fromtimestamp(info.st_mtime, UTC))
 
@@ -87,9 +111,20 @@ class LocalStorage(Storage):
             self._path(key).unlink()
         except FileNotFoundError:
             pass
+        except OSError as e:
+            raise StorageError(f"cannot delete the document {key}: {e}") from e
 
-    def url(self, key: str, expires_seconds: int = 300) -> str | None:
-        return None
+    def url(
+        self,
+        key: str,
+        expires_seconds: int = 300,
+        *,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str | None:
+        check_key(key)
+        check_expiry(expires_seconds)
+        return None  # a folder has no URL: the application streams the file itself
 
     def check(self) -> None:
         self._ensure_folders()
@@ -98,3 +133,27 @@ class LocalStorage(Storage):
                 pass
         except OSError as e:
             raise StorageError(f"the document folder {self.root} is not writable: {e}") from e
+
+
+def _write(out: BinaryIO, chunk: bytes) -> None:
+    try:
+        out.write(chunk)
+    except OSError as e:
+        raise StorageError(f"cannot write the document: {e}") from e
+
+
+def _flush(out: BinaryIO) -> None:
+    try:
+        out.flush()
+        os.fsync(out.fileno())
+    except OSError as e:
+        raise StorageError(f"cannot write the document: {e}") from e
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist the rename itself, so that a power cut does not lose a stored document."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
