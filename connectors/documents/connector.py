@@ -1,0 +1,175 @@
+"""The ``documentos`` connector: BPMN service tasks issue signed certificates through it.
+
+``documentos/emitir_certificado`` renders a template with the case data, signs the PDF
+with the municipality's certificate and stores it. It returns everything the engine
+needs to register the certificate for public verification (code, hash, storage key,
+title, issue time); registering is the engine's job, after the step commits.
+
+Settings (without the ``TRAMITES_`` prefix): ``SIGNING_CERT`` (path of the PKCS#12 file),
+``SIGNING_PASSWORD`` (secret), ``PUBLIC_URL`` (base of the verification link; the
+instance's ``public_url`` is the fallback), ``TEMPLATES_ROOT`` (the ``processes/`` folder)
+and ``TIMEZONE`` (the city's zone for the printed date). From ``context.instance`` it
+reads ``process_key`` (to find the procedure's templates) and ``case_number``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.base import JSON, Connector, ConnectorContext, PermanentError, operation
+from connectors.documents.codes import verification_code, verification_link
+from connectors.documents.errors import DocumentStorageError, SigningConfigError, TemplateNotFoundError
+from connectors.documents.render import BASE_TEMPLATE_DIR, CITY_TIMEZONE, ENTRY_TEMPLATE, render_certificate
+from connectors.documents.signing import MunicipalSigner, load_signer, sign_pdf
+
+PLATFORM_TEMPLATE = "plataforma"
+_NAME = r"[A-Za-z0-9_-]+"
+_TEMPLATE_PATTERN = rf"^(?:{_NAME}/)?{_NAME}$"
+
+PARAMS_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["plantilla", "datos", "titulo"],
+    "additionalProperties": False,
+    "properties": {
+        "plantilla": {"type": "string", "pattern": _TEMPLATE_PATTERN, "maxLength": 200,
+                      "description": "carpeta del trámite, «trámite/carpeta», o «plataforma»"},
+        "datos": {"type": "object", "description": "datos del caso que la plantilla muestra"},
+        "titulo": {"type": "string", "minLength": 1, "maxLength": 200},
+    },
+}
+
+RESULT_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["clave", "sha256", "codigo", "url_verificacion", "titulo", "fecha_emision", "bytes"],
+    "properties": {
+        "clave": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "codigo": {"type": "string", "minLength": 10},
+        "url_verificacion": {"type": "string"},
+        "titulo": {"type": "string"},
+        "fecha_emision": {"type": "string", "description": "ISO 8601, UTC"},
+        "bytes": {"type": "integer", "minimum": 1},
+        "plantilla": {"type": "string"},
+        "numero_expediente": {"type": ["string", "null"]},
+    },
+}
+
+
+def resolve_template(root: str | Path | None, name: str, process_key: str | None = None) -> Path:
+    """Find the folder of a certificate template.
+
+    ``plataforma`` is the platform's default certificate; ``carpeta`` is a folder of the
+    calling procedure (``<root>/<process_key>/carpeta``); ``tramite/carpeta`` names
+    another procedure's folder. The result always lies inside ``root``.
+
+    :param root: the templates root (the ``processes/`` folder).
+    :param name: the template name from the BPMN.
+    :param process_key: the calling procedure's key.
+    :raises TemplateNotFoundError: when the name is malformed, escapes ``root`` or has no
+        ``template.html``.
+    """
+    if name == PLATFORM_TEMPLATE:
+        return BASE_TEMPLATE_DIR
+    if not re.match(_TEMPLATE_PATTERN, name):
+        raise TemplateNotFoundError(f"El nombre de plantilla «{name:.80}» no es válido.")
+    if root is None:
+        raise TemplateNotFoundError("No hay carpeta de plantillas configurada (TRAMITES_TEMPLATES_ROOT).")
+    if "/" not in name:
+        if not process_key or not re.fullmatch(_NAME, process_key):
+            raise TemplateNotFoundError(f"La plantilla «{name}» necesita el trámite que la contiene.")
+        name = f"{process_key}/{name}"
+    base = Path(root).resolve()
+    folder = (base / name).resolve()
+    if not folder.is_relative_to(base) or not (folder / ENTRY_TEMPLATE).is_file():
+        raise TemplateNotFoundError(f"La plantilla de certificado «{name}» no existe.", detail=str(folder))
+    return folder
+
+
+class DocumentsConnector(Connector):
+    """Issues signed certificates (``documentos/emitir_certificado``)."""
+
+    name = "documentos"
+    settings = ("SIGNING_CERT", "SIGNING_PASSWORD", "PUBLIC_URL", "TEMPLATES_ROOT", "TIMEZONE")
+    secrets = ("SIGNING_PASSWORD",)
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self._signer: tuple[tuple[Any, ...], MunicipalSigner] | None = None
+
+    def _signer_for(self, path: str, password: str | None) -> MunicipalSigner:
+        """Open the PKCS#12 file once; open it again when the file or password changes."""
+        try:
+            info = os.stat(path)
+        except OSError as e:
+            raise SigningConfigError("No se pudo leer el certificado de firma configurado.", detail=path) from e
+        fingerprint = (path, info.st_mtime_ns, info.st_size,
+                       hashlib.sha256((password or "").encode("utf-8")).hexdigest())
+        cached = self._signer
+        if cached is None or cached[0] != fingerprint:
+            cached = (fingerprint, load_signer(path, password))
+            self._signer = cached
+        return cached[1]
+
+    def _settings(self, context: ConnectorContext) -> Mapping[str, Any]:
+        # The context's configuration wins over the constructor's (both come from create_app).
+        return {**self.config, **dict(context.config or {})}
+
+    @operation(params=PARAMS_SCHEMA, result=RESULT_SCHEMA, timeout=60.0)
+    def emitir_certificado(self, params: JSON, context: ConnectorContext) -> JSON:
+        """Render, sign (PAdES) and store a certificate; return what registers it.
+
+        Retrying is harmless: a failed call registers nothing (at worst it leaves an
+        unreferenced object in storage), and each success carries its own code.
+        """
+        config = self._settings(context)
+        if not config.get("SIGNING_CERT"):
+            raise SigningConfigError("No hay certificado de firma configurado (TRAMITES_SIGNING_CERT).")
+        public_url = config.get("PUBLIC_URL") or context.instance.get("public_url")
+        if not public_url:
+            raise PermanentError("No hay dirección pública configurada (TRAMITES_PUBLIC_URL) para el código QR.")
+        folder = resolve_template(config.get("TEMPLATES_ROOT"), params["plantilla"],
+                                  context.instance.get("process_key"))
+        code = verification_code()
+        try:
+            url = verification_link(str(public_url), code)
+        except ValueError as e:
+            raise PermanentError("La dirección pública configurada (TRAMITES_PUBLIC_URL) no es válida.") from e
+        issued_at = datetime.now(UTC).replace(microsecond=0)
+        case_number = context.instance.get("case_number")
+        pdf = render_certificate(folder, params["datos"], verification_url=url, case_number=case_number,
+                                 issued_at=issued_at, title=params["titulo"], verification_code=code,
+                                 timezone=config.get("TIMEZONE") or CITY_TIMEZONE)
+        signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
+        signed = sign_pdf(pdf, signer, reason=f"Emisión de «{params['titulo']}»")
+        key = _store(context, signed)
+        context.logger.info("certificate issued: code %s, sha256 %s", code, key)
+        return {
+            "clave": key,
+            "sha256": hashlib.sha256(signed).hexdigest(),
+            "codigo": code,
+            "url_verificacion": url,
+            "titulo": params["titulo"],
+            "fecha_emision": issued_at.isoformat(),
+            "bytes": len(signed),
+            "plantilla": params["plantilla"],
+            "numero_expediente": None if case_number is None else str(case_number),
+        }
+
+
+def _store(context: ConnectorContext, pdf: bytes) -> str:
+    if context.storage is None:
+        raise PermanentError("No hay almacenamiento de documentos disponible para guardar el certificado.")
+    try:
+        return str(context.storage.put(io.BytesIO(pdf)))
+    except Exception as e:
+        # The storage package is a sibling leaf we may not import; its errors carry a status.
+        if getattr(e, "status", 503) < 500:
+            raise PermanentError("El almacenamiento rechazó el certificado.", detail=repr(e)) from e
+        raise DocumentStorageError("El almacenamiento de documentos no está disponible.", detail=repr(e)) from e

@@ -1,0 +1,171 @@
+"""Render a certificate template (Jinja2 in a sandbox) to PDF (WeasyPrint).
+
+A template is a folder with ``template.html`` and its assets (CSS, images). It may
+``{% extends %}`` or ``{% include %}`` files of its own folder, and the platform's
+layout under the ``plataforma/`` prefix (``{% extends "plataforma/layout.html" %}``), which
+gives every certificate the municipal letterhead, the QR block and the footer. Nothing
+else on disk is reachable: not from Jinja (confined loader) nor from WeasyPrint
+(:class:`~connectors.documents.fetcher.ConfinedURLFetcher`).
+
+Variables every template gets (Spanish, because analysts write the templates):
+``municipalidad``, ``titulo``, ``numero_expediente``, ``fecha_emision`` (es-AR text in the
+city's time zone), ``fecha_emision_iso``, ``url_verificacion``, ``codigo_verificacion``,
+``qr`` (a PNG data URI) and ``datos`` (the case data, read-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.dates import format_datetime
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup, escape
+from weasyprint import HTML
+
+from connectors.documents.errors import RenderError, TemplateNotFoundError
+from connectors.documents.fetcher import ConfinedURLFetcher
+from connectors.documents.qr import qr_data_uri
+
+MUNICIPALITY = "Municipalidad de San Miguel de Tucumán"
+CITY_TIMEZONE = "America/Argentina/Tucuman"
+ENTRY_TEMPLATE = "template.html"
+PLATFORM_PREFIX = "plataforma"
+BASE_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "base_certificate"
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """A file system loader that also refuses symbolic links leading out of its folder.
+
+    Jinja's own loader already refuses ``..`` in names; a link inside the folder pointing
+    at ``/etc`` would still be followed without this check.
+    """
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root), encoding="utf-8", followlinks=False)
+        self._root = root.resolve()
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self._root):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def _as_text(value: Any) -> Markup | str:
+    """Show a data value the way a person reads it on paper (the ``texto`` filter)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Sí" if value else "No"
+    if isinstance(value, list | tuple):
+        return Markup(", ").join(_as_text(item) for item in value)
+    if isinstance(value, Mapping):
+        return Markup("; ").join(Markup("{}: {}").format(key, _as_text(item)) for key, item in value.items())
+    return escape(value)
+
+
+def _environment(template_dir: Path) -> ImmutableSandboxedEnvironment:
+    # The platform's prefix first: a template's own "plataforma/" folder cannot shadow it.
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({PLATFORM_PREFIX: _ConfinedLoader(BASE_TEMPLATE_DIR)}),
+        _ConfinedLoader(template_dir),
+    ])
+    env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["texto"] = _as_text
+    env.filters["etiqueta"] = lambda key: str(key).replace("_", " ").strip().capitalize()
+    return env
+
+
+def format_issue_date(issued_at: datetime, timezone: str = CITY_TIMEZONE) -> str:
+    """Return the issue date as a person in the city reads it: ``3 de marzo de 2026, 14:05 h``.
+
+    :param issued_at: an aware datetime.
+    :param timezone: IANA zone of the city.
+    :raises ValueError: for a naive datetime (its zone would be a guess).
+    """
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must carry a time zone")
+    return format_datetime(issued_at, "d 'de' MMMM 'de' y, HH:mm 'h'", tzinfo=ZoneInfo(timezone), locale="es_AR")
+
+
+def render_html(
+    template_dir: str | Path,
+    data: Mapping[str, Any],
+    *,
+    verification_url: str,
+    case_number: str | None = None,
+    issued_at: datetime | None = None,
+    title: str = "Certificado",
+    verification_code: str | None = None,
+    timezone: str = CITY_TIMEZONE,
+) -> str:
+    """Render ``template.html`` of ``template_dir`` to HTML text; see :func:`render_certificate`."""
+    folder = Path(template_dir).resolve()
+    if not (folder / ENTRY_TEMPLATE).is_file():
+        raise TemplateNotFoundError(f"La plantilla de certificado «{folder.name}» no existe.", detail=str(folder))
+    issued_at = issued_at or datetime.now(UTC)
+    context = {
+        "municipalidad": MUNICIPALITY,
+        "titulo": title,
+        "numero_expediente": case_number,
+        "fecha_emision": format_issue_date(issued_at, timezone),
+        "fecha_emision_iso": issued_at.isoformat(),
+        "url_verificacion": verification_url,
+        "codigo_verificacion": verification_code,
+        "qr": qr_data_uri(verification_url),
+        "datos": data,
+    }
+    try:
+        return _environment(folder).get_template(ENTRY_TEMPLATE).render(context)
+    except jinja2.TemplateNotFound as e:
+        raise RenderError(f"La plantilla «{folder.name}» usa un archivo que no existe: {e.name}.") from e
+    except jinja2.TemplateSyntaxError as e:
+        raise RenderError(f"La plantilla «{folder.name}» tiene un error en la línea {e.lineno}: {e.message}.") from e
+    except jinja2.UndefinedError as e:
+        raise RenderError(f"Faltan datos para la plantilla «{folder.name}»: {e.message}.") from e
+    except (SecurityError, jinja2.TemplateError, TypeError, ValueError) as e:
+        raise RenderError(f"La plantilla «{folder.name}» no se pudo completar.", detail=repr(e)) from e
+
+
+def render_certificate(
+    template_dir: str | Path,
+    data: Mapping[str, Any],
+    *,
+    verification_url: str,
+    case_number: str | None = None,
+    issued_at: datetime | None = None,
+    title: str = "Certificado",
+    verification_code: str | None = None,
+    timezone: str = CITY_TIMEZONE,
+) -> bytes:
+    """Render a certificate template with the case data to an (unsigned) PDF.
+
+    :param template_dir: folder holding ``template.html`` and its assets.
+    :param data: the case data, available to the template as ``datos``.
+    :param verification_url: the public verification link; the QR code encodes it.
+    :param case_number: the expediente number printed on the certificate.
+    :param issued_at: the issue time (aware); now by default.
+    :param title: the certificate's title (``titulo``), also the PDF's title.
+    :param verification_code: the code printed under the QR code.
+    :param timezone: the city's IANA time zone for the printed date.
+    :return: the PDF bytes.
+    :raises TemplateNotFoundError: when ``template_dir`` has no ``template.html``.
+    :raises RenderError: when the template does not render with this data.
+    """
+    html = render_html(template_dir, data, verification_url=verification_url, case_number=case_number,
+                       issued_at=issued_at, title=title, verification_code=verification_code, timezone=timezone)
+    folder = Path(template_dir).resolve()
+    fetcher = ConfinedURLFetcher([folder, BASE_TEMPLATE_DIR])
+    try:
+        pdf = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    except Exception as e:
+        # WeasyPrint raises assorted errors on broken CSS or layout; the issue must fail clean.
+        raise RenderError(f"La plantilla «{folder.name}» no se pudo convertir a PDF.", detail=repr(e)) from e
+    if not pdf:
+        raise RenderError(f"La plantilla «{folder.name}» produjo un PDF vacío.")
+    return bytes(pdf)

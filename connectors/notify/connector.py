@@ -1,0 +1,116 @@
+"""The ``notificar`` connector: e-mail over SMTP and WhatsApp Business Cloud API messages.
+
+The engine calls these operations after the step's commit, so a failure never undoes a
+step; a temporary failure is retried with backoff like any other operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.base import JSON, Connector, ConnectorContext, operation
+from connectors.notify import mail, whatsapp
+from connectors.notify.errors import ConfigurationError
+
+SENT_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["enviado", "message_id"],
+    "properties": {"enviado": {"const": True}, "message_id": {"type": "string", "minLength": 1}},
+    "additionalProperties": False,
+}
+_ADDRESS_SCHEMA: JSON = {"type": "string", "pattern": mail.ADDRESS.pattern, "maxLength": 254}
+EMAIL_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["para", "plantilla"],
+    "properties": {
+        "para": {
+            "anyOf": [_ADDRESS_SCHEMA, {"type": "array", "items": _ADDRESS_SCHEMA, "minItems": 1, "maxItems": 50}],
+            "description": "Dirección (o direcciones) de correo del destinatario.",
+        },
+        "plantilla": {"enum": list(mail.TEMPLATES), "description": "Plantilla de correo en español."},
+        "datos": {"type": "object", "description": "Valores de la plantilla: nombre, tramite, numero, enlace…"},
+    },
+    "additionalProperties": False,
+}
+WHATSAPP_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["para"],
+    "properties": {
+        "para": {"type": "string", "pattern": r"^\+?[1-9][0-9]{7,14}$", "description": "Teléfono en formato E.164."},
+        "texto": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "plantilla": {
+            "type": "object",
+            "required": ["nombre"],
+            "properties": {
+                "nombre": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
+                "idioma": {"type": "string", "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$", "default": "es_AR"},
+                "parametros": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "oneOf": [{"required": ["texto"]}, {"required": ["plantilla"]}],
+    "additionalProperties": False,
+}
+
+
+class NotifyConnector(Connector):
+    """Notifications to citizens and staff: Spanish e-mail templates and WhatsApp messages.
+
+    Inbound WhatsApp messages arrive through :meth:`parse_webhook` (``POST /hooks/notificar``)
+    and Meta's subscription handshake through :meth:`verify_subscription` (``GET`` on the same URL).
+    """
+
+    name = "notificar"
+    settings = (
+        "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM",
+        "WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET",
+        "WHATSAPP_VERIFY_TOKEN",
+    )
+    secrets = ("SMTP_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+
+    @operation(params=EMAIL_SCHEMA, result=SENT_SCHEMA, timeout=60.0)
+    def email(self, params: JSON, context: ConnectorContext) -> JSON:
+        """Send a Spanish e-mail template (text and HTML) over SMTP."""
+        message_id = mail.send_email(self._config(context), params["para"], params["plantilla"],
+                                     params.get("datos") or {})
+        return {"enviado": True, "message_id": message_id}
+
+    @operation(params=WHATSAPP_SCHEMA, result=SENT_SCHEMA, timeout=30.0)
+    def whatsapp(self, params: JSON, context: ConnectorContext) -> JSON:
+        """Send a WhatsApp text or approved template message through the Cloud API."""
+        settings = whatsapp.WhatsAppSettings.from_config(self._config(context))
+        if "texto" in params:
+            payload = whatsapp.text_message(params["para"], params["texto"])
+        else:
+            template = params["plantilla"]
+            payload = whatsapp.template_message(params["para"], template["nombre"],
+                                                template.get("idioma") or "es_AR", template.get("parametros"))
+        message_id = whatsapp.send_message(settings, payload)
+        context.logger.info("whatsapp message %s sent", message_id)
+        return {"enviado": True, "message_id": message_id}
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[JSON]:
+        """Verify a WhatsApp webhook (``X-Hub-Signature-256``) and return its messages for the engine.
+
+        :raises ConfigurationError: when ``WHATSAPP_APP_SECRET`` is not set.
+        :raises SignatureError: bad or missing signature.
+        :raises PayloadError: signed, but not the documented payload.
+        """
+        secret = self.config.get("WHATSAPP_APP_SECRET")
+        if not secret:
+            raise ConfigurationError("Falta configurar WHATSAPP_APP_SECRET para recibir mensajes de WhatsApp.")
+        phone_number_id = self.config.get("WHATSAPP_PHONE_NUMBER_ID")
+        return whatsapp.parse_webhook(headers, body, str(secret), str(phone_number_id) if phone_number_id else None)
+
+    def verify_subscription(self, params: Mapping[str, str]) -> str:
+        """Answer Meta's ``GET`` handshake with ``hub.challenge`` when ``hub.verify_token`` matches.
+
+        :raises SignatureError: wrong mode or token, or no ``WHATSAPP_VERIFY_TOKEN`` configured.
+        """
+        return whatsapp.verify_subscription(params, str(self.config.get("WHATSAPP_VERIFY_TOKEN") or ""))
+
+    def _config(self, context: ConnectorContext) -> dict[str, Any]:
+        """This connector's settings: the constructor's, overridden by the call's context."""
+        return {**self.config, **context.config}
