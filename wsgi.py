@@ -22,10 +22,12 @@ from flask_migrate import Migrate
 
 import connectors.probes
 import engine.api.health
+import engine.api.v1
 import engine.cli
 import engine.health
 import portal.views
 import storage
+from connectors.registry import ConnectorRegistry
 from engine.db import db
 from engine.runtime import EXTENSION_KEY, Runtime
 from engine.settings import ConfigError, read_settings, redact_url
@@ -65,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Babel(app)
     app.extensions[EXTENSION_KEY] = _build_runtime(settings)
     app.register_blueprint(engine.api.health.bp)
+    engine.api.v1.init_api(app)
     app.register_blueprint(portal.views.bp)
     engine.cli.register(app)
     return app
@@ -92,7 +95,11 @@ def _build_runtime(settings: Mapping[str, Any]) -> Runtime:
     for name, (url, probe) in optional.items():
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
-    return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets)
+    registry = ConnectorRegistry(storage=documents)
+    registry.load_builtins(settings)
+    registry.load_entry_points(settings)
+    return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,
+                   call_connector=registry.invoke, operations=registry.operations, connectors=registry)
 
 
 class _Group(FlaskGroup):

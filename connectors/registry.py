@@ -52,6 +52,10 @@ log = logging.getLogger("tramites.connectors")
 #: imports every entry); add a line here when a connector module lands.
 BUILTINS: Mapping[str, str] = MappingProxyType({
     "gaf": "connectors.gaf:GafConnector",
+    "catastro": "connectors.catastro:CatastroConnector",
+    "documentos": "connectors.documents:DocumentsConnector",
+    "notificar": "connectors.notify:NotifyConnector",
+    "directorio": "connectors.ldap_:DirectoryConnector",
 })
 ENTRY_POINT_GROUP = "tramites.connectors"
 SETTINGS_PREFIX = "TRAMITES_"

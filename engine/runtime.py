@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, BinaryIO, Protocol
 
+from engine.db import utcnow
 from engine.health import Check
+from engine.stepper import EngineContext
 
 EXTENSION_KEY = "tramites"
 
@@ -29,4 +32,14 @@ class Runtime:
     checks: dict[str, Check | None] = field(default_factory=dict)
     check_targets: dict[str, str] = field(default_factory=dict)
     call_connector: Callable[..., Any] | None = None
+    #: The connector registry itself, for the CLI's listing and for tests that register
+    #: their own operations; the engine calls only ``call_connector`` and ``operations``.
+    connectors: Any = None
     operations: Callable[[], frozenset[str]] = frozenset
+    known_groups: Callable[[], set[str]] | None = None
+    clock: Callable[[], datetime] = utcnow
+
+    def engine_context(self) -> EngineContext:
+        """A fresh context for one request or job (its post-commit list is its own)."""
+        return EngineContext(call_connector=self.call_connector, now=self.clock,
+                             timezone=self.settings["TIMEZONE"], public_url=self.settings["PUBLIC_URL"])

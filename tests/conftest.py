@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.s3",
     "tests.fixtures.smtp",
+    "tests.fixtures.engine",
 ]

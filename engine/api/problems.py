@@ -1,0 +1,85 @@
+"""RFC 9457 problem documents for every error the REST API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from engine.db import db
+from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+API_PREFIX = "/api/"
+
+
+def problem(status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _webargs_errors(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """Flatten marshmallow's nested messages into ``{pointer, message}`` entries."""
+    if isinstance(messages, dict):
+        found = []
+        for key, value in messages.items():
+            if key in ("json", "form", "files", "query", "headers") and not prefix:
+                found += _webargs_errors(value, "")
+            else:
+                found += _webargs_errors(value, f"{prefix}/{key}")
+        return found
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"pointer": prefix, "message": m} for m in messages]
+    return [{"pointer": prefix, "message": str(messages)}]
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def register(app: Flask) -> None:
+    """Answer problem documents on API paths; leave the web fronts' error pages alone."""
+
+    @app.errorhandler(EngineError)
+    def engine_error(error: EngineError) -> Any:
+        db.session.rollback()
+        if not _is_api():
+            return error  # the fronts register their own handler for EngineError
+        return problem(error.status, error.title, error.message, error.errors)
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError) -> Any:
+        db.session.rollback()
+        detail = "Otra operación cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
+        if not _is_api():
+            return detail, 409
+        return problem(409, "Conflicto", detail)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if not _is_api():
+            return error
+        data = getattr(error, "data", None) or {}
+        errors = _webargs_errors(data.get("messages")) if "messages" in data else None
+        status = error.code or 500
+        detail = data.get("message") or error.description or ""
+        return problem(status, error.name, detail, errors, headers=data.get("headers"))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            return problem(500, "Error interno", "Ocurrió un error inesperado; quedó registrado.")
+        return "Ocurrió un error inesperado; quedó registrado.", 500

@@ -1,0 +1,55 @@
+"""What every API view shares: the composed runtime, one transaction per request, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, select
+
+from engine.db import db
+from engine.runtime import EXTENSION_KEY, Runtime
+from engine.stepper import EngineContext
+from engine.uow import unit_of_work
+
+
+def runtime() -> Runtime:
+    found: Runtime = current_app.extensions[EXTENSION_KEY]
+    return found
+
+
+@contextmanager
+def transaction() -> Iterator[EngineContext]:
+    """One unit of work for the request: commit at the end, post-commit actions after."""
+    ctx = runtime().engine_context()
+    with unit_of_work(ctx.after_commit):
+        yield ctx
+
+
+def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return items, total
+
+
+def page_body(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+class WithExtra:
+    """A model object plus extra attributes, for answers that add to a model's fields.
+
+    The response schema serializes it once (dumping the model first and again in the
+    response would serialize datetimes twice).
+    """
+
+    def __init__(self, obj: Any, **extra: Any) -> None:
+        self._obj = obj
+        self._extra = extra
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._extra:
+            return self._extra[name]
+        return getattr(self._obj, name)

@@ -1,0 +1,132 @@
+"""Start, read and steer process instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from engine import idempotency, instances, migration
+from engine.api.auth import current_actor, requires
+from engine.api.v1.edge import WithExtra, page_body, paginate, transaction
+from engine.api.v1.schemas import (
+    EventPageSchema,
+    InstanceDetailSchema,
+    InstancePageSchema,
+    InstanceQueryArgs,
+    InstanceRefSchema,
+    InstanceSchema,
+    MigrateArgs,
+    PageArgs,
+    StartArgs,
+    TerminateArgs,
+)
+from engine.db import db
+from engine.models import AuditEvent, Instance, Subscription
+
+bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Instancias (expedientes)")
+
+
+@bp.post("/processes/<key>/instances")
+@requires("start")
+@bp.arguments(StartArgs)
+@bp.response(201, InstanceRefSchema)
+@bp.alt_response(200, schema=InstanceRefSchema, description="Repetición con la misma Idempotency-Key.")
+@bp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False}])
+def start(args: dict[str, Any], key: str) -> Any:
+    """Start a case; an ``Idempotency-Key`` makes a retry return the same instance."""
+    actor = current_actor().name
+    idem_key = request.headers.get("Idempotency-Key")
+    with transaction() as ctx:
+
+        def produce() -> tuple[int, dict[str, Any]]:
+            instance = instances.start(ctx, key, args["data"], actor, args["business_key"])
+            return 201, InstanceRefSchema().dump(instance)
+
+        if idem_key:
+            status, body, _ = idempotency.once(f"start:{actor}:{key}", idem_key, args, produce, replay_status=200)
+        else:
+            status, body = produce()
+    return body, status
+
+
+@bp.get("/instances")
+@requires("read")
+@bp.arguments(InstanceQueryArgs, location="query")
+@bp.response(200, InstancePageSchema)
+def list_instances(args: dict[str, Any]) -> Any:
+    """Instances filtered by process, status, business key and creation time."""
+    query = select(Instance).order_by(Instance.created_at.desc())
+    if "process" in args:
+        query = query.where(Instance.process_key == args["process"])
+    if "status" in args:
+        query = query.where(Instance.status == args["status"])
+    if "business_key" in args:
+        query = query.where(Instance.business_key == args["business_key"])
+    if "created_after" in args:
+        query = query.where(Instance.created_at >= args["created_after"])
+    if "created_before" in args:
+        query = query.where(Instance.created_at < args["created_before"])
+    items, total = paginate(query, args["page"], args["per_page"])
+    return page_body(items, total, args["page"], args["per_page"])
+
+
+@bp.get("/instances/<instance_id>")
+@requires("read")
+@bp.response(200, InstanceDetailSchema)
+def get_instance(instance_id: str) -> Any:
+    """Status, version, data, ready tasks, message subscriptions, next timer, incidents."""
+    instance = instances.get(instance_id)
+    subscriptions = db.session.scalars(select(Subscription).where(Subscription.instance_id == instance.id)).all()
+    return WithExtra(instance, tasks=instances.ready_tasks(instance), subscriptions=subscriptions,
+                     incidents=instances.open_incidents(instance))
+
+
+@bp.get("/instances/<instance_id>/events")
+@requires("read")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, EventPageSchema)
+def events(args: dict[str, Any], instance_id: str) -> Any:
+    """The case's audit trail, oldest first."""
+    instances.get(instance_id)
+    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    items, total = paginate(query, args["page"], args["per_page"])
+    return page_body(items, total, args["page"], args["per_page"])
+
+
+@bp.post("/instances/<instance_id>:suspend")
+@requires("admin")
+@bp.response(200, InstanceRefSchema)
+def suspend(instance_id: str) -> Any:
+    """Suspend: no task may be completed and no timer fires until it is resumed."""
+    with transaction():
+        return instances.suspend(instance_id, current_actor().name)
+
+
+@bp.post("/instances/<instance_id>:resume")
+@requires("admin")
+@bp.response(200, InstanceRefSchema)
+def resume(instance_id: str) -> Any:
+    with transaction() as ctx:
+        return instances.resume(ctx, instance_id, current_actor().name)
+
+
+@bp.post("/instances/<instance_id>:terminate")
+@requires("admin")
+@bp.arguments(TerminateArgs)
+@bp.response(200, InstanceRefSchema)
+def terminate(args: dict[str, Any], instance_id: str) -> Any:
+    with transaction() as ctx:
+        return instances.terminate(ctx, instance_id, current_actor().name, args["reason"])
+
+
+@bp.post("/instances/<instance_id>:migrate")
+@requires("admin")
+@bp.arguments(MigrateArgs)
+@bp.response(200, InstanceSchema)
+def migrate(args: dict[str, Any], instance_id: str) -> Any:
+    """Move a waiting instance to another version of its process (refused with reasons)."""
+    with transaction() as ctx:
+        return migration.migrate(ctx, instance_id, args["version"], current_actor().name)

@@ -1,0 +1,204 @@
+"""Marshmallow schemas of the REST API (request bodies, query strings and answers)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from engine.models import INSTANCE_STATUSES
+from engine.tokens import SCOPES
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class PageSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeploymentSchema(Schema):
+    id = fields.String()
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    category = fields.String(allow_none=True)
+    processes = fields.List(fields.String())
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    warnings = fields.List(fields.Dict())
+
+
+class ProcessSummarySchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    category = fields.String(allow_none=True)
+    latest_version = fields.Integer()
+    description = fields.String(allow_none=True)
+
+
+class ProcessPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ProcessSummarySchema))
+
+
+class ProcessDetailSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    manifest = fields.Dict()
+    versions = fields.List(fields.Nested(DeploymentSchema))
+    start_form = fields.Dict(allow_none=True)
+    start_ui_form = fields.Dict(allow_none=True)
+
+
+class StartArgs(Schema):
+    data = fields.Dict(load_default=dict)
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class InstanceRefSchema(Schema):
+    id = fields.String()
+    number = fields.String()
+    status = fields.String()
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    instance_id = fields.String()
+    number = fields.String(attribute="instance.number")
+    process_key = fields.String()
+    element_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    candidate_group = fields.String(allow_none=True)
+    for_applicant = fields.Boolean()
+    assignee = fields.String(allow_none=True)
+    priority = fields.Integer()
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Dict(allow_none=True)
+    ui_form = fields.Dict(allow_none=True)
+    data = fields.Dict()
+    instructions = fields.String(allow_none=True)
+
+
+class TaskPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TaskSchema))
+
+
+class TaskQueryArgs(PageArgs):
+    candidate_group = fields.String()
+    assignee = fields.String()
+    status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
+    process = fields.String()
+    due_before = fields.AwareDateTime(default_timezone=None)
+    sort = fields.String(load_default="due_at",
+                         validate=validate.OneOf(["due_at", "-due_at", "created_at", "-created_at",
+                                                  "priority", "-priority"]))
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    instance_id = fields.String()
+    element_id = fields.String(allow_none=True)
+    kind = fields.String()
+    message = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_retry_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class IncidentPageSchema(PageSchema):
+    items = fields.List(fields.Nested(IncidentSchema))
+
+
+class SubscriptionSchema(Schema):
+    message_name = fields.String()
+    correlation = fields.Dict()
+
+
+class InstanceSchema(Schema):
+    id = fields.String()
+    number = fields.String()
+    process_key = fields.String()
+    version = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    started_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    next_timer_at = fields.DateTime(allow_none=True)
+
+
+class InstanceDetailSchema(InstanceSchema):
+    data = fields.Dict()
+    tasks = fields.List(fields.Nested(TaskSchema))
+    subscriptions = fields.List(fields.Nested(SubscriptionSchema))
+    incidents = fields.List(fields.Nested(IncidentSchema))
+
+
+class InstancePageSchema(PageSchema):
+    items = fields.List(fields.Nested(InstanceSchema))
+
+
+class InstanceQueryArgs(PageArgs):
+    process = fields.String()
+    status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
+    business_key = fields.String()
+    created_after = fields.AwareDateTime(default_timezone=None)
+    created_before = fields.AwareDateTime(default_timezone=None)
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    type = fields.String()
+    task_id = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class EventPageSchema(PageSchema):
+    items = fields.List(fields.Nested(EventSchema))
+
+
+class CompleteArgs(Schema):
+    data = fields.Dict(load_default=dict)
+
+
+class AssignArgs(Schema):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TerminateArgs(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class MigrateArgs(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class MessageArgs(Schema):
+    correlation = fields.Dict(load_default=dict)
+    data = fields.Dict(load_default=dict)
+    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class MessageResultSchema(Schema):
+    started = fields.Boolean()
+    instances = fields.List(fields.Nested(InstanceRefSchema))
+
+
+class TokenArgs(Schema):
+    name = fields.String(required=True)
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True)

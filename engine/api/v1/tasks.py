@@ -1,0 +1,97 @@
+"""Human tasks over the API: list, read, claim, release, assign, complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from engine import forms_io, worklist
+from engine.api.auth import current_actor, requires
+from engine.api.v1.edge import WithExtra, page_body, paginate, transaction
+from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
+from engine.models import Task
+
+bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
+
+SORTS = {"due_at": Task.due_at, "created_at": Task.created_at, "priority": Task.priority}
+
+
+@bp.get("/tasks")
+@requires("read")
+@bp.arguments(TaskQueryArgs, location="query")
+@bp.response(200, TaskPageSchema)
+def list_tasks(args: dict[str, Any]) -> Any:
+    """Tasks filtered by candidate group, assignee, status, process and due date; paginated and sorted."""
+    query = select(Task).where(Task.status == args["status"])
+    if "candidate_group" in args:
+        query = query.where(Task.candidate_group == args["candidate_group"])
+    if "assignee" in args:
+        query = query.where(Task.assignee == args["assignee"])
+    if "process" in args:
+        query = query.where(Task.process_key == args["process"])
+    if "due_before" in args:
+        query = query.where(Task.due_at < args["due_before"])
+    sort = args["sort"]
+    column = SORTS[sort.lstrip("-")]
+    query = query.order_by(column.desc() if sort.startswith("-") else column.asc(), Task.created_at, Task.id)
+    items, total = paginate(query, args["page"], args["per_page"])
+    return page_body(items, total, args["page"], args["per_page"])
+
+
+@bp.get("/tasks/<task_id>")
+@requires("read")
+@bp.response(200, TaskDetailSchema)
+def get_task(task_id: str) -> Any:
+    """A task with its form schema, UI schema and the case's current data."""
+    task = worklist.get(task_id)
+    schema, ui_schema = forms_io.task_form(task)
+    return WithExtra(task, form=schema, ui_form=ui_schema, data=task.instance.data)
+
+
+@bp.post("/tasks/<task_id>/claim")
+@requires("tasks")
+@bp.response(200, TaskSchema)
+def claim(task_id: str) -> Any:
+    with transaction():
+        return worklist.claim(task_id, _service_actor(task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@requires("tasks")
+@bp.response(200, TaskSchema)
+def unclaim(task_id: str) -> Any:
+    with transaction():
+        return worklist.unclaim(task_id, _service_actor(task_id))
+
+
+@bp.post("/tasks/<task_id>/assign")
+@requires("tasks")
+@bp.arguments(AssignArgs)
+@bp.response(200, TaskSchema)
+def assign(args: dict[str, Any], task_id: str) -> Any:
+    with transaction():
+        actor = _service_actor(task_id)
+        return worklist.assign(task_id, args["assignee"], worklist.Actor(actor.name, actor.groups, actor.admin,
+                                                                          supervisor=True))
+
+
+@bp.post("/tasks/<task_id>/complete")
+@requires("tasks")
+@bp.arguments(CompleteArgs)
+@bp.response(200, TaskSchema)
+def complete(args: dict[str, Any], task_id: str) -> Any:
+    """Complete a task with data validated against its form; 409 when it is no longer ready."""
+    with transaction() as ctx:
+        return worklist.complete(ctx, task_id, args["data"], _service_actor(task_id))
+
+
+def _service_actor(task_id: str) -> worklist.Actor:
+    """A ``tasks`` token acts on group tasks (never on a citizen's own tasks); ``admin`` on any task."""
+    actor = current_actor()
+    if actor.admin:
+        return actor
+    task = worklist.get(task_id)
+    groups = frozenset({task.candidate_group} if task.candidate_group else set())
+    return worklist.Actor(actor.name, groups)

@@ -1,0 +1,62 @@
+"""Case numbers (expedientes): unique and gap-free per year and process family.
+
+``EX-2026-000123-SMT-HAB``. The counter row is incremented inside the transaction that
+creates the instance, so a rolled-back start gives its number back and concurrent starts
+queue on the row lock instead of sharing a number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.db import db
+from engine.models import CaseCounter
+
+CITY = "SMT"
+
+
+def family_of(key: str, manifest: dict[str, object]) -> str:
+    """The family code: the manifest's ``case_prefix``, else the key's first letters."""
+    prefix = manifest.get("case_prefix")
+    if isinstance(prefix, str) and prefix:
+        return prefix.upper()
+    letters = re.sub(r"[^A-Za-z]", "", key)
+    return (letters[:3] or "GEN").upper()
+
+
+def allocate(family: str, now: datetime, timezone: str) -> str:
+    """Take the next number of the family for the year of ``now`` in the city's zone."""
+    year = now.astimezone(ZoneInfo(timezone)).year
+    number = _increment(family, year)
+    if number is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CaseCounter(family=family, year=year, last=1))
+            number = 1
+        except IntegrityError:
+            # Another transaction created the row first; the increment now waits on its lock.
+            number = _increment(family, year)
+            if number is None:  # pragma: no cover - the row exists after the IntegrityError
+                raise
+    return f"EX-{year}-{number:06d}-{CITY}-{family}"
+
+
+def _increment(family: str, year: int) -> int | None:
+    result = db.session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.family == family, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    ).scalar_one_or_none()
+    return result
+
+
+def last_number(family: str, year: int) -> int:
+    return db.session.scalar(
+        select(CaseCounter.last).where(CaseCounter.family == family, CaseCounter.year == year)
+    ) or 0

@@ -1,0 +1,62 @@
+"""The engine's errors: each carries an HTTP status and a message people may read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base class; ``message`` is safe to show, ``status`` is the HTTP status."""
+
+    status = 400
+    title = "Solicitud inválida"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class BundleError(EngineError):
+    """The bundle cannot be read (names, sizes, manifest)."""
+
+    status = 422
+    title = "Paquete inválido"
+
+
+class DeploymentInvalid(EngineError):
+    """Validation found problems; ``errors`` lists every one of them."""
+
+    status = 422
+    title = "El proceso tiene errores"
+
+
+class NotFound(EngineError):
+    status = 404
+    title = "No encontrado"
+
+
+class Conflict(EngineError):
+    """The resource changed meanwhile or is in a state that forbids the action."""
+
+    status = 409
+    title = "Conflicto"
+
+
+class Forbidden(EngineError):
+    status = 403
+    title = "Acción no permitida"
+
+
+class DataInvalid(EngineError):
+    """Submitted data does not satisfy the form's schema; ``errors`` has pointers."""
+
+    status = 422
+    title = "Datos inválidos"
+
+
+class EngineLimit(EngineError):
+    """The instance hit a limit the engine cannot lift; it becomes an incident."""
+
+    status = 409
+    title = "Límite del motor"

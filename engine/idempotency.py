@@ -1,0 +1,42 @@
+"""Replays of the same request answer with the first answer; a changed body is a conflict."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from engine.db import db
+from engine.errors import Conflict
+from engine.models import IdempotencyRecord
+
+
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def once(scope: str, key: str, body: Any, produce: Callable[[], tuple[int, dict[str, Any]]],
+         replay_status: int | None = None) -> tuple[int, dict[str, Any], bool]:
+    """Run ``produce`` the first time ``(scope, key)`` is seen; replay its answer afterwards.
+
+    :return: ``(status, body, replayed)``.
+    :raises Conflict: when the key was used with a different body.
+    """
+    digest = request_hash(body)
+    found = db.session.get(IdempotencyRecord, (scope, key))
+    if found is not None:
+        if found.request_hash != digest:
+            raise Conflict("La clave de idempotencia ya se usó con otro contenido.")
+        return replay_status or found.status, found.response, True
+    status, response = produce()
+    try:
+        with db.session.begin_nested():
+            db.session.add(IdempotencyRecord(scope=scope, key=key, request_hash=digest, status=status,
+                                             response=response))
+    except IntegrityError as e:
+        # A concurrent request with the same key won; this one must not take effect.
+        raise Conflict("Otra solicitud con la misma clave de idempotencia está en curso.") from e
+    return status, response, False

@@ -1,0 +1,100 @@
+"""Background work of the engine: due timers, automatic retries, operator retries.
+
+Each function handles one instance per transaction through ``unit_of_work`` (commit on
+success, rollback on failure), so one broken instance never blocks the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.db import db
+from engine.errors import Conflict, NotFound
+from engine.models import Incident, Instance
+from engine.stepper import EngineContext, Step, errored_task
+
+log = logging.getLogger(__name__)
+
+UnitOfWork = Callable[[], AbstractContextManager[None]]
+SYSTEM = "sistema"
+
+
+def fire_timer(ctx: EngineContext, instance_id: str) -> Instance:
+    """Let an instance's due timers fire and run on."""
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound("El expediente no existe.")
+    audit.record("timers_checked", SYSTEM, instance_id=instance.id,
+                 data={"due": instance.next_timer_at.isoformat() if instance.next_timer_at else None})
+    step = Step(instance, ctx, SYSTEM)
+    step.run()
+    return step.save()
+
+
+def due_timers(now: datetime, limit: int = 100) -> list[str]:
+    return list(db.session.scalars(
+        select(Instance.id).where(Instance.next_timer_at <= now, Instance.status.in_(("running", "waiting")))
+        .order_by(Instance.next_timer_at).limit(limit)))
+
+
+def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident:
+    """Run the failed step again: the errored task is reset and the engine continues.
+
+    :raises NotFound: for an unknown incident.
+    :raises Conflict: when the incident is already resolved.
+    """
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("El incidente no existe.")
+    if incident.status == "resolved":
+        raise Conflict("El incidente ya está resuelto.")
+    instance = db.session.get(Instance, incident.instance_id)
+    if instance is None:
+        raise NotFound("El expediente del incidente no existe.")
+    audit.record("incident_retried", actor, instance_id=instance.id, element_id=incident.element_id,
+                 data={"attempt": incident.attempts + 1})
+    step = Step(instance, ctx, actor, incident=incident)
+    failed = errored_task(step.workflow)
+    if failed is not None:
+        failed.reset_branch(None)
+    if instance.status == "error":
+        instance.status = "running"
+    step.run()
+    step.save()
+    return incident
+
+
+def due_retries(now: datetime, limit: int = 100) -> list[str]:
+    return list(db.session.scalars(
+        select(Incident.id).where(Incident.status == "retrying", Incident.next_retry_at <= now)
+        .order_by(Incident.next_retry_at).limit(limit)))
+
+
+def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
+    """Fire due timers and due retries, one transaction each; return how many ran."""
+    now = ctx.now()
+    with unit_of_work():
+        timers, retries = due_timers(now), due_retries(now)
+    done = 0
+    for instance_id in timers:
+        done += _guarded(unit_of_work, partial(fire_timer, ctx, instance_id), f"timer {instance_id}")
+    for incident_id in retries:
+        done += _guarded(unit_of_work, partial(retry_incident, ctx, incident_id, SYSTEM), f"retry {incident_id}")
+    return done
+
+
+def _guarded(unit_of_work: UnitOfWork, job: Callable[[], object], label: str) -> int:
+    try:
+        with unit_of_work():
+            job()
+        return 1
+    except Exception:  # one broken instance must not stop the others; the log keeps the trace
+        log.exception("background job %s failed", label)
+        return 0

@@ -1,0 +1,87 @@
+"""Deliver a message to the instances that wait for it, or start the process that catches it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from sqlalchemy import select
+
+from engine import audit, deployments
+from engine.db import db
+from engine.errors import NotFound
+from engine.indexing import correlation_key, json_safe
+from engine.instances import start_deployment
+from engine.models import Deployment, Instance, Subscription
+from engine.stepper import EngineContext, Step
+
+
+def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: dict[str, Any],
+            actor: str) -> tuple[list[Instance], bool]:
+    """Correlate a message; return the instances it reached and whether it started one.
+
+    :raises NotFound: when no instance waits for it and no start event catches it.
+    """
+    payload = {**json_safe(data), **json_safe(correlation)}
+    reached = []
+    for instance in _waiting(name, correlation):
+        step = Step(instance, ctx, actor)
+        event = _event_for(step, name, payload)
+        if event is None:
+            continue
+        audit.record("message_received", actor, instance_id=instance.id,
+                     data={"name": name, "correlation": correlation, "data": data})
+        step.workflow.catch(event)
+        step.run()
+        reached.append(step.save())
+    if reached:
+        return reached, False
+    deployment = _starter(name)
+    if deployment is None:
+        raise NotFound(f"Ninguna instancia espera el mensaje «{name}» con esa correlación y ningún proceso "
+                       "empieza con él.")
+    instance = start_deployment(ctx, deployment, {}, actor, event=_start_event(deployment, name, payload))
+    audit.record("message_received", actor, instance_id=instance.id,
+                 data={"name": name, "correlation": correlation, "data": data, "started": True})
+    return [instance], True
+
+
+def _waiting(name: str, correlation: dict[str, Any]) -> Iterator[Instance]:
+    key = correlation_key(correlation)
+    ids = db.session.scalars(
+        select(Subscription.instance_id).where(Subscription.message_name == name,
+                                               Subscription.correlation_key == key).distinct())
+    for instance_id in list(ids):
+        instance = db.session.get(Instance, instance_id)
+        if instance is not None and instance.status not in ("suspended", "completed", "terminated"):
+            yield instance
+
+
+def _event_for(step: Step, name: str, payload: dict[str, Any]) -> BpmnEvent | None:
+    for task in step.workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            engine = step.workflow.script_engine
+            correlations = definition.calculate_correlations(engine, definition.correlation_properties, payload)
+            return BpmnEvent(definition, payload=payload, correlations=correlations)
+    return None
+
+
+def _starter(name: str) -> Deployment | None:
+    for deployment in deployments.catalogue():
+        if name in (deployment.manifest or {}).get("message_starts", []):
+            return deployment
+    return None
+
+
+def _start_event(deployment: Deployment, name: str, payload: dict[str, Any]) -> BpmnEvent:
+    from engine.spiff import SPECS
+
+    spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            return BpmnEvent(definition, payload=payload, correlations={})
+    raise NotFound(f"El proceso «{deployment.key}» no tiene un evento de inicio para «{name}».")

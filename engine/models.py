@@ -1,0 +1,200 @@
+"""The engine's tables.
+
+The serialized workflow in :class:`Instance` is the truth about an instance's state; the
+other tables (tasks, subscriptions, timers) are indexes written in the same transaction so
+that lists and searches never deserialize workflows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import UTCDateTime, db, new_id, utcnow
+
+Json = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+
+INSTANCE_STATUSES = ("running", "waiting", "suspended", "error", "completed", "terminated")
+
+
+class Deployment(db.Model):  # type: ignore[name-defined]
+    """One immutable version of a process bundle."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("key", "version"), UniqueConstraint("key", "content_hash"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # The parsed specs serialized once per version (~60 % of a small instance's JSON).
+    spec: Mapped[dict[str, Any]] = mapped_column(Json)
+    processes: Mapped[list[str]] = mapped_column(Json, default=list)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    deployed_by: Mapped[str] = mapped_column(String(200))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    files: Mapped[list[DeploymentFile]] = relationship(
+        back_populates="deployment", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def file(self, name: str) -> bytes | None:
+        for item in self.files:
+            if item.name == name:
+                return item.content
+        return None
+
+
+class DeploymentFile(db.Model):  # type: ignore[name-defined]
+    """A file of a deployed bundle (BPMN, DMN, form schemas, templates)."""
+
+    __tablename__ = "deployment_files"
+
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    deployment: Mapped[Deployment] = relationship(back_populates="files")
+
+
+class Instance(db.Model):  # type: ignore[name-defined]
+    """A running (or finished) case: a process instance with its case number."""
+
+    __tablename__ = "instances"
+    __table_args__ = (Index("ix_instances_process_status", "process_key", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    started_by: Mapped[str] = mapped_column(String(200))
+    state: Mapped[dict[str, Any]] = mapped_column(Json)
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    deployment: Mapped[Deployment] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(db.Model):  # type: ignore[name-defined]
+    """Index row of a human task (user or manual task) of an instance."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_group", "status", "candidate_group", "due_at"),
+        Index("ix_tasks_open_assignee", "status", "assignee"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="user")
+    status: Mapped[str] = mapped_column(String(20), default="ready")  # ready, completed, cancelled
+    candidate_group: Mapped[str | None] = mapped_column(String(100))
+    for_applicant: Mapped[bool] = mapped_column(default=False)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form: Mapped[str | None] = mapped_column(String(300))
+    ui_form: Mapped[str | None] = mapped_column(String(300))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    instance: Mapped[Instance] = relationship(lazy="joined")
+
+
+class Subscription(db.Model):  # type: ignore[name-defined]
+    """A message an instance waits for, with the correlation values it expects."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    message_name: Mapped[str] = mapped_column(String(200))
+    correlation: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    correlation_key: Mapped[str] = mapped_column(String(500))  # canonical JSON of the values, indexed
+
+    __table_args__ = (Index("ix_subscriptions_lookup", "message_name", "correlation_key"),)
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """One entry of an expediente's timeline. Appended, never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    type: Mapped[str] = mapped_column(String(60))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Incident(db.Model):  # type: ignore[name-defined]
+    """A failed service or script step that needs attention (or an automatic retry)."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))  # service, script, engine
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open, retrying, resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseCounter(db.Model):  # type: ignore[name-defined]
+    """The last case number used per process family and year (gap-free allocation)."""
+
+    __tablename__ = "case_counters"
+
+    family: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """A bearer token of an integration; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
+    """The first answer to a request made with an ``Idempotency-Key`` or ``message_id``."""
+
+    __tablename__ = "idempotency_records"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

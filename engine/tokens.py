@@ -1,0 +1,60 @@
+"""Bearer tokens for integrations: created once, stored only as a hash, scoped."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.db import db, utcnow
+from engine.errors import Conflict, EngineError
+from engine.models import ApiToken
+
+SCOPES = ("read", "start", "tasks", "messages", "deploy", "admin")
+PREFIX = "tsmt_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(name: str, scopes: list[str], actor: str) -> tuple[ApiToken, str]:
+    """Create a token; return the row and the secret text (shown once, never stored).
+
+    :raises EngineError: for an unknown scope or a bad name; Conflict when the name exists.
+    """
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{1,60}", name):
+        raise EngineError("El nombre del token debe tener de 2 a 61 letras minúsculas, dígitos, '.', '_' o '-'.")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise EngineError(f"Alcances no válidos: {', '.join(unknown) or 'ninguno'} (válidos: {', '.join(SCOPES)}).")
+    if db.session.scalar(select(ApiToken).where(ApiToken.name == name)) is not None:
+        raise Conflict(f"Ya existe un token llamado «{name}».")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, token_hash=_digest(secret), scopes=" ".join(sorted(set(scopes))))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token_created", actor, data={"name": name, "scopes": token.scopes})
+    return token, secret
+
+
+def authenticate(secret: str) -> ApiToken | None:
+    """Return the live token for the secret, or ``None``."""
+    if not secret.startswith(PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    # the lookup is by hash; compare again in constant time to be explicit about it
+    return token if hmac.compare_digest(token.token_hash, _digest(secret)) else None
+
+
+def revoke(name: str, actor: str) -> None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("token_revoked", actor, data={"name": name})

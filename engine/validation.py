@@ -1,0 +1,211 @@
+"""Validate a bundle completely before anything is stored, reporting every problem at once.
+
+Each problem names the file, the element id and a message a modeller understands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as safe_fromstring
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+import forms
+from engine import sandbox
+from engine.bundles import Bundle
+from engine.spiff import Parser
+from engine.tasks import applicant_lane, group_of_lane
+
+Problem = dict[str, str]
+
+
+@dataclass
+class ParsedBundle:
+    """What deploying needs from a valid bundle."""
+
+    key: str
+    name: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    processes: list[str]
+    message_starts: list[str] = field(default_factory=list)
+    groups: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def add(self, file: str, element: str, message: str) -> None:
+        self.problems.append({"file": file, "element": element, "message": message})
+
+    def warn(self, file: str, element: str, message: str) -> None:
+        self.warnings.append({"file": file, "element": element, "message": message})
+
+
+def validate_bundle(
+    bundle: Bundle,
+    operations: frozenset[str],
+    known_groups: Callable[[], set[str]] | None = None,
+) -> tuple[ParsedBundle | None, Report]:
+    """Check every file of the bundle; return the parsed bundle when there is no problem."""
+    report = Report()
+    parser = Parser()
+    for name in bundle.names(".bpmn") + bundle.names(".dmn"):
+        _add_model(parser, name, bundle.files[name], report)
+    if not bundle.names(".bpmn"):
+        report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
+    if report.problems:
+        return None, report
+    key = _process_key(parser, bundle, report)
+    if key is None:
+        return None, report
+    try:
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except SpiffWorkflowException as e:
+        report.add(getattr(e, "file_name", "") or "", getattr(e, "id", "") or "", _spiff_message(e))
+        return None, report
+    parsed = ParsedBundle(
+        key=key,
+        name=str(bundle.manifest.get("name") or spec.description or key),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        processes=[key, *sorted(subprocess_specs)],
+    )
+    for process in [spec, *subprocess_specs.values()]:
+        _check_tasks(process, bundle, operations, report, parsed)
+    _check_manifest(bundle, report)
+    if known_groups is not None:
+        for group in sorted(parsed.groups - known_groups()):
+            report.warn("", group, f"El carril nombra el grupo «{group}», que el directorio aún no conoce.")
+    return (None if report.problems else parsed), report
+
+
+def _add_model(parser: Parser, name: str, content: bytes, report: Report) -> None:
+    try:
+        # defusedxml refuses DTDs, external entities and entity expansion before lxml sees the file
+        safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError) as e:
+        report.add(name, "", f"XML mal formado o no permitido: {e}")
+        return
+    try:
+        if name.endswith(".dmn"):
+            parser.add_dmn_str(content, filename=name)
+        else:
+            parser.add_bpmn_str(content, filename=name)
+    except SpiffWorkflowException as e:
+        report.add(name, getattr(e, "id", "") or "", _spiff_message(e))
+    except Exception as e:  # the library raises bare errors (TypeError, KeyError) on some models
+        report.add(name, "", f"SpiffWorkflow no puede leer el modelo: {type(e).__name__}: {e}")
+
+
+def _process_key(parser: Parser, bundle: Bundle, report: Report) -> str | None:
+    executable = parser.get_process_ids()
+    wanted = bundle.manifest.get("key")
+    if wanted:
+        if wanted not in executable:
+            report.add("manifest.yaml", str(wanted), f"El proceso «{wanted}» no existe o no es ejecutable "
+                       f"(ejecutables: {', '.join(executable) or 'ninguno'}).")
+            return None
+        return str(wanted)
+    if len(executable) == 1:
+        return executable[0]
+    if not executable:
+        report.add("", "", "El paquete no tiene ningún proceso ejecutable (isExecutable=\"true\").")
+    else:
+        report.add("manifest.yaml", "", "Hay varios procesos ejecutables; el manifiesto debe indicar "
+                   f"cuál inicia el trámite con «key» ({', '.join(sorted(executable))}).")
+    return None
+
+
+def _spiff_message(error: SpiffWorkflowException) -> str:
+    notes = [n for n in getattr(error, "notes", []) or []]
+    return " ".join([str(error.args[0]) if error.args else str(error), *notes]).strip()
+
+
+def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: frozenset[str],
+                 report: Report, parsed: ParsedBundle) -> None:
+    file = getattr(process, "file", "") or ""
+    for task_spec in process.task_specs.values():
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        if getattr(task_spec, "lane", None) and not applicant_lane(task_spec):
+            parsed.groups.add(group_of_lane(task_spec.lane))
+        if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, MessageEventDefinition):
+            parsed.message_starts.append(task_spec.event_definition.name)
+        _check_forms(task_spec, bundle, file, element, report)
+        operation = getattr(task_spec, "operation_name", None)
+        if operation is not None and operation not in operations:
+            report.add(file, element, f"La tarea de servicio usa la operación «{operation}», que ningún "
+                       "conector ofrece.")
+        for source, mode in _code_of(task_spec):
+            for message in sandbox.check_compiles(source, mode):
+                report.add(file, element, message)
+
+
+def _check_forms(task_spec: Any, bundle: Bundle, file: str, element: str, report: Report) -> None:
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    for prop in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+        form_name = properties.get(prop)
+        if not form_name:
+            continue
+        raw = bundle.files.get(form_name)
+        if raw is None:
+            report.add(file, element, f"Falta el archivo de formulario «{form_name}» en el paquete.")
+            continue
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            report.add(form_name, element, f"El formulario no es JSON válido: {e}")
+            continue
+        if prop == "formJsonSchemaFilename":
+            try:
+                forms.check_schema(document)
+            except forms.SchemaError as e:
+                report.add(form_name, element, f"El esquema del formulario no es válido: {e}")
+        elif not isinstance(document, dict):
+            report.add(form_name, element, "El esquema de interfaz (UI schema) debe ser un objeto JSON.")
+
+
+def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
+    """Yield every piece of analyst code a task spec holds, with its compile mode."""
+    for attr, mode in (("script", "exec"), ("prescript", "exec"), ("postscript", "exec")):
+        source = getattr(task_spec, attr, None)
+        if isinstance(source, str) and source.strip():
+            yield source, mode
+    for condition, _output in getattr(task_spec, "cond_task_specs", []) or []:
+        if isinstance(condition, str) and condition.strip():
+            yield condition, "eval"
+    for param in (getattr(task_spec, "operation_params", None) or {}).values():
+        value = param.get("value") if isinstance(param, dict) else None
+        if isinstance(value, str) and value.strip():
+            yield value, "eval"
+    event = getattr(task_spec, "event_definition", None)
+    expression = getattr(event, "expression", None)
+    if isinstance(expression, str) and expression.strip():
+        yield expression, "eval"
+    for attr in ("cardinality", "condition", "completion_condition"):
+        value = getattr(task_spec, attr, None)
+        if isinstance(value, str) and value.strip():
+            yield value, "eval"
+
+
+def _check_manifest(bundle: Bundle, report: Report) -> None:
+    manifest = bundle.manifest
+    if not manifest:
+        return
+    for required in ("key", "name"):
+        if not manifest.get(required):
+            report.add("manifest.yaml", required, f"Falta «{required}» en el manifiesto.")
+    prefix = manifest.get("case_prefix")
+    if prefix is not None and not (isinstance(prefix, str) and prefix.isalnum() and 1 <= len(prefix) <= 8):
+        report.add("manifest.yaml", "case_prefix", "«case_prefix» debe ser de 1 a 8 letras o dígitos.")
