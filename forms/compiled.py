@@ -24,6 +24,7 @@ from referencing.exceptions import Unresolvable
 
 from forms.errors import SchemaError
 from forms.formats import FILE_FORMATS, FORMAT_CHECKER, KNOWN_FORMATS, is_file_ref
+from forms.messages import describe
 from forms.naming import from_path
 
 # Keywords whose value is a subschema, a list of subschemas, or a map of name -> subschema.
@@ -39,7 +40,8 @@ def _with_files(base: Any) -> Any:
     base_type = base.VALIDATORS["type"]
 
     def type_(validator: Any, types: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        if schema.get("format") in FILE_FORMATS and is_file_ref(instance):
+        # A file field holds a reference object; the format check says what is wrong with it.
+        if schema.get("format") in FILE_FORMATS and (is_file_ref(instance) or isinstance(instance, dict)):
             return
         yield from base_type(validator, types, instance, schema)
 
@@ -76,7 +78,7 @@ def _validator_class(schema: dict[str, Any]) -> tuple[Any, Any, str]:
     if dialect is None:
         meta = Draft7Validator if _uses_legacy(schema) else Draft202012Validator
         return LENIENT, meta, "2020-12"
-    base = jsonschema.validators.validator_for(schema, default=None)  # type: ignore[call-overload]
+    base = jsonschema.validators.validator_for(schema, default=None)
     if base is None:
         raise SchemaError(f"Versión de JSON Schema desconocida: «{dialect}». Use draft 2020-12 o draft-07.", "/$schema")
     if base not in _BY_CLASS:
@@ -142,9 +144,10 @@ class CompiledSchema:
         if not isinstance(source, dict):
             raise SchemaError("El formulario debe ser un objeto JSON Schema (un diccionario).")
         cls, meta, self.dialect = _validator_class(source)
-        _check_meta(source, meta)
         _check_keywords(source)
-        base = source.get("$id") if isinstance(source.get("$id"), str) else ""
+        _check_meta(source, meta)
+        found_id = source.get("$id")
+        base: str = found_id if isinstance(found_id, str) else ""
         self.root: dict[str, Any] = _absolute(source, base)
         spec = referencing.jsonschema.specification_with(
             meta.META_SCHEMA.get("$schema", ""), default=referencing.jsonschema.DRAFT202012
@@ -185,7 +188,8 @@ def _check_meta(schema: dict[str, Any], meta: Any) -> None:
     error = best_match(checker.iter_errors(schema))
     if error is not None:
         where = from_path(error.absolute_path) or "/"
-        raise SchemaError(f"El esquema no es válido en «{where}»: {error.message}", where)
+        problem = describe(str(error.validator), error.validator_value, error.instance)
+        raise SchemaError(f"El esquema no es válido en «{where}»: {problem} (detalle: {error.message})", where)
 
 
 def _check_keywords(schema: dict[str, Any]) -> None:
@@ -196,7 +200,8 @@ def _check_keywords(schema: dict[str, Any]) -> None:
             raise SchemaError(f"Formato desconocido «{fmt}» en «{location or '/'}». Formatos admitidos: {known}.",
                               location)
         patterns = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
-        patterns += list(node.get("patternProperties") or {})
+        if isinstance(node.get("patternProperties"), dict):
+            patterns += list(node["patternProperties"])
         for pattern in patterns:
             try:
                 re.compile(pattern)

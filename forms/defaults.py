@@ -93,7 +93,8 @@ def _fill_object(c: CompiledSchema, schema: Any, value: Any, required: bool, dep
 def _fill_array(c: CompiledSchema, s: dict[str, Any], value: Any, depth: int) -> Any:
     items = [fill(c, item_schema(s, i), v, True, depth + 1) for i, v in enumerate(value or [])]
     items = [None if v is MISSING else v for v in items]
-    minimum = s.get("minItems") if isinstance(s.get("minItems"), int) else 0
+    found = s.get("minItems")
+    minimum: int = found if isinstance(found, int) else 0
     while len(items) < max(minimum, fixed_count(s) if value is not MISSING else 0):
         filler = fill(c, item_schema(s, len(items)), MISSING, True, depth + 1)
         if filler is MISSING:

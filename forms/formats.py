@@ -17,7 +17,8 @@ from jsonschema import FormatChecker
 FILE_FORMATS = frozenset({"documento", "data-url"})
 FILE_REF_KEYS = ("key", "name", "content_type", "size", "sha256")
 
-_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\\\]]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
@@ -78,7 +79,9 @@ def is_time(value: str) -> bool:
 def is_date_time(value: str) -> bool:
     """RFC 3339: date, time with seconds, and an offset (``Z`` or ``±HH:MM``)."""
     match = _DATE_TIME.match(value)
-    return bool(match) and is_date(match[1]) and is_time(match[2]) and _valid_offset(match[3])
+    if match is None:
+        return False
+    return is_date(match[1]) and is_time(match[2]) and _valid_offset(match[3])
 
 
 def _is_file(value: Any) -> bool:

@@ -34,28 +34,37 @@ def merge(a: Any, b: Any) -> dict[str, Any]:
 
 
 def _merge_key(key: str, old: Any, new: Any) -> Any:
-    if key in MAP_KEYS and isinstance(old, dict) and isinstance(new, dict):
-        return _merge_map(old, new)
-    if key == "required" and isinstance(old, list) and isinstance(new, list):
-        return old + [n for n in new if n not in old]
     if key == "type":
         return _intersect_types(old, new)
-    if key == "enum" and isinstance(old, list) and isinstance(new, list):
-        both = [v for v in old if v in new]
-        return both or new
     if key in LOWER_BOUNDS and _numbers(old, new):
         return max(old, new)
     if key in UPPER_BOUNDS and _numbers(old, new):
         return min(old, new)
-    if key == "allOf" and isinstance(old, list) and isinstance(new, list):
+    if isinstance(old, list) and isinstance(new, list):
+        return _merge_lists(key, old, new)
+    if isinstance(old, dict) and isinstance(new, dict):
+        return _merge_dicts(key, old, new)
+    return new
+
+
+def _merge_lists(key: str, old: list[Any], new: list[Any]) -> list[Any]:
+    if key == "required":
+        return old + [n for n in new if n not in old]
+    if key == "enum":
+        return [v for v in old if v in new] or new
+    if key in ("allOf", CONDITIONS):
         return old + new
-    if key == "dependentRequired" and isinstance(old, dict) and isinstance(new, dict):
+    return new
+
+
+def _merge_dicts(key: str, old: dict[str, Any], new: dict[str, Any]) -> Any:
+    if key in MAP_KEYS:
+        return _merge_map(old, new)
+    if key == "dependentRequired":
         return {k: list(dict.fromkeys([*old.get(k, []), *new.get(k, [])])) for k in {**old, **new}}
-    if key == "dependencies" and isinstance(old, dict) and isinstance(new, dict):
+    if key == "dependencies":
         return _merge_dependencies(old, new)
-    if key == CONDITIONS and isinstance(old, list) and isinstance(new, list):
-        return old + new
-    if key in SCHEMA_KEYS and isinstance(old, dict) and isinstance(new, dict):
+    if key in SCHEMA_KEYS:
         return merge_subschemas(old, new)
     return new
 

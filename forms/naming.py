@@ -10,9 +10,11 @@ with ``/``. Element ids are derived from the pointer with characters CSS selecto
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 ACTION_FIELD = "__accion"
+EXTRA_ROW = "~e"
 
 
 class _Missing:
@@ -85,6 +87,16 @@ def action_name(prefix: str = "") -> str:
     return f"{prefix}{ACTION_FIELD}"
 
 
+def extra_row(pointer: str, index: int) -> str:
+    """The name pointer of key/value row ``index`` of the object at ``pointer``.
+
+    Its key is an input people edit, so the row is named by position; ``~e`` never appears
+    in an escaped pointer (only ``~0`` and ``~1`` do), so it cannot collide with a property.
+    """
+    return f"{pointer}/{EXTRA_ROW}{index}"
+
+
+@lru_cache(maxsize=4096)
 def _encode(segment: str) -> str:
     # Letters and digits stay; "_" doubles; anything else becomes "_<hex>_"; "" is "_z".
     # Injective, and never produces "-", so "-" separates segments and "--" starts suffixes.
