@@ -22,18 +22,23 @@ from flask_migrate import Migrate
 
 import connectors.probes
 import engine.api.health
+import engine.api.hooks
 import engine.api.v1
 import engine.cli
 import engine.health
 import portal.views
 import storage
+import worklists.preview
+from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
+from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
 from connectors.registry import ConnectorRegistry
 from engine.db import db
 from engine.runtime import EXTENSION_KEY, Runtime
-from engine.settings import ConfigError, read_settings, redact_url
+from engine.settings import ConfigError, instance_secret, read_settings, redact_url
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
+GAF_SANDBOX_PATH = "/_sandbox/gaf"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -65,10 +70,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     Migrate(app, db, directory=str(HERE / "engine" / "migrations"), render_as_batch=True)
     Babel(app)
-    app.extensions[EXTENSION_KEY] = _build_runtime(settings)
+    embedded = _embedded_services(settings)
+    app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded)
+    _mount_embedded_gaf(app, settings, embedded)
+    _mount_ogc(app, settings)
     app.register_blueprint(engine.api.health.bp)
+    app.register_blueprint(engine.api.hooks.bp)
     engine.api.v1.init_api(app)
     app.register_blueprint(portal.views.bp)
+    app.register_blueprint(worklists.preview.bp)
     engine.cli.register(app)
     return app
 
@@ -80,7 +90,52 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True}
 
 
-def _build_runtime(settings: Mapping[str, Any]) -> Runtime:
+def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Connector settings of the services the embedded default runs inside the platform.
+
+    Without ``TRAMITES_GAF_URL`` the GAF sandbox is mounted at ``/_sandbox/gaf`` and the GAF
+    connector points at it; without ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector
+    reads the sample parcels that pygeoapi serves at ``/ogc``.
+    """
+    public = settings["PUBLIC_URL"].rstrip("/")
+    found: dict[str, str] = {}
+    if not (settings.get("GAF_URL") or os.environ.get("TRAMITES_GAF_URL")):
+        instance = settings["INSTANCE_PATH"]
+        found.update(GAF_URL=public + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
+                     GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
+    if not (settings.get("CATASTRO_OGC_URL") or os.environ.get("TRAMITES_CATASTRO_OGC_URL")):
+        found["CATASTRO_OGC_URL"] = ogc_url(public)
+    return found
+
+
+def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str]) -> None:
+    if "GAF_URL" not in embedded:
+        return
+    from connectors.gaf.sandbox import sandbox_blueprint
+
+    blueprint = sandbox_blueprint(
+        token=embedded["GAF_TOKEN"], webhook_secret=embedded["GAF_WEBHOOK_SECRET"],
+        webhook_url=settings["PUBLIC_URL"].rstrip("/") + "/hooks/gaf",
+        state_path=Path(settings["INSTANCE_PATH"]) / "gaf_sandbox.json",
+    )
+    app.register_blueprint(blueprint, url_prefix=GAF_SANDBOX_PATH)
+
+
+def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
+    """Serve the sample cadastre as OGC API – Features at ``/ogc`` (pygeoapi).
+
+    pygeoapi reads its configuration when ``pygeoapi.flask_app`` is first imported, so the
+    first app built in a process fixes it (one platform per process, as gunicorn runs it).
+    """
+    config_path, openapi_path = write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
+    os.environ.setdefault("PYGEOAPI_CONFIG", str(config_path))
+    os.environ.setdefault("PYGEOAPI_OPENAPI", str(openapi_path))
+    import pygeoapi.flask_app
+
+    app.register_blueprint(pygeoapi.flask_app.BLUEPRINT, url_prefix=OGC_PATH)
+
+
+def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> Runtime:
     documents = storage.open_storage(settings["STORAGE_URL"])
     optional = {
         "broker": (settings["BROKER_URL"], connectors.probes.probe_broker),
@@ -96,10 +151,12 @@ def _build_runtime(settings: Mapping[str, Any]) -> Runtime:
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
     registry = ConnectorRegistry(storage=documents)
-    registry.load_builtins(settings)
-    registry.load_entry_points(settings)
+    connector_settings = {**embedded, **settings}
+    registry.load_builtins(connector_settings)
+    registry.load_entry_points(connector_settings)
     return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,
-                   call_connector=registry.invoke, operations=registry.operations, connectors=registry)
+                   call_connector=registry.invoke, operations=registry.operations, connectors=registry,
+                   parse_webhook=registry.parse_webhook)
 
 
 class _Group(FlaskGroup):

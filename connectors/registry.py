@@ -75,6 +75,8 @@ class RegistrationError(Exception):
 class UnknownConnector(UnknownOperation):
     """No registered connector has that name (webhook for an unknown connector)."""
 
+    status = 404
+
 
 class WebhookRejected(PermanentError):
     """The connector refused an inbound webhook (bad signature, malformed body)."""

@@ -1,13 +1,29 @@
-"""The expediente's timeline: append-only audit events."""
+"""The expediente's timeline: append-only audit events.
+
+Events are only ever inserted. The application refuses to change or remove one: an ORM
+update or delete of an :class:`~engine.models.AuditEvent`, or an ``UPDATE``/``DELETE``
+statement on its table run through a session, raises :class:`AuditImmutable` before
+anything reaches the database. (Maintenance outside the application, such as emptying
+a test database with a plain connection, is not the application's business.)
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from engine.db import db, utcnow
+from engine.errors import EngineError
 from engine.models import AuditEvent
+
+
+class AuditImmutable(EngineError):
+    """Something tried to change or delete an audit event."""
+
+    status = 409
+    title = "Registro de auditoría inalterable"
 
 
 def record(
@@ -19,8 +35,13 @@ def record(
     element_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event (flushed with the step's transaction, never committed here)."""
-    event = AuditEvent(
+    """Append one event (flushed with the step's transaction, never committed here).
+
+    :param type_: what happened (``instance_started``, ``incident_opened``...).
+    :param actor: who did it: a user, a token's service account or ``sistema``.
+    :return: the new event, added to the session.
+    """
+    event_ = AuditEvent(
         type=type_,
         actor=actor,
         instance_id=instance_id,
@@ -29,8 +50,8 @@ def record(
         data=data or {},
         at=utcnow(),
     )
-    db.session.add(event)
-    return event
+    db.session.add(event_)
+    return event_
 
 
 def timeline(instance_id: str) -> list[AuditEvent]:
@@ -38,3 +59,21 @@ def timeline(instance_id: str) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
     ))
+
+
+_REFUSAL = "Los eventos de auditoría no se modifican ni se borran."
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(mapper: Mapper[Any], connection: Any, target: AuditEvent) -> None:
+    raise AuditImmutable(_REFUSAL)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is AuditEvent.__table__ or any(m.class_ is AuditEvent for m in state.all_mappers):
+        raise AuditImmutable(_REFUSAL)

@@ -12,6 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.base import EventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import PendingBpmnEvent
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
@@ -19,10 +25,6 @@ from engine import audit
 from engine.db import db
 from engine.models import Instance, Subscription, Task
 from engine.tasks import describe, is_human
-
-TIMER_TYPES = {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition",
-               "CycleTimerEventDefinition"}
-MESSAGE_TYPES = {"MessageEventDefinition"}
 
 
 def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
@@ -59,20 +61,56 @@ def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime) -> No
             name=info.name, kind=info.kind, status="ready", candidate_group=info.candidate_group,
             for_applicant=info.for_applicant, assignee=instance.started_by if info.for_applicant else None,
             priority=info.priority, due_at=info.due_at, form=info.form, ui_form=info.ui_form,
-            instructions=info.instructions, created_at=now,
+            instructions=info.instructions, data=json_safe(task.data), created_at=now,
         ))
         audit.record("task_created", "sistema", instance_id=instance.id, task_id=task_id,
                      element_id=info.element_id,
                      data={"name": info.name, "group": info.candidate_group, "applicant": info.for_applicant})
 
 
+def pending_events(workflow: BpmnWorkflow) -> list[tuple[SpiffTask, EventDefinition, PendingBpmnEvent]]:
+    """Every event a waiting task can catch, with its details (due time, correlation values).
+
+    An event-based gateway waits through one task holding a :class:`MultipleEventDefinition`
+    (the library moves its targets' definitions there): it is expanded into the messages and
+    timers it holds, so they are indexed like any other. Definitions are matched by class, not
+    by name: the platform's clock-aware timers are subclasses of the library's.
+    """
+    found: list[tuple[SpiffTask, EventDefinition, PendingBpmnEvent]] = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = task.task_spec.event_definition
+        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        found.extend((task, part, part.details(task)) for part in parts)
+    return found
+
+
+def event_subprocess_messages(workflow: BpmnWorkflow) -> list[MessageEventDefinition]:
+    """Messages that start an event sub-process of the running top process.
+
+    No task waits for them (the library creates the sub-process when the event arrives), so
+    they are listed from the spec: the instance must be found by them all the same.
+    """
+    if workflow.completed:
+        return []
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", []):
+        sp_spec = workflow.subprocess_specs.get(name)
+        for start in getattr(sp_spec, "bpmn_start_events", []):
+            if isinstance(start.event_definition, MessageEventDefinition):
+                found.append(start.event_definition)
+    return found
+
+
 def _sync_subscriptions(instance: Instance, workflow: BpmnWorkflow) -> None:
     db.session.execute(delete(Subscription).where(Subscription.instance_id == instance.id))
-    for event in workflow.waiting_events():
-        if event.event_type not in MESSAGE_TYPES:
-            continue
-        correlation = flat_correlation(event.value or [], event.correlations or {})
-        db.session.add(Subscription(instance_id=instance.id, message_name=event.name, correlation=correlation,
+    waiting = [(event.name, event.value or [], event.correlations or {})
+               for _task, definition, event in pending_events(workflow)
+               if isinstance(definition, MessageEventDefinition)]
+    waiting += [(definition.name, definition.correlation_properties, workflow.correlations)
+                for definition in event_subprocess_messages(workflow)]
+    for name, properties, correlations in waiting:
+        correlation = flat_correlation(properties, correlations)
+        db.session.add(Subscription(instance_id=instance.id, message_name=name, correlation=correlation,
                                     correlation_key=correlation_key(correlation)))
 
 
@@ -93,8 +131,8 @@ def correlation_key(correlation: dict[str, Any]) -> str:
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     due = []
-    for event in workflow.waiting_events():
-        if event.event_type in TIMER_TYPES and isinstance(event.value, str):
+    for _task, definition, event in pending_events(workflow):
+        if isinstance(definition, TimerEventDefinition) and isinstance(event.value, str):
             try:
                 when = datetime.fromisoformat(event.value)
             except ValueError:

@@ -6,6 +6,7 @@ success, rollback on failure), so one broken instance never blocks the others.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 UnitOfWork = Callable[[], AbstractContextManager[None]]
 SYSTEM = "sistema"
+INACTIVE = ("suspended", "completed", "terminated")
 
 
 def fire_timer(ctx: EngineContext, instance_id: str) -> Instance:
@@ -47,8 +49,15 @@ def due_timers(now: datetime, limit: int = 100) -> list[str]:
 def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident:
     """Run the failed step again: the errored task is reset and the engine continues.
 
+    On success the incident is resolved; on another failure it counts one more attempt and the
+    stored workflow stays as it was (see :class:`~engine.stepper.Step`).
+
+    :param ctx: the engine context of this unit of work.
+    :param incident_id: the incident to retry.
+    :param actor: who retries (an operator, or :data:`SYSTEM` for automatic retries).
+    :return: the incident, updated.
     :raises NotFound: for an unknown incident.
-    :raises Conflict: when the incident is already resolved.
+    :raises Conflict: when the incident is already resolved or its instance is suspended or finished.
     """
     incident = db.session.get(Incident, incident_id)
     if incident is None:
@@ -58,12 +67,16 @@ def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident
     instance = db.session.get(Instance, incident.instance_id)
     if instance is None:
         raise NotFound("El expediente del incidente no existe.")
+    if instance.status in INACTIVE:
+        raise Conflict(f"El expediente está «{instance.status}»; no se puede reintentar el paso.")
     audit.record("incident_retried", actor, instance_id=instance.id, element_id=incident.element_id,
-                 data={"attempt": incident.attempts + 1})
+                 data={"incident_id": incident.id, "attempt": incident.attempts + 1})
     step = Step(instance, ctx, actor, incident=incident)
     failed = errored_task(step.workflow)
     if failed is not None:
-        failed.reset_branch(None)
+        # The failed task's own data is its input (the step put back what it had before it ran);
+        # its parent may have left the tree when history was pruned, so it is not asked.
+        failed.reset_branch(copy.deepcopy(failed.data))
     if instance.status == "error":
         instance.status = "running"
     step.run()
@@ -73,7 +86,8 @@ def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident
 
 def due_retries(now: datetime, limit: int = 100) -> list[str]:
     return list(db.session.scalars(
-        select(Incident.id).where(Incident.status == "retrying", Incident.next_retry_at <= now)
+        select(Incident.id).join(Instance, Instance.id == Incident.instance_id)
+        .where(Incident.status == "retrying", Incident.next_retry_at <= now, Instance.status.not_in(INACTIVE))
         .order_by(Incident.next_retry_at).limit(limit)))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import audit, deployments
 from engine.db import db
 from engine.errors import NotFound
-from engine.indexing import correlation_key, json_safe
+from engine.indexing import correlation_key, event_subprocess_messages, json_safe, pending_events
 from engine.instances import start_deployment
 from engine.models import Deployment, Instance, Subscription
 from engine.stepper import EngineContext, Step
@@ -29,11 +29,11 @@ def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: di
     for instance in _waiting(name, correlation):
         step = Step(instance, ctx, actor)
         event = _event_for(step, name, payload)
-        if event is None:
+        # Caught as an external event: a message nobody catches must not be kept as an outgoing one.
+        if event is None or step.workflow.event_manager.catch(event, internal=False) == 0:
             continue
         audit.record("message_received", actor, instance_id=instance.id,
                      data={"name": name, "correlation": correlation, "data": data})
-        step.workflow.catch(event)
         step.run()
         reached.append(step.save())
     if reached:
@@ -48,6 +48,30 @@ def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: di
     return [instance], True
 
 
+def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str) -> list[Instance]:
+    """Deliver the messages an instance threw and did not catch itself (``workflow.get_events()``).
+
+    Each reaches the instances waiting for it with the same correlation, or starts the process
+    that begins with it; a message nobody expects is recorded and dropped, never an error of
+    the sender's step.
+    """
+    reached: list[Instance] = []
+    for event in events:
+        definition = event.event_definition
+        if not isinstance(definition, MessageEventDefinition):
+            continue
+        correlation = {name: value for values in (event.correlations or {}).values() for name, value in values.items()}
+        payload = event.payload if isinstance(event.payload, dict) else {"valor": event.payload}
+        try:
+            found, _started = deliver(ctx, definition.name, correlation, payload, actor)
+        except NotFound:
+            audit.record("message_dropped", actor,
+                         data={"name": definition.name, "correlation": json_safe(correlation)})
+            continue
+        reached.extend(found)
+    return reached
+
+
 def _waiting(name: str, correlation: dict[str, Any]) -> Iterator[Instance]:
     key = correlation_key(correlation)
     ids = db.session.scalars(
@@ -60,8 +84,10 @@ def _waiting(name: str, correlation: dict[str, Any]) -> Iterator[Instance]:
 
 
 def _event_for(step: Step, name: str, payload: dict[str, Any]) -> BpmnEvent | None:
-    for task in step.workflow.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
+    """The message event for the first waiting definition named ``name`` (also inside event gateways),
+    or else for the message start of an event sub-process."""
+    waiting = [definition for _task, definition, _details in pending_events(step.workflow)]
+    for definition in [*waiting, *event_subprocess_messages(step.workflow)]:
         if isinstance(definition, MessageEventDefinition) and definition.name == name:
             engine = step.workflow.script_engine
             correlations = definition.calculate_correlations(engine, definition.correlation_properties, payload)

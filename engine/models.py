@@ -111,6 +111,8 @@ class Task(db.Model):  # type: ignore[name-defined]
     form: Mapped[str | None] = mapped_column(String(300))
     ui_form: Mapped[str | None] = mapped_column(String(300))
     instructions: Mapped[str | None] = mapped_column(Text)
+    # The task's own data when it became ready: a multi-instance task's item lives only here.
+    data: Mapped[dict[str, Any] | None] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(200))

@@ -16,7 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundRunner:
-    """Every ``interval`` seconds, fire due timers and retries inside an app context."""
+    """Every ``interval`` seconds, fire due timers and retries inside an app context.
+
+    :param app_context: builds the application context each cycle runs in (``app.app_context``).
+    :param make_ctx: a fresh engine context per cycle (``runtime.engine_context``).
+    :param interval: seconds between cycles; a timer fires at most this long after it is due
+        (plus the cycle's own work).
+    """
 
     def __init__(self, app_context: Callable[[], AbstractContextManager[object]],
                  make_ctx: Callable[[], EngineContext], interval: float = 2.0) -> None:
@@ -26,19 +32,37 @@ class BackgroundRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the runner's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
-        if self._thread is not None:
+        """Start the thread (again after :meth:`stop`); a no-op while a thread is alive."""
+        if self.running:
             return
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="tramites-runner", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Ask the thread to stop after its current cycle and wait for it.
+
+        :param timeout: seconds to wait for the cycle in progress.
+        :return: whether the thread ended within ``timeout``.
+        """
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("background runner still busy after %.1f s; it ends after its cycle", timeout)
+            return False
+        self._thread = None
+        return True
 
     def run_once(self) -> int:
+        """Run one cycle now, in this thread; return how many jobs ran."""
         with self._app_context():
             ctx = self._make_ctx()
             try:

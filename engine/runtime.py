@@ -35,6 +35,8 @@ class Runtime:
     #: The connector registry itself, for the CLI's listing and for tests that register
     #: their own operations; the engine calls only ``call_connector`` and ``operations``.
     connectors: Any = None
+    #: ``parse_webhook(connector, headers, body) -> [message]`` for ``POST /hooks/<connector>``.
+    parse_webhook: Callable[[str, Mapping[str, str], bytes], list[dict[str, Any]]] | None = None
     operations: Callable[[], frozenset[str]] = frozenset
     known_groups: Callable[[], set[str]] | None = None
     clock: Callable[[], datetime] = utcnow

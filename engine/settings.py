@@ -127,13 +127,14 @@ def _with_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:
     if not values["STORAGE_URL"]:
         values["STORAGE_URL"] = (instance / "documents").as_uri()
     if not values["SECRET_KEY"]:
-        values["SECRET_KEY"] = _instance_secret(instance)
+        values["SECRET_KEY"] = instance_secret(instance, "secret_key")
     return values
 
 
-def _instance_secret(instance: Path) -> str:
-    """Keep one random key per instance folder so sessions survive restarts."""
-    path = instance / "secret_key"
+def instance_secret(instance: str | Path, name: str) -> str:
+    """Keep one random secret per name in the instance folder, so it survives restarts."""
+    instance = Path(instance)
+    path = instance / name
     if path.exists():
         return path.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)

@@ -20,13 +20,19 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser as LibraryEventBasedGatewayParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    MultipleEventDefinitionConverter,
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EventBasedGateway, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -92,8 +98,7 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-            event_value = {"cycles": cycles, "next": _aware(start).isoformat(), "duration": duration.total_seconds()}
+            event_value = _first_cycle(expression, now)
         ready = False
         if event_value["cycles"] != 0:
             next_event = _aware(datetime.fromisoformat(event_value["next"]))
@@ -106,6 +111,18 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
             my_task.internal_data["event_fired"] = True
         my_task._set_internal_data(event_value=event_value)
         return ready
+
+
+def _first_cycle(expression: str, now: datetime) -> dict[str, Any]:
+    """Read ``R<n>/<start>/<duration>``; without a start or end, the first cycle ends one interval from ``now``.
+
+    The library computes that case from the system clock, which would ignore the engine's clock.
+    """
+    cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    parts = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(parts) == 2 and not isinstance(TimerEventDefinition.parse_time_or_duration(parts[1]), datetime):
+        start = now + duration
+    return {"cycles": cycles, "next": _aware(start).isoformat(), "duration": duration.total_seconds()}
 
 
 _CLOCK_TIMERS = {
@@ -138,6 +155,25 @@ class IntermediateCatchEventParser(_ClockTimers, SpiffIntermediateCatchEventPars
     pass
 
 
+class GatewayEventDefinition(MultipleEventDefinition):
+    """The events an event-based gateway waits for, with their messages' process correlations.
+
+    The library calls ``update_task`` only on the waiting task's own definition; for a gateway
+    that is this container, so the messages behind it never computed the correlation values
+    their ``processVariableCorrelation`` reads from the case data, and any message reached them.
+    """
+
+    def update_task(self, my_task: SpiffTask) -> None:
+        for definition in self.event_definitions:
+            if isinstance(definition, MessageEventDefinition):
+                definition.update_task(my_task)
+
+
+class EventBasedGatewayParser(LibraryEventBasedGatewayParser):
+    def create_task(self) -> Any:
+        return self._create_task(GatewayEventDefinition())
+
+
 class Parser(SpiffBpmnParser):
     """The spiff dialect parser with clock-aware timers and tolerant data stores."""
 
@@ -146,6 +182,7 @@ class Parser(SpiffBpmnParser):
         full_tag("startEvent"): (StartEventParser, StartEvent),
         full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
         full_tag("intermediateCatchEvent"): (IntermediateCatchEventParser, IntermediateCatchEvent),
+        full_tag("eventBasedGateway"): (EventBasedGatewayParser, EventBasedGateway),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -192,6 +229,7 @@ SPEC_CONFIG = {
     ClockTimeDateEventDefinition: TimerConditionalEventDefinitionConverter,
     ClockDurationTimerEventDefinition: TimerConditionalEventDefinitionConverter,
     ClockCycleTimerEventDefinition: TimerConditionalEventDefinitionConverter,
+    GatewayEventDefinition: MultipleEventDefinitionConverter,
 }
 SERIALIZER_CONFIG = {**SPEC_CONFIG, BpmnWorkflow: StateOnlyWorkflowConverter}
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG))
@@ -204,6 +242,26 @@ def specs_to_dict(spec: BpmnProcessSpec, subprocess_specs: Mapping[str, BpmnProc
         "spec": SPEC_SERIALIZER.to_dict(spec),
         "subprocess_specs": {name: SPEC_SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
     }
+
+
+def connect_event_subprocesses(spec: BpmnProcessSpec) -> BpmnProcessSpec:
+    """Wire the event sub-processes of a restored spec once, as the library would on first trigger.
+
+    ``BpmnStartTask.trigger_wf`` connects an event sub-process to the start and end of its
+    process the first time its event arrives, mutating the spec. Specs are stored once per
+    version, so that wiring was lost on restore (``WorkflowException: No input task connected``
+    when the sub-process ended) and, in a shared cached spec, the start task gained a new output
+    that every later instance would run. Connecting the inputs here makes ``trigger_wf`` skip
+    its mutation: the start's outputs stay as parsed.
+    """
+    start = spec.start
+    for name in getattr(start, "trigger_specs", []):
+        task_spec = spec.task_specs[name]
+        if start.name not in task_spec._inputs:  # ``inputs`` is a computed list; the names are the state
+            task_spec._inputs.append(start.name)
+        if spec.end not in task_spec.outputs:
+            task_spec.connect(spec.end)
+    return spec
 
 
 class SpecCache:
@@ -220,8 +278,8 @@ class SpecCache:
                 self._items.move_to_end(deployment_id)
                 return self._items[deployment_id]
         restored = (
-            SPEC_SERIALIZER.from_dict(json.loads(json.dumps(stored["spec"]))),
-            {name: SPEC_SERIALIZER.from_dict(json.loads(json.dumps(s)))
+            connect_event_subprocesses(SPEC_SERIALIZER.from_dict(json.loads(json.dumps(stored["spec"])))),
+            {name: connect_event_subprocesses(SPEC_SERIALIZER.from_dict(json.loads(json.dumps(s))))
              for name, s in stored["subprocess_specs"].items()},
         )
         with self._lock:

@@ -15,7 +15,7 @@ from engine.errors import EngineError
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
-API_PREFIX = "/api/"
+API_PREFIXES = ("/api/", "/hooks/")
 
 
 def problem(status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None,
@@ -45,7 +45,7 @@ def _webargs_errors(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def _is_api() -> bool:
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIXES)
 
 
 def register(app: Flask) -> None:

@@ -47,7 +47,8 @@ def get_task(task_id: str) -> Any:
     """A task with its form schema, UI schema and the case's current data."""
     task = worklist.get(task_id)
     schema, ui_schema = forms_io.task_form(task)
-    return WithExtra(task, form=schema, ui_form=ui_schema, data=task.instance.data)
+    own = task.data if task.data is not None else task.instance.data
+    return WithExtra(task, form=schema, ui_form=ui_schema, data=own)
 
 
 @bp.post("/tasks/<task_id>/claim")
