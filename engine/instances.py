@@ -49,10 +49,10 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     audit.record("instance_started", actor, instance_id=instance.id,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
     step = Step(instance, ctx, actor)
-    if event is not None:
-        step.workflow.do_engine_steps()
+    step.run()  # up to the first wait: for a message start, the start event itself
+    if event is not None and step.failure is None:
         step.workflow.catch(event)
-    step.run()
+        step.run()
     return step.save()
 
 

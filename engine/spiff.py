@@ -48,7 +48,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 
-from engine.sandbox import SandboxedEnvironment
+from engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine
 
 
 def _now(task: SpiffTask) -> datetime:
@@ -326,13 +326,17 @@ class ServiceCallError(Exception):
 ConnectorCall = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
 
-class ScriptEngine(PythonScriptEngine):
-    """Runs analysts' code in the sandbox and service tasks through the injected connectors."""
+class ScriptEngine(SandboxedScriptEngine):
+    """Runs analysts' code in the sandbox and service tasks through the injected connectors.
+
+    The sandboxed base keeps the sandbox's own message and line on errors, which the
+    library's engine would replace by "Error evaluating expression".
+    """
 
     def __init__(self, call_connector: ConnectorCall | None = None,
                  facts: Callable[[SpiffTask], dict[str, Any]] | None = None,
                  now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(environment=SandboxedEnvironment())
+        super().__init__(SandboxedEnvironment())
         self._call_connector = call_connector
         self._facts = facts or (lambda task: {})
         self.now = now or (lambda: datetime.now(UTC))

@@ -14,8 +14,8 @@ from typing import Any
 import requests
 from flask import Flask
 
+from tests.fixtures.browser import LiveServer
 from tests.fixtures.engine import ApiClient, make_token
-from tests.fixtures.live import serving
 from tests.fixtures.require import free_port
 
 APPLICANT = {"nombre": "Ana Pérez", "dni": "30111222", "importe": "1500.00", "referencia": "EX-2026-000001-SMT-PGF"}
@@ -30,28 +30,29 @@ def _wait_for(api: ApiClient, instance_id: str, status: str, seconds: float = 15
         time.sleep(0.2)
 
 
-def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[..., Flask]) -> None:
+def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[..., Flask],
+                                                          live_server: Callable[..., LiveServer]) -> None:
     port = free_port()
     app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
-    with serving(app, port) as url:
-        api = ApiClient(app, make_token(app, "pruebas", "admin"))
-        assert api.deploy("gaf_pago").status_code == 201
-        started = api.start("pago_gaf", APPLICANT).get_json()
-        waiting = api.instance(started["id"])
-        assert waiting["status"] == "waiting", waiting
-        slip = waiting["data"]["boleta"]
-        assert slip["estado"] == "pendiente" and slip["importe"] == "1500.00"
-        assert [s["message_name"] for s in waiting["subscriptions"]] == ["pago_confirmado"]
+    url = live_server(app, port).url
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
+    assert api.deploy("gaf_pago").status_code == 201
+    started = api.start("pago_gaf", APPLICANT).get_json()
+    waiting = api.instance(started["id"])
+    assert waiting["status"] == "waiting", waiting
+    slip = waiting["data"]["boleta"]
+    assert slip["estado"] == "pendiente" and slip["importe"] == "1500.00"
+    assert [s["message_name"] for s in waiting["subscriptions"]] == ["pago_confirmado"]
 
-        paid = requests.post(f"{url}/_sandbox/gaf/boletas/{slip['numero']}/pagar", allow_redirects=False, timeout=10)
+    paid = requests.post(f"{url}/_sandbox/gaf/boletas/{slip['numero']}/pagar", allow_redirects=False, timeout=10)
 
-        assert paid.status_code == 303
-        final = _wait_for(api, started["id"], "completed")
-        assert final["status"] == "completed", final
-        assert final["data"]["pagado"] is True and final["data"]["pago"]["numero"] == slip["numero"]
-        events = api.get(f"/api/v1/instances/{started['id']}/events?per_page=200").get_json()["items"]
-        received = [e for e in events if e["type"] == "message_received"]
-        assert [e["actor"] for e in received] == ["webhook:gaf"]
+    assert paid.status_code == 303
+    final = _wait_for(api, started["id"], "completed")
+    assert final["status"] == "completed", final
+    assert final["data"]["pagado"] is True and final["data"]["pago"]["numero"] == slip["numero"]
+    events = api.get(f"/api/v1/instances/{started['id']}/events?per_page=200").get_json()["items"]
+    received = [e for e in events if e["type"] == "message_received"]
+    assert [e["actor"] for e in received] == ["webhook:gaf"]
 
 
 def test_a_notice_with_a_bad_signature_is_refused_and_changes_nothing(app: Flask) -> None:
