@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from xml.etree import ElementTree
 
 import yaml
 
@@ -40,22 +41,28 @@ class Bundle:
         return sorted(n for n in self.files if n.endswith(suffix))
 
 
+def _refused(message: str, file: str = "") -> BundleError:
+    """A bundle error that also lists itself as a problem, like validation problems."""
+    return BundleError(f"{file}: {message}" if file else message,
+                       errors=[{"file": file, "element": "", "message": message}])
+
+
 def bundle_from_files(files: Mapping[str, bytes]) -> Bundle:
     """Build a bundle from name → bytes, checking names and sizes and reading the manifest.
 
     :raises BundleError: for unsafe names, too many or too large files, or a bad manifest.
     """
     if not files:
-        raise BundleError("El paquete está vacío: no contiene archivos.")
+        raise _refused("El paquete está vacío: no contiene archivos.")
     if len(files) > MAX_FILES:
-        raise BundleError(f"El paquete tiene más de {MAX_FILES} archivos.")
+        raise _refused(f"El paquete tiene más de {MAX_FILES} archivos.")
     if sum(len(v) for v in files.values()) > MAX_BUNDLE_BYTES:
-        raise BundleError("El paquete supera los 20 MB.")
+        raise _refused("El paquete supera los 20 MB.")
     clean: dict[str, bytes] = {}
     for name, content in files.items():
         normal = str(PurePosixPath(name.replace("\\", "/")))
         if normal.startswith(("/", "..")) or ".." in normal.split("/") or not _SAFE_NAME.match(normal):
-            raise BundleError(f"Nombre de archivo no permitido en el paquete: {name!r}")
+            raise _refused(f"Nombre de archivo no permitido en el paquete: {name!r}", name)
         clean[normal] = content
     return Bundle(files=clean, manifest=_read_manifest(clean.get(MANIFEST)))
 
@@ -66,11 +73,11 @@ def _read_manifest(raw: bytes | None) -> dict[str, Any]:
     try:
         manifest = yaml.safe_load(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as e:
-        raise BundleError(f"{MANIFEST}: no es YAML válido ({e})") from e
+        raise _refused(f"No es YAML válido ({e}).", MANIFEST) from e
     if manifest is None:
         return {}
     if not isinstance(manifest, dict):
-        raise BundleError(f"{MANIFEST}: debe ser un mapa de claves y valores")
+        raise _refused("Debe ser un mapa de claves y valores.", MANIFEST)
     return manifest
 
 
@@ -88,7 +95,7 @@ def bundle_from_path(path: Path) -> Bundle:
         return bundle_from_files(files)
     if path.suffix == ".zip" and path.is_file():
         return bundle_from_zip(path.read_bytes())
-    raise BundleError(f"{path}: no es una carpeta ni un .zip")
+    raise _refused("No es una carpeta ni un .zip.", str(path))
 
 
 def bundle_from_zip(data: bytes) -> Bundle:
@@ -96,10 +103,10 @@ def bundle_from_zip(data: bytes) -> Bundle:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as e:
-        raise BundleError("El archivo .zip está dañado.") from e
+        raise _refused("El archivo .zip está dañado.") from e
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_BUNDLE_BYTES:
-        raise BundleError("El paquete descomprimido supera los 20 MB.")
+        raise _refused("El paquete descomprimido supera los 20 MB.")
     files = {m.filename: archive.read(m) for m in members if not m.filename.startswith("__MACOSX/")}
     prefix = _common_folder(list(files))
     return bundle_from_files({name[len(prefix):]: content for name, content in files.items()})
@@ -111,3 +118,90 @@ def _common_folder(names: list[str]) -> str:
     if len(tops) == 1 and all("/" in n for n in names):
         return tops.pop() + "/"
     return ""
+
+
+# --- models from other tools ------------------------------------------------------------------
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+#: A bare ISO 8601 duration, date-time or repeating interval (``P7D``, ``R6/P1D``, ``2026-05-01T10:00Z``).
+_ISO_LITERAL = re.compile(
+    r"^(R\d*/)?(P[0-9YMWDTHS.]+|\d{4}-\d\d-\d\dT[0-9:.]+(Z|[+\-]\d\d:?\d\d)?)(/P[0-9YMWDTHS.]+)?$")
+Note = tuple[str, str]
+
+
+def adapt_foreign(root: ElementTree.Element, content: bytes) -> tuple[bytes, list[Note]]:
+    """Adapt a BPMN file written by another tool (no spiffworkflow namespace) to what we run.
+
+    Native files are returned untouched. In a foreign file, each change is returned as a
+    ``(element id, message)`` note for the analyst:
+
+    - documentation-only data stores (``dataStore``, ``dataStoreReference``) and the data
+      associations that point at them are removed;
+    - timer texts that are bare ISO 8601 literals (``P7D``) are quoted, as our expressions need;
+    - simple JUEL conditions (``${approved}``, ``${!a && b}``) become Python expressions;
+    - a service task that names no connector operation runs as an empty script (no effect);
+    - an untyped task becomes a manual task (the library would wait on it unseen).
+
+    :param root: the file, already parsed safely (defusedxml).
+    :param content: the original bytes, returned when nothing changes.
+    :return: the bytes to parse and the notes.
+    """
+    if SPIFF_NS.encode() in content:  # declared by every file that uses the spiff dialect
+        return content, []
+    notes: list[Note] = []
+    _drop_data_stores(root, notes)
+    for element in root.iter():
+        _adapt_element(element, notes)
+    if not notes:
+        return content, []
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True), notes
+
+
+def _tag(name: str) -> str:
+    return f"{{{BPMN_NS}}}{name}"
+
+
+def _drop_data_stores(root: ElementTree.Element, notes: list[Note]) -> None:
+    store_tags = {_tag("dataStore"), _tag("dataStoreReference")}
+    stores = {e.get("id") for e in root.iter() if e.tag in store_tags}
+    if not stores:
+        return
+    assoc_tags = {_tag("dataInputAssociation"), _tag("dataOutputAssociation")}
+    for parent in list(root.iter()):
+        for child in list(parent):
+            refs = {ref.text.strip() for ref in child if ref.text} if child.tag in assoc_tags else set()
+            if child.tag in store_tags or refs & stores:
+                parent.remove(child)
+    for store in sorted(s for s in stores if s):
+        notes.append((store, "Almacén de datos solo documental: se ignora al ejecutar."))
+
+
+def _adapt_element(element: ElementTree.Element, notes: list[Note]) -> None:
+    text = (element.text or "").strip()
+    element_id = element.get("id") or ""
+    if element.tag in {_tag("timeDate"), _tag("timeDuration"), _tag("timeCycle")} and _ISO_LITERAL.match(text):
+        element.text = repr(text)
+        notes.append((element_id, f"Temporizador «{text}» tomado como texto literal."))
+    elif element.tag == _tag("conditionExpression") and (match := _JUEL.match(text)):
+        element.text = _juel_to_python(match.group(1))
+        notes.append((element_id, f"Condición JUEL «{text}» traducida a «{element.text}»."))
+    elif element.tag == _tag("task"):
+        # the library waits on an untyped task as a manual one: make it a manual task people see
+        element.tag = _tag("manualTask")
+        notes.append((element_id, "Tarea sin tipo: se trata como tarea manual."))
+    elif element.tag == _tag("serviceTask"):
+        # a plain bpmn:task would wait for a person (the library makes it manual): run an empty script
+        element.tag = _tag("scriptTask")
+        ElementTree.SubElement(element, _tag("script")).text = "pass"
+        notes.append((element_id, "La tarea de servicio no nombra ninguna operación de conector: "
+                                  "se ejecuta como tarea sin efecto."))
+
+
+def _juel_to_python(expression: str) -> str:
+    python = expression.replace("&&", " and ").replace("||", " or ")
+    python = re.sub(r"!(?!=)", " not ", python)
+    python = re.sub(r"\bnull\b", "None", python)
+    python = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", python))
+    return " ".join(python.split())

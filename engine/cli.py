@@ -17,8 +17,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
-from engine import deployments, tokens
+from engine import cli_connectors, deployments, tokens
 from engine.accounts import ensure_user
 from engine.bundles import bundle_from_path
 from engine.db import db
@@ -35,8 +36,9 @@ CLI_ACTOR = "cli"
 
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
-    for command in (init, serve, check, deploy, validate, instances, token):
+    for command in (init, check, deploy, validate, instances, token, *cli_connectors.COMMANDS):
         app.cli.add_command(command)
+    app.cli.add_command(cli_connectors.with_sensors(serve))
 
 
 def _runtime() -> Runtime:
@@ -106,7 +108,8 @@ def serve(host: str, port: int) -> None:
     runner = BackgroundRunner(app.app_context, _runtime().engine_context)
     runner.start()
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # Not app.run(): inside the flask CLI it returns at once without serving.
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         runner.stop()
 

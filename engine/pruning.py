@@ -37,6 +37,17 @@ def prune(top: BpmnWorkflow) -> int:
     return removed
 
 
+def pending_engine_tasks(top: BpmnWorkflow) -> list[Task]:
+    """READY tasks the engine should have run but did not reach.
+
+    ``do_engine_steps`` walks the tree with an iterator that stops at depth 1,000, so a long
+    automatic loop inside one step leaves READY tasks it never sees: after pruning they are
+    reachable again; if pruning cannot flatten the tree, the caller must report an engine limit.
+    """
+    return [task for workflow in [top, *top.subprocesses.values()] for task in workflow.tasks.values()
+            if task.has_state(TaskState.READY) and not task.task_spec.manual]
+
+
 def _prune_workflow(workflow: BpmnWorkflow, top: BpmnWorkflow) -> int:
     keep = _protected(workflow, top)
     removed = 0

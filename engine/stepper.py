@@ -26,12 +26,14 @@ from engine import audit, indexing, sandbox
 from engine.db import db, new_id
 from engine.errors import EngineLimit
 from engine.models import Incident, Instance
-from engine.pruning import prune
+from engine.pruning import pending_engine_tasks, prune
 from engine.spiff import ScriptEngine, ServiceCallError, state_from_dict, state_to_dict
 
 log = logging.getLogger(__name__)
 
 MAX_TASKS_PER_STEP = 10_000
+# Flatten the tree this often inside one step: the library's iterator stops at depth 1,000.
+PRUNE_EVERY = 50
 RETRY_BASE_SECONDS = 5
 RETRY_MAX_SECONDS = 3600
 DEFAULT_RETRIES = 4
@@ -89,12 +91,29 @@ class Step:
         def did_complete(task: SpiffTask) -> None:
             self._running = None
             self._record_path(task)
+            if count % PRUNE_EVERY == 0:
+                prune(self.workflow)
 
         try:
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            self._run_until_settled(will_complete, did_complete)
         except Exception as e:  # any analyst or connector error becomes an incident, never a 500
             self._fail(e)
+
+    def _run_until_settled(self, will_complete: Any, did_complete: Any) -> None:
+        """Run the engine until no automatic task is left, or report the limit it hit.
+
+        The library's walk silently misses READY tasks deeper than its iterator reaches; after
+        pruning they are reachable again, and when pruning cannot flatten the tree any more the
+        instance gets an engine-limit incident instead of a silent stall.
+        """
+        while True:
+            self.workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            if not pending_engine_tasks(self.workflow):
+                return
+            if prune(self.workflow) == 0:
+                raise EngineLimit("El motor no alcanza las tareas pendientes de esta instancia "
+                                  "(árbol de tareas demasiado profundo).")
 
     def _fail(self, error: Exception) -> None:
         self.failure = error

@@ -6,6 +6,7 @@ Each problem names the file, the element id and a message a modeller understands
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,15 +17,17 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 import forms
 from engine import sandbox
-from engine.bundles import Bundle
+from engine.bundles import Bundle, adapt_foreign
 from engine.spiff import Parser
 from engine.tasks import applicant_lane, group_of_lane
 
 Problem = dict[str, str]
+_ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>")
 
 
 @dataclass
@@ -57,54 +60,81 @@ def validate_bundle(
     operations: frozenset[str],
     known_groups: Callable[[], set[str]] | None = None,
 ) -> tuple[ParsedBundle | None, Report]:
-    """Check every file of the bundle; return the parsed bundle when there is no problem."""
+    """Check every file of the bundle; return the parsed bundle when there is no problem.
+
+    Every problem is collected before answering: XML, parsing, each executable process's
+    tasks (forms, operations, code) and the manifest.
+    """
     report = Report()
     parser = Parser()
     for name in bundle.names(".bpmn") + bundle.names(".dmn"):
         _add_model(parser, name, bundle.files[name], report)
     if not bundle.names(".bpmn"):
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
-    if report.problems:
-        return None, report
-    key = _process_key(parser, bundle, report)
-    if key is None:
-        return None, report
-    try:
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except SpiffWorkflowException as e:
-        report.add(getattr(e, "file_name", "") or "", getattr(e, "id", "") or "", _spiff_message(e))
-        return None, report
-    parsed = ParsedBundle(
-        key=key,
-        name=str(bundle.manifest.get("name") or spec.description or key),
-        spec=spec,
-        subprocess_specs=subprocess_specs,
-        processes=[key, *sorted(subprocess_specs)],
-    )
-    for process in [spec, *subprocess_specs.values()]:
-        _check_tasks(process, bundle, operations, report, parsed)
+    checked = _check_processes(parser, bundle, operations, report)
     _check_manifest(bundle, report)
+    # a file that failed to parse already has its problem; "no executable process" would be noise
+    wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
+    key = _process_key(parser, bundle, report) if wants_key else None
+    parsed = checked.get(key) if key is not None else None
+    if parsed is None:
+        return None, report
+    parsed.name = str(bundle.manifest.get("name") or parsed.spec.description or parsed.key)
     if known_groups is not None:
         for group in sorted(parsed.groups - known_groups()):
-            report.warn("", group, f"El carril nombra el grupo «{group}», que el directorio aún no conoce.")
+            report.warn(_file_of(parser, parsed.key), group,
+                        f"El carril nombra el grupo «{group}», que el directorio aún no conoce.")
     return (None if report.problems else parsed), report
+
+
+def _check_processes(parser: Parser, bundle: Bundle, operations: frozenset[str],
+                     report: Report) -> dict[str, ParsedBundle]:
+    """Build and check every executable process; a broken one does not hide the others' problems."""
+    checked: dict[str, ParsedBundle] = {}
+    for key in parser.get_process_ids():
+        try:
+            spec = parser.get_spec(key)
+            subprocess_specs = parser.get_subprocess_specs(key)
+        except SpiffWorkflowException as e:
+            report.add(getattr(e, "file_name", "") or _file_of(parser, key), getattr(e, "id", "") or key,
+                       _spiff_message(e))
+            continue
+        except Exception as e:  # the library raises bare errors (TypeError, KeyError) on some models
+            report.add(_file_of(parser, key), key, f"SpiffWorkflow no puede construir el proceso: "
+                       f"{type(e).__name__}: {e}")
+            continue
+        parsed = ParsedBundle(key=key, name=key, spec=spec, subprocess_specs=subprocess_specs,
+                              processes=[key, *sorted(subprocess_specs)])
+        for process in [spec, *subprocess_specs.values()]:
+            _check_tasks(process, bundle, operations, report, parsed)
+        checked[key] = parsed
+    report.problems[:] = list({tuple(p.items()): p for p in report.problems}.values())
+    return checked
+
+
+def _file_of(parser: Parser, process_id: str) -> str:
+    process_parser = parser.process_parsers.get(process_id)
+    return str(getattr(process_parser, "filename", "") or "")
 
 
 def _add_model(parser: Parser, name: str, content: bytes, report: Report) -> None:
     try:
         # defusedxml refuses DTDs, external entities and entity expansion before lxml sees the file
-        safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ParseError, DefusedXmlException, ValueError) as e:
-        report.add(name, "", f"XML mal formado o no permitido: {e}")
+        report.add(name, "", f"XML mal formado o no permitido (sin DTD ni entidades): {e}")
         return
+    if name.endswith(".bpmn"):
+        content, notes = adapt_foreign(root, content)
+        for element, message in notes:
+            report.warn(name, element, message)
     try:
         if name.endswith(".dmn"):
             parser.add_dmn_str(content, filename=name)
         else:
             parser.add_bpmn_str(content, filename=name)
     except SpiffWorkflowException as e:
-        report.add(name, getattr(e, "id", "") or "", _spiff_message(e))
+        report.add(getattr(e, "file_name", "") or name, getattr(e, "id", "") or "", _spiff_message(e))
     except Exception as e:  # the library raises bare errors (TypeError, KeyError) on some models
         report.add(name, "", f"SpiffWorkflow no puede leer el modelo: {type(e).__name__}: {e}")
 
@@ -121,7 +151,9 @@ def _process_key(parser: Parser, bundle: Bundle, report: Report) -> str | None:
     if len(executable) == 1:
         return executable[0]
     if not executable:
-        report.add("", "", "El paquete no tiene ningún proceso ejecutable (isExecutable=\"true\").")
+        models = bundle.names(".bpmn")
+        report.add(models[0] if len(models) == 1 else "", "", "El paquete no tiene ningún proceso ejecutable "
+                   "(isExecutable=\"true\"): sus procesos solo documentan.")
     else:
         report.add("manifest.yaml", "", "Hay varios procesos ejecutables; el manifiesto debe indicar "
                    f"cuál inicia el trámite con «key» ({', '.join(sorted(executable))}).")
@@ -130,7 +162,9 @@ def _process_key(parser: Parser, bundle: Bundle, report: Report) -> str | None:
 
 def _spiff_message(error: SpiffWorkflowException) -> str:
     notes = [n for n in getattr(error, "notes", []) or []]
-    return " ".join([str(error.args[0]) if error.args else str(error), *notes]).strip()
+    text = " ".join([str(error.args[0]) if error.args else str(error), *notes]).strip()
+    # the library prints XML nodes as "<Element {namespace}tag at 0x…>": name the tag only
+    return _ELEMENT_REPR.sub(lambda m: f"«{m.group(1)}»", text)
 
 
 def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: frozenset[str],
@@ -142,14 +176,17 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: frozenset
             parsed.groups.add(group_of_lane(task_spec.lane))
         if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, MessageEventDefinition):
             parsed.message_starts.append(task_spec.event_definition.name)
+        if isinstance(task_spec, NoneTask):
+            report.add(file, element, "Tarea sin tipo: el motor la esperaría como tarea manual que nadie ve. "
+                       "Use una tarea de usuario, manual, de guion o de servicio.")
         _check_forms(task_spec, bundle, file, element, report)
         operation = getattr(task_spec, "operation_name", None)
         if operation is not None and operation not in operations:
             report.add(file, element, f"La tarea de servicio usa la operación «{operation}», que ningún "
                        "conector ofrece.")
-        for source, mode in _code_of(task_spec):
+        for source, mode, label in _code_of(task_spec):
             for message in sandbox.check_compiles(source, mode):
-                report.add(file, element, message)
+                report.add(file, element, f"{label} «{source.strip()[:80]}»: {message}")
 
 
 def _check_forms(task_spec: Any, bundle: Bundle, file: str, element: str, report: Report) -> None:
@@ -176,27 +213,29 @@ def _check_forms(task_spec: Any, bundle: Bundle, file: str, element: str, report
             report.add(form_name, element, "El esquema de interfaz (UI schema) debe ser un objeto JSON.")
 
 
-def _code_of(task_spec: Any) -> Iterator[tuple[str, str]]:
-    """Yield every piece of analyst code a task spec holds, with its compile mode."""
+def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
+    """Yield every piece of analyst code a task spec holds, with its compile mode and a label."""
     for attr, mode in (("script", "exec"), ("prescript", "exec"), ("postscript", "exec")):
         source = getattr(task_spec, attr, None)
         if isinstance(source, str) and source.strip():
-            yield source, mode
-    for condition, _output in getattr(task_spec, "cond_task_specs", []) or []:
-        if isinstance(condition, str) and condition.strip():
-            yield condition, "eval"
-    for param in (getattr(task_spec, "operation_params", None) or {}).values():
+            yield source, mode, "Guion"
+    for condition, output in getattr(task_spec, "cond_task_specs", []) or []:
+        # the library wraps each flow's condition in an operator holding the expression text
+        expression = (getattr(condition, "args", None) or [condition])[0]
+        if isinstance(expression, str) and expression.strip():
+            yield expression, "eval", f"Condición del flujo hacia «{output}»"
+    for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
         value = param.get("value") if isinstance(param, dict) else None
         if isinstance(value, str) and value.strip():
-            yield value, "eval"
+            yield value, "eval", f"Parámetro «{name}»"
     event = getattr(task_spec, "event_definition", None)
     expression = getattr(event, "expression", None)
     if isinstance(expression, str) and expression.strip():
-        yield expression, "eval"
+        yield expression, "eval", "Expresión del evento"
     for attr in ("cardinality", "condition", "completion_condition"):
         value = getattr(task_spec, attr, None)
         if isinstance(value, str) and value.strip():
-            yield value, "eval"
+            yield value, "eval", "Expresión"
 
 
 def _check_manifest(bundle: Bundle, report: Report) -> None:

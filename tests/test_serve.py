@@ -1,0 +1,35 @@
+"""``tramites serve`` really serves: the command `make run` ends with, started as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.fixtures.require import free_port, wait_for_port
+
+TRAMITES = Path(sys.executable).with_name("tramites")
+
+
+def test_serve_answers_over_http_with_the_background_runner(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(tmp_path / "instance"),
+           "TRAMITES_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env.pop("TRAMITES_DATABASE_URL", None)
+    subprocess.run([str(TRAMITES), "init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen([str(TRAMITES), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for_port(port, timeout=120), (tmp_path / "serve.log").read_text(errors="replace")[-2000:]
+        home = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert home.status_code == 200 and 'lang="es-AR"' in home.text
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
+        assert ready["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
