@@ -3,10 +3,17 @@
 Run as ``.venv/bin/python bench/forms.py``. Targets for the 100-field form on the CI
 machine: render under 10 ms, validate under 5 ms (median). Schemas are compiled once and
 cached by the library, as in production; the first call is left out of the figures.
+
+The table compares each median with its target. ``--save FILE`` keeps the figures (JSON);
+``--compare FILE`` adds them as a "before" column, with the speed-up, to judge a change::
+
+    .venv/bin/python bench/forms.py --save /tmp/antes.json    # before the change
+    .venv/bin/python bench/forms.py --compare /tmp/antes.json # after it
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -22,6 +29,8 @@ import forms  # noqa: E402 - the repository root must be on the path first
 
 LARGE = ROOT / ".." / "shared" / "corpora" / "rjsf-samples" / "large.json"
 RUNS = 300
+# (form, operation) -> the median it must stay under, in ms (issue 4).
+TARGETS = {("100 campos", "render"): 10.0, ("100 campos", "validate"): 5.0}
 KINDS: list[tuple[dict[str, Any], Any]] = [
     ({"type": "string", "minLength": 1, "maxLength": 80}, "texto de prueba"),
     ({"type": "integer", "minimum": 0, "maximum": 1000}, 42),
@@ -35,6 +44,8 @@ KINDS: list[tuple[dict[str, Any], Any]] = [
      {"calle": "San Martín", "numero": 550}),
     ({"type": "string", "format": "uri"}, "https://smt.gob.ar"),
 ]
+
+Figures = dict[str, dict[str, float]]  # "form / operation" -> {"median": ms, "p95": ms}
 
 
 def hundred_fields() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -65,23 +76,65 @@ def measure(action: Callable[[], Any]) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def main() -> None:
-    cases: list[tuple[str, dict[str, Any], Any, Any]] = []
+def cases() -> list[tuple[str, dict[str, Any], Any, Any]]:
+    """(name, schema, UI schema, data) of the forms measured."""
+    found: list[tuple[str, dict[str, Any], Any, Any]] = []
     if LARGE.is_file():
         sample = json.loads(LARGE.read_text(encoding="utf-8"))
-        cases.append(("large (rjsf)", sample["schema"], sample["uiSchema"], sample["formData"]))
+        found.append(("large (rjsf)", sample["schema"], sample["uiSchema"], sample["formData"]))
     else:
         print(f"(the large sample is not at {LARGE}; only the 100-field form is measured)")
     schema, data = hundred_fields()
-    cases.append(("100 campos", schema, None, data))
-    print(f"{'formulario':<14} {'operación':<10} {'mediana ms':>11} {'p95 ms':>8}")
-    for name, s, ui, values in cases:
+    found.append(("100 campos", schema, None, data))
+    return found
+
+
+def run() -> Figures:
+    """Every form's render and validate figures."""
+    figures: Figures = {}
+    for name, s, ui, values in cases():
         for operation, action in (
             ("render", lambda s=s, ui=ui, values=values: forms.render(s, ui, values)),
             ("validate", lambda s=s, values=values: forms.validate(s, values)),
         ):
             median, p95 = measure(action)
-            print(f"{name:<14} {operation:<10} {median:>11.2f} {p95:>8.2f}")
+            figures[f"{name} / {operation}"] = {"median": median, "p95": p95}
+    return figures
+
+
+def table(figures: Figures, before: Figures | None = None) -> str:
+    """The figures as a table: median and p95, the target and its margin, and "before" if given."""
+    head = f"{'formulario':<14} {'operación':<10} {'mediana ms':>11} {'p95 ms':>8} {'objetivo':>9} {'estado':>12}"
+    if before is not None:
+        head += f" {'antes ms':>9} {'mejora':>7}"
+    lines = [head, "-" * len(head)]
+    for key, figure in figures.items():
+        name, operation = key.split(" / ")
+        median = figure["median"]
+        line = f"{name:<14} {operation:<10} {median:>11.2f} {figure['p95']:>8.2f}"
+        target = TARGETS.get((name, operation))
+        if target is None:
+            line += f" {'-':>9} {'-':>12}"
+        else:
+            state = f"ok ({median / target:.0%})" if median < target else "EXCEDIDO"
+            line += f" {f'< {target:g}':>9} {state:>12}"
+        old = (before or {}).get(key)
+        if before is not None:
+            line += f" {old['median']:>9.2f} {old['median'] / median:>6.1f}x" if old else f" {'-':>9} {'-':>7}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--compare", type=Path, help="a JSON file written by --save: shown as 'antes'")
+    args = parser.parse_args(argv)
+    before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
+    figures = run()
+    print(table(figures, before))
+    if args.save:
+        args.save.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

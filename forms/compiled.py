@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import jsonschema
@@ -33,6 +33,7 @@ ONE = ("additionalProperties", "additionalItems", "items", "contains", "property
 MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
 MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies")
 LEGACY_MARKERS = ("additionalItems", "dependencies")
+T = TypeVar("T")
 
 
 def _with_files(base: Any) -> Any:
@@ -157,6 +158,28 @@ class CompiledSchema:
         self._lookups: dict[str, Any] = {}
         self._check_refs()
         self.validator = cls(self.root, registry=self.registry, format_checker=FORMAT_CHECKER)
+        # Work done once per subschema of ``root`` (see memo). Its subschemas live as long as
+        # this object and are never modified, so their ids name them: no other object can
+        # have one of these ids while this schema is alive.
+        self._owned = frozenset(id(node) for node, _ in walk(self.root))
+        self._memo: dict[tuple[str, int], Any] = {}
+
+    def memo(self, kind: str, schema: Any, compute: Callable[[Any], T]) -> T:
+        """``compute(schema)``, remembered per ``kind`` when ``schema`` is a subschema of this one.
+
+        Anything else (a merged copy made while rendering, a dict from the caller) is computed
+        every time: it may be a temporary whose id is reused, or a dict that changes. So
+        ``compute`` must depend on nothing but ``schema``, and callers must not modify what it
+        returns.
+        """
+        key = (kind, id(schema))
+        if key[1] not in self._owned:
+            return compute(schema)
+        try:
+            found: T = self._memo[key]
+        except KeyError:
+            found = self._memo[key] = compute(schema)
+        return found
 
     def lookup(self, ref: str) -> Any:
         """The subschema an absolute ``$ref`` points at."""

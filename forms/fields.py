@@ -12,8 +12,11 @@ from typing import Any
 from forms import ui as uis
 from forms.compiled import CompiledSchema
 from forms.formats import FILE_FORMATS
+from forms.html import esc
+from forms.merge import CONDITIONS
 from forms.messages import display
 from forms.resolve import (
+    DEPENDENCY_KEYWORDS,
     alternatives,
     choose,
     fixed_count,
@@ -25,6 +28,7 @@ from forms.resolve import (
     primary_type,
     resolve,
 )
+from forms.values import option_key
 
 BOOLEAN_OPTIONS: list[tuple[Any, str | None]] = [(True, "Sí"), (False, "No")]
 INPUT_TYPES = {
@@ -44,7 +48,7 @@ class Alternative:
     title: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Field:
     """A resolved subschema and how it is shown.
 
@@ -58,14 +62,66 @@ class Field:
     options: list[tuple[Any, str]] | None
     alternative: Alternative | None
     type: str | None
+    # ``options`` as ``<option>`` elements, none selected, and their keys (None: build them).
+    options_html: tuple[str, frozenset[str]] | None = None
 
     @property
     def nullable(self) -> bool:
         return nullable(self.schema)
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What :func:`plan` knows of a subschema before seeing the value and the UI schema."""
+
+    schema: dict[str, Any]
+    type: str | None
+    options: list[tuple[Any, str | None]] | None
+    labelled: list[tuple[Any, str]] | None  # the options' labels when no ui:enumNames renames them
+    labelled_html: tuple[str, frozenset[str]] | None  # those as HTML (see Field.options_html)
+    plain: Field  # the field when the UI schema names no widget and no option labels
+
+
+def _shape(c: CompiledSchema, schema: Any) -> _Shape | None:
+    """The shape of ``schema``, or ``None`` when it depends on the value (conditions, alternatives)."""
+    s = flatten(c, schema)
+    if CONDITIONS in s or any(k in s for k in DEPENDENCY_KEYWORDS) or alternatives(c, s):
+        return None
+    options = options_of(c, s)
+    labelled = _labelled(options, {})
+    prepared = None if labelled is None else options_html(labelled)
+    kind = primary_type(s)
+    plain = Field(s, _kind(c, s, kind, None, labelled), None, labelled, None, kind, prepared)
+    return _Shape(s, kind, options, labelled, prepared, plain)
+
+
+def options_html(options: list[tuple[Any, str]]) -> tuple[str, frozenset[str]]:
+    """``<option>`` elements for ``options``, none selected, and the options' keys."""
+    keys = [option_key(value) for value, _ in options]
+    items = [f'<option value="{esc(key)}">{esc(text)}</option>' for key, (_, text) in zip(keys, options, strict=True)]
+    return "".join(items), frozenset(keys)
+
+
 def plan(c: CompiledSchema, schema: Any, value: Any, ui: uis.UI, choice: int | None = None) -> Field:
     """The field for ``value`` under ``schema``; ``choice`` is the alternative a person picked."""
+    shape = c.memo("shape", schema, lambda sub: _shape(c, sub))
+    if shape is None:
+        return _plan(c, schema, value, ui, choice)
+    if "ui:widget" not in ui and "ui:enumNames" not in ui:
+        return shape.plain
+    widget = uis.widget(ui)
+    kind = shape.type
+    if "ui:enumNames" in ui:
+        options, prepared = _labelled(shape.options, ui), None
+    else:
+        options, prepared = shape.labelled, shape.labelled_html
+    if options is None and kind == "boolean" and widget in ("radio", "select"):
+        options = _labelled(BOOLEAN_OPTIONS, ui)
+    kind_of = _kind(c, shape.schema, kind, widget, options)
+    return Field(shape.schema, kind_of, widget, options, None, kind, prepared)
+
+
+def _plan(c: CompiledSchema, schema: Any, value: Any, ui: uis.UI, choice: int | None) -> Field:
     s = resolve(c, schema, value)
     alternative = None
     found = alternatives(c, s)
@@ -132,7 +188,7 @@ def input_type(field: Field, ui: uis.UI) -> str:
     """The ``type`` of an ``<input>``: the widget's, ``inputType``, the format's, or by type."""
     if field.widget in INPUT_TYPES and field.widget != "text":
         return INPUT_TYPES[field.widget]
-    asked = uis.option(ui, "inputType")
+    asked = uis.option(ui, "inputType") if ui else None
     if isinstance(asked, str) and asked.isalpha():
         return asked
     fmt = field.schema.get("format")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from forms import ui as uis
 from forms.compiled import CompiledSchema
-from forms.html import describedby, join, tag
+from forms.html import attrs, built, concat, content, describedby, esc, tag
 from forms.naming import action_name, field_id, form_id, split
 from forms.naming import join as join_pointer
 from forms.validation import Errors
@@ -58,7 +58,11 @@ class Node:
 
 @dataclass
 class Texts:
-    """What a person reads around one control."""
+    """What a person reads around one control.
+
+    ``fid`` comes from :func:`forms.naming.field_id` (letters, digits, ``_`` and ``-``), so
+    the ids made from it are written into the HTML without escaping.
+    """
 
     fid: str
     title: str
@@ -68,6 +72,8 @@ class Texts:
     required: bool
 
     def described_by(self, *extra: str | None) -> str | None:
+        if not (self.description or self.help or self.errors or extra):
+            return None
         return describedby(
             f"{self.fid}--descripcion" if self.description else None,
             f"{self.fid}--ayuda" if self.help else None,
@@ -79,62 +85,80 @@ class Texts:
 def texts(ctx: Ctx, node: Node, schema: Mapping[str, Any], fid: str | None = None) -> Texts:
     """The texts of the field at ``node``, and record it as the target of its errors."""
     fid = fid or field_id(node.name, ctx.prefix)
-    title = uis.text(node.ui, "title") or _text(schema.get("title")) or node.label
-    description = uis.text(node.ui, "description") or _text(schema.get("description"))
+    ui = node.ui
+    if ui:
+        title = uis.text(ui, "title") or _text(schema.get("title")) or node.label
+        description = uis.text(ui, "description") or _text(schema.get("description"))
+        help_ = uis.text(ui, "help")
+    else:
+        title, description, help_ = _text(schema.get("title")) or node.label, _text(schema.get("description")), None
     ctx.targets.setdefault(node.path, (fid, title))
-    return Texts(fid, title, description, uis.text(node.ui, "help"), ctx.errors.get(node.path, []), node.required)
+    return Texts(fid, title, description, help_, ctx.errors.get(node.path, []), node.required)
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+REQUIRED_MARK = ' <span class="obligatorio">(obligatorio)</span>'
+EMPTY = built("")
+
+
 def required_mark(required: bool) -> Markup | None:
-    if not required:
-        return None
-    return join([" ", tag("span", {"class": "obligatorio"}, "(obligatorio)")])
+    return built(REQUIRED_MARK) if required else None
 
 
 def label(t: Texts, for_id: str | None = None) -> Markup:
-    return tag("label", {"for": for_id or t.fid}, t.title, required_mark(t.required))
+    mark = REQUIRED_MARK if t.required else ""
+    return built(f'<label for="{esc(for_id or t.fid)}">{content(t.title)}{mark}</label>')
 
 
 def legend(t: Texts) -> Markup:
-    return tag("legend", {}, t.title, required_mark(t.required))
+    return built(f"<legend>{content(t.title)}{REQUIRED_MARK if t.required else ''}</legend>")
 
 
 def notes_before(t: Texts) -> Markup:
     """The description (under the label)."""
     if not t.description:
-        return Markup("")
-    return tag("p", {"class": "descripcion", "id": f"{t.fid}--descripcion"}, t.description)
+        return EMPTY
+    return built(f'<p class="descripcion" id="{t.fid}--descripcion">{content(t.description)}</p>')
 
 
 def notes_after(t: Texts) -> Markup:
     """Help and errors (under the control)."""
-    parts = []
+    if not (t.help or t.errors):
+        return EMPTY
+    out = ""
     if t.help:
-        parts.append(tag("p", {"class": "ayuda", "id": f"{t.fid}--ayuda"}, t.help))
+        out = f'<p class="ayuda" id="{t.fid}--ayuda">{content(t.help)}</p>'
     if t.errors:
-        lines = [tag("p", {}, tag("strong", {}, "Error:"), " ", message) for message in t.errors]
-        parts.append(tag("div", {"class": "errores", "id": f"{t.fid}--error"}, *lines))
-    return join(parts)
+        lines = "".join([f"<p><strong>Error:</strong> {content(message)}</p>" for message in t.errors])
+        out += f'<div class="errores" id="{t.fid}--error">{lines}</div>'
+    return built(out)
+
+
+def classes(base: str, t: Texts, node: Node) -> str:
+    """The ``class`` of a field's box (escaped): ``base``, whether it has errors, ``ui:classNames``."""
+    extra = uis.classes(node.ui)
+    names = f"{base} con-error" if t.errors else base
+    return esc(f"{names} {extra}" if extra else names)
 
 
 def wrapper(kind: str, node: Node, t: Texts, *children: Any) -> Markup:
     """The box around one field."""
-    names = " ".join(filter(None, ["campo", f"campo-{kind}", "con-error" if t.errors else None, uis.classes(node.ui)]))
-    return tag("div", {"class": names, "id": f"{t.fid}--campo"}, *children)
+    names = classes(f"campo campo-{kind}", t, node)
+    return built(f'<div class="{names}" id="{t.fid}--campo">{concat(children)}</div>')
 
 
 def group(node: Node, t: Texts, *children: Any, kind: str = "grupo", bare: bool = False) -> Markup:
     """A fieldset with its legend (``bare``: a plain box, for an untitled form root)."""
-    names = " ".join(filter(None, [kind, "con-error" if t.errors else None, uis.classes(node.ui)]))
-    head = [notes_before(t), notes_after(t)]
+    names = classes(kind, t, node)
+    head = notes_before(t) + notes_after(t)
     if bare:
-        return tag("div", {"class": names, "id": t.fid}, *head, *children)
-    attributes = {"class": names, "id": t.fid, "aria-describedby": t.described_by()}
-    return tag("fieldset", attributes, legend(t), *head, *children)
+        return built(f'<div class="{names}" id="{t.fid}">{head}{concat(children)}</div>')
+    described = t.described_by()
+    attributes = f' aria-describedby="{described}"' if described else ""
+    return built(f'<fieldset class="{names}" id="{t.fid}"{attributes}>{legend(t)}{head}{concat(children)}</fieldset>')
 
 
 def action_button(ctx: Ctx, text: str, value: str, target: str, button_id: str,
@@ -143,17 +167,21 @@ def action_button(ctx: Ctx, text: str, value: str, target: str, button_id: str,
 
     htmx posts the enclosing form to the page's own URL and swaps the group ``target``.
     """
-    attributes = {
-        "type": "submit", "class": "accion", "name": action_name(ctx.prefix), "value": value, "id": button_id,
-        "formnovalidate": True, "aria-label": aria_label, **swap(target),
-    }
-    return tag("button", attributes, text)
+    aria = f' aria-label="{esc(aria_label)}"' if aria_label is not None else ""
+    return built(f'<button type="submit" class="accion" name="{esc(action_name(ctx.prefix))}" value="{esc(value)}"'
+                 f' id="{esc(button_id)}" formnovalidate{aria}{_swap_html(target)}>{esc(text)}</button>')
 
 
 def swap(target: str) -> dict[str, str]:
     """htmx attributes that re-render the element ``target`` from the page's answer."""
     selector = f"#{target}"
     return {"hx-post": "", "hx-target": selector, "hx-select": selector, "hx-swap": "outerHTML"}
+
+
+def _swap_html(target: str) -> str:
+    """:func:`swap` as attributes."""
+    selector = esc(f"#{target}")
+    return f' hx-post="" hx-target="{selector}" hx-select="{selector}" hx-swap="outerHTML"'
 
 
 def refresh_attributes(ctx: Ctx, node: Node) -> dict[str, str]:
@@ -163,6 +191,11 @@ def refresh_attributes(ctx: Ctx, node: Node) -> dict[str, str]:
     target, name = node.refresh
     values = json.dumps({action_name(ctx.prefix): f"actualizar {name}"}, ensure_ascii=False)
     return {**swap(target), "hx-trigger": "change", "hx-vals": values}
+
+
+def refresh_html(ctx: Ctx, node: Node) -> str:
+    """:func:`refresh_attributes` as attributes (``""`` for most fields)."""
+    return "" if node.refresh is None else attrs(refresh_attributes(ctx, node))
 
 
 def refresh_button(ctx: Ctx, target: str, name: str) -> Markup:

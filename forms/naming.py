@@ -113,6 +113,7 @@ def _encode(segment: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=16384)
 def field_id(pointer: str, prefix: str = "") -> str:
     """The id of the control (or group) that shows the value at ``pointer``."""
     head = "campo" + ("_p" + _encode(prefix) if prefix else "")

@@ -20,7 +20,7 @@ from forms import ui as uis
 from forms.compiled import compile_schema
 from forms.defaults import fill
 from forms.fields import Alternative, Field, plan
-from forms.html import join, tag
+from forms.html import hidden, join, tag
 from forms.layout import Ctx, Node, Texts
 from forms.merge import as_schema
 from forms.naming import MISSING, action_name, extra_row, field_id, form_id, marker_name
@@ -129,8 +129,10 @@ def _object(ctx: Ctx, f: Field, value: Any, node: Node, root: bool) -> Markup:
     children: list[Any] = []
     if isinstance(value, dict):
         children.append(_marker(ctx, "o", node.name, PRESENT))
+    same = node.path == node.name  # they differ only below key/value rows
     for name in uis.order(properties, node.ui):
-        child = node.under(join_pointer(node.path, name), join_pointer(node.name, name), uis.child(node.ui, name),
+        path = join_pointer(node.path, name)
+        child = node.under(path, path if same else join_pointer(node.name, name), uis.child(node.ui, name),
                            name, name in required)
         if name in triggers:
             child = replace(child, refresh=(t.fid, node.name))
@@ -147,7 +149,7 @@ def _object(ctx: Ctx, f: Field, value: Any, node: Node, root: bool) -> Markup:
 
 
 def _marker(ctx: Ctx, kind: str, name: str, value: str) -> Markup:
-    return tag("input", {"type": "hidden", "name": marker_name(kind, name, ctx.prefix), "value": value})
+    return hidden(marker_name(kind, name, ctx.prefix), value)
 
 
 def _array(ctx: Ctx, f: Field, value: Any, node: Node) -> Markup:

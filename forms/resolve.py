@@ -37,7 +37,14 @@ def deref(c: CompiledSchema, schema: Any) -> dict[str, Any]:
 
 
 def flatten(c: CompiledSchema, schema: Any, depth: int = 0) -> dict[str, Any]:
-    """``schema`` with references followed and ``allOf`` merged; conditions are collected."""
+    """``schema`` with references followed and ``allOf`` merged; conditions are collected.
+
+    Computed once per subschema (:meth:`CompiledSchema.memo`): do not modify the result.
+    """
+    return c.memo("flatten", schema, lambda sub: _flatten(c, sub, depth))
+
+
+def _flatten(c: CompiledSchema, schema: Any, depth: int) -> dict[str, Any]:
     if depth > MAX_HOPS:
         raise SchemaError("Las referencias ($ref) o allOf forman un ciclo sin fin.")
     s = deref(c, schema)
@@ -162,7 +169,12 @@ def options_of(c: CompiledSchema, s: dict[str, Any]) -> list[tuple[Any, str | No
 
     From ``enum``, a lone ``const``, or a ``oneOf``/``anyOf`` whose branches each hold one
     value (``const`` or a one-element ``enum``), which is how titled options are written.
+    Computed once per subschema: do not modify the result.
     """
+    return c.memo("options", s, lambda sub: _options_of(c, sub))
+
+
+def _options_of(c: CompiledSchema, s: dict[str, Any]) -> list[tuple[Any, str | None]] | None:
     if isinstance(s.get("enum"), list):
         return [(v, None) for v in s["enum"]]
     for keyword in ("oneOf", "anyOf"):

@@ -117,6 +117,8 @@ def order(names: Iterable[str], ui: UI) -> list[str]:
 
 def classes(ui: UI) -> str | None:
     """Extra CSS classes (``ui:classNames``, and rjsf's singular ``ui:className``)."""
+    if not ui:
+        return None
     found = [ui.get(k) for k in ("ui:classNames", "ui:className")]
     names = " ".join(v for v in found if isinstance(v, str) and v.strip())
     return names or None

@@ -22,6 +22,8 @@ DEFAULT_OFFSET = "-03:00"
 
 def to_json(value: Any) -> str:
     """Compact, stable JSON text (keys sorted, so equal values have equal text)."""
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)  # what json writes for a number, without its encoder's setup
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from forms import layout
 from forms import ui as uis
 from forms.fields import Field, input_type, multi_options
 from forms.formats import is_file_ref
-from forms.html import join, option, tag
+from forms.html import attr, built, esc, hidden, join, option, tag
 from forms.layout import Ctx, Node, Texts
 from forms.messages import display
 from forms.naming import MISSING, marker_name, value_name
@@ -25,7 +25,7 @@ PRESENT = "1"
 
 
 def _hidden(name: str, value: str) -> Markup:
-    return tag("input", {"type": "hidden", "name": name, "value": value})
+    return hidden(name, value)
 
 
 def _frozen(node: Node, f: Field) -> bool:
@@ -33,18 +33,23 @@ def _frozen(node: Node, f: Field) -> bool:
     return node.disabled or (node.readonly and f.kind not in ("input", "textarea", "json"))
 
 
-def _common(ctx: Ctx, node: Node, t: Texts, frozen: bool) -> dict[str, Any]:
-    return {
-        "id": t.fid,
-        "name": None if frozen else value_name(node.name, ctx.prefix),
-        "aria-describedby": t.described_by(),
-        "aria-invalid": "true" if t.errors else None,
-        "aria-required": "true" if t.required else None,
-        "autofocus": uis.option(node.ui, "autofocus") is True,
-        "disabled": frozen,
-        "readonly": node.readonly and not frozen,
-        **layout.refresh_attributes(ctx, node),
-    }
+def _common(ctx: Ctx, node: Node, t: Texts, frozen: bool, required: bool = True, readonly: bool = True) -> str:
+    """The attributes every control has (as HTML): id, name, ARIA, state, htmx refresh."""
+    out = f' id="{t.fid}"' if frozen else f' id="{t.fid}" name="{esc(value_name(node.name, ctx.prefix))}"'
+    described = t.described_by()
+    if described:
+        out += f' aria-describedby="{described}"'
+    if t.errors:
+        out += ' aria-invalid="true"'
+    if required and t.required:
+        out += ' aria-required="true"'
+    if node.ui and uis.option(node.ui, "autofocus") is True:
+        out += " autofocus"
+    if frozen:
+        out += " disabled"
+    elif readonly and node.readonly:
+        out += " readonly"
+    return out + layout.refresh_html(ctx, node) if node.refresh else out
 
 
 def render_single(ctx: Ctx, node: Node, f: Field, value: Any) -> Markup:
@@ -52,14 +57,19 @@ def render_single(ctx: Ctx, node: Node, f: Field, value: Any) -> Markup:
     t = layout.texts(ctx, node, f.schema)
     frozen = _frozen(node, f)
     builder = BUILDERS[f.kind]
-    control = join([_was(ctx, node, value), builder(ctx, node, f, value, t, frozen)])
+    was = _was(ctx, node, value)
+    control = builder(ctx, node, f, value, t, frozen)
+    if was is not None:
+        control = built(was + control)
     if f.kind in ("radio", "multi") and not (f.kind == "multi" and f.widget == "select"):
         return control
-    hide = uis.option(node.ui, "label") is False
+    # layout.wrapper, written out: the most common box of all.
+    before, after = layout.notes_before(t), layout.notes_after(t)
     if f.kind == "checkbox":
-        return layout.wrapper(f.kind, node, t, control, layout.notes_before(t), layout.notes_after(t))
-    head = [] if hide else [layout.label(t)]
-    return layout.wrapper(f.kind, node, t, *head, layout.notes_before(t), control, layout.notes_after(t))
+        body = f"{control}{before}{after}"
+    else:
+        body = f"{before}{control}{after}" if hide_label(node) else f"{layout.label(t)}{before}{control}{after}"
+    return built(f'<div class="{layout.classes(f"campo campo-{f.kind}", t, node)}" id="{t.fid}--campo">{body}</div>')
 
 
 def _was(ctx: Ctx, node: Node, value: Any) -> Markup | None:
@@ -77,7 +87,7 @@ def _was(ctx: Ctx, node: Node, value: Any) -> Markup | None:
 def _input(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -> Markup:
     kind = input_type(f, node.ui)
     text = text_of(value)
-    extra: list[Markup] = []
+    extra: list[str] = []
     if kind == "number" and value is not MISSING and value is not None and isinstance(value, str):
         kind = "text"  # a wrong value is shown as typed, so the person sees what to fix
     if kind == "range" and (value is MISSING or isinstance(value, str)):
@@ -89,36 +99,37 @@ def _input(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -
         else:
             text = parts[0]
             extra.append(_hidden(marker_name("z", node.name, ctx.prefix), parts[1]))
-    attributes = {"type": kind, **_common(ctx, node, t, frozen), "value": text, **_limits(f, kind)}
-    attributes["placeholder"] = uis.text(node.ui, "placeholder")
-    attributes["autocomplete"] = uis.text(node.ui, "autocomplete")
-    if hide_label(node):
-        attributes["aria-label"] = t.title
+    out = f'<input type="{esc(kind)}"{_common(ctx, node, t, frozen)} value="{esc(text)}"{_limits(f, kind)}'
+    if node.ui:
+        out += attr("placeholder", uis.text(node.ui, "placeholder")) + attr(
+            "autocomplete", uis.text(node.ui, "autocomplete"))
+        if hide_label(node):
+            out += attr("aria-label", t.title)
     examples = f.schema.get("examples")
     if isinstance(examples, list) and examples and kind in ("text", "email", "url", "number", "tel"):
-        attributes["list"] = f"{t.fid}--ejemplos"
+        out += f' list="{t.fid}--ejemplos"'
         options = [tag("option", {"value": text_of(e)}) for e in examples]
         extra.append(tag("datalist", {"id": f"{t.fid}--ejemplos"}, *options))
     if frozen:
         extra.append(_hidden(value_name(node.name, ctx.prefix), text))
-    return join([tag("input", attributes), *extra])
+    return built(f"{out}>{''.join(extra)}")
 
 
 def hide_label(node: Node) -> bool:
-    return uis.option(node.ui, "label") is False
+    return bool(node.ui) and uis.option(node.ui, "label") is False
 
 
-def _limits(f: Field, kind: str) -> dict[str, Any]:
+def _limits(f: Field, kind: str) -> str:
     s = f.schema
     if kind in ("number", "range"):
         step = s.get("multipleOf", 1 if f.type == "integer" else "any")
-        return {"min": _num(s.get("minimum")), "max": _num(s.get("maximum")), "step": _num(step)}
+        return attr("min", _num(s.get("minimum"))) + attr("max", _num(s.get("maximum"))) + attr("step", _num(step))
     if kind == "datetime-local" or kind == "time":
-        return {"step": "1"}
+        return ' step="1"'
     if kind in ("text", "password", "email", "url", "tel"):
         length = s.get("maxLength")
-        return {"maxlength": length if isinstance(length, int) and not isinstance(length, bool) else None}
-    return {}
+        return attr("maxlength", length if isinstance(length, int) and not isinstance(length, bool) else None)
+    return ""
 
 
 def _num(value: Any) -> Any:
@@ -130,25 +141,38 @@ def _num(value: Any) -> Any:
 def _textarea(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -> Markup:
     text = text_of(value) if f.kind == "json" or not isinstance(value, dict | list) else to_json(value)
     rows = uis.option(node.ui, "rows")
-    attributes = {**_common(ctx, node, t, frozen), "rows": rows if isinstance(rows, int) else None}
-    attributes["placeholder"] = uis.text(node.ui, "placeholder")
+    out = _common(ctx, node, t, frozen) + attr("rows", rows if isinstance(rows, int) else None)
+    out += attr("placeholder", uis.text(node.ui, "placeholder"))
     if hide_label(node):
-        attributes["aria-label"] = t.title
+        out += attr("aria-label", t.title)
     # A newline right after <textarea> is dropped by browsers: keep a leading one.
-    body = Markup("\n") + text
-    hidden = _hidden(value_name(node.name, ctx.prefix), text) if frozen else None
-    return join([tag("textarea", attributes, body), hidden])
+    copy = _hidden(value_name(node.name, ctx.prefix), text) if frozen else ""
+    return built(f"<textarea{out}>\n{escape(text)}</textarea>{copy}")
 
 
 def _select(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -> Markup:
     options = f.options or []
     current = option_key(value) if value is not MISSING else None
     placeholder = uis.text(node.ui, "placeholder") or "Elija una opción"
-    items = [tag("option", {"value": ""}, placeholder)]
-    items += _options(node, options, {current} if current is not None else set())
-    attributes = {**_common(ctx, node, t, frozen), "aria-label": t.title if hide_label(node) else None}
-    hidden = _hidden(value_name(node.name, ctx.prefix), current) if frozen and current is not None else None
-    return join([tag("select", attributes, *items), hidden])
+    chosen = {current} if current is not None else set()
+    if f.options_html is not None and not node.ui.get("ui:enumDisabled"):
+        items = _prepared_options(f.options_html, chosen)
+    else:
+        items = "".join(_options(node, options, chosen))
+    out = _common(ctx, node, t, frozen) + attr("aria-label", t.title if hide_label(node) else None)
+    copy = _hidden(value_name(node.name, ctx.prefix), current) if frozen and current is not None else ""
+    return built(f'<select{out}><option value="">{esc(placeholder)}</option>{items}</select>{copy}')
+
+
+def _prepared_options(prepared: tuple[str, frozenset[str]], chosen: set[str]) -> str:
+    """The same as :func:`_options` with no option disabled, from :attr:`Field.options_html`."""
+    items, keys = prepared
+    for key in chosen & keys:
+        plain = f'<option value="{esc(key)}">'
+        items = items.replace(plain, plain[:-1] + " selected>")
+    for key in sorted(chosen - keys):  # a value the options do not hold: shown, so it can be fixed
+        items = f'{items}{option(key, f"{key} (no válido)", selected=True)}'
+    return items
 
 
 def _options(node: Node, options: list[tuple[Any, str]], chosen: set[str]) -> list[Markup]:
@@ -205,9 +229,10 @@ def _multi(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -
     chosen = {option_key(v) for v in value} if isinstance(value, list) else set()
     marker = _hidden(marker_name("m", node.name, ctx.prefix), PRESENT) if isinstance(value, list) else None
     if f.widget == "select":
-        attributes = {**_common(ctx, node, t, frozen), "multiple": True, "aria-required": None}
-        hidden = [_hidden(value_name(node.name, ctx.prefix), k) for k in sorted(chosen)] if frozen else []
-        return join([tag("select", attributes, *_options(node, options, chosen)), marker, *hidden])
+        out = _common(ctx, node, t, frozen, required=False)
+        copies = [_hidden(value_name(node.name, ctx.prefix), k) for k in sorted(chosen)] if frozen else []
+        select = built(f'<select{out} multiple>{"".join(_options(node, options, chosen))}</select>')
+        return join([select, marker, *copies])
     items = _choices(ctx, node, t, frozen, "checkbox", options, chosen)
     return _choice_group(node, t, "checkboxes", [*items, marker] if marker else items)
 
@@ -217,21 +242,19 @@ def _checkbox(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool
     # had no answer stays without one until the person checks it.
     shown = PRESENT if value is not MISSING or node.required else ""
     companion = _hidden(marker_name("b", node.name, ctx.prefix), shown)
-    attributes = {"type": "checkbox", **_common(ctx, node, t, frozen), "value": "true", "checked": value is True}
-    attributes["aria-required"] = None
-    if hide_label(node):
-        attributes["aria-label"] = t.title
-    copy = _hidden(value_name(node.name, ctx.prefix), "true") if frozen and value is True else None
-    text = None if hide_label(node) else layout.label(t)
-    return join([companion, tag("input", attributes), " ", text, copy])
+    out = _common(ctx, node, t, frozen, required=False) + ' value="true"' + (" checked" if value is True else "")
+    hide = hide_label(node)
+    if hide:
+        out += attr("aria-label", t.title)
+    copy = _hidden(value_name(node.name, ctx.prefix), "true") if frozen and value is True else ""
+    text = "" if hide else layout.label(t)
+    return built(f'{companion}<input type="checkbox"{out}> {text}{copy}')
 
 
 def _file(ctx: Ctx, node: Node, f: Field, value: Any, t: Texts, frozen: bool) -> Markup:
     accept = uis.option(node.ui, "accept")
-    attributes = {"type": "file", **_common(ctx, node, t, frozen)}
-    attributes["accept"] = accept if isinstance(accept, str) else None
-    attributes["readonly"] = False
-    parts = [tag("input", attributes)]
+    out = _common(ctx, node, t, frozen, readonly=False) + attr("accept", accept if isinstance(accept, str) else None)
+    parts = [built(f'<input type="file"{out}>')]
     if value is not MISSING and value is not None:
         parts.insert(0, _hidden(marker_name("f", node.name, ctx.prefix), to_json(value)))
         parts.append(_current_file(ctx, node, t, value, frozen))
