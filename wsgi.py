@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,15 +26,20 @@ import engine.api.hooks
 import engine.api.v1
 import engine.cli
 import engine.health
+import engine.sensor_models  # the sensors' tables, for Alembic and the metadata
+import engine.sensors
 import portal.views
 import storage
 import worklists.preview
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
-from connectors.registry import ConnectorRegistry
+from connectors.gaf import GafConnector
+from connectors.registry import ConnectorRegistry, connector_config
+from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.db import db
-from engine.runtime import EXTENSION_KEY, Runtime
+from engine.runtime import EXTENSION_KEY, Runtime, SensorFeed
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
+from engine.uow import unit_of_work
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
@@ -71,7 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Migrate(app, db, directory=str(HERE / "engine" / "migrations"), render_as_batch=True)
     Babel(app)
     embedded = _embedded_services(settings)
-    app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded)
+    app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded, _sensor_feed_factory(app, settings))
     _mount_embedded_gaf(app, settings, embedded)
     _mount_ogc(app, settings)
     app.register_blueprint(engine.api.health.bp)
@@ -135,7 +140,8 @@ def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
     app.register_blueprint(pygeoapi.flask_app.BLUEPRINT, url_prefix=OGC_PATH)
 
 
-def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> Runtime:
+def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
+                   sensor_feed: Callable[[], SensorFeed] | None) -> Runtime:
     documents = storage.open_storage(settings["STORAGE_URL"])
     optional = {
         "broker": (settings["BROKER_URL"], connectors.probes.probe_broker),
@@ -156,7 +162,59 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> 
     registry.load_entry_points(connector_settings)
     return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,
                    call_connector=registry.invoke, operations=registry.operations, connectors=registry,
-                   parse_webhook=registry.parse_webhook)
+                   parse_webhook=registry.parse_webhook, validate_params=registry.validate_literal_params,
+                   run_gaf_sandbox=_gaf_sandbox_runner(settings, connector_settings), sensor_subscriber=sensor_feed)
+
+
+def _gaf_sandbox_runner(settings: Mapping[str, Any],
+                        connector_settings: Mapping[str, Any]) -> Callable[[str, int, str | None], None]:
+    """``tramites gaf-sandbox``: the sandbox alone, with the GAF connector's token and webhook secret.
+
+    Without them (the embedded default) it uses the instance's generated ones, so the platform's
+    connector and the sandbox agree; notices go to this platform's ``/hooks/gaf``.
+    """
+    config = connector_config(GafConnector, connector_settings)
+    instance = settings["INSTANCE_PATH"]
+
+    def run(host: str, port: int, state_path: str | None) -> None:
+        from connectors.gaf.sandbox import run_sandbox
+
+        run_sandbox(host, port, token=config.get("GAF_TOKEN") or instance_secret(instance, "gaf_token"),
+                    webhook_secret=config.get("GAF_WEBHOOK_SECRET") or instance_secret(instance, "gaf_webhook_secret"),
+                    webhook_url=settings["PUBLIC_URL"].rstrip("/") + "/hooks/gaf",
+                    state_path=state_path or str(Path(instance) / "gaf_sandbox_standalone.json"))
+
+    return run
+
+
+def _sensor_feed_factory(app: Flask, settings: Mapping[str, Any]) -> Callable[[], SensorFeed] | None:
+    """Build subscribers that store each reading and start collections, one unit of work each.
+
+    :return: a factory of :class:`SensorSubscriber`, or ``None`` when ``TRAMITES_MQTT_URL`` is unset.
+    """
+    url = settings["MQTT_URL"]
+    if not url:
+        return None
+    try:
+        tracker = EpisodeTracker(settings["SENSOR_THRESHOLD"], settings["SENSOR_RESET"])
+    except ValueError as e:
+        raise ConfigError("SENSOR_RESET", str(e)) from e
+
+    def on_reading(reading: Reading) -> None:
+        with app.app_context():
+            ctx = app.extensions[EXTENSION_KEY].engine_context()
+            plain = engine.sensors.Reading(reading.container_id, reading.nivel, reading.bateria, reading.ts,
+                                           reading.received_at)
+            try:
+                with unit_of_work(ctx.after_commit):
+                    engine.sensors.record_reading(ctx, plain, tracker.observe)
+            finally:
+                db.session.remove()
+
+    def build() -> SensorFeed:
+        return SensorSubscriber(url, on_reading, settings["SENSOR_TOPIC"])
+
+    return build
 
 
 class _Group(FlaskGroup):

@@ -13,17 +13,13 @@ engine as ``call_connector(operation, params, context)`` and
 
 from __future__ import annotations
 
-import contextvars
 import copy
 import dataclasses
 import importlib
-import json
 import logging
 import os
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Any
@@ -44,6 +40,7 @@ from connectors.base import (
     TemporaryError,
     UnknownOperation,
 )
+from connectors.calling import BoundOperation, CaseInsensitiveHeaders, call_bound, checked_messages
 from connectors.schema_errors import describe_errors
 
 log = logging.getLogger("tramites.connectors")
@@ -84,18 +81,6 @@ class WebhookRejected(PermanentError):
     status = 400
 
 
-@dataclass(frozen=True)
-class _Bound:
-    """One registered operation, ready to call."""
-
-    full_name: str
-    connector: Connector
-    operation: Operation
-    method: Callable[[JSON, ConnectorContext], Any]
-    params: Validator
-    result: Validator
-
-
 class ConnectorRegistry:
     """Every registered connector and operation.
 
@@ -105,7 +90,7 @@ class ConnectorRegistry:
     def __init__(self, storage: Any = None) -> None:
         self.storage = storage
         self._connectors: dict[str, Connector] = {}
-        self._operations: dict[str, _Bound] = {}
+        self._operations: dict[str, BoundOperation] = {}
 
     def __repr__(self) -> str:
         return f"ConnectorRegistry({sorted(self._connectors)!r})"
@@ -245,7 +230,8 @@ class ConnectorRegistry:
         :return: the operation's result, plain JSON, valid against its result schema.
         :raises UnknownOperation: no such operation.
         :raises InvalidParams: ``params`` do not match the schema (``detail`` lists problems).
-        :raises TemporaryError: timeout, network failure or a temporary error of the peer.
+        :raises TemporaryError: timeout, network failure or a temporary error of the peer, only
+            for operations that are ``retry_safe`` (see :func:`connectors.calling.call_bound`).
         :raises PermanentError: any other failure, including a result that breaks the schema.
         """
         bound = self._lookup(operation)
@@ -256,8 +242,7 @@ class ConnectorRegistry:
         if problems:
             raise InvalidParams(f"Parámetros inválidos para {operation}: " + "; ".join(problems), detail=problems)
         call_context = self._context_for(bound.connector, context)
-        raw = _call_with_timeout(bound, copy.deepcopy(dict(params)), call_context)
-        return _checked_result(bound, raw)
+        return call_bound(bound, copy.deepcopy(dict(params)), call_context)
 
     def parse_webhook(self, connector_name: str, headers: Mapping[str, str], body: bytes) -> list[JSON]:
         """Hand an inbound webhook to its connector and check the messages it returns.
@@ -275,7 +260,7 @@ class ConnectorRegistry:
         if connector is None:
             raise UnknownConnector(f"No hay un conector «{connector_name}»")
         try:
-            messages = connector.parse_webhook(_Headers(headers), bytes(body))
+            messages = connector.parse_webhook(CaseInsensitiveHeaders(headers), bytes(body))
         except TemporaryError:
             raise
         except ConnectorError as e:
@@ -283,9 +268,9 @@ class ConnectorRegistry:
         except Exception as e:
             log.exception("connector %s failed parsing a webhook", connector_name)
             raise PermanentError(f"El conector {connector_name} no pudo interpretar el aviso recibido") from e
-        return _checked_messages(connector_name, messages)
+        return checked_messages(connector_name, messages)
 
-    def _lookup(self, operation: str) -> _Bound:
+    def _lookup(self, operation: str) -> BoundOperation:
         bound = self._operations.get(operation)
         if bound is None:
             raise UnknownOperation(f"No existe la operación «{operation}»")
@@ -342,19 +327,19 @@ def _instantiate(connector: type[Connector] | Connector, config: Mapping[str, An
         raise RegistrationError(f"{connector.__name__} rejected its configuration: {e}") from e
 
 
-def _bind(instance: Connector) -> dict[str, _Bound]:
+def _bind(instance: Connector) -> dict[str, BoundOperation]:
     """Check every declared operation of ``instance`` and return them by full name."""
     declared = _declared_operations(type(instance))
     if not declared:
         raise RegistrationError(f"connector {instance.name!r} declares no operation (use @operation)")
-    bound: dict[str, _Bound] = {}
+    bound: dict[str, BoundOperation] = {}
     for attr, op in declared:
         full = f"{instance.name}/{op.name}"
         if not NAME_PATTERN.fullmatch(op.name):
             raise RegistrationError(f"{full}: operation name must match {NAME_PATTERN.pattern}")
         if not op.timeout > 0:
             raise RegistrationError(f"{full}: timeout must be positive")
-        bound[full] = _Bound(full, instance, op, getattr(instance, attr),
+        bound[full] = BoundOperation(full, instance, op, getattr(instance, attr),
                              _compile(op.params, f"{full} params"), _compile(op.result, f"{full} result"))
     return bound
 
@@ -403,90 +388,6 @@ def _import_builtin(name: str, target: str) -> type[Connector] | None:
     return cls
 
 
-def _call_with_timeout(bound: _Bound, params: JSON, context: ConnectorContext) -> Any:
-    """Run the operation in a daemon thread and wait at most its timeout."""
-    outcome: dict[str, Any] = {}
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome["value"] = bound.method(params, context)
-        except Exception as e:  # handed to the caller's thread below
-            outcome["error"] = e
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(run,),
-                              name=f"connector {bound.full_name}", daemon=True)
-    thread.start()
-    timeout = bound.operation.timeout
-    if not done.wait(timeout):
-        context.logger.warning("%s did not answer within %g s; its thread is left to finish", bound.full_name, timeout)
-        raise TemporaryError(f"{bound.full_name} no respondió en {timeout:g} s")
-    error = outcome.get("error")
-    if error is None and "value" not in outcome:
-        raise PermanentError(f"{bound.full_name} terminó sin resultado")
-    if isinstance(error, ConnectorError):
-        raise error
-    if isinstance(error, OSError):  # includes socket timeouts and requests' errors
-        context.logger.warning("%s: communication failure: %s", bound.full_name, type(error).__name__)
-        raise TemporaryError(f"{bound.full_name}: falla de comunicación ({type(error).__name__})") from error
-    if error is not None:
-        context.logger.error("%s failed unexpectedly", bound.full_name, exc_info=error)
-        raise PermanentError(f"{bound.full_name}: error inesperado del conector ({type(error).__name__})") from error
-    return outcome["value"]
-
-
-def _checked_result(bound: _Bound, raw: Any) -> JSON:
-    name = bound.connector.name
-    try:
-        plain = json.loads(json.dumps(raw, allow_nan=False))
-    except (TypeError, ValueError) as e:
-        raise PermanentError(f"El conector {name} devolvió un resultado que no es JSON en {bound.full_name}") from e
-    if not isinstance(plain, dict):
-        raise PermanentError(f"El conector {name} devolvió un resultado que no es un objeto en {bound.full_name}")
-    problems = describe_errors(bound.result.iter_errors(plain))
-    if problems:
-        raise PermanentError(f"El conector {name} devolvió un resultado inválido en {bound.full_name}: "
-                             + "; ".join(problems), detail=problems)
-    return plain
-
-
-def _checked_messages(name: str, messages: Any) -> list[JSON]:
-    try:
-        plain = json.loads(json.dumps(messages, allow_nan=False))
-    except (TypeError, ValueError) as e:
-        raise PermanentError(f"El conector {name} produjo mensajes que no son JSON") from e
-    if not isinstance(plain, list) or not all(_is_message(m) for m in plain):
-        raise PermanentError(f"El conector {name} produjo mensajes con una forma inválida")
-    return plain
-
-
-def _is_message(message: Any) -> bool:
-    return (isinstance(message, dict)
-            and isinstance(message.get("name"), str) and bool(message["name"])
-            and isinstance(message.get("correlation"), dict)
-            and isinstance(message.get("data"), dict)
-            and (message.get("message_id") is None or isinstance(message["message_id"], str)))
-
-
 def _is_missing_at_root(error: Any) -> bool:
     """Whether a validation error only says that a top-level parameter is absent."""
     return not error.absolute_path and error.validator in ("required", "dependentRequired")
-
-
-class _Headers(Mapping[str, str]):
-    """Request headers with case-insensitive look-up, whatever mapping the web layer passes."""
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        self._items = {str(k).lower(): (str(k), str(v)) for k, v in headers.items()}
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key.lower()][1]
-
-    def __iter__(self) -> Iterator[str]:
-        return (original for original, _ in self._items.values())
-
-    def __len__(self) -> int:
-        return len(self._items)
-

@@ -1,4 +1,4 @@
-"""Background work of the engine: due timers, automatic retries, operator retries.
+"""Background work of the engine: due timers, automatic retries, operator retries, readings retention.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -15,10 +15,11 @@ from functools import partial
 
 from sqlalchemy import select
 
-from engine import audit
+from engine import audit, sensors
 from engine.db import db
 from engine.errors import Conflict, NotFound
 from engine.models import Incident, Instance
+from engine.runtime import PlatformContext
 from engine.stepper import EngineContext, Step, errored_task
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,10 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 
 def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
-    """Fire due timers and due retries, one transaction each; return how many ran."""
+    """Fire due timers and due retries, one transaction each, then prune old sensor readings.
+
+    :return: how many timers and retries ran (pruning is housekeeping, not counted).
+    """
     now = ctx.now()
     with unit_of_work():
         timers, retries = due_timers(now), due_retries(now)
@@ -101,7 +105,16 @@ def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
         done += _guarded(unit_of_work, partial(fire_timer, ctx, instance_id), f"timer {instance_id}")
     for incident_id in retries:
         done += _guarded(unit_of_work, partial(retry_incident, ctx, incident_id, SYSTEM), f"retry {incident_id}")
+    # The platform's context carries the setting; a bare EngineContext gets the default.
+    days = ctx.sensor_retention_days if isinstance(ctx, PlatformContext) else sensors.DEFAULT_RETENTION_DAYS
+    _guarded(unit_of_work, partial(_prune_readings, now, days), "sensor readings retention")
     return done
+
+
+def _prune_readings(now: datetime, days: int) -> None:
+    pruned = sensors.prune_readings(now, days)
+    if pruned:
+        log.info("deleted %d sensor readings older than %d days", pruned, days)
 
 
 def _guarded(unit_of_work: UnitOfWork, job: Callable[[], object], label: str) -> int:

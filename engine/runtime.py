@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
 
 from engine.db import utcnow
 from engine.health import Check
+from engine.sensors import DEFAULT_RETENTION_DAYS
 from engine.stepper import EngineContext
 
 EXTENSION_KEY = "tramites"
@@ -21,6 +22,22 @@ class DocumentStore(Protocol):
     def get(self, key: str) -> BinaryIO: ...
     def exists(self, key: str) -> bool: ...
     def check(self) -> None: ...
+
+
+class SensorFeed(Protocol):
+    """The sensor subscriber as the engine's commands drive it (``connectors/sensors/subscriber.py``)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+    def wait_until_subscribed(self, timeout: float | None = None) -> bool: ...
+
+
+@dataclass
+class PlatformContext(EngineContext):
+    """An engine context with the settings the background work reads (readings retention)."""
+
+    sensor_retention_days: int = DEFAULT_RETENTION_DAYS
 
 
 @dataclass
@@ -40,8 +57,17 @@ class Runtime:
     operations: Callable[[], frozenset[str]] = frozenset
     known_groups: Callable[[], set[str]] | None = None
     clock: Callable[[], datetime] = utcnow
+    #: ``validate_params(operation, literal_params, expression_names) -> [problem]``: a service task's
+    #: literal parameters against the operation's schema, for deployment-time checks.
+    validate_params: Callable[[str, Mapping[str, Any], Iterable[str]], list[str]] | None = None
+    #: ``run_gaf_sandbox(host, port, state_path)``: serve the GAF sandbox alone until interrupted.
+    run_gaf_sandbox: Callable[[str, int, str | None], None] | None = None
+    #: Builds the MQTT sensor subscriber, wired to the engine; ``None`` when ``TRAMITES_MQTT_URL`` is unset.
+    sensor_subscriber: Callable[[], SensorFeed] | None = None
 
     def engine_context(self) -> EngineContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
-        return EngineContext(call_connector=self.call_connector, now=self.clock,
-                             timezone=self.settings["TIMEZONE"], public_url=self.settings["PUBLIC_URL"])
+        retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
+        return PlatformContext(call_connector=self.call_connector, now=self.clock,
+                               timezone=self.settings["TIMEZONE"], public_url=self.settings["PUBLIC_URL"],
+                               sensor_retention_days=retention)

@@ -55,6 +55,20 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _percent(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 100:
+        raise ValueError("must be a percentage between 0 and 100")
+    return number
+
+
+def _topic_prefix(value: str) -> str:
+    prefix = value.strip().rstrip("/")
+    if not prefix or "+" in prefix or "#" in prefix:
+        raise ValueError("must be an MQTT topic without wildcards (+, #)")
+    return prefix
+
+
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -90,6 +104,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROKER_URL", _url("redis", "rediss", "amqp", "amqps"), "Celery broker; unset = in-process threads."),
     Setting("LDAP_URL", _url("ldap", "ldaps"), "Staff directory; unset = seeded local users."),
     Setting("MQTT_URL", _url("mqtt", "mqtts"), "Sensor broker; unset = sensors off."),
+    Setting("SENSOR_TOPIC", _topic_prefix, "Topic prefix of the readings: <prefix>/<id>/nivel.", "smt/contenedores"),
+    Setting("SENSOR_THRESHOLD", _percent, "Fill level (%) that starts a collection.", "80"),
+    Setting("SENSOR_RESET", _percent, "Fill level (%) under which a collection episode ends.", "30"),
+    Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
 )
@@ -116,6 +134,8 @@ def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
         except ValueError as e:
             raise ConfigError(setting.name, str(e)) from e
     values.update(overrides)  # extra keys (test switches) pass through untouched
+    if not values["SENSOR_RESET"] < values["SENSOR_THRESHOLD"]:
+        raise ConfigError("SENSOR_RESET", f"must be lower than {PREFIX}SENSOR_THRESHOLD")
     return _with_embedded_defaults(values)
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from werkzeug.serving import run_simple
 
 from connectors.gaf.contract import Contract, Problem
 from connectors.gaf.ledger import GafLedger, fingerprint
@@ -110,7 +111,8 @@ def run_sandbox(host: str, port: int, **config: Any) -> None:
     """
     app = create_sandbox(**config)
     log.info("GAF sandbox on http://%s:%d/ (contract at /openapi.json)", host, port)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a ``flask``-style command (FLASK_RUN_FROM_CLI).
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 class _Views:

@@ -12,97 +12,23 @@ Meta's server.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
-import secrets
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from connectors.base import ConnectorContext, PermanentError, TemporaryError
 from connectors.notify import NotifyConnector
 from connectors.notify.errors import ConfigurationError, PayloadError, SignatureError
+from tests.fixtures.cx_cloud_api import APP_SECRET, PHONE_ID, TOKEN, VERIFY_TOKEN, CloudApiStandIn
 from tests.fixtures.require import free_port
 
-TOKEN = "EAAG-token-de-prueba"
-PHONE_ID = "106540352242922"
-APP_SECRET = "secreto-de-la-app"
-VERIFY_TOKEN = "token-de-verificacion"
 
-
-@dataclass
-class CloudApiStandIn:
-    """A WSGI app answering like the Cloud API's messages endpoint, recording every request."""
-
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    scripted: list[tuple[int, Any]] = field(default_factory=list)
-
-    def __call__(self, environ: Any, start_response: Any) -> Any:
-        return self.answer(Request(environ))(environ, start_response)
-
-    def answer(self, request: Request) -> Response:
-        body = request.get_json(silent=True)
-        self.requests.append({"path": request.path, "headers": dict(request.headers), "json": body})
-        if self.scripted:
-            status, payload = self.scripted.pop(0)
-            return Response(json.dumps(payload), status, content_type="application/json")
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return _error(401, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException")
-        if request.method != "POST" or request.path != f"/v21.0/{PHONE_ID}/messages":
-            return _error(400, 100, "Unsupported post request. Object does not exist", "GraphMethodException")
-        problem = _shape_problem(body)
-        if problem:
-            return _error(400, 100, f"(#100) Invalid parameter: {problem}", "OAuthException")
-        wamid = "wamid." + base64.b64encode(secrets.token_bytes(24)).decode()
-        answer: dict[str, Any] = {"messaging_product": "whatsapp",
-                                  "contacts": [{"input": body["to"], "wa_id": body["to"].lstrip("+")}],
-                                  "messages": [{"id": wamid}]}
-        if body["type"] == "template":
-            answer["messages"][0]["message_status"] = "accepted"
-        return Response(json.dumps(answer), 200, content_type="application/json")
-
-
-def _shape_problem(body: Any) -> str | None:
-    """Return what is wrong with a send-message body, or ``None`` when it has the documented shape."""
-    if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
-        return "messaging_product"
-    if not isinstance(body.get("to"), str) or not body["to"].lstrip("+").isdigit():
-        return "to"
-    if body.get("type") == "text":
-        text = body.get("text")
-        ok = isinstance(text, dict) and isinstance(text.get("body"), str) and 0 < len(text["body"]) <= 4096
-        return None if ok else "text.body"
-    if body.get("type") == "template":
-        template = body.get("template") or {}
-        ok = isinstance(template.get("name"), str) and isinstance((template.get("language") or {}).get("code"), str)
-        return None if ok else "template"
-    return "type"
-
-
-def _error(status: int, code: int, message: str, kind: str) -> Response:
-    payload = {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf123"}}
-    return Response(json.dumps(payload), status, content_type="application/json")
-
-
-@pytest.fixture(scope="module")
-def cloud_api() -> Iterator[tuple[CloudApiStandIn, str]]:
-    app = CloudApiStandIn()
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}/v21.0"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+@pytest.fixture
+def cloud_api(whatsapp_cloud_api: tuple[CloudApiStandIn, str]) -> tuple[CloudApiStandIn, str]:
+    return whatsapp_cloud_api
 
 
 @pytest.fixture
