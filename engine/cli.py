@@ -74,7 +74,7 @@ def _deploy_all(folder: Path) -> None:
     for bundle_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         try:
             result = deployments.deploy(bundle_from_path(bundle_dir), CLI_ACTOR, runtime.operations(),
-                                        runtime.known_groups)
+                                        runtime.known_groups, runtime.validate_params)
         except EngineError as e:
             _fail(e)
         state = "nueva versión" if result.created else "sin cambios"
@@ -136,7 +136,8 @@ def deploy(path: Path) -> None:
     runtime = _runtime()
     try:
         with unit_of_work():
-            result = deployments.deploy(bundle_from_path(path), CLI_ACTOR, runtime.operations(), runtime.known_groups)
+            result = deployments.deploy(bundle_from_path(path), CLI_ACTOR, runtime.operations(), runtime.known_groups,
+                                        runtime.validate_params)
     except EngineError as e:
         _fail(e)
     for warning in result.warnings:
@@ -152,7 +153,8 @@ def validate(path: Path) -> None:
     """Check a bundle without deploying it; exit 1 listing every problem."""
     runtime = _runtime()
     try:
-        problems, warnings = deployments.validate(bundle_from_path(path), runtime.operations(), runtime.known_groups)
+        problems, warnings = deployments.validate(bundle_from_path(path), runtime.operations(), runtime.known_groups,
+                                                  runtime.validate_params)
     except EngineError as e:
         _fail(e)
     for warning in warnings:

@@ -14,7 +14,7 @@ from engine.db import db
 from engine.errors import DeploymentInvalid, NotFound
 from engine.models import Deployment, DeploymentFile
 from engine.spiff import specs_to_dict
-from engine.validation import Problem, validate_bundle
+from engine.validation import CheckParams, Problem, validate_bundle
 
 
 @dataclass(frozen=True)
@@ -24,22 +24,22 @@ class DeployResult:
     warnings: list[Problem]
 
 
-def validate(bundle: Bundle, operations: frozenset[str],
-             known_groups: Callable[[], set[str]] | None = None) -> tuple[list[Problem], list[Problem]]:
+def validate(bundle: Bundle, operations: frozenset[str], known_groups: Callable[[], set[str]] | None = None,
+             check_params: CheckParams | None = None) -> tuple[list[Problem], list[Problem]]:
     """Return ``(problems, warnings)`` of a bundle without deploying it."""
-    _parsed, report = validate_bundle(bundle, operations, known_groups)
+    _parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
     return report.problems, report.warnings
 
 
 def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
-           known_groups: Callable[[], set[str]] | None = None) -> DeployResult:
+           known_groups: Callable[[], set[str]] | None = None, check_params: CheckParams | None = None) -> DeployResult:
     """Validate and store a bundle as the next version of its process key.
 
     An unchanged bundle (same content hash) returns the existing version.
 
     :raises DeploymentInvalid: listing every problem found.
     """
-    parsed, report = validate_bundle(bundle, operations, known_groups)
+    parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
     if parsed is None:
         raise DeploymentInvalid("El paquete tiene errores; no se desplegó nada.", errors=report.problems)
     existing = db.session.scalar(

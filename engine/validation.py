@@ -5,9 +5,10 @@ Each problem names the file, the element id and a message a modeller understands
 
 from __future__ import annotations
 
+import ast
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +60,15 @@ def validate_bundle(
     bundle: Bundle,
     operations: frozenset[str],
     known_groups: Callable[[], set[str]] | None = None,
+    check_params: CheckParams | None = None,
 ) -> tuple[ParsedBundle | None, Report]:
     """Check every file of the bundle; return the parsed bundle when there is no problem.
 
     Every problem is collected before answering: XML, parsing, each executable process's
-    tasks (forms, operations, code) and the manifest.
+    tasks (forms, operations, code, literal service parameters) and the manifest.
+
+    :param check_params: the connector registry's check of an operation's literal
+        parameters (``Runtime.validate_params``); without it only operation names are checked.
     """
     report = Report()
     parser = Parser()
@@ -71,7 +76,7 @@ def validate_bundle(
         _add_model(parser, name, bundle.files[name], report)
     if not bundle.names(".bpmn"):
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
-    checked = _check_processes(parser, bundle, operations, report)
+    checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
@@ -87,7 +92,7 @@ def validate_bundle(
     return (None if report.problems else parsed), report
 
 
-def _check_processes(parser: Parser, bundle: Bundle, operations: frozenset[str],
+def _check_processes(parser: Parser, bundle: Bundle, operations: _Operations,
                      report: Report) -> dict[str, ParsedBundle]:
     """Build and check every executable process; a broken one does not hide the others' problems."""
     checked: dict[str, ParsedBundle] = {}
@@ -167,7 +172,7 @@ def _spiff_message(error: SpiffWorkflowException) -> str:
     return _ELEMENT_REPR.sub(lambda m: f"«{m.group(1)}»", text)
 
 
-def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: frozenset[str],
+def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operations,
                  report: Report, parsed: ParsedBundle) -> None:
     file = getattr(process, "file", "") or ""
     for task_spec in process.task_specs.values():
@@ -181,12 +186,46 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: frozenset
                        "Use una tarea de usuario, manual, de guion o de servicio.")
         _check_forms(task_spec, bundle, file, element, report)
         operation = getattr(task_spec, "operation_name", None)
-        if operation is not None and operation not in operations:
-            report.add(file, element, f"La tarea de servicio usa la operación «{operation}», que ningún "
-                       "conector ofrece.")
+        if operation is not None:
+            for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):
+                report.add(file, element, message)
         for source, mode, label in _code_of(task_spec):
             for message in sandbox.check_compiles(source, mode):
                 report.add(file, element, f"{label} «{source.strip()[:80]}»: {message}")
+
+
+CheckParams = Callable[[str, Mapping[str, Any], Iterable[str]], list[str]]
+
+
+@dataclass(frozen=True)
+class _Operations:
+    """The operations connectors offer, and the registry's check of literal parameters."""
+
+    names: frozenset[str]
+    check_params: CheckParams | None = None
+
+    def problems(self, operation: str, params: Mapping[str, Any]) -> list[str]:
+        """Problems of a service task calling ``operation`` with the spiff parameter map."""
+        if operation not in self.names:
+            return [f"La tarea de servicio usa la operación «{operation}», que ningún conector ofrece."]
+        if self.check_params is None:
+            return []
+        literals, expressions = _split_params(params)
+        return [f"Parámetros de «{operation}»: {problem}"
+                for problem in self.check_params(operation, literals, expressions)]
+
+
+def _split_params(params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Literal values (known at deployment) apart from expressions (known when the task runs)."""
+    literals: dict[str, Any] = {}
+    expressions: list[str] = []
+    for name, param in params.items():
+        source = param.get("value") if isinstance(param, dict) else None
+        try:
+            literals[name] = ast.literal_eval(source) if isinstance(source, str) else source
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            expressions.append(name)
+    return literals, expressions
 
 
 def _check_forms(task_spec: Any, bundle: Bundle, file: str, element: str, report: Report) -> None:

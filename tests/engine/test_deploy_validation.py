@@ -183,3 +183,17 @@ def test_an_unreadable_bundle_is_a_problem_document_too(api: ApiClient, files: d
     response = _upload(api, files)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert [e["file"] for e in response.get_json()["errors"]] == [file]
+
+
+def test_literal_service_parameters_are_checked_against_the_operation_schema(api: ApiClient) -> None:
+    files = _files(BUNDLES / "gaf_pago")
+    bpmn = files["pago_gaf.bpmn"].decode()
+    bpmn = bpmn.replace('<spiffworkflow:parameter id="concepto" type="str" value="\'Tasa de prueba\'"/>', "")
+    bpmn = bpmn.replace('value="importe"', 'value="\'quince pesos\'"')
+    files["pago_gaf.bpmn"] = bpmn.encode()
+    response = _upload(api, files)
+    assert response.status_code == 422
+    messages = " ".join(e["message"] for e in response.get_json()["errors"] if e["element"] == "liquidar")
+    assert "concepto" in messages and "importe" in messages
+    # Expressions are only known when the task runs: the original bundle deploys.
+    assert api.deploy("gaf_pago").status_code == 201

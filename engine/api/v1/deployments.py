@@ -34,7 +34,8 @@ def deploy() -> Any:
         bundle = bundle_from_files({(u.filename or ""): u.read() for u in uploads})
     with transaction():
         rt = runtime()
-        result = deployments.deploy(bundle, current_actor().name, rt.operations(), rt.known_groups)
+        result = deployments.deploy(bundle, current_actor().name, rt.operations(), rt.known_groups,
+                                    rt.validate_params)
     return result.deployment, 201 if result.created else 200
 
 
