@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Flask
 from sqlalchemy import func, select
 
 from engine.accounts import User, check_password
 from engine.db import db
+
+PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 
 
 def test_home_page_is_in_spanish(client: Any) -> None:
@@ -51,7 +55,8 @@ def test_init_seeds_demo_users_and_is_safe_to_run_again(app: Flask) -> None:
     assert second.exit_code == 0, second.output
     assert "ya existía" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        seeded = yaml.safe_load((PROCESSES / "demo_users.yaml").read_text(encoding="utf-8"))["users"]
+        assert db.session.scalar(select(func.count()).select_from(User)) == len(seeded)
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         assert admin is not None and "admin" in admin.role_set
         assert check_password(admin, "demo-admin") and not check_password(admin, "wrong")
