@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -19,19 +20,52 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import BindParameter, CompoundSelect, bindparam, delete, null, select, union_all
+from sqlalchemy.orm import lazyload
 
 from engine import audit
 from engine.db import db
 from engine.models import Instance, Subscription, Task
 from engine.tasks import describe, is_human
 
+KEY_LENGTH = 500  # Subscription.correlation_key's length
+
 
 def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
-    """Bring the instance's index rows in line with its workflow."""
-    _sync_tasks(instance, workflow, now)
-    _sync_subscriptions(instance, workflow)
-    instance.next_timer_at = _next_timer(workflow)
+    """Bring the instance's index rows in line with its workflow, writing only what changed.
+
+    The current rows are read once per table, without flushing: the step's changes reach the
+    database together in the caller's flush.
+    """
+    events = pending_events(workflow)
+    with db.session.no_autoflush:
+        ready_ids, subscriptions = _indexed(instance.id)
+        _sync_tasks(instance, workflow, now, ready_ids)
+        _sync_subscriptions(instance, workflow, events, subscriptions)
+    instance.next_timer_at = _next_timer(events)
+
+
+def _indexed(instance_id: str) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """The ids of the instance's ready task rows and its subscription rows, in one query."""
+    ready_ids: list[str] = []
+    subscriptions: list[tuple[int, str, str]] = []
+    for row_id, name, key, task_id in db.session.execute(_indexed_query(), {"instance_id": instance_id}):
+        if task_id is not None:
+            ready_ids.append(task_id)
+        else:
+            subscriptions.append((row_id, name, key))
+    return ready_ids, subscriptions
+
+
+@cache
+def _indexed_query() -> CompoundSelect[Any]:
+    """Built once: every step runs it, and building the expression costs more than running it."""
+    instance_id: BindParameter[str] = bindparam("instance_id")
+    return union_all(
+        select(Subscription.id, Subscription.message_name, Subscription.correlation_key, null().label("task_id"))
+        .where(Subscription.instance_id == instance_id),
+        select(null(), null(), null(), Task.id).where(Task.instance_id == instance_id, Task.status == "ready"),
+    )
 
 
 def _ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
@@ -41,34 +75,45 @@ def _ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return found
 
 
-def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
+def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime, indexed: list[str]) -> None:
     ready = {str(t.id): t for t in _ready_human_tasks(workflow)}
-    rows = {row.id: row for row in db.session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "ready"))}
-    for task_id, row in rows.items():
+    for task_id in indexed:
         if task_id not in ready:
-            # Left the READY state without being completed by a person: interrupted or cancelled.
-            row.status = "cancelled"
-            row.completed_at = now
-            audit.record("task_cancelled", "sistema", instance_id=instance.id, task_id=task_id,
-                         element_id=row.element_id)
+            _cancel(instance, task_id, now)
+    known = set(indexed)
     for task_id, task in ready.items():
-        if task_id in rows:
-            continue
-        info = describe(task, now)
-        db.session.add(Task(
-            id=info.id, instance_id=instance.id, process_key=instance.process_key, element_id=info.element_id,
-            name=info.name, kind=info.kind, status="ready", candidate_group=info.candidate_group,
-            for_applicant=info.for_applicant, assignee=instance.started_by if info.for_applicant else None,
-            priority=info.priority, due_at=info.due_at, form=info.form, ui_form=info.ui_form,
-            instructions=info.instructions, data=json_safe(task.data), created_at=now,
-        ))
-        audit.record("task_created", "sistema", instance_id=instance.id, task_id=task_id,
-                     element_id=info.element_id,
-                     data={"name": info.name, "group": info.candidate_group, "applicant": info.for_applicant})
+        if task_id not in known:
+            _add_task(instance, task, now)
 
 
-def pending_events(workflow: BpmnWorkflow) -> list[tuple[SpiffTask, EventDefinition, PendingBpmnEvent]]:
+def _cancel(instance: Instance, task_id: str, now: datetime) -> None:
+    """Mark a row whose task left the READY state without being completed by a person (interrupted, cancelled)."""
+    row = db.session.get(Task, task_id, options=[lazyload(Task.instance)])
+    if row is None or row.status != "ready":  # completed by this very step (not flushed yet)
+        return
+    row.status = "cancelled"
+    row.completed_at = now
+    audit.record("task_cancelled", "sistema", instance_id=instance.id, task_id=task_id, element_id=row.element_id)
+
+
+def _add_task(instance: Instance, task: SpiffTask, now: datetime) -> None:
+    info = describe(task, now)
+    db.session.add(Task(
+        id=info.id, instance_id=instance.id, process_key=instance.process_key, element_id=info.element_id,
+        name=info.name, kind=info.kind, status="ready", candidate_group=info.candidate_group,
+        for_applicant=info.for_applicant, assignee=instance.started_by if info.for_applicant else None,
+        priority=info.priority, due_at=info.due_at, form=info.form, ui_form=info.ui_form,
+        instructions=info.instructions, data=json_safe(task.data), created_at=now,
+    ))
+    audit.record("task_created", "sistema", instance_id=instance.id, task_id=info.id,
+                 element_id=info.element_id,
+                 data={"name": info.name, "group": info.candidate_group, "applicant": info.for_applicant})
+
+
+PendingEvent = tuple[SpiffTask, EventDefinition, PendingBpmnEvent]
+
+
+def pending_events(workflow: BpmnWorkflow) -> list[PendingEvent]:
     """Every event a waiting task can catch, with its details (due time, correlation values).
 
     An event-based gateway waits through one task holding a :class:`MultipleEventDefinition`
@@ -76,7 +121,7 @@ def pending_events(workflow: BpmnWorkflow) -> list[tuple[SpiffTask, EventDefinit
     timers it holds, so they are indexed like any other. Definitions are matched by class, not
     by name: the platform's clock-aware timers are subclasses of the library's.
     """
-    found: list[tuple[SpiffTask, EventDefinition, PendingBpmnEvent]] = []
+    found: list[PendingEvent] = []
     for task in list(workflow.event_manager.tasks.values()):
         definition = task.task_spec.event_definition
         parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
@@ -101,17 +146,33 @@ def event_subprocess_messages(workflow: BpmnWorkflow) -> list[MessageEventDefini
     return found
 
 
-def _sync_subscriptions(instance: Instance, workflow: BpmnWorkflow) -> None:
-    db.session.execute(delete(Subscription).where(Subscription.instance_id == instance.id))
+def _sync_subscriptions(instance: Instance, workflow: BpmnWorkflow, events: list[PendingEvent],
+                        rows: list[tuple[int, str, str]]) -> None:
+    """Delete the rows of messages no longer awaited and add the new ones; unchanged rows stay.
+
+    A row is unchanged when its message and canonical key are the same (a key cut at its
+    maximum length is not trusted to be the same values: such a row is written again).
+    """
     waiting = [(event.name, event.value or [], event.correlations or {})
-               for _task, definition, event in pending_events(workflow)
-               if isinstance(definition, MessageEventDefinition)]
+               for _task, definition, event in events if isinstance(definition, MessageEventDefinition)]
     waiting += [(definition.name, definition.correlation_properties, workflow.correlations)
                 for definition in event_subprocess_messages(workflow)]
+    wanted = []
     for name, properties, correlations in waiting:
         correlation = flat_correlation(properties, correlations)
+        wanted.append((name, correlation_key(correlation), correlation))
+    gone = []
+    for row_id, name, key in rows:
+        match = next((w for w in wanted if w[0] == name and w[1] == key and len(key) < KEY_LENGTH), None)
+        if match is None:
+            gone.append(row_id)
+        else:
+            wanted.remove(match)
+    if gone:
+        db.session.execute(delete(Subscription).where(Subscription.id.in_(gone)))
+    for name, key, correlation in wanted:
         db.session.add(Subscription(instance_id=instance.id, message_name=name, correlation=correlation,
-                                    correlation_key=correlation_key(correlation)))
+                                    correlation_key=key))
 
 
 def flat_correlation(properties: list[Any], correlations: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -126,12 +187,12 @@ def flat_correlation(properties: list[Any], correlations: dict[str, dict[str, An
 
 def correlation_key(correlation: dict[str, Any]) -> str:
     """Canonical text of correlation values: equal values give equal keys."""
-    return json.dumps(json_safe(correlation), sort_keys=True, separators=(",", ":"))[:500]
+    return json.dumps(json_safe(correlation), sort_keys=True, separators=(",", ":"))[:KEY_LENGTH]
 
 
-def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+def _next_timer(events: list[PendingEvent]) -> datetime | None:
     due = []
-    for _task, definition, event in pending_events(workflow):
+    for _task, definition, event in events:
         if isinstance(definition, TimerEventDefinition) and isinstance(event.value, str):
             try:
                 when = datetime.fromisoformat(event.value)

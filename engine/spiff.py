@@ -264,6 +264,9 @@ def connect_event_subprocesses(spec: BpmnProcessSpec) -> BpmnProcessSpec:
     return spec
 
 
+StoredSpecs = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
 class SpecCache:
     """Restored specs per deployment id; specs are read-only once parsed, so sharing is safe."""
 
@@ -272,11 +275,18 @@ class SpecCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, deployment_id: str, stored: Mapping[str, Any]) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    def get(self, deployment_id: str, stored: StoredSpecs) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+        """The restored specs of a deployment.
+
+        :param stored: the deployment's stored specs, or a callable returning them: called only
+            on a miss, so a hit never reads the (large) column.
+        """
         with self._lock:
             if deployment_id in self._items:
                 self._items.move_to_end(deployment_id)
                 return self._items[deployment_id]
+        if callable(stored):
+            stored = stored()
         restored = (
             connect_event_subprocesses(SPEC_SERIALIZER.from_dict(json.loads(json.dumps(stored["spec"])))),
             {name: connect_event_subprocesses(SPEC_SERIALIZER.from_dict(json.loads(json.dumps(s))))
@@ -299,9 +309,13 @@ def state_to_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
     return dct
 
 
-def state_from_dict(state: Mapping[str, Any], deployment_id: str, stored_specs: Mapping[str, Any],
+def state_from_dict(state: Mapping[str, Any], deployment_id: str, stored_specs: StoredSpecs,
                     script_engine: PythonScriptEngine) -> BpmnWorkflow:
-    """Restore an instance's workflow and attach the script engine (it is not serialized)."""
+    """Restore an instance's workflow and attach the script engine (it is not serialized).
+
+    :param stored_specs: the deployment's stored specs, or a callable returning them (read only
+        when the specs are not cached yet).
+    """
     spec, subprocess_specs = SPECS.get(deployment_id, stored_specs)
     dct = json.loads(json.dumps(state))  # restoring consumes the dict; keep the row intact
     dct.pop(SERIALIZER.VERSION_KEY, None)

@@ -63,8 +63,9 @@ class Step:
         self.incident = incident
         self.ctx = ctx
         self.actor = actor
+        # The deployment (and its large spec column) is read only when its specs are not cached yet.
         self.workflow: BpmnWorkflow = state_from_dict(
-            instance.state, instance.deployment_id, instance.deployment.spec, ctx.script_engine(instance)
+            instance.state, instance.deployment_id, lambda: instance.deployment.spec, ctx.script_engine(instance)
         )
         self.failure: Exception | None = None
         self.failed_task: SpiffTask | None = None

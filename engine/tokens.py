@@ -6,6 +6,11 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -51,6 +56,50 @@ def authenticate(secret: str) -> ApiToken | None:
         return None
     # the lookup is by hash; compare again in constant time to be explicit about it
     return token if hmac.compare_digest(token.token_hash, _digest(secret)) else None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a request needs of a live token: its name and scopes."""
+
+    name: str
+    scopes: frozenset[str]
+
+
+class TokenCache:
+    """Live tokens by hash for a few seconds, so a request does not read the token table each time.
+
+    Only live tokens are kept (an unknown or revoked secret is looked up every time); a token
+    revoked meanwhile keeps working for at most ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+        self._items: OrderedDict[str, tuple[float, Grant]] = OrderedDict()
+        self._ttl = ttl
+        self._size = size
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def authenticate(self, secret: str) -> Grant | None:
+        """The grant of the live token for the secret, or ``None``."""
+        if not secret.startswith(PREFIX):
+            return None
+        digest = _digest(secret)
+        now = self._clock()
+        with self._lock:
+            cached = self._items.get(digest)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        token = authenticate(secret)
+        if token is None:
+            return None
+        grant = Grant(token.name, frozenset(token.scopes.split()))
+        with self._lock:
+            self._items[digest] = (now + self._ttl, grant)
+            self._items.move_to_end(digest)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return grant
 
 
 def revoke(name: str, actor: str) -> None:

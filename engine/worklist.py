@@ -7,12 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from engine import audit, forms_io
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.instances import ensure_active
-from engine.models import Task
+from engine.models import Deployment, Instance, Task
 from engine.stepper import EngineContext, Step
 
 
@@ -26,8 +27,16 @@ class Actor:
     supervisor: bool = False
 
 
+# One SELECT for the task, its instance and deployment; the deployment's large parts (the spec
+# column, every file of the bundle) load only when used: a form to read, specs not cached yet.
+_TASK_WITH_INSTANCE = (
+    joinedload(Task.instance).joinedload(Instance.deployment).options(defer(Deployment.spec),
+                                                                      lazyload(Deployment.files)),
+)
+
+
 def get(task_id: str) -> Task:
-    task = db.session.get(Task, task_id)
+    task = db.session.get(Task, task_id, options=_TASK_WITH_INSTANCE)
     if task is None:
         raise NotFound("La tarea no existe.")
     return task

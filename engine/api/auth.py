@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, request
+from flask import current_app, g, request
 
 from engine import tokens
 from engine.errors import EngineError
 from engine.worklist import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
+CACHE_KEY = "tramites.api_tokens"
 
 
 class Unauthorized(EngineError):
@@ -27,9 +28,16 @@ class ScopeMissing(EngineError):
 
 def current_actor() -> Actor:
     """The service account of the token that authenticated this request."""
-    token = g.api_token
-    scopes = set(token.scopes.split())
-    return Actor(name=f"api:{token.name}", admin="admin" in scopes)
+    grant: tokens.Grant = g.api_token
+    return Actor(name=f"api:{grant.name}", admin="admin" in grant.scopes)
+
+
+def _token_cache() -> tokens.TokenCache:
+    """The app's cache of live tokens (a revoked token stops working within seconds)."""
+    cache: tokens.TokenCache | None = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        cache = current_app.extensions.setdefault(CACHE_KEY, tokens.TokenCache())
+    return cache
 
 
 def requires(scope: str) -> Callable[[F], F]:
@@ -40,13 +48,12 @@ def requires(scope: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Authorization", "")
             kind, _, secret = header.partition(" ")
-            token = tokens.authenticate(secret.strip()) if kind.lower() == "bearer" else None
-            if token is None:
+            grant = _token_cache().authenticate(secret.strip()) if kind.lower() == "bearer" else None
+            if grant is None:
                 raise Unauthorized("Falta un token válido en la cabecera Authorization: Bearer …")
-            granted = set(token.scopes.split())
-            if scope not in granted and "admin" not in granted:
+            if scope not in grant.scopes and "admin" not in grant.scopes:
                 raise ScopeMissing(f"El token no tiene el alcance «{scope}».")
-            g.api_token = token
+            g.api_token = grant
             return view(*args, **kwargs)
 
         return cast(F, wrapper)

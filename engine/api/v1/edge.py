@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 
 from engine.db import db
 from engine.runtime import EXTENSION_KEY, Runtime
@@ -53,3 +53,18 @@ class WithExtra:
         if name in self._extra:
             return self._extra[name]
         return getattr(self._obj, name)
+
+
+class Snapshot:
+    """The column values of a model object (and of the named related objects) as they are now.
+
+    The edge commits after the view returns and the commit expires every object of the
+    session: rendering the object itself would read it back (a task with its instance). A
+    snapshot taken inside the transaction, after the step flushed, renders what was written.
+    """
+
+    def __init__(self, obj: Any, *related: str) -> None:
+        for attr in inspect(obj).mapper.column_attrs:
+            setattr(self, attr.key, getattr(obj, attr.key))
+        for name in related:
+            setattr(self, name, Snapshot(getattr(obj, name)))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import forms_io, worklist
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import WithExtra, page_body, paginate, transaction
+from engine.api.v1.edge import Snapshot, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
 
@@ -56,7 +56,7 @@ def get_task(task_id: str) -> Any:
 @bp.response(200, TaskSchema)
 def claim(task_id: str) -> Any:
     with transaction():
-        return worklist.claim(task_id, _service_actor(task_id))
+        return Snapshot(worklist.claim(task_id, _service_actor(task_id)), "instance")
 
 
 @bp.post("/tasks/<task_id>/unclaim")
@@ -64,7 +64,7 @@ def claim(task_id: str) -> Any:
 @bp.response(200, TaskSchema)
 def unclaim(task_id: str) -> Any:
     with transaction():
-        return worklist.unclaim(task_id, _service_actor(task_id))
+        return Snapshot(worklist.unclaim(task_id, _service_actor(task_id)), "instance")
 
 
 @bp.post("/tasks/<task_id>/assign")
@@ -74,8 +74,9 @@ def unclaim(task_id: str) -> Any:
 def assign(args: dict[str, Any], task_id: str) -> Any:
     with transaction():
         actor = _service_actor(task_id)
-        return worklist.assign(task_id, args["assignee"], worklist.Actor(actor.name, actor.groups, actor.admin,
-                                                                          supervisor=True))
+        task = worklist.assign(task_id, args["assignee"], worklist.Actor(actor.name, actor.groups, actor.admin,
+                                                                         supervisor=True))
+        return Snapshot(task, "instance")
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -84,8 +85,8 @@ def assign(args: dict[str, Any], task_id: str) -> Any:
 @bp.response(200, TaskSchema)
 def complete(args: dict[str, Any], task_id: str) -> Any:
     """Complete a task with data validated against its form; 409 when it is no longer ready."""
-    with transaction() as ctx:
-        return worklist.complete(ctx, task_id, args["data"], _service_actor(task_id))
+    with transaction() as ctx:  # the answer is taken before the commit: no reading back after it
+        return Snapshot(worklist.complete(ctx, task_id, args["data"], _service_actor(task_id)), "instance")
 
 
 def _service_actor(task_id: str) -> worklist.Actor:
