@@ -21,6 +21,7 @@ INSTALL_REQUIRES = [
     "weasyprint>=62",
     "pyHanko>=0.25",
     "pyhanko-certvalidator",
+    "pypdf>=5",
     "qrcode>=8",
     "cryptography>=42",
     "ldap3==2.9.1",

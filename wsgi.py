@@ -19,24 +19,35 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from flask_babel import Babel
 from flask_migrate import Migrate
+from sqlalchemy import select
 
 import connectors.probes
 import engine.api.health
 import engine.api.hooks
 import engine.api.v1
 import engine.cli
+import engine.cli_users
 import engine.health
 import engine.sensor_models  # the sensors' tables, for Alembic and the metadata
 import engine.sensors
+import portal.oidc
+import portal.security
+import portal.verification
 import portal.views
 import storage
 import worklists.preview
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
+from connectors.documents.casefile import render_case_file
+from connectors.documents.signing import create_development_certificate, signing_certificate
+from connectors.documents.verify import inspect_pdf
 from connectors.gaf import GafConnector
+from connectors.notify import NotifyConnector
+from connectors.notify.mail import plain_sender
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
-from engine.db import db
+from engine.accounts import Group
+from engine.db import db, tune_sqlite
 from engine.runtime import EXTENSION_KEY, Runtime, SensorFeed
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
@@ -44,6 +55,7 @@ from engine.uow import unit_of_work
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
 GAF_SANDBOX_PATH = "/_sandbox/gaf"
+DEV_SIGNING_FILE = "firma-desarrollo.p12"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -73,6 +85,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(settings["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine)
     Migrate(app, db, directory=str(HERE / "engine" / "migrations"), render_as_batch=True)
     Babel(app)
     embedded = _embedded_services(settings)
@@ -84,8 +98,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.api.v1.init_api(app)
     app.register_blueprint(portal.views.bp)
     app.register_blueprint(worklists.preview.bp)
+    app.register_blueprint(portal.verification.bp)
+    _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
     engine.cli.register(app)
+    app.cli.add_command(engine.cli_users.user)
     return app
+
+
+def _secure_fronts(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
+    """Sessions, CSRF, headers and sign-in for the web fronts (after their blueprints).
+
+    Staff sign in against the directory when ``TRAMITES_LDAP_URL`` is set (local users
+    otherwise); sign-up links go out over SMTP when the notification connector has a host.
+    """
+    staff = runtime.connectors.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
+    mail = connector_config(NotifyConnector, {k: v for k, v in settings.items() if v is not None})
+    portal.security.init_app(app, authenticate_staff=staff,
+                             send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
+                             idle_minutes=settings["SESSION_IDLE_MINUTES"])
+    if settings["OIDC_ISSUER"]:
+        portal.oidc.init_app(app, issuer=settings["OIDC_ISSUER"], client_id=settings["OIDC_CLIENT_ID"] or "",
+                             client_secret=settings["OIDC_CLIENT_SECRET"] or "")
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -110,7 +143,52 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
     if not (settings.get("CATASTRO_OGC_URL") or os.environ.get("TRAMITES_CATASTRO_OGC_URL")):
         found["CATASTRO_OGC_URL"] = ogc_url(public)
+    if not (settings.get("TEMPLATES_ROOT") or os.environ.get("TRAMITES_TEMPLATES_ROOT")):
+        found["TEMPLATES_ROOT"] = str(HERE / "processes")
+    if not settings.get("SIGNING_CERT"):
+        # `tramites init` creates this file (see _signing_preparer); it is labelled not for production.
+        found["SIGNING_CERT"] = str(Path(settings["INSTANCE_PATH"]) / DEV_SIGNING_FILE)
+        found["SIGNING_PASSWORD"] = instance_secret(settings["INSTANCE_PATH"], "signing_password")
     return found
+
+
+def _signing_preparer(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> Callable[[], str | None]:
+    """``tramites init``'s step: create the development signing certificate when none is configured.
+
+    :return: a callable answering the path it created, or ``None`` when nothing was needed.
+    """
+
+    def prepare() -> str | None:
+        path = embedded.get("SIGNING_CERT")
+        if path is None or Path(path).exists():
+            return None
+        create_development_certificate(path, embedded["SIGNING_PASSWORD"])
+        return path
+
+    return prepare
+
+
+def _pdf_inspector(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> Callable[[bytes], dict[str, Any]]:
+    """Inspect a presented PDF against the signing certificate in use (read at each call: init may create it)."""
+    path = settings.get("SIGNING_CERT") or embedded.get("SIGNING_CERT")
+    password = settings.get("SIGNING_PASSWORD") or embedded.get("SIGNING_PASSWORD")
+
+    def inspect(pdf: bytes) -> dict[str, Any]:
+        trusted = signing_certificate(path, password) if path and Path(path).exists() else None
+        return inspect_pdf(pdf, trusted_cert=trusted).as_dict()
+
+    return inspect
+
+
+def _certificate_issuer(registry: ConnectorRegistry) -> Callable[[str, dict[str, Any], str], dict[str, Any]]:
+    """``tramites certificate issue``: the documents connector's own path, from any template folder."""
+
+    def issue(folder: str, data: dict[str, Any], title: str) -> dict[str, Any]:
+        connector, context = registry.connector("documentos")
+        result: dict[str, Any] = connector.issue(Path(folder), data, title, context)  # type: ignore[attr-defined]
+        return result
+
+    return issue
 
 
 def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str]) -> None:
@@ -157,13 +235,23 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
     registry = ConnectorRegistry(storage=documents)
-    connector_settings = {**embedded, **settings}
+    # A setting left unset (None) must not hide the embedded default of the same name.
+    connector_settings = {**embedded, **{k: v for k, v in settings.items() if v is not None}}
     registry.load_builtins(connector_settings)
     registry.load_entry_points(connector_settings)
     return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,
                    call_connector=registry.invoke, operations=registry.operations, connectors=registry,
                    parse_webhook=registry.parse_webhook, validate_params=registry.validate_literal_params,
-                   run_gaf_sandbox=_gaf_sandbox_runner(settings, connector_settings), sensor_subscriber=sensor_feed)
+                   run_gaf_sandbox=_gaf_sandbox_runner(settings, connector_settings), sensor_subscriber=sensor_feed,
+                   known_groups=_known_groups, inspect_pdf=_pdf_inspector(settings, embedded),
+                   issue_certificate=_certificate_issuer(registry),
+                   prepare_signing=_signing_preparer(settings, embedded), render_case_file=render_case_file,
+                   after_commit_operations=registry.after_commit_operations, check_params=registry.check_params)
+
+
+def _known_groups() -> set[str]:
+    """Groups a lane may name without a warning: the local ones (the directory's join with identities)."""
+    return set(db.session.scalars(select(Group.name)))
 
 
 def _gaf_sandbox_runner(settings: Mapping[str, Any],

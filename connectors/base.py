@@ -71,6 +71,8 @@ class Operation:
     :param timeout: seconds the operation may take before it counts as a temporary error.
     :param retry_safe: whether calling it twice with the same parameters is harmless.
     :param description: one line for ``tramites connectors`` and the studio.
+    :param after_commit: run it only once the step that calls it has committed (notifications:
+        nobody is told of a change that then rolls back); the process gets ``{"encolado": true}``.
     """
 
     name: str
@@ -79,6 +81,7 @@ class Operation:
     timeout: float = 30.0
     retry_safe: bool = True
     description: str = ""
+    after_commit: bool = False
 
 
 @dataclass
@@ -105,6 +108,7 @@ def operation(
     timeout: float = 30.0,
     retry_safe: bool = True,
     name: str | None = None,
+    after_commit: bool = False,
 ) -> Callable[[F], F]:
     """Declare a method of a :class:`Connector` as an operation.
 
@@ -120,6 +124,7 @@ def operation(
             timeout=timeout,
             retry_safe=retry_safe,
             description=doc[0] if doc else "",
+            after_commit=after_commit,
         )
         return method
 

@@ -182,6 +182,7 @@ class ConnectorRegistry:
                 "result": copy.deepcopy(bound.operation.result),
                 "timeout": bound.operation.timeout,
                 "retry_safe": bound.operation.retry_safe,
+                "after_commit": bound.operation.after_commit,
             }
             for full, bound in sorted(self._operations.items())
         ]
@@ -213,6 +214,21 @@ class ConnectorRegistry:
 
     # -- calling --------------------------------------------------------------------------
 
+    def after_commit_operations(self) -> frozenset[str]:
+        """The operations that must run only after the calling step commits (notifications)."""
+        return frozenset(name for name, bound in self._operations.items() if bound.operation.after_commit)
+
+    def check_params(self, operation: str, params: Mapping[str, Any]) -> None:
+        """Validate parameters without calling: what a deferred call is checked with at once.
+
+        :raises UnknownOperation: no such operation.
+        :raises InvalidParams: ``params`` do not match the schema.
+        """
+        bound = self._lookup(operation)
+        problems = describe_errors(bound.params.iter_errors(dict(params)))
+        if problems:
+            raise InvalidParams(f"Parámetros inválidos para {operation}: " + "; ".join(problems), detail=problems)
+
     def invoke(self, operation: str, params: Mapping[str, Any],
                context: ConnectorContext | Mapping[str, Any] | None = None) -> JSON:
         """Call an operation: validate, run with its timeout, validate the result.
@@ -238,9 +254,7 @@ class ConnectorRegistry:
         if not isinstance(params, Mapping):
             raise InvalidParams(f"Los parámetros de {operation} deben ser un objeto",
                                 detail=["(raíz): debe ser un objeto"])
-        problems = describe_errors(bound.params.iter_errors(dict(params)))
-        if problems:
-            raise InvalidParams(f"Parámetros inválidos para {operation}: " + "; ".join(problems), detail=problems)
+        self.check_params(operation, params)
         call_context = self._context_for(bound.connector, context)
         return call_bound(bound, copy.deepcopy(dict(params)), call_context)
 
@@ -269,6 +283,16 @@ class ConnectorRegistry:
             log.exception("connector %s failed parsing a webhook", connector_name)
             raise PermanentError(f"El conector {connector_name} no pudo interpretar el aviso recibido") from e
         return checked_messages(connector_name, messages)
+
+    def connector(self, name: str) -> tuple[Connector, ConnectorContext]:
+        """A registered connector and the context its operations get, for a caller outside BPMN.
+
+        :raises UnknownConnector: no connector has that name.
+        """
+        found = self._connectors.get(name)
+        if found is None:
+            raise UnknownConnector(f"No hay un conector «{name}»")
+        return found, self._context_for(found, None)
 
     def _lookup(self, operation: str) -> BoundOperation:
         bound = self._operations.get(operation)
@@ -389,5 +413,13 @@ def _import_builtin(name: str, target: str) -> type[Connector] | None:
 
 
 def _is_missing_at_root(error: Any) -> bool:
-    """Whether a validation error only says that a top-level parameter is absent."""
-    return not error.absolute_path and error.validator in ("required", "dependentRequired")
+    """Whether a validation error at the top level only says that parameters are absent.
+
+    Alternatives (``oneOf``/``anyOf`` of ``required`` sets) count too: which one holds may
+    depend on the parameters given as expressions, known only when the task runs.
+    """
+    if error.absolute_path:
+        return False
+    if error.validator in ("oneOf", "anyOf"):
+        return all(_is_missing_at_root(inner) for inner in error.context or [])
+    return bool(error.validator in ("required", "dependentRequired"))

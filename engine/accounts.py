@@ -10,12 +10,15 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy import Column, ForeignKey, String, Table, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import engine.identity_models  # noqa: F401  # registers the identity tables with the metadata
 from engine.db import UTCDateTime, db, new_id, utcnow
 
 ROLES = ("citizen", "staff", "supervisor", "analyst", "auditor", "admin")
+#: Where an account comes from: created here (CLI, seed, sign-up) or shadowing a directory entry.
+SOURCES = ("local", "ldap", "oidc")
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -45,6 +48,13 @@ class User(db.Model):  # type: ignore[name-defined]
     roles: Mapped[str] = mapped_column(String(200), default="citizen")  # space-separated
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One profile per citizen: the DNI (also the middle of a CUIL) is unique.
+    dni: Mapped[str | None] = mapped_column(String(8), unique=True)
+    cuil: Mapped[str | None] = mapped_column(String(11))
+    # "<issuer> <subject>" of an account that signs in with an external OpenID Connect provider.
+    external_id: Mapped[str | None] = mapped_column(String(400), unique=True)
     groups: Mapped[list[Group]] = relationship(secondary=memberships, lazy="selectin")
 
     @property
@@ -65,8 +75,13 @@ def check_password(user: User, password: str) -> bool:
     """Tell whether ``password`` is the user's, in constant time per hash."""
     if not user.password_hash:
         return False
+    return verify_hash(user.password_hash, password)
+
+
+def verify_hash(stored: str, password: str) -> bool:
+    """Tell whether ``password`` matches an Argon2 hash (``False`` for a malformed hash)."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -112,3 +127,27 @@ def ensure_user(
     db.session.add(user)
     db.session.flush()
     return user, True
+
+
+def create_user(
+    username: str,
+    *,
+    password: str,
+    email: str | None = None,
+    display_name: str | None = None,
+    roles: tuple[str, ...] = ("citizen",),
+    groups: tuple[str, ...] = (),
+) -> User:
+    """Create a local account (flushes); unlike :func:`ensure_user`, an existing one is an error.
+
+    :raises ValueError: for an unknown role, or a user name or e-mail already taken.
+    """
+    taken = select(User.id).where(func.lower(User.username) == username.casefold())
+    if email:
+        taken = select(User.id).where(or_(func.lower(User.username) == username.casefold(),
+                                          func.lower(User.email) == email.casefold()))
+    if db.session.scalar(taken) is not None:
+        raise ValueError("user name or e-mail already taken")
+    user, _created = ensure_user(username, display_name=display_name or username, password=password, email=email,
+                                 roles=roles or ("citizen",), groups=groups)
+    return user

@@ -19,7 +19,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from engine import cli_connectors, deployments, tokens
+from engine import cli_connectors, cli_documents, deployments, tokens
 from engine.accounts import ensure_user
 from engine.bundles import bundle_from_path
 from engine.db import db
@@ -36,7 +36,8 @@ CLI_ACTOR = "cli"
 
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
-    for command in (init, check, deploy, validate, instances, token, *cli_connectors.COMMANDS):
+    for command in (init, check, deploy, validate, instances, token, cli_documents.certificate,
+                    *cli_connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(cli_connectors.with_sensors(serve))
 
@@ -62,11 +63,21 @@ def init(no_demo: bool) -> None:
     upgrade()
     click.echo("Base de datos al día.")
     with unit_of_work():
-        _deploy_all(PROCESSES_DIR)
+        # Groups first: a lane naming a group nobody is in yet is only a warning, but a noisy one.
         if not no_demo:
             _seed_demo_users(PROCESSES_DIR / "demo_users.yaml")
+        _deploy_all(PROCESSES_DIR)
+    _prepare_signing()
     url = current_app.config["TRAMITES"]["PUBLIC_URL"]
     click.echo(f"Listo. Ingrese en {url}/")
+
+
+def _prepare_signing() -> None:
+    prepare = _runtime().prepare_signing
+    created = prepare() if prepare is not None else None
+    if created:
+        click.echo(f"Certificado de firma de DESARROLLO creado en {created}: no es válido para producción "
+                   "(configure TRAMITES_SIGNING_CERT y TRAMITES_SIGNING_PASSWORD).")
 
 
 def _deploy_all(folder: Path) -> None:

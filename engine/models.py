@@ -200,3 +200,47 @@ class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Document(db.Model):  # type: ignore[name-defined]
+    """A document of an expediente, in the order it joined the file (its folio).
+
+    The bytes live in the storage backend under ``storage_key`` (their SHA-256, so several
+    documents may share one object); the name people gave the file is only for display.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("instance_id", "folio"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    folio: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # uploaded, attached, generated, signed
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Certificate(db.Model):  # type: ignore[name-defined]
+    """A certificate the platform issued, as the public verification page knows it."""
+
+    __tablename__ = "certificates"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instance_id: Mapped[str | None] = mapped_column(ForeignKey("instances.id", ondelete="SET NULL"), index=True)
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)

@@ -110,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
+    Setting("SIGNING_CERT", _text, "PKCS#12 file that signs certificates; unset = a development one."),
+    Setting("SIGNING_PASSWORD", _text, "Password of the PKCS#12 file.", secret=True),
+    Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),
+    Setting("OIDC_ISSUER", _url("https", "http"), "OpenID Connect provider for citizens; unset = off."),
+    Setting("OIDC_CLIENT_ID", _text, "Client id at the OpenID Connect provider."),
+    Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),
 )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from engine.identity_access import public
+
 bp = Blueprint("portal", __name__)
 
 
 @bp.get("/")
+@public
 def home() -> ResponseReturnValue:
     """The public home page."""
     return render_template("portal/home.html")

@@ -3,7 +3,7 @@ and try the form as a citizen would see it, with its validation and the JSON it 
 
 Stateless: the schemas travel in the page's own hidden fields, nothing is stored, and an
 uploaded document gets a reference made up on the spot (its bytes are not kept).
-Access control for the staff area arrives with the identities issue.
+Analysts (and administrators) only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
 import forms
+from engine.identity_access import roles_required
 
 bp = Blueprint("preview", __name__, url_prefix="/estudio/formularios", template_folder="templates")
 
@@ -52,6 +53,7 @@ class Preview:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@roles_required("analyst")
 def show() -> ResponseReturnValue:
     """The editor and the live form; a POST either loads new texts or tries the live form."""
     if request.method == "GET":

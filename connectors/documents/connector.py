@@ -129,25 +129,40 @@ class DocumentsConnector(Connector):
         unreferenced object in storage), and each success carries its own code.
         """
         config = self._settings(context)
+        folder = resolve_template(config.get("TEMPLATES_ROOT"), params["plantilla"],
+                                  context.instance.get("process_key"))
+        result = self.issue(folder, params["datos"], params["titulo"], context,
+                            case_number=context.instance.get("case_number"))
+        return {**result, "plantilla": params["plantilla"]}
+
+    def issue(self, folder: Path, data: JSON, title: str, context: ConnectorContext,
+              case_number: str | None = None) -> JSON:
+        """Render the template in ``folder`` with ``data``, sign it and store it.
+
+        The operation's path, and the one of ``tramites certificate issue`` (a certificate
+        outside any process, from any template folder).
+
+        :return: the operation's result, without ``plantilla``.
+        :raises SigningConfigError: without a signing certificate, or one that cannot be opened.
+        :raises PermanentError: without a public URL for the QR code.
+        """
+        config = self._settings(context)
         if not config.get("SIGNING_CERT"):
             raise SigningConfigError("No hay certificado de firma configurado (TRAMITES_SIGNING_CERT).")
         public_url = config.get("PUBLIC_URL") or context.instance.get("public_url")
         if not public_url:
             raise PermanentError("No hay dirección pública configurada (TRAMITES_PUBLIC_URL) para el código QR.")
-        folder = resolve_template(config.get("TEMPLATES_ROOT"), params["plantilla"],
-                                  context.instance.get("process_key"))
         code = verification_code()
         try:
             url = verification_link(str(public_url), code)
         except ValueError as e:
             raise PermanentError("La dirección pública configurada (TRAMITES_PUBLIC_URL) no es válida.") from e
         issued_at = datetime.now(UTC).replace(microsecond=0)
-        case_number = context.instance.get("case_number")
-        pdf = render_certificate(folder, params["datos"], verification_url=url, case_number=case_number,
-                                 issued_at=issued_at, title=params["titulo"], verification_code=code,
+        pdf = render_certificate(folder, data, verification_url=url, case_number=case_number,
+                                 issued_at=issued_at, title=title, verification_code=code,
                                  timezone=config.get("TIMEZONE") or CITY_TIMEZONE)
         signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
-        signed = sign_pdf(pdf, signer, reason=f"Emisión de «{params['titulo']}»")
+        signed = sign_pdf(pdf, signer, reason=f"Emisión de «{title}»")
         key = _store(context, signed)
         context.logger.info("certificate issued: code %s, sha256 %s", code, key)
         return {
@@ -155,10 +170,9 @@ class DocumentsConnector(Connector):
             "sha256": hashlib.sha256(signed).hexdigest(),
             "codigo": code,
             "url_verificacion": url,
-            "titulo": params["titulo"],
+            "titulo": title,
             "fecha_emision": issued_at.isoformat(),
             "bytes": len(signed),
-            "plantilla": params["plantilla"],
             "numero_expediente": None if case_number is None else str(case_number),
         }
 

@@ -30,6 +30,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from connectors.documents.errors import SigningConfigError, SigningError
+from connectors.documents.loops import outside_event_loop
 
 DEFAULT_LOCATION = "San Miguel de Tucumán"
 DEFAULT_FIELD = "FirmaMunicipal"
@@ -163,7 +164,7 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        out = signers.PdfSigner(meta, signer).sign_pdf(writer)
+        out = outside_event_loop(lambda: signers.PdfSigner(meta, signer).sign_pdf(writer))
     except (PdfError, PyHankoSigningError, ValueError) as e:
         raise SigningError("No se pudo firmar el documento.", detail=repr(e)) from e
     return bytes(out.getvalue())

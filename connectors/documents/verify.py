@@ -26,6 +26,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from connectors.documents.loops import outside_event_loop
+
 logger = logging.getLogger("tramites.connectors.documents")
 
 TrustedCert: TypeAlias = "x509.Certificate | asn1_x509.Certificate | bytes"
@@ -137,7 +139,8 @@ def inspect_pdf(pdf_bytes: bytes, trusted_cert: TrustedCert | None = None) -> In
         return Inspection(sha256=digest, readable=True, signed=False)
     first = min(embedded, key=lambda sig: sig.signed_revision)
     try:
-        status = validate_pdf_signature(first, _validation_context(trusted_cert), skip_diff=True)
+        status = outside_event_loop(lambda: validate_pdf_signature(first, _validation_context(trusted_cert),
+                                                                   skip_diff=True))
     except RuntimeError:
         raise  # e.g. called inside a running event loop: a fault of ours, not of the document
     except Exception as e:

@@ -70,14 +70,14 @@ class NotifyConnector(Connector):
     )
     secrets = ("SMTP_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
 
-    @operation(params=EMAIL_SCHEMA, result=SENT_SCHEMA, timeout=60.0)
+    @operation(params=EMAIL_SCHEMA, result=SENT_SCHEMA, timeout=60.0, after_commit=True)
     def email(self, params: JSON, context: ConnectorContext) -> JSON:
         """Send a Spanish e-mail template (text and HTML) over SMTP."""
         message_id = mail.send_email(self._config(context), params["para"], params["plantilla"],
                                      params.get("datos") or {})
         return {"enviado": True, "message_id": message_id}
 
-    @operation(params=WHATSAPP_SCHEMA, result=SENT_SCHEMA, timeout=30.0)
+    @operation(params=WHATSAPP_SCHEMA, result=SENT_SCHEMA, timeout=30.0, after_commit=True)
     def whatsapp(self, params: JSON, context: ConnectorContext) -> JSON:
         """Send a WhatsApp text or approved template message through the Cloud API."""
         settings = whatsapp.WhatsAppSettings.from_config(self._config(context))

@@ -11,7 +11,7 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import escape
 
 from connectors.base import ConnectorError, PermanentError, TemporaryError
 from connectors.notify.errors import ConfigurationError, TemplateError
@@ -187,3 +188,20 @@ def send_email(
     deliver(settings, message)
     log.info("e-mail %s sent with template %s", message["Message-ID"], plantilla)
     return str(message["Message-ID"])
+
+
+def plain_sender(config: Mapping[str, Any]) -> Callable[[str, str, str], None]:
+    """``send_email(to, subject, body)`` for messages written by the platform itself (not templates).
+
+    What ``create_app`` gives the fronts for sign-up links; the body is plain text, shown
+    as preformatted text in the HTML part.
+
+    :param config: the notification connector's settings (``SMTP_HOST``, ``MAIL_FROM``, …).
+    """
+    settings = SmtpSettings.from_config(config)
+
+    def send(to: str, subject: str, body: str) -> None:
+        html = f"<pre>{escape(body)}</pre>"
+        deliver(settings, build_message(settings, [to], RenderedEmail(subject=subject, text=body, html=html)))
+
+    return send

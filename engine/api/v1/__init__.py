@@ -6,7 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from engine.api import problems
-from engine.api.v1 import deployments, incidents, instances, messages, tasks
+from engine.api.v1 import deployments, documents, incidents, instances, messages, tasks
 
 
 class _Api(Api):
@@ -29,6 +29,6 @@ def init_api(app: Flask) -> None:
         },
     )
     api = _Api(app)
-    for module in (deployments, instances, tasks, messages, incidents):
+    for module in (deployments, instances, documents, tasks, messages, incidents):
         api.register_blueprint(module.bp)
     problems.register(app)

@@ -31,6 +31,19 @@ class DeploymentSchema(Schema):
     warnings = fields.List(fields.Dict())
 
 
+class DocumentSchema(Schema):
+    id = fields.String()
+    folio = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    author = fields.String()
+    created_at = fields.DateTime()
+
+
 class ProcessSummarySchema(Schema):
     key = fields.String()
     name = fields.String()

@@ -1,0 +1,178 @@
+"""Sign-in, sign-out, citizen sign-up and the e-mail verification page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine import identity, throttle
+from engine.identity import Outcome
+from engine.identity_access import login_required, public
+from engine.identity_signup import SignupInvalid, VerificationFailed, register_citizen, start_verification, verify_email
+from engine.uow import unit_of_work
+from portal import security
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+MAX_FIELD = 256
+
+
+def _signup_messages() -> dict[str, str]:
+    return {
+        "email": _("Escriba un correo electrónico válido, por ejemplo nombre@dominio.com.ar."),
+        "email_usado": _("Ya hay una cuenta con ese correo. Ingrese con ella o recupere su contraseña."),
+        "nombre": _("Escriba su nombre y apellido (entre 3 y 200 caracteres)."),
+        "corta": _("La contraseña debe tener al menos 10 caracteres."),
+        "larga": _("La contraseña puede tener hasta 128 caracteres."),
+        "comun": _("Esa contraseña es muy común y fácil de adivinar. Elija otra."),
+        "documento": _("Escriba su DNI (7 u 8 números) o su CUIL (11 números)."),
+        "cuil_digito": _("El CUIL no es válido: revise los números (el último es un dígito verificador)."),
+        "documento_usado": _("Ya hay una cuenta con ese documento. Ingrese con ella."),
+        "confirmacion": _("Las dos contraseñas no coinciden."),
+    }
+
+
+def _verification_messages() -> dict[str, str]:
+    return {
+        "invalido": _("El enlace no es válido. Copie el enlace completo del correo que le enviamos."),
+        "vencido": _("El enlace venció. Regístrese de nuevo para recibir otro."),
+        "usado": _("Este enlace ya se usó: su cuenta ya está activa. Puede ingresar."),
+    }
+
+
+def _role_labels() -> dict[str, str]:
+    return {"citizen": _("Ciudadano/a"), "staff": _("Personal municipal"), "supervisor": _("Supervisión"),
+            "analyst": _("Análisis de procesos"), "auditor": _("Auditoría"), "admin": _("Administración")}
+
+
+def _field(name: str) -> str:
+    return request.form.get(name, "")[:MAX_FIELD]
+
+
+@bp.route("/ingresar", methods=["GET", "POST"])
+@public
+def sign_in() -> ResponseReturnValue:
+    """The sign-in form: local accounts and, when configured, the staff directory."""
+    target = security.safe_next(request.values.get("siguiente"))
+    if request.method == "GET":
+        return render_template("auth/signin.html", siguiente=target, login="")
+    login, password = _field("usuario").strip(), request.form.get("contrasena", "")[:MAX_FIELD]
+    config = security.settings()
+    keys = throttle.keys_for(login, request.remote_addr)
+    wait = throttle.wait_seconds(keys, config.clock())
+    if wait:
+        log.warning("sign-in locked for %r from %s (%d s)", login, request.remote_addr, wait)
+        minutes = max(1, (wait + 59) // 60)
+        message = _("Demasiados intentos fallidos. Espere %(minutos)s minuto(s) y vuelva a intentar.", minutos=minutes)
+        return _signin_error(message, login, target, 429)
+    with unit_of_work():
+        result = identity.sign_in(login, password, authenticate_staff=config.authenticate_staff,
+                                  role_groups=config.role_groups)
+        if result.outcome is Outcome.OK and result.user is not None:
+            throttle.record_success(login)
+            security.start_session(result.user)
+        elif result.outcome is Outcome.BAD_CREDENTIALS:
+            throttle.record_failure(keys, config.clock(), config.throttle_policy)
+    if result.outcome is Outcome.OK:
+        log.info("sign-in: %r from %s", login, request.remote_addr)
+        return redirect(target or url_for("portal.home"))
+    return _signin_failure(result.outcome, login, target)
+
+
+def _signin_failure(outcome: Outcome, login: str, target: str | None) -> ResponseReturnValue:
+    if outcome is Outcome.DIRECTORY_DOWN:
+        log.warning("sign-in: the staff directory did not answer")
+        return _signin_error(_("El directorio de personal no responde. Intente de nuevo en unos minutos."),
+                             login, target, 503)
+    if outcome is Outcome.INACTIVE:
+        return _signin_error(_("Su cuenta todavía no está activa: abra el enlace que le enviamos por correo."),
+                             login, target, 403)
+    return _signin_error(_("Usuario o contraseña incorrectos."), login, target, 400)
+
+
+def _signin_error(message: str, login: str, target: str | None, status: int) -> ResponseReturnValue:
+    return render_template("auth/signin.html", error=message, login=login, siguiente=target), status
+
+
+@bp.post("/salir")
+@login_required
+def sign_out() -> ResponseReturnValue:
+    """End the session (server-side) and go back to the home page."""
+    with unit_of_work():
+        security.end_session()
+    return redirect(url_for("portal.home"))
+
+
+@bp.get("/cuenta")
+@login_required
+def account() -> ResponseReturnValue:
+    """The signed-in person's profile: name, e-mail, roles and groups."""
+    user = security.current_user()
+    labels = _role_labels()
+    roles = sorted(labels.get(r, r) for r in (user.role_set if user else ()))
+    return render_template("auth/account.html", user=user, roles=roles)
+
+
+@bp.route("/registrarse", methods=["GET", "POST"])
+@public
+def sign_up() -> ResponseReturnValue:
+    """Citizen sign-up: the account starts inactive until the e-mail link is opened."""
+    values = {name: _field(name) for name in ("email", "nombre", "documento")}
+    if request.method == "GET":
+        return render_template("auth/signup.html", values=values, problems={})
+    password = request.form.get("contrasena", "")[:MAX_FIELD]
+    config = security.settings()
+    after_commit: list[Callable[[], None]] = []
+    try:
+        with unit_of_work(after_commit):
+            if password != request.form.get("confirmacion", ""):
+                raise SignupInvalid({"confirmacion": "confirmacion"})
+            user = register_citizen(email=values["email"], password=password, name=values["nombre"],
+                                    document=values["documento"])
+            token = start_verification(user, config.clock(), current_app.config["SECRET_KEY"])
+            link = config.public_url.rstrip("/") + url_for("auth.verify", token=token)
+            to, name = user.email or "", user.display_name
+            after_commit.append(lambda: _send_verification(to, name, link))
+    except SignupInvalid as e:
+        messages = _signup_messages()
+        problems = {name: messages.get(code, code) for name, code in e.problems.items()}
+        return render_template("auth/signup.html", values=values, problems=problems), 422
+    return redirect(url_for("auth.sign_up_sent"))
+
+
+def _send_verification(to: str, name: str, link: str) -> None:
+    subject = _("Confirme su correo para Trámites SMT")
+    body = _("Hola, %(nombre)s:\n\nPara activar su cuenta de Trámites SMT abra este enlace (vale 48 horas):\n\n"
+             "%(enlace)s\n\nSi usted no se registró, ignore este mensaje.\n\n"
+             "Municipalidad de San Miguel de Tucumán", nombre=name, enlace=link)
+    sender = security.settings().send_email
+    if sender is None:
+        # Embedded default without mail: the operator reads the link from the log.
+        log.warning("e-mail is not configured; verification link for %s: %s", to, link)
+        return
+    sender(to, subject, body)
+
+
+@bp.get("/registrarse/enviado")
+@public
+def sign_up_sent() -> ResponseReturnValue:
+    """Tell the citizen to open the link we e-mailed."""
+    return render_template("auth/signup_sent.html")
+
+
+@bp.route("/registrarse/confirmar/<token>", methods=["GET", "POST"])
+@public
+def verify(token: str) -> ResponseReturnValue:
+    """The e-mail link: a button activates the account (link scanners only GET)."""
+    if request.method == "GET":
+        return render_template("auth/verify.html", token=token)
+    try:
+        with unit_of_work():
+            verify_email(token, security.settings().clock(), current_app.config["SECRET_KEY"])
+    except VerificationFailed as e:
+        return render_template("auth/verify.html", token=None, error=_verification_messages()[e.reason]), 400
+    return render_template("auth/verified.html")

@@ -1,0 +1,124 @@
+"""Identity pages in Chromium: a citizen signs up, verifies by e-mail, signs in and out;
+an analyst uses the studio's preview under CSRF. axe-core on every page, no CSP violation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from connectors.notify.mail import plain_sender
+from engine.accounts import ensure_user
+from engine.uow import unit_of_work
+from portal.security import EXTENSION
+from tests.fixtures.smtp import SmtpServer
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "portal" / "static" / "vendor" / "axe.min.js"
+AXE_RUN = """async () => {
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
+}"""
+LINK = re.compile(r"(https?://\S+/registrarse/confirmar/\S+)")
+
+
+class Visit:
+    """A page that checks each page it lands on with axe-core and records CSP violations."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page, self.base, self.csp = page, base, []
+        page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def check(self) -> None:
+        if not AXE.is_file():
+            pytest.skip(f"axe-core not found at {AXE} (run make assets)")
+        # Loaded from the app's own /static, as the page's CSP allows (an inline tag would be refused).
+        self.page.add_script_tag(url=self.base + "/static/vendor/axe.min.js")
+        assert list(self.page.evaluate(AXE_RUN)) == [], self.page.url
+        assert self.csp == [], self.csp
+
+
+@pytest.fixture
+def served(secure_app: Callable[..., Flask], live_server: Callable[[Any], Any],
+           smtp_server: SmtpServer) -> tuple[Flask, str]:
+    smtp_server.clear()
+    app = secure_app(send_email=plain_sender(smtp_server.settings()))
+    with app.app_context(), unit_of_work():
+        ensure_user("analista", display_name="Lucía Campos", password="analista-clave-1", roles=("analyst",))
+    server = live_server(app)
+    app.extensions[EXTENSION].public_url = server.url  # links in e-mails point at this server
+    return app, server.url
+
+
+def _sign_up(visit: Visit) -> None:
+    page = visit.page
+    page.goto(visit.base + "/")
+    visit.check()
+    page.get_by_role("link", name="Crear cuenta", exact=True).click()
+    visit.check()
+    page.fill("#campo-nombre", "María Fernández")
+    page.fill("#campo-email", "maria@example.com")
+    page.fill("#campo-documento", "27-30123456-4")  # wrong check digit
+    page.fill("#campo-contrasena", "caballo-correcto-bateria")
+    page.fill("#campo-confirmacion", "caballo-correcto-bateria")
+    page.click("button:has-text('Crear cuenta')")
+    assert page.locator("#error-documento").inner_text().startswith("El CUIL no es válido")
+    assert page.input_value("#campo-nombre") == "María Fernández"  # what was typed is kept
+    visit.check()
+    page.fill("#campo-documento", "27-30123456-8")
+    page.fill("#campo-contrasena", "caballo-correcto-bateria")
+    page.fill("#campo-confirmacion", "caballo-correcto-bateria")
+    page.click("button:has-text('Crear cuenta')")
+    page.wait_for_url("**/registrarse/enviado")
+    visit.check()
+
+
+def test_citizen_signs_up_verifies_signs_in_and_out(page: Any, served: tuple[Flask, str],
+                                                    smtp_server: SmtpServer) -> None:
+    visit = Visit(page, served[1])
+    _sign_up(visit)
+    body = smtp_server.wait_for(1)[0].message.get_body(preferencelist=("plain",)).get_content()
+    page.goto(LINK.search(body).group(1))
+    visit.check()
+    page.click("text=Activar mi cuenta")
+    assert page.locator("h1").inner_text() == "Su cuenta está activa"
+    visit.check()
+    page.locator("main").get_by_role("link", name="Ingresar", exact=True).click()
+    visit.check()
+    page.fill("#campo-usuario", "maria@example.com")
+    page.fill("#campo-contrasena", "caballo-correcto-bateria")
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_url(visit.base + "/")
+    page.get_by_role("link", name="María Fernández").click()
+    assert "Ciudadano/a" in page.locator("main").inner_text()
+    visit.check()
+    page.goto(visit.base + "/estudio/formularios/")
+    assert "no tiene permiso" in page.locator("main").inner_text()
+    visit.check()
+    page.get_by_role("button", name="Salir").click()
+    page.wait_for_url(visit.base + "/")
+    assert page.locator("header").get_by_role("link", name="Ingresar", exact=True).count() == 1
+    page.goto(visit.base + "/cuenta")
+    assert "/ingresar" in page.url
+
+
+def test_analyst_uses_the_preview_with_csrf_from_the_page(page: Any, served: tuple[Flask, str]) -> None:
+    visit = Visit(page, served[1])
+    page.goto(visit.base + "/estudio/formularios/")
+    assert "/ingresar?siguiente=" in page.url
+    page.fill("#campo-usuario", "analista")
+    page.fill("#campo-contrasena", "analista-clave-1")
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_url("**/estudio/formularios/")
+    # The preview's own forms have no CSRF field: the layout's script adds it on submit.
+    with page.expect_navigation():
+        page.click("text=Mostrar el formulario")
+    assert page.locator("#vista").count() == 1
+    assert "El formulario venció" not in page.content()
+    visit.check()
