@@ -1,0 +1,31 @@
+"""The API token cache: live tokens for a few seconds, revocation effective once they pass."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from engine import tokens
+from engine.uow import unit_of_work
+
+
+def test_a_revoked_token_stops_working_when_its_cache_entry_expires(app: Flask) -> None:
+    now = [100.0]
+    cache = tokens.TokenCache(ttl=5.0, clock=lambda: now[0])
+    with app.app_context():
+        with unit_of_work():
+            _, secret = tokens.create("tablero", ["read"], "tests")
+        grant = cache.authenticate(secret)
+        assert grant is not None and grant.name == "tablero" and grant.scopes == frozenset({"read"})
+        with unit_of_work():
+            tokens.revoke("tablero", "tests")
+        now[0] += 4.0
+        assert cache.authenticate(secret) is not None  # still cached: at most ttl seconds
+        now[0] += 1.5
+        assert cache.authenticate(secret) is None
+
+
+def test_unknown_secrets_are_never_cached(app: Flask) -> None:
+    cache = tokens.TokenCache()
+    with app.app_context():
+        assert cache.authenticate("tsmt_no-existe") is None
+        assert cache.authenticate("otro-formato") is None
