@@ -250,7 +250,8 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
 
 
 def _known_groups() -> set[str]:
-    """Groups a lane may name without a warning: the local ones (the directory's join with identities)."""
+    """Groups a lane may name without a warning: the local groups, which include every directory
+    group of a staff member who has signed in."""
     return set(db.session.scalars(select(Group.name)))
 
 
