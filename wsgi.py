@@ -30,6 +30,7 @@ import engine.cli_users
 import engine.health
 import engine.sensor_models  # the sensors' tables, for Alembic and the metadata
 import engine.sensors
+import portal.guide
 import portal.oidc
 import portal.security
 import portal.verification
@@ -99,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.views.bp)
     app.register_blueprint(worklists.preview.bp)
     app.register_blueprint(portal.verification.bp)
+    app.register_blueprint(portal.guide.bp)
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
     engine.cli.register(app)
     app.cli.add_command(engine.cli_users.user)

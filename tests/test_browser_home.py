@@ -1,4 +1,4 @@
-"""The platform's home page in a real Chromium: it loads, speaks Spanish and passes axe-core."""
+"""The public pages in a real Chromium: they load, speak Spanish and pass axe-core under the real CSP."""
 
 from __future__ import annotations
 
@@ -10,24 +10,31 @@ import pytest
 from flask import Flask
 
 from tests.fixtures.browser import LiveServer
+from tests.fixtures.engine import ApiClient, make_token
 
 AXE = Path(__file__).resolve().parents[1] / "portal" / "static" / "vendor" / "axe.min.js"
 WCAG = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
+PAGES = ["/", "/guia/", "/guia/tramite_simple", "/verificar/"]
 
 
 @pytest.mark.browser
-def test_home_page_loads_in_chromium_in_spanish_without_axe_violations(
+def test_public_pages_load_in_chromium_in_spanish_without_axe_violations(
     app: Flask, page: Any, live_server: Callable[..., LiveServer]
 ) -> None:
-    server = live_server(app)
-    response = page.goto(server.url + "/")
-    assert response is not None and response.status == 200
-    assert page.locator("html").get_attribute("lang") == "es-AR"
-    assert "San Miguel de Tucumán" in page.title()
+    assert ApiClient(app, make_token(app, "pruebas", "admin")).deploy("simple").status_code == 201
     if not AXE.exists():
         pytest.fail(f"axe-core missing at {AXE}: run `make assets`")
-    # From the app's own /static, as the page's CSP allows (an inline tag would be refused).
-    page.add_script_tag(url=server.url + "/static/vendor/axe.min.js")
-    violations = page.evaluate(f"async () => (await axe.run(document, "
-                               f"{{runOnly: {{type: 'tag', values: {WCAG}}}}})).violations.map(v => v.id)")
-    assert violations == []
+    server = live_server(app)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    for path in PAGES:
+        response = page.goto(server.url + path)
+        assert response is not None and response.status == 200, path
+        assert page.locator("html").get_attribute("lang") == "es-AR"
+        assert "San Miguel de Tucumán" in page.title()
+        # From the app's own /static, as the page's CSP allows (an inline tag would be refused).
+        page.add_script_tag(url=server.url + "/static/vendor/axe.min.js")
+        violations = page.evaluate(f"async () => (await axe.run(document, "
+                                   f"{{runOnly: {{type: 'tag', values: {WCAG}}}}})).violations.map(v => v.id)")
+        assert violations == [], path
+    assert blocked == []

@@ -29,10 +29,12 @@ TABLE: dict[str, frozenset[str]] = {
     "verification.start": PUBLIC,
     "verification.by_code": PUBLIC,
     "verification.by_file": PUBLIC,
+    "guide.index": PUBLIC,
+    "guide.detail": PUBLIC,
 }
-SAMPLE_ARGS = {"token": "enlace-de-prueba", "code": "CODIGO-INEXISTENTE"}
+SAMPLE_ARGS = {"token": "enlace-de-prueba", "code": "CODIGO-INEXISTENTE", "key": "tramite_inexistente"}
 # What an allowed GET answers when it is not 200 (a sample argument that names nothing).
-SERVED_GET = {"verification.by_code": 404}
+SERVED_GET = {"verification.by_code": 404, "guide.detail": 404}
 
 
 def _front_rules(app: Flask) -> list:

@@ -1,0 +1,45 @@
+"""The public guide of procedures: listed by category, searchable without accents, readable signed out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from tests.fixtures.engine import ApiClient, make_token
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+
+
+def _deployed(app: Flask) -> ApiClient:
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
+    assert api.deploy("simple").status_code == 201
+    assert api.deploy(PROCESSES / "recoleccion_contenedor").status_code == 201
+    return api
+
+
+def test_the_guide_lists_procedures_for_citizens_by_category(app: Flask) -> None:
+    _deployed(app)
+    page = app.test_client().get("/guia/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Guía de trámites" in html
+    assert "Trámite simple de prueba" in html and "<h2>Pruebas</h2>" in html
+    assert "Recolección de contenedor" not in html  # started by sensors, not by citizens
+
+
+def test_search_ignores_accents_and_case_and_filters_by_category(app: Flask) -> None:
+    _deployed(app)
+    client = app.test_client()
+    assert "Trámite simple de prueba" in client.get("/guia/?q=TRAMITE+SIMPLE").get_data(as_text=True)
+    assert "No encontramos trámites" in client.get("/guia/?q=habilitacion").get_data(as_text=True)
+    assert "Trámite simple" in client.get("/guia/?categoria=Pruebas").get_data(as_text=True)
+    assert "No encontramos" in client.get("/guia/?categoria=Otra").get_data(as_text=True)
+
+
+def test_a_procedure_page_tells_what_it_asks_and_unknown_ones_are_404(app: Flask) -> None:
+    _deployed(app)
+    client = app.test_client()
+    detail = client.get("/guia/tramite_simple").get_data(as_text=True)
+    assert "Un trámite con revisión, corrección y aprobación." in detail and "Requisitos" in detail
+    assert client.get("/guia/recoleccion_contenedor").status_code == 404
+    assert client.get("/guia/no_existe").status_code == 404
