@@ -114,13 +114,18 @@ def _secure_fronts(app: Flask, settings: Mapping[str, Any], runtime: Runtime) ->
     otherwise); sign-up links go out over SMTP when the notification connector has a host.
     """
     staff = runtime.connectors.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
-    mail = connector_config(NotifyConnector, {k: v for k, v in settings.items() if v is not None})
+    mail = connector_config(NotifyConnector, _given(settings))
     portal.security.init_app(app, authenticate_staff=staff,
                              send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
                              idle_minutes=settings["SESSION_IDLE_MINUTES"])
     if settings["OIDC_ISSUER"]:
         portal.oidc.init_app(app, issuer=settings["OIDC_ISSUER"], client_id=settings["OIDC_CLIENT_ID"] or "",
                              client_secret=settings["OIDC_CLIENT_SECRET"] or "")
+
+
+def _given(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that have a value: an unset one (None) must not hide a default of the same name."""
+    return {k: v for k, v in settings.items() if v is not None}
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -237,8 +242,7 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
     registry = ConnectorRegistry(storage=documents)
-    # A setting left unset (None) must not hide the embedded default of the same name.
-    connector_settings = {**embedded, **{k: v for k, v in settings.items() if v is not None}}
+    connector_settings = {**embedded, **_given(settings)}
     registry.load_builtins(connector_settings)
     registry.load_entry_points(connector_settings)
     return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,

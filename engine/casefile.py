@@ -69,8 +69,12 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _size(size: int) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".", ",")
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+    """``2048`` → ``"2,0 kB"``: sizes the Argentine way."""
+    if size < 1024:
+        return f"{size} bytes"
+    amount, unit = size / 1024, "kB"
+    for bigger in ("MB", "GB"):
+        if amount < 1024:
+            break
+        amount, unit = amount / 1024, bigger
+    return f"{amount:.1f} {unit}".replace(".", ",")

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from tests.fixtures.browser import LiveServer
+from tests.fixtures.browser import LiveServer, axe_violations
 from tests.fixtures.engine import ApiClient, make_token
 
-AXE = Path(__file__).resolve().parents[1] / "portal" / "static" / "vendor" / "axe.min.js"
-WCAG = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
 PAGES = ["/", "/guia/", "/guia/tramite_simple", "/verificar/"]
 
 
@@ -22,8 +19,6 @@ def test_public_pages_load_in_chromium_in_spanish_without_axe_violations(
     app: Flask, page: Any, live_server: Callable[..., LiveServer]
 ) -> None:
     assert ApiClient(app, make_token(app, "pruebas", "admin")).deploy("simple").status_code == 201
-    if not AXE.exists():
-        pytest.fail(f"axe-core missing at {AXE}: run `make assets`")
     server = live_server(app)
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
@@ -32,9 +27,5 @@ def test_public_pages_load_in_chromium_in_spanish_without_axe_violations(
         assert response is not None and response.status == 200, path
         assert page.locator("html").get_attribute("lang") == "es-AR"
         assert "San Miguel de Tucumán" in page.title()
-        # From the app's own /static, as the page's CSP allows (an inline tag would be refused).
-        page.add_script_tag(url=server.url + "/static/vendor/axe.min.js")
-        violations = page.evaluate(f"async () => (await axe.run(document, "
-                                   f"{{runOnly: {{type: 'tag', values: {WCAG}}}}})).violations.map(v => v.id)")
-        assert violations == [], path
+        assert axe_violations(page, server.url) == [], path
     assert blocked == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from sqlalchemy import text
@@ -14,11 +16,11 @@ from engine.uow import unit_of_work
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'otro'", "DELETE FROM audit_events"])
-def test_postgres_refuses_to_change_or_delete_audit_events(make_app: object, database_url: str,
+def test_postgres_refuses_to_change_or_delete_audit_events(make_app: Callable[..., Flask], database_url: str,
                                                           statement: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the trigger exists on PostgreSQL only")
-    app: Flask = make_app()  # type: ignore[operator]
+    app = make_app()
     with app.app_context():
         with unit_of_work():
             audit.record("prueba", "tests", data={"n": 1})

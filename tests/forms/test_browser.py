@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.browser import LiveServer
+from tests.fixtures.browser import LiveServer, axe_violations
 from tests.forms.corpus import load, sample_names
 from tests.forms.preview_app import make_app
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parents[2] / "portal" / "static" / "vendor" / "axe.min.js"
 URL = "/estudio/formularios/"
-AXE_RUN = """async () => {
-  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +36,12 @@ def _show(page: Any, base_url: str, schema: Any, ui: Any = None, data: Any = Non
         page.click("text=Mostrar el formulario")
 
 
-def _violations(page: Any) -> list[Any]:
-    if not AXE.is_file():
-        pytest.skip(f"axe-core not found at {AXE} (run make assets)")
-    page.add_script_tag(path=str(AXE))
-    return list(page.evaluate(AXE_RUN))
-
-
 @pytest.mark.parametrize("name", sample_names())
 def test_corpus_form_has_no_axe_violations(page: Any, base_url: str, name: str) -> None:
     sample = load(name)
     _show(page, base_url, sample["schema"], sample["uiSchema"], sample["formData"])
     assert page.locator("#vista").count() == 1, page.locator("#problemas").all_inner_texts()
-    assert _violations(page) == []
+    assert axe_violations(page, base_url) == []
 
 
 def test_errors_state_has_no_axe_violations(page: Any, base_url: str) -> None:
@@ -63,7 +49,7 @@ def test_errors_state_has_no_axe_violations(page: Any, base_url: str) -> None:
     _show(page, base_url, sample["schema"], sample["uiSchema"], sample["formData"])
     page.click("#vista-enviar")
     page.wait_for_selector(".errores-resumen")
-    assert _violations(page) == []
+    assert axe_violations(page, base_url) == []
 
 
 def test_htmx_adds_an_array_row_without_reloading(page: Any, base_url: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,16 +14,11 @@ from connectors.notify.mail import plain_sender
 from engine.accounts import ensure_user
 from engine.uow import unit_of_work
 from portal.security import EXTENSION
+from tests.fixtures.browser import axe_violations
 from tests.fixtures.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parents[2] / "portal" / "static" / "vendor" / "axe.min.js"
-AXE_RUN = """async () => {
-  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}));
-}"""
 LINK = re.compile(r"(https?://\S+/registrarse/confirmar/\S+)")
 
 
@@ -36,11 +30,7 @@ class Visit:
         page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
 
     def check(self) -> None:
-        if not AXE.is_file():
-            pytest.skip(f"axe-core not found at {AXE} (run make assets)")
-        # Loaded from the app's own /static, as the page's CSP allows (an inline tag would be refused).
-        self.page.add_script_tag(url=self.base + "/static/vendor/axe.min.js")
-        assert list(self.page.evaluate(AXE_RUN)) == [], self.page.url
+        assert axe_violations(self.page, self.base) == [], self.page.url
         assert self.csp == [], self.csp
 
 
