@@ -30,13 +30,11 @@ import engine.cli_users
 import engine.health
 import engine.sensor_models  # the sensors' tables, for Alembic and the metadata
 import engine.sensors
-import portal.guide
+import portal
 import portal.oidc
 import portal.security
-import portal.verification
-import portal.views
 import storage
-import worklists.preview
+import worklists
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
@@ -97,10 +95,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(engine.api.health.bp)
     app.register_blueprint(engine.api.hooks.bp)
     engine.api.v1.init_api(app)
-    app.register_blueprint(portal.views.bp)
-    app.register_blueprint(worklists.preview.bp)
-    app.register_blueprint(portal.verification.bp)
-    app.register_blueprint(portal.guide.bp)
+    for blueprint in (*portal.blueprints(), *worklists.blueprints()):
+        app.register_blueprint(blueprint)
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
     engine.cli.register(app)
     app.cli.add_command(engine.cli_users.user)

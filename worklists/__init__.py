@@ -1,0 +1,16 @@
+"""The staff's web front and the analysts' studio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint
+
+from engine.pages import blueprints as _find
+
+
+def blueprints() -> Iterator[Blueprint]:
+    """Every page group of the worklists (each module that defines ``bp``)."""
+    import worklists
+
+    return _find(worklists)
