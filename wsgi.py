@@ -27,9 +27,12 @@ import engine.api.hooks
 import engine.api.v1
 import engine.cli
 import engine.cli_users
+import engine.deadline_models  # noqa: F401  # the tables of each part, for Alembic and the metadata
 import engine.health
-import engine.sensor_models  # the sensors' tables, for Alembic and the metadata
+import engine.portal_models  # noqa: F401
+import engine.sensor_models
 import engine.sensors
+import engine.worklist_models  # noqa: F401
 import portal
 import portal.oidc
 import portal.security
