@@ -24,6 +24,7 @@ from sqlalchemy import select
 import connectors.probes
 import engine.api.health
 import engine.api.hooks
+import engine.api.open311
 import engine.api.v1
 import engine.cli
 import engine.cli_users
@@ -98,6 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(engine.api.health.bp)
     app.register_blueprint(engine.api.hooks.bp)
     engine.api.v1.init_api(app)
+    app.register_blueprint(engine.api.open311.bp)
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])

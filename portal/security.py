@@ -31,7 +31,7 @@ from engine.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 EXTENSION = "tramites_identity"
-EXEMPT_PREFIXES = ("/api/", "/hooks/", "/ogc", "/static/", "/_sandbox/")
+EXEMPT_PREFIXES = ("/api/", "/open311/", "/hooks/", "/ogc", "/static/", "/_sandbox/")
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"

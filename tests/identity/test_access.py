@@ -11,12 +11,14 @@ from engine.identity_access import is_marked
 from portal.security import EXEMPT_PATHS, EXEMPT_PREFIXES
 from tests.fixtures.identity import ROLE_USERS, Web, csrf_in, password_of
 from tests.identity.access_tables import ANONYMOUS, ROLE_NAMES
+from tests.identity.access_tables import deadlines as deadline_pages
 from tests.identity.access_tables import identity as identity_pages
 from tests.identity.access_tables import portal as portal_pages
+from tests.identity.access_tables import procedures as procedure_pages
 from tests.identity.access_tables import worklists as worklist_pages
 
 WHO = [ANONYMOUS, *ROLE_USERS]
-_TABLES = (identity_pages, portal_pages, worklist_pages)
+_TABLES = (identity_pages, portal_pages, worklist_pages, deadline_pages, procedure_pages)
 # endpoint -> who may open it. A new page fails test_every_page_is_in_the_table until it is added
 # to its front's file under access_tables/.
 TABLE: dict[str, frozenset[str]] = {k: v for t in _TABLES for k, v in t.TABLE.items()}
