@@ -50,6 +50,7 @@ from connectors.notify.mail import plain_sender
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.accounts import Group
+from engine.background import dispatcher, make_celery
 from engine.db import db, tune_sqlite
 from engine.runtime import EXTENSION_KEY, Runtime, SensorFeed
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
@@ -94,6 +95,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Babel(app)
     embedded = _embedded_services(settings)
     app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded, _sensor_feed_factory(app, settings))
+    if settings["BROKER_URL"]:
+        celery = make_celery(app, settings["BROKER_URL"], app.extensions[EXTENSION_KEY])
+        app.extensions[EXTENSION_KEY].dispatch = dispatcher(celery)
     _mount_embedded_gaf(app, settings, embedded)
     _mount_ogc(app, settings)
     app.register_blueprint(engine.api.health.bp)

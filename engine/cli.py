@@ -19,8 +19,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from engine import cli_connectors, cli_documents, deployments, tokens
+from engine import cli_connectors, cli_documents, cli_worker, deployments, tokens
 from engine.accounts import ensure_user
+from engine.background import EXTENSION_KEY as CELERY_KEY
 from engine.bundles import bundle_from_path
 from engine.db import db
 from engine.errors import EngineError
@@ -37,7 +38,7 @@ CLI_ACTOR = "cli"
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
     for command in (init, check, deploy, validate, instances, token, cli_documents.certificate,
-                    *cli_connectors.COMMANDS):
+                    cli_worker.worker, *cli_connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(cli_connectors.with_sensors(serve))
 
@@ -114,10 +115,14 @@ def _seed_demo_users(path: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Run the development server with the in-process background runner (timers, retries)."""
+    """Run the development server with the in-process background runner (timers, retries).
+
+    With a broker configured the background work belongs to ``tramites worker``, not here.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = BackgroundRunner(app.app_context, _runtime().engine_context)
-    runner.start()
+    if CELERY_KEY not in app.extensions:
+        runner.start()
     try:
         # Not app.run(): inside the flask CLI it returns at once without serving.
         run_simple(host, port, app, use_reloader=False, threaded=True)

@@ -1,4 +1,5 @@
-"""Background work of the engine: due timers, automatic retries, operator retries, readings retention.
+"""Background work of the engine: due timers, automatic retries, operator retries, the outbox's
+retries, readings retention.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -15,7 +16,7 @@ from functools import partial
 
 from sqlalchemy import select
 
-from engine import audit, sensors
+from engine import audit, outbox, sensors
 from engine.db import db
 from engine.errors import Conflict, NotFound
 from engine.models import Incident, Instance
@@ -93,9 +94,10 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 
 def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
-    """Fire due timers and due retries, one transaction each, then prune old sensor readings.
+    """Fire due timers and due retries, deliver the outbox's due messages, one transaction
+    each, then prune old sensor readings.
 
-    :return: how many timers and retries ran (pruning is housekeeping, not counted).
+    :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
     """
     now = ctx.now()
     with unit_of_work():
@@ -105,6 +107,12 @@ def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
         done += _guarded(unit_of_work, partial(fire_timer, ctx, instance_id), f"timer {instance_id}")
     for incident_id in retries:
         done += _guarded(unit_of_work, partial(retry_incident, ctx, incident_id, SYSTEM), f"retry {incident_id}")
+    deliver = ctx.deliver if isinstance(ctx, PlatformContext) else None
+    if deliver is not None:
+        with unit_of_work():
+            messages = outbox.due(now)
+        for message_id in messages:
+            done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     # The platform's context carries the setting; a bare EngineContext gets the default.
     days = ctx.sensor_retention_days if isinstance(ctx, PlatformContext) else sensors.DEFAULT_RETENTION_DAYS
     _guarded(unit_of_work, partial(_prune_readings, now, days), "sensor readings retention")

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
 
-from engine import expediente
+from engine import expediente, outbox
 from engine.db import utcnow
 from engine.health import Check
 from engine.sensors import DEFAULT_RETENTION_DAYS
 from engine.stepper import EngineContext
+from engine.uow import unit_of_work
 
 EXTENSION_KEY = "tramites"
 
@@ -36,9 +37,11 @@ class SensorFeed(Protocol):
 
 @dataclass
 class PlatformContext(EngineContext):
-    """An engine context with the settings the background work reads (readings retention)."""
+    """An engine context with what the background work needs: readings retention, and the
+    connectors' own call to deliver the outbox with."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
+    deliver: outbox.Deliver | None = None
 
 
 @dataclass
@@ -77,6 +80,8 @@ class Runtime:
     #: check of their parameters made at once.
     after_commit_operations: Callable[[], frozenset[str]] = frozenset
     check_params: Callable[[str, Mapping[str, Any]], None] | None = None
+    #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
+    dispatch: Callable[[int], None] | None = None
 
     def engine_context(self) -> EngineContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
@@ -84,9 +89,29 @@ class Runtime:
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], sensor_retention_days=retention)
         if self.call_connector is not None:
+            ctx.deliver = self._deliver
             call = _registering_certificates(self.call_connector)
-            ctx.call_connector = _deferring(call, self.after_commit_operations(), self.check_params, ctx.after_commit)
+            ctx.call_connector = _deferring(call, self.after_commit_operations(), self.check_params, ctx,
+                                            self.hand_over)
         return ctx
+
+    def hand_over(self, message_id: int) -> None:
+        """Send a just-committed outbox message on its way: to a worker, or from here at once."""
+        if self.dispatch is not None:
+            self.dispatch(message_id)
+        else:
+            self.deliver_now(message_id)
+
+    def deliver_now(self, message_id: int) -> str:
+        """Deliver one outbox message in its own transaction (inside an app context)."""
+        with unit_of_work():
+            return outbox.deliver(message_id, self._deliver, self.clock())
+
+    def _deliver(self, operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        # Read at delivery time: the registry's call, not the deferring wrapper of a context.
+        if self.call_connector is None:
+            raise RuntimeError("no connectors are configured")
+        return self.call_connector(operation, params, facts)
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -108,12 +133,12 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
 
 def _deferring(call_connector: Callable[..., Any], deferred: frozenset[str],
                check_params: Callable[[str, Mapping[str, Any]], None] | None,
-               after_commit: list[Callable[[], None]]) -> Callable[..., Any]:
-    """Queue the calls of after-commit operations (notifications) until the step has committed.
+               ctx: EngineContext, hand_over: Callable[[int], None]) -> Callable[..., Any]:
+    """Write the calls of after-commit operations (notifications) into the outbox of the step.
 
     Their parameters are checked at once, so a bad call is an incident of the step; the
-    process gets ``{"encolado": true}``. A failure after the commit is logged by the unit of
-    work and does not undo the step.
+    process gets ``{"encolado": true}``. Once the step commits, the message is handed over; a
+    failure then is retried by the background work and never undoes the step.
     """
 
     def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
@@ -121,7 +146,8 @@ def _deferring(call_connector: Callable[..., Any], deferred: frozenset[str],
             return call_connector(operation, params, facts)
         if check_params is not None:
             check_params(operation, params)
-        after_commit.append(lambda: call_connector(operation, params, facts))
+        message_id = outbox.enqueue(operation, params, facts, ctx.now())
+        ctx.after_commit.append(lambda: hand_over(message_id))
         return {"encolado": True}
 
     return call
