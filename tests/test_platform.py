@@ -77,3 +77,10 @@ def test_check_exits_non_zero_naming_the_dependency_that_is_down(make_app: Any) 
 def test_check_exits_zero_when_everything_configured_is_up(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["check"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_readme_lists_every_demo_user_with_its_password() -> None:
+    readme = (PROCESSES.parent / "README.md").read_text(encoding="utf-8")
+    seeded = yaml.safe_load((PROCESSES / "demo_users.yaml").read_text(encoding="utf-8"))["users"]
+    missing = [u["username"] for u in seeded if f"| `{u['username']}` | `{u['password']}` |" not in readme]
+    assert missing == []
