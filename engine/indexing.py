@@ -23,24 +23,27 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import BindParameter, CompoundSelect, bindparam, delete, null, select, union_all
 from sqlalchemy.orm import lazyload
 
-from engine import audit
+from engine import audit, deadlines
 from engine.db import db
+from engine.holidays import Calendar, city_calendar
 from engine.models import Instance, Subscription, Task
-from engine.tasks import describe, is_human
+from engine.tasks import applicant_lane, describe, is_human, task_properties
 
 KEY_LENGTH = 500  # Subscription.correlation_key's length
 
 
-def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime) -> None:
+def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str | None = None) -> None:
     """Bring the instance's index rows in line with its workflow, writing only what changed.
 
     The current rows are read once per table, without flushing: the step's changes reach the
     database together in the caller's flush.
+
+    :param timezone: the city's zone for business-day due dates (the ``TIMEZONE`` setting when omitted).
     """
     events = pending_events(workflow)
     with db.session.no_autoflush:
         ready_ids, subscriptions = _indexed(instance.id)
-        _sync_tasks(instance, workflow, now, ready_ids)
+        _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
         _sync_subscriptions(instance, workflow, events, subscriptions)
     instance.next_timer_at = _next_timer(events)
 
@@ -75,29 +78,59 @@ def _ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return found
 
 
-def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime, indexed: list[str]) -> None:
+class _LazyCalendar:
+    """The city's calendar, read (holidays from their cache) only when a step needs it."""
+
+    def __init__(self, timezone: str | None) -> None:
+        self.timezone = timezone
+        self._calendar: Calendar | None = None
+
+    def __call__(self) -> Calendar:
+        if self._calendar is None:
+            self._calendar = city_calendar(self.timezone)
+        return self._calendar
+
+
+def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime, indexed: list[str],
+                calendar: _LazyCalendar) -> None:
+    """Cancel the rows of tasks gone, run the case's clock, add the rows of new tasks.
+
+    The clock resumes when the last applicant task leaves (before new staff tasks are added,
+    whose due dates start from now) and pauses when an applicant task becomes ready.
+    """
     ready = {str(t.id): t for t in _ready_human_tasks(workflow)}
+    applicant_left = False
     for task_id in indexed:
         if task_id not in ready:
-            _cancel(instance, task_id, now)
+            applicant_left |= _leave(instance, task_id, now)
+    if applicant_left and not any(applicant_lane(t.task_spec) for t in ready.values()):
+        deadlines.resume(instance, now, calendar())
     known = set(indexed)
     for task_id, task in ready.items():
         if task_id not in known:
-            _add_task(instance, task, now)
+            _add_task(instance, task, now, calendar)
 
 
-def _cancel(instance: Instance, task_id: str, now: datetime) -> None:
-    """Mark a row whose task left the READY state without being completed by a person (interrupted, cancelled)."""
+def _leave(instance: Instance, task_id: str, now: datetime) -> bool:
+    """Mark a row whose task left the READY state without being completed by a person (interrupted, cancelled).
+
+    :return: whether the task was the applicant's (completed or cancelled).
+    """
     row = db.session.get(Task, task_id, options=[lazyload(Task.instance)])
-    if row is None or row.status != "ready":  # completed by this very step (not flushed yet)
-        return
+    if row is None:
+        return False
+    if row.status != "ready":  # completed by this very step (not flushed yet)
+        return row.for_applicant
     row.status = "cancelled"
     row.completed_at = now
     audit.record("task_cancelled", "sistema", instance_id=instance.id, task_id=task_id, element_id=row.element_id)
+    return row.for_applicant
 
 
-def _add_task(instance: Instance, task: SpiffTask, now: datetime) -> None:
-    info = describe(task, now)
+def _add_task(instance: Instance, task: SpiffTask, now: datetime, calendar: _LazyCalendar) -> None:
+    props = task_properties(task.task_spec)
+    needs_calendar = bool(props.get("sla") or props.get("dueDate"))  # most tasks have no SLA: no calendar read
+    info = describe(task, now, calendar() if needs_calendar else None)
     db.session.add(Task(
         id=info.id, instance_id=instance.id, process_key=instance.process_key, element_id=info.element_id,
         name=info.name, kind=info.kind, status="ready", candidate_group=info.candidate_group,
@@ -108,6 +141,8 @@ def _add_task(instance: Instance, task: SpiffTask, now: datetime) -> None:
     audit.record("task_created", "sistema", instance_id=instance.id, task_id=info.id,
                  element_id=info.element_id,
                  data={"name": info.name, "group": info.candidate_group, "applicant": info.for_applicant})
+    if info.for_applicant:
+        deadlines.pause(instance, info.id, now)
 
 
 PendingEvent = tuple[SpiffTask, EventDefinition, PendingBpmnEvent]
