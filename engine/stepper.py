@@ -166,7 +166,7 @@ class Step:
             prune(self.workflow)
             instance.state = state_to_dict(self.workflow)
             instance.data = _public_data(self.workflow)
-            indexing.sync(instance, self.workflow, now)
+            indexing.sync(instance, self.workflow, now, self.ctx.timezone)
         previous = instance.status
         if self.failure is not None:
             self._open_incident(self.failure, now)
