@@ -16,6 +16,9 @@ from engine.models import Deployment, Incident, Instance, Task
 from engine.spiff import SPECS, state_to_dict
 from engine.stepper import EngineContext, Step
 
+#: The variable that holds the case number in every process's data.
+CASE_NUMBER = "numero_expediente"
+
 
 def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
           business_key: str | None = None) -> Instance:
@@ -34,15 +37,18 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     """Create the instance of a specific version, run it to its first wait, flush."""
     now = ctx.now()
     family = casenumbers.family_of(deployment.key, deployment.manifest)
+    number = casenumbers.allocate(family, now, ctx.timezone)
+    # The case number is data of the process from its first step (GAF references, correlation).
+    initial = {**json_safe(data), CASE_NUMBER: number}
     spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
     workflow = BpmnWorkflow(spec, subprocess_specs)
     for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(json_safe(data))
+        task.data.update(initial)
     instance = Instance(
-        number=casenumbers.allocate(family, now, ctx.timezone),
+        number=number,
         deployment_id=deployment.id, deployment=deployment, process_key=deployment.key,
         version=deployment.version, business_key=business_key, status="running", started_by=actor,
-        state=state_to_dict(workflow), data=json_safe(data), created_at=now, updated_at=now,
+        state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now,
     )
     db.session.add(instance)
     db.session.flush()

@@ -57,7 +57,10 @@ class Case:
 
     @property
     def data(self) -> dict[str, Any]:
-        return dict(self.detail["data"])
+        """The process's own data: the case number every process gets is checked and left out."""
+        data = dict(self.detail["data"])
+        assert data.pop("numero_expediente") == self.detail["number"]
+        return data
 
     def events(self) -> list[dict[str, Any]]:
         response = self.api.get(f"/api/v1/instances/{self.id}/events?per_page=200")

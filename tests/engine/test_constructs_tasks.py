@@ -21,6 +21,7 @@ def test_script_task_computes_data_in_the_sandbox(api: ApiClient) -> None:
     assert case.data == {
         "subtotal": 250.5, "iva": 52.6, "detalle": ["Sellado x2", "Copia x1"],
         "resumen": {"subtotal": 250.5, "iva": 52.6, "total": 303.1}, "total_redondeado": 300,
+        "referencia": f"Liquidación del expediente {case.detail['number']}",  # scripts read the case number
     }  # ``del items`` removed the input
 
 

@@ -181,9 +181,11 @@ def test_event_based_gateway(drive: Callable[..., Driver], paid: bool) -> None:
 
 def test_script_dmn_and_service_tasks(drive: Callable[..., Driver]) -> None:
     items = [{"nombre": "a", "precio": 100, "cantidad": 2}]
-    script = drive("script_tarea", {"items": items})
+    script = drive("script_tarea", {"items": items, "numero_expediente": "EX-2026-000001"})
     script.step()
-    assert script.finish()["total_redondeado"] == 240
+    finished = script.finish()
+    assert finished["total_redondeado"] == 240
+    assert finished["referencia"] == "Liquidación del expediente EX-2026-000001"
     rules = drive("regla_negocio", {"rubro": "comercio", "superficie": 300})
     rules.step()
     data = rules.finish()
