@@ -13,6 +13,9 @@ from pathlib import Path
 
 import click
 import yaml
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -46,6 +49,24 @@ def register(app: Flask) -> None:
 def _runtime() -> Runtime:
     found: Runtime = current_app.extensions[EXTENSION_KEY]
     return found
+
+
+def _require_migrated() -> None:
+    """Stop with one line when the database is not at the code's schema (``tramites init`` migrates)."""
+    directory = current_app.extensions["migrate"].directory
+    expected = set(ScriptDirectory.from_config(_alembic_config(directory)).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != expected:
+        state = "no está preparada" if not current else "está en una versión anterior"
+        click.echo(f"Error: la base de datos {state}: ejecute `tramites init` (migra sin borrar datos).", err=True)
+        sys.exit(1)
+
+
+def _alembic_config(directory: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", directory)
+    return config
 
 
 def _fail(error: EngineError) -> None:
@@ -119,6 +140,7 @@ def serve(host: str, port: int) -> None:
 
     With a broker configured the background work belongs to ``tramites worker``, not here.
     """
+    _require_migrated()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = BackgroundRunner(app.app_context, _runtime().engine_context)
     if CELERY_KEY not in app.extensions:
@@ -149,6 +171,7 @@ def check() -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def deploy(path: Path) -> None:
     """Deploy a bundle folder or .zip as a new version (an unchanged bundle keeps its version)."""
+    _require_migrated()
     runtime = _runtime()
     try:
         with unit_of_work():
@@ -167,6 +190,7 @@ def deploy(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def validate(path: Path) -> None:
     """Check a bundle without deploying it; exit 1 listing every problem."""
+    _require_migrated()
     runtime = _runtime()
     try:
         problems, warnings = deployments.validate(bundle_from_path(path), runtime.operations(), runtime.known_groups,
@@ -188,6 +212,7 @@ def validate(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
 def instances(process: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """List instances, newest first."""
+    _require_migrated()
     query = select(Instance).order_by(Instance.created_at.desc()).limit(limit)
     if process:
         query = query.where(Instance.process_key == process)
@@ -213,6 +238,7 @@ def token() -> None:
 @click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(tokens.SCOPES))
 def token_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token; its secret is printed once, alone on the last line."""
+    _require_migrated()
     try:
         with unit_of_work():
             created, secret = tokens.create(name, list(scopes), CLI_ACTOR)

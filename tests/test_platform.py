@@ -84,3 +84,17 @@ def test_the_readme_lists_every_demo_user_with_its_password() -> None:
     seeded = yaml.safe_load((PROCESSES / "demo_users.yaml").read_text(encoding="utf-8"))["users"]
     missing = [u["username"] for u in seeded if f"| `{u['username']}` | `{u['password']}` |" not in readme]
     assert missing == []
+
+
+def test_commands_on_a_database_never_set_up_say_so_in_one_line(make_app: Any, tmp_path: Any) -> None:
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'vacia.db'}")
+    runner = app.test_cli_runner()
+    for args in (["validate", str(PROCESSES / "recoleccion_contenedor")], ["instances"],
+                 ["token", "create", "--name", "x", "--scope", "start"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, args
+        assert result.output.strip() == ("Error: la base de datos no está preparada: ejecute `tramites init` "
+                                         "(migra sin borrar datos)."), args
+    assert runner.invoke(args=["init", "--no-demo"]).exit_code == 0
+    validated = runner.invoke(args=["validate", str(PROCESSES / "recoleccion_contenedor")])
+    assert validated.exit_code == 0, validated.output
