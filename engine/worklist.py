@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from engine import audit, forms_io
+from engine.accounts import User, memberships
 from engine.db import db
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, EngineError, Forbidden, NotFound
 from engine.instances import ensure_active
 from engine.models import Deployment, Instance, Task
 from engine.stepper import EngineContext, Step
@@ -138,3 +139,55 @@ def search(*, group: str | None = None, assignee: str | None = None, status: str
     if process_key:
         query = query.where(Task.process_key == process_key)
     return query
+
+
+def colleagues(group: str) -> list[User]:
+    """The active people of a group, by name: whom a supervisor may give the group's tasks."""
+    return list(db.session.scalars(
+        select(User).join(memberships, memberships.c.user_id == User.id)
+        .where(memberships.c.group_name == group, User.active.is_(True)).order_by(User.display_name)))
+
+
+def assign_to_colleague(task_id: str, assignee: str, actor: Actor) -> Task:
+    """Give a task to a person of its group (supervisors of that group and administrators).
+
+    :raises NotFound: when the task does not exist or the actor may not see it.
+    :raises Forbidden: when the actor is not a supervisor, or the person is not of the task's group.
+    :raises Conflict: when the task is no longer open.
+    """
+    task = get(task_id)
+    if not may_work_on(task, actor):
+        raise NotFound("La tarea no existe.")
+    if not (actor.admin or actor.supervisor):
+        raise Forbidden("Solo un supervisor puede asignar tareas a otra persona.")
+    if task.candidate_group is None or assignee not in {u.username for u in colleagues(task.candidate_group)}:
+        raise Forbidden(f"{assignee} no integra el grupo de la tarea.")
+    return assign(task_id, assignee, actor)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one task of a bulk action: ``error`` is ``None`` when it worked."""
+
+    task_id: str
+    error: str | None = None
+
+
+def bulk(task_ids: list[str], action: Any) -> list[Outcome]:
+    """Apply ``action(task_id)`` to each task; a refusal of one never undoes the others.
+
+    Each use case checks everything before it changes anything, so a refused task leaves
+    no half-made change in the session and the caller commits the ones that worked.
+
+    :param task_ids: the tasks, each acted on once in the order given.
+    :param action: a use case of one task (:func:`claim`, :func:`unclaim`, :func:`assign_to_colleague`).
+    :return: one outcome per task, with the refusal's message when it failed.
+    """
+    outcomes = []
+    for task_id in dict.fromkeys(task_ids):  # each once, in the order given
+        try:
+            action(task_id)
+            outcomes.append(Outcome(task_id))
+        except EngineError as e:
+            outcomes.append(Outcome(task_id, e.message))
+    return outcomes

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-TABLE: dict[str, frozenset[str]] = {}
+ADMINS = frozenset({"admin"})
+
+TABLE: dict[str, frozenset[str]] = {
+    "holidays.index": ADMINS,
+    "holidays.add": ADMINS,
+    "holidays.delete": ADMINS,
+}
 SAMPLE_ARGS: dict[str, str] = {}
 SERVED_GET: dict[str, int] = {}

@@ -1,0 +1,57 @@
+"""The holiday page in Chromium: an administrator adds a holiday (after a mistake) and removes it.
+
+axe-core runs on every page visited; no Content Security Policy violation may appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.deadlines.common import set_holidays
+from tests.fixtures.browser import axe_violations
+from tests.fixtures.identity import password_of
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_administrator_keeps_the_holiday_calendar(identity_app: Flask, live_server: Callable[[Any], Any],
+                                                      page: Any) -> None:
+    set_holidays(identity_app, date(2026, 9, 24))
+    base = live_server(identity_app).url
+    csp: list[str] = []
+    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def check() -> None:
+        assert axe_violations(page, base) == [], page.url
+        assert csp == [], csp
+
+    page.goto(base + "/administracion/feriados/?anio=2026")
+    page.fill("#campo-usuario", "admin")
+    page.fill("#campo-contrasena", password_of("admin"))
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_url("**/administracion/feriados/**")
+    assert page.locator("tbody tr").count() == 1 and page.locator("td", has_text="jueves").count() == 1
+    check()
+
+    page.fill("#campo-fecha", "2026-09-29")
+    page.check("input[name=tipo][value=municipal]")
+    page.click("button:has-text('Agregar feriado')")
+    assert page.locator("#error-nombre").inner_text() == "Ingresá el nombre del feriado (hasta 200 caracteres)."
+    assert page.input_value("#campo-fecha") == "2026-09-29"  # what was typed stays
+    check()
+
+    page.fill("#campo-nombre", "San Miguel Arcángel, patrono de la ciudad")
+    page.click("button:has-text('Agregar feriado')")
+    page.wait_for_selector("text=Se agregó el feriado del 29/09/2026")
+    assert page.locator("td", has_text="San Miguel Arcángel").count() == 1
+    check()
+
+    page.get_by_role("button", name="Quitar el feriado del 29/09/2026").click()
+    page.wait_for_selector("text=Se quitó el feriado del 29/09/2026")
+    assert page.locator("td", has_text="San Miguel Arcángel").count() == 0
+    check()

@@ -1,0 +1,100 @@
+"""The case view (``/bandeja/expedientes/<number>``) for staff and auditors.
+
+Everything about one case: its data, documents, timeline, the BPMN diagram with the path
+taken and the current position, internal comments and what its open tasks allow. Who may
+see it is :mod:`engine.case_access`'s one rule (anyone else: 404); auditors read it all and
+get no buttons, and the comment POST refuses them by its role marker.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine import case_access, casefile, expediente, instances, staff_case
+from engine.errors import DataInvalid, NotFound
+from engine.identity_access import roles_required
+from engine.models import Instance
+from engine.worklist import may_work_on
+from worklists import web
+
+bp = Blueprint("case", __name__, url_prefix="/bandeja/expedientes", template_folder="templates")
+web.install_errors(bp)
+READERS = ("staff", "supervisor", "auditor")
+WRITERS = ("staff", "supervisor")
+
+
+def _case(number: str) -> Instance:
+    return case_access.visible_case_by_number(number, web.user())
+
+
+@bp.get("/<numero_expediente>")
+@roles_required(*READERS)
+def show(numero_expediente: str) -> ResponseReturnValue:
+    """The whole case on one page."""
+    return _page(_case(numero_expediente))
+
+
+def _page(instance: Instance, comment: str = "", comment_error: str = "", status: int = 200) -> ResponseReturnValue:
+    person = web.user()
+    read_only = case_access.read_only(person)
+    actor = web.actor_of(person)
+    tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
+    xml = staff_case.diagram_xml(instance)
+    return render_template(
+        "worklists/case.html", instance=instance, read_only=read_only, data=staff_case.readable_data(instance.data),
+        documents=expediente.documents(instance.id), timeline=staff_case.timeline(instance.id),
+        comments=staff_case.comments(instance.id), tasks=tasks, workable={t.id for t in tasks if may_work_on(t, actor)},
+        xml=xml, done=json.dumps(staff_case.path_taken(instance.id)),
+        current=json.dumps(staff_case.current_elements(instance.id)), incidents=instances.open_incidents(instance),
+        status_label=casefile.STATUS_LABELS.get(instance.status, instance.status), kinds=casefile.KIND_LABELS,
+        comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
+    ), status
+
+
+@bp.get("/<numero_expediente>/documentos/<documento_id>")
+@roles_required(*READERS)
+def document(numero_expediente: str, documento_id: str) -> ResponseReturnValue:
+    """One document's bytes, named as its author named it (RFC 6266 ``Content-Disposition``)."""
+    instance = _case(numero_expediente)
+    found = expediente.document(instance.id, documento_id)
+    store = web.runtime().storage
+    if not store.exists(found.storage_key):
+        raise NotFound("El contenido del documento no está en el almacenamiento.")
+    return send_file(store.get(found.storage_key), mimetype=found.content_type, as_attachment=True,
+                     download_name=found.filename, etag=found.sha256, max_age=0)
+
+
+@bp.get("/<numero_expediente>/expediente.pdf")
+@roles_required(*READERS)
+def case_file(numero_expediente: str) -> ResponseReturnValue:
+    """The whole case file as one PDF, made now."""
+    instance = _case(numero_expediente)
+    rt = web.runtime()
+    if rt.render_case_file is None:
+        raise NotFound("Este servidor no genera el expediente en PDF.")
+    pdf = casefile.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"expediente-{instance.number}.pdf", max_age=0)
+
+
+@bp.post("/comentar")
+@roles_required(*WRITERS)
+def comment() -> ResponseReturnValue:
+    """Add an internal comment to a case (staff only; the citizen never sees it)."""
+    number = request.form.get("expediente", "")
+    if not number:
+        return web.error_page(400, _("Falta indicar el expediente."))
+    instance = _case(number)
+    text = request.form.get("texto", "")
+    try:
+        with web.transaction():
+            staff_case.add_comment(instance.id, web.user().username, text, web.now())
+    except DataInvalid as e:
+        return _page(_case(number), text, e.message, 400)
+    flash(_("Comentario agregado."), "ok")
+    return redirect(url_for("case.show", numero_expediente=number, _anchor="comentarios"), 303)

@@ -1,0 +1,155 @@
+"""The task page (``/bandeja/tareas/<id>``): the task's form, and completing it.
+
+File fields upload as the portal's do (checked while streaming by ``storage.uploads``);
+each file joins the case file as an ``attached`` document when the task completes. Someone
+else completing the task first is a 409 with a Spanish message, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, cast
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+import forms
+from engine import audit, expediente, forms_io, worklist
+from engine.errors import Conflict, DataInvalid, NotFound
+from engine.expediente import NewDocument
+from engine.identity_access import roles_required
+from engine.models import Task
+from storage.antivirus import ClamdScanner
+from storage.base import Storage
+from storage.uploads import MB, CaseQuota, UploadError, receive
+from worklists import web
+
+bp = Blueprint("task", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
+web.install_errors(bp)
+STAFF = ("staff", "supervisor")
+DEFAULT_CASE_MB = 100  # as the portal's uploads
+
+
+def visible_task(task_id: str) -> Task:
+    """The task, when the signed-in person may work on it (others: 404)."""
+    task = worklist.get(task_id)
+    if task.for_applicant or not worklist.may_work_on(task, web.actor_of(web.user())):
+        raise NotFound("La tarea no existe.")
+    return task
+
+
+def may_complete(task: Task) -> bool:
+    person = web.user()
+    return task.status == "ready" and (task.assignee in (None, person.username) or "admin" in person.role_set)
+
+
+@bp.route("/<tarea_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def show(tarea_id: str) -> ResponseReturnValue:
+    """The task, its instructions and its form (a POST here is the form's htmx re-render or submit)."""
+    if request.method == "POST":
+        return complete()
+    task = visible_task(tarea_id)
+    schema, ui = forms_io.task_form(task)
+    html = forms.render(schema, ui, None) if schema is not None and may_complete(task) else None
+    return _page(task, html)
+
+
+def _page(task: Task, form_html: Any, problems: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
+    return render_template("worklists/task.html", task=task, form_html=form_html, problems=problems or [],
+                           may_complete=may_complete(task), now=web.now(), local_time=web.local,
+                           me=web.user().username), status
+
+
+@bp.post("/completar")
+@roles_required(*STAFF)
+def complete() -> ResponseReturnValue:
+    """Complete the task with its form's data (or re-render the form for one of its actions)."""
+    task_id = request.form.get("tarea", "")
+    if not task_id:
+        return web.error_page(400, _("Falta indicar la tarea."))
+    task = visible_task(task_id)
+    if not may_complete(task):
+        return _conflict(task)
+    schema, ui = forms_io.task_form(task)
+    try:
+        files = _receive_files(task)
+    except UploadError as e:
+        return _page(task, forms.render(schema, ui, None) if schema else None, [e.public_message], e.status)
+    if schema is not None and forms.has_action(request.form):
+        result = forms.apply_action(schema, request.form, files, ui)
+        return _page(task, result.html)
+    data = forms.parse_submission(schema, request.form, files, ui) if schema is not None else {}
+    choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
+    errors = forms.validate(schema, data, choices) if schema is not None else {}
+    if errors:
+        html = forms.render(schema, ui, data, errors, choices=choices)
+        return _page(task, html, [_("Hay datos que corregir en el formulario.")], 422)
+    return _finish(task, data, files, schema, ui)
+
+
+def _finish(task: Task, data: dict[str, Any], files: dict[str, dict[str, Any]], schema: Any,
+            ui: Any) -> ResponseReturnValue:
+    person = web.user()
+    name, number = task.name, task.instance.number
+    try:
+        with web.transaction() as ctx:
+            for reference in files.values():
+                new = NewDocument(kind="attached", title=reference["name"], filename=reference["name"],
+                                  content_type=reference["content_type"], size=reference["size"],
+                                  sha256=reference["sha256"], storage_key=reference["key"])
+                expediente.add_document(task.instance_id, new, person.username, task_id=task.id)
+            worklist.complete(ctx, task.id, data, web.actor_of(person))
+    except DataInvalid as e:
+        errors: dict[str, list[str]] = {}
+        for item in e.errors:
+            errors.setdefault(item["pointer"], []).append(item["message"])
+        task = visible_task(task.id)
+        return _page(task, forms.render(schema, ui, data, errors) if schema else None, [e.message], 422)
+    except Conflict as e:
+        return _conflict(visible_task(task.id), e.message)
+    flash(_("Completó «%(task)s» del expediente %(number)s.", task=name, number=number), "ok")
+    return redirect(url_for("inbox.index", bandeja="mias"), 303)
+
+
+def _conflict(task: Task, message: str | None = None) -> ResponseReturnValue:
+    if task.status != "ready":
+        text = _("Otra persona ya completó esta tarea; no hace falta hacerlo de nuevo.")
+    else:
+        text = message or _("La tarea está asignada a %(who)s.", who=task.assignee)
+    return _page(task, None, [text], 409)
+
+
+def _receive_files(task: Task) -> dict[str, dict[str, Any]]:
+    """Store each uploaded file (checked by content, size and the case's quota) by field.
+
+    The same checks as the portal's uploads: the clamd scanner when ``TRAMITES_CLAMD_URL`` is
+    set, and a refusal leaves an audit event on the case.
+    """
+    rt = web.runtime()
+    limit = int(rt.settings.get("MAX_UPLOAD_MB") or 25) * MB
+    case_limit = int(rt.settings.get("MAX_CASE_MB") or DEFAULT_CASE_MB) * MB
+    used = _used_bytes(task.instance_id)
+    clamd = rt.settings.get("CLAMD_URL") or os.environ.get("TRAMITES_CLAMD_URL")
+    scanner = ClamdScanner.from_url(clamd) if clamd else None
+    found: dict[str, dict[str, Any]] = {}
+    for name, upload in request.files.items(multi=True):
+        if not upload.filename:
+            continue
+        try:
+            stored = receive(cast(Storage, rt.storage), upload.stream, max_bytes=limit,
+                             display_name=upload.filename, scanner=scanner, case_quota=CaseQuota(case_limit, used))
+        except UploadError as e:
+            with web.transaction():
+                audit.record("upload_refused", web.user().username, instance_id=task.instance_id, task_id=task.id,
+                             data={"reason": e.reason, "name": upload.filename[:300]})
+            raise
+        used += stored.size
+        found[name] = {"key": stored.key, "name": stored.display_name, "content_type": stored.content_type,
+                       "size": stored.size, "sha256": stored.sha256}
+    return found
+
+
+def _used_bytes(instance_id: str) -> int:
+    return sum(d.size for d in expediente.documents(instance_id))

@@ -1,0 +1,117 @@
+"""What every staff page shares: who is acting, one transaction per request, error pages.
+
+The fronts never import each other, so the signed-in user is read from ``g`` where the
+security layer (``portal/security.py``) put it; the role markers on each view guarantee
+there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from engine.accounts import User
+from engine.db import db
+from engine.errors import EngineError
+from engine.runtime import EXTENSION_KEY, Runtime
+from engine.stepper import EngineContext
+from engine.uow import unit_of_work
+from engine.worklist import Actor
+
+STALE = "Otra persona cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
+
+
+def user() -> User:
+    """The signed-in person (every staff page requires one)."""
+    found: User | None = g.get("current_user")
+    if found is None:  # the access markers run first; this is a wiring error, not a user's
+        raise RuntimeError("a staff page ran without a signed-in user")
+    return found
+
+
+def actor_of(person: User) -> Actor:
+    roles = person.role_set
+    return Actor(name=person.username, groups=frozenset(person.group_names), admin="admin" in roles,
+                 supervisor="supervisor" in roles)
+
+
+def is_supervisor(person: User) -> bool:
+    return bool({"supervisor", "admin"} & person.role_set)
+
+
+def runtime() -> Runtime:
+    found: Runtime = current_app.extensions[EXTENSION_KEY]
+    return found
+
+
+def now() -> datetime:
+    return runtime().clock()
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(runtime().settings["TIMEZONE"])
+
+
+def local(moment: datetime | None, with_time: bool = True) -> str:
+    """A stored UTC time as the city reads it: ``05/12/2026 14:30``."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone()).strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+@contextmanager
+def transaction() -> Iterator[EngineContext]:
+    """One unit of work for the request: commit at the end, post-commit actions after."""
+    ctx = runtime().engine_context()
+    with unit_of_work(ctx.after_commit):
+        yield ctx
+
+
+def safe_back(target: str | None, default: str) -> str:
+    """A local path to return to after an action (never another site)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else default
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def error_page(status: int, message: str) -> ResponseReturnValue:
+    return render_template("portal/error.html", status=status, message=message), status
+
+
+def install_errors(bp: Blueprint) -> None:
+    """Show the engine's safe Spanish message (404, 409…) instead of a stack trace."""
+
+    def engine_error(error: EngineError) -> ResponseReturnValue:
+        db.session.rollback()
+        return error_page(error.status, error.message)
+
+    def stale(_error: StaleDataError) -> ResponseReturnValue:
+        db.session.rollback()
+        return error_page(409, STALE)
+
+    def too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+        limit = int(runtime().settings.get("MAX_UPLOAD_MB") or 25)
+        return error_page(413, _("Lo enviado supera el tamaño máximo de %(mb)s MB.", mb=limit))
+
+    bp.register_error_handler(EngineError, engine_error)
+    bp.register_error_handler(RequestEntityTooLarge, too_large)
+    bp.register_error_handler(StaleDataError, stale)
+
+
+def template_helpers() -> dict[str, Any]:
+    return {"local_time": local}
