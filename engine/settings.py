@@ -110,6 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
+    Setting("MAX_CASE_MB", _positive_int, "Total size of a case's documents, in MB.", "100"),
+    Setting("CLAMD_URL", _text, "ClamAV clamd address (tcp://host:port or a socket path); unset = no scan."),
     Setting("SIGNING_CERT", _text, "PKCS#12 file that signs certificates; unset = a development one."),
     Setting("SIGNING_PASSWORD", _text, "Password of the PKCS#12 file.", secret=True),
     Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),

@@ -7,7 +7,6 @@ else completing the task first is a 409 with a Spanish message, never a stack tr
 
 from __future__ import annotations
 
-import os
 from typing import Any, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -124,14 +123,14 @@ def _conflict(task: Task, message: str | None = None) -> ResponseReturnValue:
 def _receive_files(task: Task) -> dict[str, dict[str, Any]]:
     """Store each uploaded file (checked by content, size and the case's quota) by field.
 
-    The same checks as the portal's uploads: the clamd scanner when ``TRAMITES_CLAMD_URL`` is
+    The same checks as the portal's uploads: the clamd scanner when ``CLAMD_URL`` is
     set, and a refusal leaves an audit event on the case.
     """
     rt = web.runtime()
     limit = int(rt.settings.get("MAX_UPLOAD_MB") or 25) * MB
     case_limit = int(rt.settings.get("MAX_CASE_MB") or DEFAULT_CASE_MB) * MB
     used = _used_bytes(task.instance_id)
-    clamd = rt.settings.get("CLAMD_URL") or os.environ.get("TRAMITES_CLAMD_URL")
+    clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
     found: dict[str, dict[str, Any]] = {}
     for name, upload in request.files.items(multi=True):

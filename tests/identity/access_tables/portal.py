@@ -2,6 +2,31 @@
 
 from __future__ import annotations
 
-TABLE: dict[str, frozenset[str]] = {}
-SAMPLE_ARGS: dict[str, str] = {}
-SERVED_GET: dict[str, int] = {}
+from tests.identity.access_tables import PUBLIC, SIGNED_IN
+
+CITIZENS = frozenset({"ciudadana", "admin"})
+
+TABLE: dict[str, frozenset[str]] = {
+    "start.show": CITIZENS,
+    "start.submit": CITIZENS,
+    "start.upload": CITIZENS,
+    "start.drafts": CITIZENS,
+    "start.discard": CITIZENS,
+    "cases.index": CITIZENS,
+    "cases.detail": SIGNED_IN,
+    "cases.document": SIGNED_IN,
+    "cases.task": SIGNED_IN,
+    "cases.complete_task": SIGNED_IN,
+    "cases.task_upload": SIGNED_IN,
+    "tracking.start": PUBLIC,
+    "tracking.show": PUBLIC,
+    "notices.index": CITIZENS,
+    "notices.mark_read": CITIZENS,
+    "password.forgot": PUBLIC,
+    "password.reset": PUBLIC,
+}
+# Names that exist nowhere: the allowed pages answer 404 for them.
+SAMPLE_ARGS: dict[str, str] = {"number": "SPT-2026-999999", "document_id": "documento-inexistente",
+                               "task_id": "tarea-inexistente"}
+SERVED_GET: dict[str, int] = {"start.show": 404, "cases.detail": 404, "cases.document": 404, "cases.task": 404,
+                              "tracking.show": 404, "password.reset": 400}

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-TABLE: dict[str, frozenset[str]] = {}
+from tests.identity.access_tables import PUBLIC
+
+STAFF = frozenset({"mesa", "supervisora", "admin"})
+READERS = STAFF | {"auditor"}
+
+TABLE: dict[str, frozenset[str]] = {
+    # the public reclamo form and the QR landing (anyone, with or without an account)
+    "reclamos.new": PUBLIC,
+    "reclamos.submit": PUBLIC,
+    "reclamos.from_qr": PUBLIC,
+    "reclamos.received": PUBLIC,
+    # phone entries: staff of atencion_vecino only (the table's staff are in mesa_entradas: 403)
+    "reclamos_staff.phone": frozenset({"admin"}),
+    "reclamos_staff.phone_submit": frozenset({"admin"}),
+    "reclamos_staff.qr_form": STAFF,
+    "reclamos_staff.qr_sheet": STAFF,
+    "reclamos_staff.duplicates": READERS,
+}
+# "token" and "code" (identity's sample arguments) name no QR point and no case: 404.
 SAMPLE_ARGS: dict[str, str] = {}
-SERVED_GET: dict[str, int] = {}
+SERVED_GET: dict[str, int] = {"reclamos.from_qr": 404, "reclamos.received": 404, "reclamos_staff.duplicates": 404}

@@ -1,0 +1,189 @@
+"""Mis trámites: the citizen's cases, each case's page, its documents and the tasks waiting for them.
+
+Every case, document and task is looked up through :mod:`engine.case_access`: whoever may
+not see the case is told it does not exist (404), never that it is someone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+import forms
+from engine import case_access, citizen_cases, citizen_tracking, expediente, forms_io, portal_drafts
+from engine.accounts import User
+from engine.errors import Conflict, DataInvalid, NotFound
+from engine.identity_access import login_required, roles_required
+from engine.models import Instance, Task
+from engine.runtime import EXTENSION_KEY
+from engine.uow import unit_of_work
+from engine.worklist import Actor, complete
+from portal import uploads
+from portal.presentation import signed_in_user
+from storage.names import content_disposition
+from storage.uploads import UploadError
+
+bp = Blueprint("cases", __name__, url_prefix="/mis-tramites")
+CHUNK = 64 * 1024
+
+
+def _user() -> User:
+    return signed_in_user()
+
+
+def _case(number: str) -> Instance:
+    try:
+        return case_access.visible_case_by_number(number, _user())
+    except NotFound:
+        abort(404)
+
+
+def _task(instance: Instance, task_id: str) -> Task:
+    """A task of the case that waits for this citizen (its owner), or 404."""
+    task = citizen_cases.applicant_task(instance, task_id)
+    if task is None or instance.started_by != _user().username:
+        abort(404)
+    return task
+
+
+@bp.get("/")
+@roles_required("citizen")
+def index() -> ResponseReturnValue:
+    """Every case of the person: number, procedure, state, step, expected date, actions."""
+    summaries = [citizen_cases.summarize(i) for i in citizen_cases.cases_of(_user().username)]
+    return render_template("portal/cases.html", summaries=summaries)
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str) -> ResponseReturnValue:
+    """One case: data, documents, timeline, certificates, pending tasks, tracking code."""
+    instance = _case(number)
+    owner = instance.started_by == _user().username
+    if owner:  # a case started elsewhere (REST, a sensor) gets its code when its owner first looks
+        with unit_of_work():
+            code: str | None = citizen_tracking.tracking_code(instance)
+    else:
+        code = citizen_tracking.existing_code(instance)
+    return render_template("portal/case.html", summary=citizen_cases.summarize(instance), instance=instance,
+                           documents=citizen_cases.documents(instance), timeline=citizen_cases.timeline(instance),
+                           certificates=citizen_cases.certificates(instance), code=code, owner=owner,
+                           data=_shown_data(instance.data), new=request.args.get("nuevo") == "1")
+
+
+def _shown_data(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The submitted data as label/value pairs (files by their name)."""
+    rows = []
+    for name, value in (data or {}).items():
+        if isinstance(value, dict) and {"name", "size"} <= value.keys():
+            value = value["name"]
+        elif isinstance(value, bool):
+            value = "Sí" if value else "No"
+        elif isinstance(value, list | dict):
+            continue
+        rows.append((name.replace("_", " ").capitalize(), str(value)))
+    return rows
+
+
+@bp.get("/<number>/documentos/<document_id>")
+@login_required
+def document(number: str, document_id: str) -> ResponseReturnValue:
+    """A document of the case, streamed from storage with its display name (RFC 6266)."""
+    instance = _case(number)
+    try:
+        found = expediente.document(instance.id, document_id)
+    except NotFound:
+        abort(404)
+    stream = current_app.extensions[EXTENSION_KEY].storage.get(found.storage_key)
+
+    def chunks() -> Any:
+        with stream:
+            while block := stream.read(CHUNK):
+                yield block
+
+    response = Response(chunks(), mimetype=found.content_type)
+    response.headers["Content-Disposition"] = content_disposition(found.filename)
+    response.headers["Content-Length"] = str(found.size)
+    return response
+
+
+@bp.get("/<number>/tareas/<task_id>")
+@login_required
+def task(number: str, task_id: str) -> ResponseReturnValue:
+    """A task the staff left for the citizen (a correction): its form."""
+    instance = _case(number)
+    found = _task(instance, task_id)
+    schema, ui = forms_io.task_form(found)
+    return _task_page(instance, found, forms.render(schema, ui, None) if schema else None)
+
+
+def _posted_task() -> tuple[Instance, Task]:
+    """The case and task a post names (fields or query ``expediente`` and ``tarea``); 400 without them."""
+    number = request.args.get("expediente") or request.form.get("expediente") or ""
+    task_id = request.args.get("tarea") or request.form.get("tarea") or ""
+    if not number or not task_id:
+        abort(400)
+    instance = _case(number[:40])
+    return instance, _task(instance, task_id[:36])
+
+
+@bp.post("/tareas")
+@login_required
+def complete_task() -> ResponseReturnValue:
+    """Complete a task of the citizen with its form (errors next to the fields, data kept)."""
+    instance, found = _posted_task()
+    schema, ui = forms_io.task_form(found)
+    uploads.allow_large_bodies()
+    user = _user()
+    scope = portal_drafts.case_scope(instance.id)
+    used = portal_drafts.case_bytes(instance.id) + portal_drafts.pending_bytes(user.id, scope)
+    received = uploads.upload_form_files(user, scope, used, instance.id)
+    if schema is not None and forms.has_action(request.form):
+        result = forms.apply_action(schema, request.form, received.refs, ui)
+        return _task_page(instance, found, result.html)
+    data = forms.parse_submission(schema, request.form, received.refs, ui) if schema else {}
+    data = data if isinstance(data, dict) else {}
+    errors = dict(forms.validate(schema, data)) if schema else {}
+    for pointer, messages in received.errors.items():
+        errors.setdefault(pointer, []).extend(messages)
+    if not errors:
+        try:
+            _complete(instance, found, user, data, scope)
+            return redirect(url_for("cases.detail", number=instance.number))
+        except DataInvalid as e:
+            for problem in e.errors:
+                errors.setdefault(problem.get("pointer", ""), []).append(problem.get("message", e.message))
+        except Conflict as e:
+            errors[""] = [e.message]
+    html = forms.render(schema, ui, data, errors) if schema else None
+    return _task_page(instance, found, html, 422)
+
+
+def _complete(instance: Instance, task: Task, user: User, data: dict[str, Any], scope: str) -> None:
+    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
+    with unit_of_work(ctx.after_commit):
+        files = portal_drafts.check_files(user.id, scope, data)
+        portal_drafts.claim_files(instance.id, files, user.username, scope, user.id, task_id=task.id)
+        complete(ctx, task.id, data, Actor(name=user.username))
+
+
+def _task_page(instance: Instance, task: Task, form: Any, status: int = 200) -> ResponseReturnValue:
+    return render_template("portal/task.html", instance=instance, task=task, form=form), status
+
+
+@bp.post("/tareas/archivo")
+@login_required
+def task_upload() -> ResponseReturnValue:
+    """One file of a task's form (``?expediente=…&tarea=…``), sent alone by the progress-bar script."""
+    instance, _found = _posted_task()
+    user = _user()
+    uploads.allow_large_bodies()
+    scope = portal_drafts.case_scope(instance.id)
+    used = portal_drafts.case_bytes(instance.id) + portal_drafts.pending_bytes(user.id, scope)
+    try:
+        ref = uploads.upload_one(user, scope, used, instance.id)
+    except UploadError as e:
+        return jsonify({"error": e.public_message}), e.status
+    return jsonify({"referencia": ref}), 201

@@ -1,0 +1,132 @@
+"""The public reclamo form (with or without an account) and the landing of the QR codes on the street.
+
+Anyone may report a problem: a signed-in citizen follows it among their cases, anyone else
+gets the case's tracking code. A QR code on a lamp post or a container opens the same form
+with the place and category already filled in. The point goes on a Leaflet map when
+JavaScript runs, and into two plain number fields when it does not.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
+
+from engine import citizen_tracking, deployments, expediente, forms_io, reclamos
+from engine.errors import DataInvalid, NotFound
+from engine.identity_access import public
+from engine.runtime import EXTENSION_KEY
+from engine.uow import unit_of_work
+from portal import security
+from storage.uploads import UploadError, receive
+
+bp = Blueprint("reclamos", __name__, url_prefix="/reclamos")
+
+MAX_PHOTOS = 3
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+#: The map tiles come from OpenStreetMap: the only foreign origin these pages allow (images only).
+TILES = "https://tile.openstreetmap.org"
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: " + TILES + "; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+def _citizen() -> str | None:
+    """The signed-in citizen who makes the reclamo; ``None`` makes it one without account."""
+    user = security.current_user()
+    return user.username if user is not None and "citizen" in user.role_set else None
+
+
+def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200,
+          point: reclamos.QrPoint | None = None) -> ResponseReturnValue:
+    response = current_app.make_response((render_template(
+        "reclamos/form.html", values=values, errors=errors, categories=reclamos.CATEGORIES.values(),
+        point=point, signed_in=_citizen() is not None, max_photos=MAX_PHOTOS), status))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+@bp.get("/nuevo")
+@public
+def new() -> ResponseReturnValue:
+    """The empty form (``?categoria=`` picks a category)."""
+    category = request.args.get("categoria", "")
+    return _page({"categoria": category if category in reclamos.CATEGORIES else ""}, {})
+
+
+@bp.get("/qr/<token>")
+@public
+def from_qr(token: str) -> ResponseReturnValue:
+    """The form a QR code opens: place and category filled in from the signed code."""
+    point = reclamos.read_qr_token(token, current_app.config["SECRET_KEY"])
+    if point is None:
+        return render_template("portal/error.html", status=404,
+                               message="El código QR no es válido o fue alterado. Puede hacer el reclamo "
+                                       "desde el formulario común."), 404
+    values = {"categoria": point.category, "lat": str(point.lat), "lon": str(point.lon),
+              "direccion": point.address, "qr": token}
+    return _page(values, {}, point=point)
+
+
+def _values() -> dict[str, str]:
+    return {name: request.form.get(name, "").strip()[:2000] for name in reclamos.FORM_FIELDS}
+
+
+def _photos(files: list[FileStorage]) -> tuple[list[expediente.NewDocument], list[str]]:
+    """Store the chosen photos (checked by content, not by name); the refusals in Spanish."""
+    runtime = current_app.extensions[EXTENSION_KEY]
+    stored, refused = [], []
+    chosen = [f for f in files if f and f.filename][:MAX_PHOTOS]
+    for number, photo in enumerate(chosen, start=1):
+        try:
+            upload = receive(runtime.storage, photo.stream, max_bytes=runtime.settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+                             allowed_types=PHOTO_TYPES, display_name=photo.filename)
+        except UploadError as e:
+            refused.append(f"{photo.filename}: {e.public_message}")
+            continue
+        stored.append(expediente.NewDocument(kind="uploaded", title=f"Foto {number} del reclamo",
+                                             filename=upload.display_name, content_type=upload.content_type,
+                                             size=upload.size, sha256=upload.sha256, storage_key=upload.key))
+    return stored, refused
+
+
+@bp.post("/nuevo")
+@public
+def submit() -> ResponseReturnValue:
+    """Check the reclamo, store its photos and start the case; errors next to each field."""
+    values = _values()
+    missing = reclamos.missing_fields(values)
+    if missing:
+        return _page(values, missing, 422)
+    data = reclamos.data_from_fields(values, current_app.config["SECRET_KEY"])
+    channel = "qr" if "punto_qr" in data else "web"
+    try:
+        deployment = deployments.latest(reclamos.PROCESS_KEY)
+    except NotFound:
+        abort(404)
+    try:
+        forms_io.validate_start(deployment, {**data, "canal": channel, "anonimo": True})
+    except DataInvalid as e:
+        return _page(values, reclamos.field_errors(e), 422)
+    photos, refused = _photos(request.files.getlist("fotos"))
+    if refused:
+        return _page(values, {"fotos": refused}, 422)
+    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
+    try:
+        with unit_of_work(ctx.after_commit):
+            started = reclamos.start(ctx, data, channel=channel, user=_citizen(), photos=photos)
+            code = started.tracking_code
+    except DataInvalid as e:
+        return _page(values, reclamos.field_errors(e), 422)
+    return redirect(url_for("reclamos.received", code=code))
+
+
+@bp.get("/recibido/<code>")
+@public
+def received(code: str) -> ResponseReturnValue:
+    """The confirmation: case number and tracking code (whoever holds the code may follow the case)."""
+    instance = citizen_tracking.case_by_tracking_code(code)
+    if instance is None or instance.process_key != reclamos.PROCESS_KEY:
+        abort(404)
+    return render_template("reclamos/received.html", instance=instance, code=code,
+                           signed_in=instance.started_by != reclamos.ANONYMOUS_ACTOR)

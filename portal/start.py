@@ -1,0 +1,164 @@
+"""Starting a procedure: its start form, file uploads with progress, drafts, submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+import forms
+from engine import citizen_cases, deployments, forms_io, portal_drafts
+from engine.accounts import User
+from engine.errors import DataInvalid, NotFound
+from engine.identity_access import roles_required
+from engine.models import Deployment
+from engine.runtime import EXTENSION_KEY
+from engine.uow import unit_of_work
+from portal import security, uploads
+from portal.presentation import signed_in_user
+from storage.uploads import UploadError
+
+bp = Blueprint("start", __name__)
+
+
+def _user() -> User:
+    return signed_in_user()
+
+
+def _procedure(key: str) -> Deployment:
+    """The latest version of a procedure citizens may start (listed in the guide), or 404."""
+    try:
+        deployment = deployments.latest(key)
+    except NotFound:
+        abort(404)
+    if (deployment.manifest or {}).get("guia", True) is False:
+        abort(404)
+    return deployment
+
+
+@bp.get("/iniciar/<key>")
+@roles_required("citizen")
+def show(key: str) -> ResponseReturnValue:
+    """The start form, with the person's draft when there is one."""
+    deployment = _procedure(key)
+    draft = portal_drafts.find_draft(_user().id, key)
+    return _page(deployment, draft.data if draft else None, None, resumed=draft is not None)
+
+
+def _page(deployment: Deployment, data: Any, errors: forms.Errors | None, *, status: int = 200,
+          resumed: bool = False, html: Any = None) -> ResponseReturnValue:
+    schema, ui = forms_io.start_form(deployment)
+    form = html
+    if form is None and schema is not None:
+        form = forms.render(schema, ui, data, errors)
+    limits = {"archivo": uploads.max_file_bytes(), "tramite": uploads.max_case_bytes()}
+    return render_template("portal/start.html", deployment=deployment, form=form, resumed=resumed,
+                           has_errors=bool(errors), limits=limits), status
+
+
+def _posted_key() -> str:
+    """The procedure a post names (form field or query ``tramite``); 400 when none."""
+    key = (request.args.get("tramite") or request.form.get("tramite") or "").strip()[:100]
+    if not key:
+        abort(400)
+    return key
+
+
+@bp.post("/iniciar")
+@roles_required("citizen")
+def submit() -> ResponseReturnValue:
+    """Save a draft (no validation) or start the case (validated; errors next to the fields)."""
+    key = _posted_key()
+    deployment = _procedure(key)
+    user = _user()
+    uploads.allow_large_bodies()
+    scope = portal_drafts.start_scope(key)
+    received = uploads.upload_form_files(user, scope, portal_drafts.pending_bytes(user.id, scope))
+    schema, ui = forms_io.start_form(deployment)
+    if schema is not None and forms.has_action(request.form):
+        result = forms.apply_action(schema, request.form, received.refs, ui)
+        return _page(deployment, result.data, None, html=result.html)
+    data = forms.parse_submission(schema, request.form, received.refs, ui) if schema is not None else {}
+    data = data if isinstance(data, dict) else {}
+    if request.form.get("accion") == "guardar" and not received.errors:
+        with unit_of_work():
+            portal_drafts.save_draft(user.id, key, data)
+        return redirect(url_for("start.drafts", guardado=key))
+    validated = request.form.get("accion") != "guardar"  # a draft whose file was refused: only that message
+    choices = forms.read_choices(schema, request.form, ui) if schema else {}
+    errors = dict(forms.validate(schema, data, choices)) if schema and validated else {}
+    for pointer, messages in received.errors.items():
+        errors.setdefault(pointer, []).extend(messages)
+    if errors:
+        return _page(deployment, data, errors, status=422)
+    return _start(deployment, user, data)
+
+
+def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> ResponseReturnValue:
+    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
+    try:
+        with unit_of_work(ctx.after_commit):
+            instance = citizen_cases.start_case(ctx, user, deployment.key, data)
+            number = instance.number
+    except DataInvalid as e:
+        errors: dict[str, list[str]] = {}
+        for problem in e.errors:
+            errors.setdefault(problem.get("pointer", ""), []).append(problem.get("message", e.message))
+        return _page(deployment, data, errors or {"": [e.message]}, status=422)
+    return redirect(url_for("cases.detail", number=number, nuevo=1))
+
+
+@bp.post("/iniciar/archivo")
+@roles_required("citizen")
+def upload() -> ResponseReturnValue:
+    """One file of the start form (``?tramite=<key>``), sent alone by the progress-bar script (the raw body)."""
+    key = _posted_key()
+    _procedure(key)
+    user = _user()
+    uploads.allow_large_bodies()
+    scope = portal_drafts.start_scope(key)
+    try:
+        ref = uploads.upload_one(user, scope, portal_drafts.pending_bytes(user.id, scope))
+    except UploadError as e:
+        return jsonify({"error": e.public_message}), e.status
+    return jsonify({"referencia": ref}), 201
+
+
+@bp.get("/borradores")
+@roles_required("citizen")
+def drafts() -> ResponseReturnValue:
+    """The person's drafts, to resume or discard."""
+    rows = []
+    for draft in portal_drafts.drafts_of(_user().id):
+        try:
+            name = deployments.latest(draft.process_key).name
+        except NotFound:
+            name = draft.process_key
+        rows.append({"key": draft.process_key, "name": name, "saved": draft.updated_at})
+    saved = request.args.get("guardado")
+    return render_template("portal/drafts.html", drafts=rows, saved=saved)
+
+
+@bp.post("/borradores/descartar")
+@roles_required("citizen")
+def discard() -> ResponseReturnValue:
+    """Delete a draft (form field ``tramite``) and the files only it kept."""
+    key = _posted_key()
+    try:
+        with unit_of_work():
+            portal_drafts.discard_draft(_user().id, key)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("start.drafts"))
+
+
+@bp.app_errorhandler(413)
+def too_large(error: Any) -> ResponseReturnValue:
+    """A post larger than any form may be, refused before a view read it: say so in Spanish."""
+    if request.path.startswith(security.EXEMPT_PREFIXES):
+        return error  # the machines' paths answer their own way
+    message = uploads.refused_too_large(security.current_user(), request.content_length)
+    if request.accept_mimetypes.best == "application/json" or request.headers.get("X-File-Name") is not None:
+        return jsonify({"error": message}), 413
+    return render_template("portal/error.html", status=413, message=message), 413

@@ -1,0 +1,100 @@
+// Progress bars for the file fields of a portal form (progressive enhancement).
+// Without this script the files travel with the form's multipart post. With it, each file
+// is sent alone as soon as it is chosen (XMLHttpRequest, so the upload progress is visible);
+// the server answers the reference the form keeps in the field's hidden "!f" input, or a
+// Spanish message that is shown next to the field.
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var forms = document.querySelectorAll("form[data-upload-url]");
+  if (!meta || !window.XMLHttpRequest) { return; }
+
+  function sizeText(bytes) {
+    if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1).replace(".", ",") + " MB"; }
+    if (bytes >= 1024) { return Math.round(bytes / 1024) + " KB"; }
+    return bytes + " bytes";
+  }
+
+  function part(input, cls, tag) {
+    var id = input.id + "--" + cls;
+    var found = document.getElementById(id);
+    if (!found) {
+      found = document.createElement(tag);
+      found.id = id;
+      found.className = cls;
+      input.parentNode.appendChild(found);
+    }
+    return found;
+  }
+
+  function keptInput(form, input) {
+    var name = input.name.replace(/^([^$]*)\$/, "$1!f");
+    var kept = form.querySelector('input[type="hidden"][name="' + name + '"]');
+    if (!kept) {
+      kept = document.createElement("input");
+      kept.type = "hidden";
+      kept.name = name;
+      input.parentNode.insertBefore(kept, input);
+    }
+    return kept;
+  }
+
+  function describe(input, text, isError) {
+    var status = part(input, "subida-estado", "p");
+    status.setAttribute("role", isError ? "alert" : "status");
+    status.className = isError ? "subida-estado error" : "subida-estado";
+    status.textContent = text;
+    var described = (input.getAttribute("aria-describedby") || "").split(" ");
+    if (described.indexOf(status.id) < 0) {
+      described.push(status.id);
+      input.setAttribute("aria-describedby", described.join(" ").trim());
+    }
+    if (isError) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+  }
+
+  function send(form, input) {
+    var file = input.files && input.files[0];
+    if (!file) { return; }
+    var bar = part(input, "subida-progreso", "progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.hidden = false;
+    bar.setAttribute("aria-label", "Progreso de la subida de " + file.name);
+    describe(input, "Subiendo " + file.name + "…", false);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("data-upload-url"));
+    xhr.setRequestHeader("X-CSRF-Token", meta.getAttribute("content"));
+    xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) { bar.value = Math.round(100 * event.loaded / event.total); }
+    });
+    xhr.addEventListener("load", function () {
+      var answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+      if (xhr.status === 201 && answer.referencia) {
+        bar.value = 100;
+        keptInput(form, input).value = JSON.stringify(answer.referencia);
+        input.value = "";
+        describe(input, "Archivo cargado: " + answer.referencia.name + " (" + sizeText(answer.referencia.size) + ").", false);
+      } else {
+        bar.hidden = true;
+        input.value = "";
+        describe(input, answer.error || "No se pudo subir el archivo. Intente nuevamente.", true);
+      }
+    });
+    xhr.addEventListener("error", function () {
+      bar.hidden = true;
+      describe(input, "La subida del archivo se interrumpió. Intente nuevamente.", true);
+    });
+    xhr.send(file);
+  }
+
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input instanceof HTMLInputElement && input.type === "file") { send(form, input); }
+    });
+  });
+}());

@@ -1,0 +1,39 @@
+"""The public tracking page: a case's progress by its tracking code, without signing in.
+
+It shows what the case is and where it stands (procedure, number, state, current step,
+expected date, dates of the main steps) and nothing about the person who started it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine import citizen_cases, citizen_tracking
+from engine.identity_access import public
+
+bp = Blueprint("tracking", __name__, url_prefix="/seguimiento")
+
+
+@bp.get("/")
+@public
+def start() -> ResponseReturnValue:
+    """The form that asks for the code (and sends a typed one to its page)."""
+    typed = request.args.get("codigo", "").strip()[:40]
+    if typed:
+        compact = citizen_tracking.normalize(typed)
+        if compact is not None and citizen_tracking.case_by_tracking_code(compact) is not None:
+            return redirect(url_for("tracking.show", code=typed.upper().replace(" ", "")))
+        return render_template("portal/tracking_start.html", typed=typed, not_found=True), 404
+    return render_template("portal/tracking_start.html", typed="", not_found=False)
+
+
+@bp.get("/<code>")
+@public
+def show(code: str) -> ResponseReturnValue:
+    """The case's public progress; an unknown code is 404 with the form to try again."""
+    instance = citizen_tracking.case_by_tracking_code(code)
+    if instance is None:
+        return render_template("portal/tracking_start.html", typed=code[:40], not_found=True), 404
+    return render_template("portal/tracking.html", instance=instance, summary=citizen_cases.summarize(instance),
+                           dates=citizen_cases.main_dates(instance))

@@ -1,0 +1,125 @@
+"""Receiving the files of a form: checked while they stream, refused in Spanish with an audit event.
+
+Two ways in, one rule. With JavaScript, each file goes alone as the raw body of an
+XMLHttpRequest (``upload_one``), so the page can show its progress and the limit is enforced
+while it streams. Without JavaScript, the files travel inside the form's multipart post
+(``upload_form_files``). Either way :func:`storage.uploads.receive` decides (size per file and
+per case, type by content, antivirus when ``CLAMD_URL`` is set) and every refusal leaves an
+``upload_refused`` audit event with the reason, the size and the name the browser gave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+from urllib.parse import unquote
+
+from flask import current_app, request
+
+from engine import audit, portal_drafts
+from engine.accounts import User
+from engine.runtime import EXTENSION_KEY
+from engine.uow import unit_of_work
+from storage.antivirus import ClamdScanner
+from storage.base import Storage
+from storage.uploads import MB, CaseQuota, StoredUpload, UploadError, format_size, receive
+
+DEFAULT_CASE_MB = 100
+#: How much more than the files a multipart post may carry (the other fields).
+FORM_SLACK = MB
+
+
+@dataclass
+class Received:
+    """What a form post brought: references by input name, and refusals by JSON pointer."""
+
+    refs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def max_file_bytes() -> int:
+    return int(_settings().get("MAX_UPLOAD_MB") or 25) * MB
+
+
+def max_case_bytes() -> int:
+    raw = _settings().get("MAX_CASE_MB") or DEFAULT_CASE_MB
+    try:
+        return max(1, int(raw)) * MB
+    except (TypeError, ValueError):
+        return DEFAULT_CASE_MB * MB
+
+
+def allow_large_bodies() -> None:
+    """Let this request's body reach the streaming checks (they refuse with a message, Flask with a bare 413)."""
+    request.max_content_length = max_case_bytes() + FORM_SLACK
+
+
+def upload_one(user: User, scope: str, used_bytes: int, instance_id: str | None = None) -> dict[str, Any]:
+    """Receive the request's raw body as one file of ``scope``; return the reference the form keeps.
+
+    :raises UploadError: after recording the refusal (committed).
+    """
+    name = unquote(request.headers.get("X-File-Name", ""))
+    stored = _receive(user, request.stream, name, used_bytes, instance_id, request.content_length)
+    with unit_of_work():
+        return portal_drafts.record_upload(user.id, scope, key=stored.key, name=stored.display_name,
+                                           content_type=stored.content_type, size=stored.size)
+
+
+def upload_form_files(user: User, scope: str, used_bytes: int, instance_id: str | None = None) -> Received:
+    """Receive every file input of a multipart post (the no-JavaScript path)."""
+    found = Received()
+    for input_name, upload in request.files.items(multi=True):
+        if not upload.filename:
+            continue
+        pointer = input_name.lstrip("$")
+        try:
+            stored = _receive(user, upload.stream, upload.filename, used_bytes, instance_id, None)
+        except UploadError as e:
+            found.errors.setdefault(pointer, []).append(e.public_message)
+            continue
+        finally:
+            upload.close()  # a large part was spooled to a temporary file
+        used_bytes += stored.size
+        with unit_of_work():
+            found.refs[input_name] = portal_drafts.record_upload(
+                user.id, scope, key=stored.key, name=stored.display_name, content_type=stored.content_type,
+                size=stored.size)
+    return found
+
+
+def refused_too_large(user: User | None, size: int | None, instance_id: str | None = None) -> str:
+    """Record a body refused before any view read it (larger than any form may be); the Spanish message."""
+    message = f"El archivo supera el tamaño máximo de {format_size(max_file_bytes())}."
+    _record_refusal(user, "too_large", size, "", instance_id)
+    return message
+
+
+def _receive(user: User, stream: Any, name: str, used_bytes: int, instance_id: str | None,
+             declared: int | None) -> StoredUpload:
+    try:
+        return receive(cast(Storage, _runtime().storage), stream, max_bytes=max_file_bytes(),
+                       display_name=name, scanner=_scanner(), case_quota=CaseQuota(max_case_bytes(), used_bytes))
+    except UploadError as e:
+        size = e.details.get("size") or e.details.get("received_at_least") or declared
+        _record_refusal(user, e.reason, size, name, instance_id)
+        raise
+
+
+def _record_refusal(user: User | None, reason: str, size: Any, name: str, instance_id: str | None) -> None:
+    with unit_of_work():
+        audit.record("upload_refused", user.username if user else "anónimo", instance_id=instance_id,
+                     data={"reason": reason, "size": size, "name": name[:300]})
+
+
+def _scanner() -> ClamdScanner | None:
+    url = _settings().get("CLAMD_URL")
+    return ClamdScanner.from_url(url) if url else None
+
+
+def _runtime() -> Any:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def _settings() -> Any:
+    return _runtime().settings

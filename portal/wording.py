@@ -1,0 +1,43 @@
+"""How the portal words a case's state, current step and history for citizens (through Flask-Babel)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from engine.citizen_cases import CaseStep, Happening
+
+
+def status_words(status: str) -> str:
+    """An instance status in plain Spanish."""
+    words = {"running": _("En trámite"), "waiting": _("En espera"), "suspended": _("Suspendido"),
+             "error": _("Demorado por un problema técnico"), "completed": _("Finalizado"),
+             "terminated": _("Dado de baja")}
+    return words.get(status, status)
+
+
+def step_words(step: CaseStep) -> str:
+    """Where the case stands, as a citizen would say it."""
+    names = ", ".join(step.names)
+    words = {"finished": _("Finalizado"), "dropped": _("Dado de baja"),
+             "applicant": _("Esperando una acción suya: %(tareas)s", tareas=names),
+             "review": _("En revisión: %(tareas)s", tareas=names), "payment": _("Esperando el pago"),
+             "elsewhere": _("Esperando una respuesta de otra oficina"), "working": _("En proceso")}
+    return words.get(step.kind, step.kind)
+
+
+def happening_words(happening: Happening) -> str:
+    """One event of the case's history in plain Spanish."""
+    detail = happening.detail
+    words = {
+        "instance_started": _("Se inició el trámite"),
+        "task_created": _("Pasó a la etapa «%(etapa)s»", etapa=detail),
+        "task_completed": _("Se completó la etapa «%(etapa)s»", etapa=detail),
+        "document_added": _("Se agregó el documento «%(titulo)s»", titulo=detail),
+        "certificate_issued": _("Se emitió el certificado «%(titulo)s»", titulo=detail),
+        "message_received": _("Se registró un aviso externo"),
+        "instance_suspended": _("El trámite quedó suspendido"),
+        "instance_resumed": _("El trámite se reanudó"),
+        "instance_completed": _("El trámite finalizó"),
+        "instance_terminated": _("El trámite fue dado de baja"),
+    }
+    return words.get(happening.kind, happening.kind)

@@ -1,0 +1,161 @@
+"""Reclamos for staff: one received by phone, QR sheets for street furniture, possible duplicates.
+
+- Atención al Vecino types in a reclamo a neighbour phones in; the case is anonymous (the
+  caller gets its number and tracking code on the phone) and the timeline names who took it.
+- Any staff member prints QR stickers for lamp posts, containers or trees: each code opens
+  the public form with the place and the category filled in (signed, so it cannot be altered).
+- Staff who may see a reclamo see the others of its category nearby and recent, which may be
+  the same problem (``/bandeja/reclamos/<número>/duplicados``, also as an htmx fragment).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.constants
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+
+from engine import case_access, reclamos
+from engine.errors import DataInvalid
+from engine.identity_access import roles_required
+from worklists import web
+
+bp = Blueprint("reclamos_staff", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
+web.install_errors(bp)
+PHONE_GROUP = "atencion_vecino"
+STAFF = ("staff", "supervisor")
+READERS = ("staff", "supervisor", "auditor")
+MAX_POINTS = 60
+TILES = "https://tile.openstreetmap.org"
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: " + TILES + "; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+def _phone_page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> ResponseReturnValue:
+    response = current_app.make_response((render_template(
+        "worklists/reclamos_telefono.html", values=values, errors=errors,
+        categories=reclamos.CATEGORIES.values()), status))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+def _may_take_calls() -> bool:
+    person = web.user()
+    return PHONE_GROUP in person.group_names or "admin" in person.role_set
+
+
+@bp.get("/telefono")
+@roles_required(*STAFF)
+def phone() -> ResponseReturnValue:
+    """The form for a reclamo received by phone (Atención al Vecino)."""
+    if not _may_take_calls():
+        return web.error_page(403, "Solo Atención al Vecino carga reclamos recibidos por teléfono.")
+    return _phone_page({}, {})
+
+
+@bp.post("/telefono")
+@roles_required(*STAFF)
+def phone_submit() -> ResponseReturnValue:
+    """Start the caller's reclamo; its number and tracking code are shown to read out."""
+    if not _may_take_calls():
+        return web.error_page(403, "Solo Atención al Vecino carga reclamos recibidos por teléfono.")
+    values = {name: request.form.get(name, "").strip()[:2000] for name in reclamos.FORM_FIELDS}
+    missing = reclamos.missing_fields(values)
+    if missing:
+        return _phone_page(values, missing, 422)
+    data = reclamos.data_from_fields(values, current_app.config["SECRET_KEY"])
+    try:
+        with web.transaction() as ctx:
+            started = reclamos.start(ctx, data, channel="telefono", received_by=web.user().username)
+            number, code = started.instance.number, started.tracking_code
+    except DataInvalid as e:
+        return _phone_page(values, reclamos.field_errors(e), 422)
+    flash(f"Reclamo {number} cargado. Código de seguimiento para el vecino: {code}.", "ok")
+    return redirect(url_for("reclamos_staff.phone"))
+
+
+# --- QR sheets ------------------------------------------------------------------------------
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code as inline SVG (one path; presentation attributes only, so the CSP allows it)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    path = "".join(f"M{x},{y}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark)
+    size = len(matrix)
+    svg = Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {0}" aria-hidden="true" '
+                 'focusable="false" shape-rendering="crispEdges"><rect width="{0}" height="{0}" fill="#fff"/>'
+                 '<path d="{1}" fill="#000"/></svg>')
+    return svg.format(size, path)
+
+
+def _points(text: str, category: str) -> tuple[list[reclamos.QrPoint], list[str]]:
+    """Read ``código; latitud; longitud; dirección`` lines (commas also separate)."""
+    points, problems = [], []
+    for number, line in enumerate((t for t in text.splitlines() if t.strip()), start=1):
+        parts = [p.strip() for p in line.replace(";", "|").replace(",", "|", 3).split("|")]
+        try:
+            code, lat, lon = parts[0], float(parts[1]), float(parts[2])
+        except (IndexError, ValueError):
+            problems.append(f"Línea {number}: escriba «código; latitud; longitud; dirección».")
+            continue
+        if not code or not (-27.0 <= lat <= -26.7 and -65.4 <= lon <= -65.1):
+            problems.append(f"Línea {number}: falta el código o el punto está fuera del municipio.")
+            continue
+        points.append(reclamos.QrPoint(code[:60], category, lat, lon, " ".join(parts[3:])[:300]))
+    if not points and not problems:
+        problems.append("Escriba al menos un punto.")
+    if len(points) > MAX_POINTS:
+        problems.append(f"Como máximo {MAX_POINTS} puntos por hoja.")
+    return points, problems
+
+
+@bp.get("/qr")
+@roles_required(*STAFF)
+def qr_form() -> ResponseReturnValue:
+    """The form that lists the places to print QR codes for."""
+    return render_template("worklists/reclamos_qr.html", categories=reclamos.CATEGORIES.values(), values={},
+                           problems=[])
+
+
+@bp.post("/qr")
+@roles_required(*STAFF)
+def qr_sheet() -> ResponseReturnValue:
+    """A printable sheet: one QR sticker per place, with its code, category and address."""
+    category = request.form.get("categoria", "")
+    text = request.form.get("puntos", "")[:20_000]
+    points, problems = _points(text, category)
+    if category not in reclamos.CATEGORIES:
+        problems.insert(0, "Elija la categoría de los puntos.")
+    if problems:
+        return render_template("worklists/reclamos_qr.html", categories=reclamos.CATEGORIES.values(),
+                               values={"categoria": category, "puntos": text}, problems=problems), 422
+    public = web.runtime().settings["PUBLIC_URL"].rstrip("/")
+    secret = current_app.config["SECRET_KEY"]
+    stickers = []
+    for point in points:
+        url = public + url_for("reclamos.from_qr", token=reclamos.qr_token(point, secret))
+        stickers.append({"point": point, "url": url, "svg": qr_svg(url)})
+    return render_template("worklists/reclamos_qr_hoja.html", stickers=stickers,
+                           category=reclamos.CATEGORIES[category])
+
+
+# --- possible duplicates --------------------------------------------------------------------
+
+
+@bp.get("/<numero_expediente>/duplicados")
+@roles_required(*READERS)
+def duplicates(numero_expediente: str) -> ResponseReturnValue:
+    """Reclamos of the same category within 100 m in the last 30 days (a fragment for htmx)."""
+    instance = case_access.visible_case_by_number(numero_expediente, web.user())
+    found = reclamos.duplicates_of(instance, web.now())
+    context: dict[str, Any] = {"instance": instance, "duplicates": found, "local_time": web.local,
+                               "radius": int(reclamos.DUPLICATE_RADIUS_M), "days": reclamos.DUPLICATE_DAYS}
+    template = "worklists/reclamos_duplicados_lista.html" if web.is_htmx() else "worklists/reclamos_duplicados.html"
+    return render_template(template, **context)
