@@ -6,10 +6,12 @@ finished or was dropped, a certificate was issued, staff added a document. Each 
 a "read up to" mark (the id of the last event they saw); what lies beyond it is unread.
 
 E-mails: a session listener collects, at each flush, the ids of new audit events of those
-kinds; when the session commits, the ids are handed to the deliverer installed for that
-database (``install``: the portal installs one per app when the notification e-mail
-connector is configured). Staff act in the worklists, over REST and through timers, so
-listening to audit events reaches every path without each one calling us.
+kinds; just before the session commits, each becomes an e-mail in the outbox, in the same
+transaction as the change it tells of (so it exists exactly when the change does, and a
+crash after the commit loses nothing); after the commit the outbox's messages are handed
+over. ``install`` turns this on for one database (the portal does, per app, when the
+notification e-mail connector is configured). Staff act in the worklists, over REST and
+through timers, so listening to audit events reaches every path without each one calling us.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from engine import citizen_cases
+from engine import citizen_cases, outbox
 from engine.accounts import User
 from engine.db import db, utcnow
 from engine.models import AuditEvent, Instance
@@ -33,9 +35,21 @@ log = logging.getLogger(__name__)
 KINDS = ("instance_started", "task_created", "instance_completed", "instance_terminated", "certificate_issued",
          "document_added")
 LIST_LIMIT = 50
+EMAIL_OPERATION = "notificar/email"
 _PENDING = "portal_notification_events"
-Deliver = Callable[[list[int]], None]
-_DELIVERERS: weakref.WeakKeyDictionary[Any, Deliver] = weakref.WeakKeyDictionary()
+_QUEUED = "portal_notification_outbox"
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """How one database's notification e-mails leave: links under ``public_url``; ``hand_over``
+    gets each committed outbox message id (the runtime's, inside a fresh app context)."""
+
+    public_url: str
+    hand_over: Callable[[int], None]
+
+
+_MAILERS: weakref.WeakKeyDictionary[Any, Mailer] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -135,48 +149,60 @@ def _template(event_: AuditEvent, instance: Instance) -> tuple[str, dict[str, An
         return "tramite_finalizado", {"resultado": "finalizado"}
     if event_.type == "instance_terminated":
         return "tramite_finalizado", {"resultado": "dado de baja"}
-    # The notification connector has no template for news that asks nothing: the pending
-    # action template words it as what the citizen should do with it.
     if event_.type == "certificate_issued":
-        return "tarea_pendiente", {"tarea": f"Descargue su certificado «{data.get('title', '')}»"}
+        return "novedad_tramite", {"novedad": f"Se emitió el certificado «{data.get('title', '')}»; ya puede descargarlo."}
     if event_.type == "document_added":
-        return "tarea_pendiente", {"tarea": f"Vea el documento «{data.get('title', '')}» agregado a su expediente"}
+        return "novedad_tramite", {"novedad": f"Se agregó el documento «{data.get('title', '')}» a su expediente."}
     return "tarea_pendiente", {"tarea": str(data.get("name") or event_.element_id or "")}
 
 
-def install(bind: Any, deliver: Deliver) -> None:
-    """Hand the ids of committed notification events of this database (``bind``) to ``deliver``."""
-    _DELIVERERS[bind] = deliver
+def install(bind: Any, mailer: Mailer) -> None:
+    """Send notification e-mails for changes committed on ``bind`` (an engine)."""
+    _MAILERS[bind] = mailer
 
 
 def uninstall(bind: Any) -> None:
-    _DELIVERERS.pop(bind, None)
+    _MAILERS.pop(bind, None)
 
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context: Any) -> None:
     # In after_flush, ``session.new`` still lists what this flush inserted, ids assigned.
-    if not _DELIVERERS:
+    if not _MAILERS:
         return
     ids = [obj.id for obj in session.new if isinstance(obj, AuditEvent) and obj.type in KINDS]
     if ids:
         session.info.setdefault(_PENDING, []).extend(ids)
 
 
+@event.listens_for(Session, "before_commit")
+def _queue(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    mailer = _MAILERS.get(session.get_bind()) if ids else None
+    if not ids or mailer is None:
+        return
+    queued = session.info.setdefault(_QUEUED, [])
+    for event_id in ids:
+        found = email_for(event_id, mailer.public_url)
+        if found is not None:
+            _to, params, facts = found
+            queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
+    queued = session.info.pop(_QUEUED, None)
+    mailer = _MAILERS.get(session.get_bind()) if queued else None
+    if not queued or mailer is None:
         return
-    deliver = _DELIVERERS.get(session.get_bind())
-    if deliver is None:
-        return
-    try:
-        deliver(ids)
-    except Exception:  # a notification failing never turns a committed step into an error
-        log.exception("notification e-mails failed for events %s", ids)
+    for message_id in queued:
+        try:
+            mailer.hand_over(message_id)
+        except Exception:  # the outbox keeps it: the background work retries what was not handed over
+            log.exception("handing over notification e-mail %s failed", message_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_QUEUED, None)

@@ -16,13 +16,11 @@ from engine import portal_notifications
 from engine.accounts import User
 from engine.db import db
 from engine.runtime import EXTENSION_KEY
-from engine.uow import unit_of_work
 from portal import security, wording
 from storage.uploads import format_size
 
 bp = Blueprint("presentation", __name__)
 log = logging.getLogger(__name__)
-EMAIL_OPERATION = "notificar/email"
 
 
 def signed_in_user() -> User:
@@ -69,29 +67,17 @@ def unread_notifications() -> dict[str, Any]:
 @bp.record_once
 def _install_emails(state: BlueprintSetupState) -> None:
     app = cast(Flask, state.app)
-    settings = app.extensions[EXTENSION_KEY].settings
-    if not (settings.get("SMTP_HOST") or os.environ.get("TRAMITES_SMTP_HOST")):
-        return  # no e-mail connector configured: the portal's list is the only channel
-    with app.app_context():
-        portal_notifications.install(db.engine, lambda ids: _send(app, ids))
-
-
-def _send(app: Flask, event_ids: list[int]) -> None:
-    """One ``notificar/email`` per event, through the runtime (after the step's commit)."""
     runtime = app.extensions[EXTENSION_KEY]
-    with app.app_context():
-        for event_id in event_ids:
+    if not (runtime.settings.get("SMTP_HOST") or os.environ.get("TRAMITES_SMTP_HOST")):
+        return  # no e-mail connector configured: the portal's list is the only channel
+
+    def hand_over(message_id: int) -> None:
+        # A fresh app context, so a fresh session: the committing one may not run SQL now.
+        with app.app_context():
             try:
-                _send_one(runtime, event_id)
-            except Exception:  # one failed e-mail must not stop the others
-                log.exception("notification e-mail for event %s failed", event_id)
+                runtime.hand_over(message_id)
+            finally:
+                db.session.remove()
 
-
-def _send_one(runtime: Any, event_id: int) -> None:
-    ctx = runtime.engine_context()
-    with unit_of_work(ctx.after_commit):
-        found = portal_notifications.email_for(event_id, runtime.settings["PUBLIC_URL"])
-        if found is None or ctx.call_connector is None:
-            return
-        _to, params, facts = found
-        ctx.call_connector(EMAIL_OPERATION, params, facts)
+    with app.app_context():
+        portal_notifications.install(db.engine, portal_notifications.Mailer(runtime.settings["PUBLIC_URL"], hand_over))

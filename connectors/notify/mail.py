@@ -24,7 +24,7 @@ from markupsafe import escape
 from connectors.base import ConnectorError, PermanentError, TemporaryError
 from connectors.notify.errors import ConfigurationError, TemplateError
 
-TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "tramite_finalizado", "verificar_email")
+TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_finalizado", "verificar_email")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
 DEFAULT_TIMEOUT = 20.0

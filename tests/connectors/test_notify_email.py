@@ -20,6 +20,7 @@ DATA = {
     "tramite": "Habilitación comercial <local>",
     "numero": "EXP-2026-000123",
     "tarea": "Adjuntar el plano de planta firmado por un profesional matriculado.",
+    "novedad": "Se emitió el certificado «Licencia comercial»; ya puede descargarlo.",
     "vence": "3 de diciembre de 2026",
     "resultado": "aprobado",
     "enlace": "https://tramites.smt.gob.ar/expedientes/EXP-2026-000123?a=1&b=2",
@@ -46,6 +47,7 @@ def test_subjects_name_the_case() -> None:
         "Iniciamos su trámite EXP-2026-000123: Habilitación comercial <local>"
     )
     assert render("tarea_pendiente", DATA).subject == "Su trámite EXP-2026-000123 necesita una acción de su parte"
+    assert render("novedad_tramite", DATA).subject == "Novedades en su trámite EXP-2026-000123"
     assert render("verificar_email", {"enlace": "https://x.example/v"}).subject == (
         "Confirme su dirección de correo electrónico"
     )

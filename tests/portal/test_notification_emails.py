@@ -65,3 +65,31 @@ def test_an_unverified_address_gets_no_email(secure_app: Callable[..., Flask], s
     verified.sign_in("ana", password_of("ana"))
     start_case(verified)
     assert [r.rcpt_tos for r in smtp_server.wait_for(1)] == [["ana@example.com"]]
+
+
+def test_the_email_is_written_with_the_change_and_survives_a_lost_hand_over(secure_app: Callable[..., Flask],
+                                                                            smtp_server: SmtpServer) -> None:
+    from datetime import timedelta
+
+    from engine import outbox
+    from engine.outbox import OutboxMessage
+    from engine.runner import BackgroundRunner
+    from engine.runtime import EXTENSION_KEY
+
+    app = _app(secure_app, smtp_server)
+    deploy(app)
+    smtp_server.clear()
+    runtime = app.extensions[EXTENSION_KEY]
+    runtime.dispatch = lambda message_id: None  # the process dies right after its commit
+    web = Web(app.test_client())
+    web.sign_in("ana", password_of("ana"))
+    number = start_case(web)
+    with app.app_context():
+        [message] = db.session.scalars(select(OutboxMessage)).all()
+        assert message.status == "pending" and message.params["datos"]["numero"] == number
+    assert smtp_server.received == []
+    runtime.dispatch = None
+    now = runtime.clock()
+    runtime.clock = lambda: now + timedelta(seconds=outbox.HANDOVER_SECONDS + 1)
+    assert BackgroundRunner(app.app_context, runtime.engine_context).run_once() == 1
+    assert smtp_server.wait_for(1)[0].message["Subject"].startswith(f"Iniciamos su trámite {number}")
