@@ -55,6 +55,9 @@ class CaseSummary:
     step: CaseStep
     expected: date | None
     actions: list[Task] = field(default_factory=list)
+    #: GAF payment slips to pay while the case waits for a payment (``numero``, ``importe``,
+    #: ``vencimiento``, ``url_boleta``).
+    slips: list[dict[str, Any]] = field(default_factory=list)
 
 
 def start_case(ctx: EngineContext, user: User, key: str, data: dict[str, Any]) -> Instance:
@@ -86,9 +89,17 @@ def cases_of(username: str) -> list[Instance]:
 def summarize(instance: Instance, now: datetime | None = None) -> CaseSummary:
     """State, current step and expected date in plain words, and the tasks waiting for the citizen."""
     ready = instances.ready_tasks(instance)
-    return CaseSummary(instance=instance, status=instance.status, step=current_step(instance, ready),
+    step = current_step(instance, ready)
+    return CaseSummary(instance=instance, status=instance.status, step=step,
                        expected=deadlines.expected_date(instance, now),
-                       actions=[t for t in ready if t.for_applicant])
+                       actions=[t for t in ready if t.for_applicant],
+                       slips=payment_slips(instance) if step.kind == "payment" else [])
+
+
+def payment_slips(instance: Instance) -> list[dict[str, Any]]:
+    """The payment slips in the case's data: what GAF's ``liquidar_tasa`` answered (a ``url_boleta``)."""
+    return [value for value in (instance.data or {}).values()
+            if isinstance(value, dict) and isinstance(value.get("url_boleta"), str)]
 
 
 def current_step(instance: Instance, ready: list[Task] | None = None) -> CaseStep:

@@ -43,6 +43,7 @@ def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[...
     slip = waiting["data"]["boleta"]
     assert slip["estado"] == "pendiente" and slip["importe"] == "1500.00"
     assert [s["message_name"] for s in waiting["subscriptions"]] == ["pago_confirmado"]
+    assert _slips_for_the_citizen(app, started["id"]) == [slip["url_boleta"]]  # the portal offers it
 
     paid = requests.post(f"{url}/_sandbox/gaf/boletas/{slip['numero']}/pagar", allow_redirects=False, timeout=10)
 
@@ -53,6 +54,19 @@ def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[...
     events = api.get(f"/api/v1/instances/{started['id']}/events?per_page=200").get_json()["items"]
     received = [e for e in events if e["type"] == "message_received"]
     assert [e["actor"] for e in received] == ["webhook:gaf"]
+    assert _slips_for_the_citizen(app, started["id"]) == []  # paid: nothing more to pay
+
+
+def _slips_for_the_citizen(app: Flask, instance_id: str) -> list[str]:
+    from engine import citizen_cases
+    from engine.db import db
+    from engine.models import Instance
+
+    with app.app_context():
+        instance = db.session.get(Instance, instance_id)
+        urls = [slip["url_boleta"] for slip in citizen_cases.summarize(instance).slips]
+        db.session.remove()
+        return urls
 
 
 def test_a_notice_with_a_bad_signature_is_refused_and_changes_nothing(app: Flask) -> None:
