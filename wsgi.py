@@ -30,6 +30,7 @@ import engine.cli
 import engine.cli_users
 import engine.deadline_models  # noqa: F401  # the tables of each part, for Alembic and the metadata
 import engine.health
+import engine.instructions
 import engine.portal_models  # noqa: F401
 import engine.sensor_models
 import engine.sensors
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(engine.api.open311.bp)
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
+    app.add_template_filter(engine.instructions.for_task, "instrucciones")
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
     engine.cli.register(app)
     app.cli.add_command(engine.cli_users.user)

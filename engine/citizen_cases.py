@@ -72,8 +72,8 @@ def start_case(ctx: EngineContext, user: User, key: str, data: dict[str, Any]) -
     """
     scope = portal_drafts.start_scope(key)
     uploads = portal_drafts.check_files(user.id, scope, data)
-    instance = instances.start(ctx, key, data, user.username)
-    portal_drafts.claim_files(instance.id, uploads, user.username, scope, user.id)
+    instance = instances.start(ctx, key, data, user.username, on_created=lambda created: portal_drafts.claim_files(
+        created.id, uploads, user.username, scope, user.id))
     portal_drafts.drop_draft(user.id, key)
     citizen_tracking.tracking_code(instance)
     db.session.flush()

@@ -8,6 +8,7 @@ shape) is registered for public verification and joins the file as a signed docu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,40 @@ class NewDocument:
     size: int
     sha256: str
     storage_key: str
+
+
+#: The keys of a stored file's reference in form data (what an upload hands the form).
+FILE_REFERENCE_KEYS = frozenset({"key", "name", "content_type", "size", "sha256"})
+
+
+def file_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every file reference in submitted data or a message's payload, with its JSON pointer."""
+    if isinstance(data, dict):
+        if set(data) == FILE_REFERENCE_KEYS:
+            yield pointer, data
+            return
+        for name, value in data.items():
+            yield from file_refs(value, f"{pointer}/{name}")
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from file_refs(value, f"{pointer}/{i}")
+
+
+def carry_documents(sender: Instance, target_id: str, payload: Any, actor: str) -> list[Document]:
+    """File in ``target_id``'s expediente the sender's documents a message payload refers to.
+
+    Only documents of the sending case travel (a payload cannot pull arbitrary stored files
+    into a case); each joins as ``attached``, its title naming the case it came from.
+    """
+    keys = {ref["key"] for _pointer, ref in file_refs(payload) if isinstance(ref.get("key"), str)}
+    if not keys or target_id == sender.id:
+        return []
+    carried = db.session.scalars(select(Document).where(Document.instance_id == sender.id,
+                                                        Document.storage_key.in_(keys)).order_by(Document.folio))
+    return [add_document(target_id, NewDocument(kind="attached", title=f"{doc.title} (expediente {sender.number})",
+                                                filename=doc.filename, content_type=doc.content_type, size=doc.size,
+                                                sha256=doc.sha256, storage_key=doc.storage_key), actor)
+            for doc in list(carried)]
 
 
 def add_document(instance_id: str, new: NewDocument, author: str, task_id: str | None = None) -> Document:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -21,19 +22,23 @@ CASE_NUMBER = "numero_expediente"
 
 
 def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
-          business_key: str | None = None) -> Instance:
+          business_key: str | None = None, on_created: Callable[[Instance], object] | None = None) -> Instance:
     """Start a case of the latest version of ``key`` with initial data.
 
+    :param on_created: called with the new case before its first step runs (to file the
+        documents presented with the start form: they get the first folios and the process
+        may already send them on).
     :raises NotFound: for an unknown key.
     :raises DataInvalid: when the data does not satisfy the procedure's start form.
     """
     deployment = deployments.latest(key)
     forms_io.validate_start(deployment, data)
-    return start_deployment(ctx, deployment, data, actor, business_key)
+    return start_deployment(ctx, deployment, data, actor, business_key, on_created=on_created)
 
 
 def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str, Any], actor: str,
-                     business_key: str | None = None, event: Any = None) -> Instance:
+                     business_key: str | None = None, event: Any = None,
+                     on_created: Callable[[Instance], object] | None = None) -> Instance:
     """Create the instance of a specific version, run it to its first wait, flush."""
     now = ctx.now()
     family = casenumbers.family_of(deployment.key, deployment.manifest)
@@ -54,6 +59,8 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     db.session.flush()
     audit.record("instance_started", actor, instance_id=instance.id,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
+    if on_created is not None:
+        on_created(instance)
     step = Step(instance, ctx, actor)
     step.run()  # up to the first wait: for a message start, the start event itself
     if event is not None and step.failure is None:

@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from sqlalchemy import select
 
-from engine import audit, deployments
+from engine import audit, deployments, expediente
 from engine.db import db
 from engine.errors import NotFound
 from engine.indexing import correlation_key, event_subprocess_messages, json_safe, pending_events
@@ -48,12 +48,14 @@ def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: di
     return [instance], True
 
 
-def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str) -> list[Instance]:
+def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str,
+                    sender: Instance | None = None) -> list[Instance]:
     """Deliver the messages an instance threw and did not catch itself (``workflow.get_events()``).
 
     Each reaches the instances waiting for it with the same correlation, or starts the process
     that begins with it; a message nobody expects is recorded and dropped, never an error of
-    the sender's step.
+    the sender's step. The sender's documents the payload refers to (a supplier's quote) join
+    the expediente of each case the message reached.
     """
     reached: list[Instance] = []
     for event in events:
@@ -68,6 +70,9 @@ def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str) -> 
             audit.record("message_dropped", actor,
                          data={"name": definition.name, "correlation": json_safe(correlation)})
             continue
+        if sender is not None:
+            for target in found:
+                expediente.carry_documents(sender, target.id, payload, actor)
         reached.extend(found)
     return reached
 

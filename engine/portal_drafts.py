@@ -10,7 +10,6 @@ Files referenced by a draft stay with it until the draft is submitted or discard
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -91,19 +90,6 @@ def case_bytes(instance_id: str) -> int:
                                  .where(Document.instance_id == instance_id)) or 0)
 
 
-def file_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every file reference in submitted data, with its JSON pointer."""
-    if isinstance(data, dict):
-        if set(data) == {"key", "name", "content_type", "size", "sha256"}:
-            yield pointer, data
-            return
-        for name, value in data.items():
-            yield from file_refs(value, f"{pointer}/{name}")
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from file_refs(value, f"{pointer}/{i}")
-
-
 def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[str, PendingUpload]]:
     """The person's uploads that ``data`` refers to, each with its pointer.
 
@@ -112,7 +98,7 @@ def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[st
     """
     found: list[tuple[str, PendingUpload]] = []
     errors = []
-    for pointer, ref in file_refs(data):
+    for pointer, ref in expediente.file_refs(data):
         row = db.session.scalar(select(PendingUpload).where(
             PendingUpload.user_id == user_id, PendingUpload.scope == scope,
             PendingUpload.storage_key == str(ref.get("key")), PendingUpload.size == ref.get("size")).limit(1))

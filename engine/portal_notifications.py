@@ -150,7 +150,8 @@ def _template(event_: AuditEvent, instance: Instance) -> tuple[str, dict[str, An
     if event_.type == "instance_terminated":
         return "tramite_finalizado", {"resultado": "dado de baja"}
     if event_.type == "certificate_issued":
-        return "novedad_tramite", {"novedad": f"Se emitió el certificado «{data.get('title', '')}»; ya puede descargarlo."}
+        title = data.get("title", "")
+        return "novedad_tramite", {"novedad": f"Se emitió el certificado «{title}»; ya puede descargarlo."}
     if event_.type == "document_added":
         return "novedad_tramite", {"novedad": f"Se agregó el documento «{data.get('title', '')}» a su expediente."}
     return "tarea_pendiente", {"tarea": str(data.get("name") or event_.element_id or "")}

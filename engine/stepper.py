@@ -155,7 +155,7 @@ class Step:
         if thrown:
             from engine import messages  # messages builds on Step: import at call time
 
-            messages.dispatch_thrown(self.ctx, thrown, self.actor)
+            messages.dispatch_thrown(self.ctx, thrown, self.actor, sender=instance)
         return instance
 
     def _save(self) -> Instance:

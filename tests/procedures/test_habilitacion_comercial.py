@@ -1,0 +1,218 @@
+"""Habilitación comercial (HAB) end to end through the REST API, GAF sandbox and webhook included."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import yaml
+from defusedxml import ElementTree
+
+from tests.procedures.conftest import PNG_BYTES, PROCESSES, Case, Platform
+
+KEY = "habilitacion_comercial"
+DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
+
+
+def _application(platform: Platform, **changes: Any) -> dict[str, Any]:
+    data = {
+        "tipo_persona": "humana", "titular": "María Fernández", "cuit": "27301112224",
+        "email": "ciudadana@example.com", "nombre_comercio": "Almacén Don Pepe",
+        "domicilio": "San Martín 450", "rubro": "almacen", "superficie": 45,
+        "dni_archivo": platform.upload("dni.pdf"), "titulo_archivo": platform.upload("contrato.pdf"),
+        "plano_archivo": platform.upload("plano.png", PNG_BYTES),
+    }
+    return {**data, **changes}
+
+
+def _started(platform: Platform, **changes: Any) -> Case:
+    platform.deploy(KEY)
+    return platform.start(KEY, _application(platform, **changes))
+
+
+def _pay(platform: Platform, case: Case) -> dict[str, Any]:
+    slip: dict[str, Any] = case.data["boleta"]
+    platform.pay(slip["numero"])
+    return slip
+
+
+def test_a_bad_application_is_refused_field_by_field_and_starts_nothing(platform: Platform) -> None:
+    platform.deploy(KEY)
+    refused = platform.api.start(KEY, _application(platform, cuit="20-30111222-3", rubro="casino", superficie=0))
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert sorted(e["pointer"] for e in refused.get_json()["errors"]) == ["/cuit", "/rubro", "/superficie"]
+    assert platform.api.get(f"/api/v1/instances?process={KEY}").get_json()["items"] == []
+
+
+def test_a_small_shop_is_licensed_without_inspection(platform: Platform) -> None:
+    case = _started(platform)
+    data = case.data
+    assert (data["categoria"], data["tasa"], data["requiere_inspeccion"]) == ("A", "25000.00", False)
+    assert case.ready() == ["revisar_documentacion"]
+    assert case.task("revisar_documentacion")["candidate_group"] == "mesa_entradas"
+
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+
+    assert case.status == "waiting" and case.ready() == []
+    slip = case.data["boleta"]
+    assert slip["importe"] == "25000.00" and slip["estado"] == "pendiente"
+    _pay(platform, case)
+    assert case.data["pago"]["estado"] == "pagada"
+    assert case.ready() == ["resolver"]
+    assert case.task("resolver")["candidate_group"] == "direccion_comercio"
+    case.complete("resolver", {"decision": "aprobar", "fundamentos": "Documentación completa y tasa abonada."})
+
+    final = case.detail
+    assert final["status"] == "completed", final
+    assert "inspeccionar" not in case.path() and case.path()[-1] == "fin_habilitado"
+    licence = final["data"]["licencia"]
+    titles = [d.title for d in case.documents()]
+    assert titles == ["Constancia de inicio de trámite de habilitación comercial",
+                      "Licencia de habilitación comercial"]
+    verdict = platform.verify(licence["codigo"])
+    assert verdict["verdict"] == "auténtico" and verdict["certificate"]["case_number"] == case.number
+
+
+def _subjects(platform: Platform, count: int) -> list[str]:
+    return [str(r.message["Subject"]) for r in platform.mail.wait_for(count)]
+
+
+def _last_mail_text(platform: Platform, count: int) -> str:
+    body = platform.mail.wait_for(count)[-1].message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_a_restaurant_is_inspected_with_photos_before_the_licence(platform: Platform) -> None:
+    case = _started(platform, rubro="gastronomia", superficie=120, tipo_persona="juridica",
+                    titular="La Esquina SRL", cuit="30712345679")
+    assert (case.data["categoria"], case.data["tasa"], case.data["requiere_inspeccion"]) == ("B", "60000.00", True)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+    _pay(platform, case)
+    assert case.ready() == ["inspeccionar"]
+    assert case.task("inspeccionar")["candidate_group"] == "inspeccion"
+
+    without_photos = case.submit("inspeccionar", {"fecha_inspeccion": "2026-03-05", "resultado_inspeccion": "favorable",
+                                                  "informe": "Local en condiciones.", "fotos": []})
+    assert without_photos.status_code == 422
+    assert "/fotos" in [e["pointer"] for e in without_photos.get_json()["errors"]]
+    photos = [platform.upload("salon.png", PNG_BYTES), platform.upload("cocina.png", PNG_BYTES)]
+    case.complete("inspeccionar", {"fecha_inspeccion": "2026-03-05", "resultado_inspeccion": "favorable",
+                                   "informe": "Salida de emergencia señalizada, matafuegos vigentes.",
+                                   "fotos": photos})
+    case.complete("resolver", {"decision": "aprobar", "fundamentos": "Inspección favorable y tasa abonada.",
+                               "condiciones": "Horario de cierre: 02:00."})
+
+    final = case.detail
+    assert final["status"] == "completed", final
+    assert final["data"]["fotos"] == photos
+    path = case.path()
+    assert path.index("pago_recibido") < path.index("inspeccionar") < path.index("resolver")
+    assert path[-1] == "fin_habilitado"
+    assert platform.verify(final["data"]["licencia"]["codigo"])["verdict"] == "auténtico"
+    subjects = _subjects(platform, 3)
+    assert any("Finalizó su trámite " + case.number in s for s in subjects), subjects
+
+
+def test_the_direction_rejects_after_an_unfavourable_inspection(platform: Platform) -> None:
+    case = _started(platform, rubro="taller", superficie=300)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+    _pay(platform, case)
+    case.complete("inspeccionar", {"fecha_inspeccion": "2026-03-05", "resultado_inspeccion": "desfavorable",
+                                   "informe": "Sin ventilación ni salida de emergencia.",
+                                   "fotos": [platform.upload("taller.png", PNG_BYTES)]})
+    case.complete("resolver", {"decision": "rechazar",
+                               "fundamentos": "El local no cumple las condiciones de seguridad."})
+
+    final = case.detail
+    assert final["status"] == "completed", final
+    assert case.path()[-1] == "fin_rechazado" and "licencia" not in final["data"]
+    assert [d.title for d in case.documents()][-1] == "Resolución: rechazo de la habilitación comercial"
+    assert platform.verify(final["data"]["rechazo"]["codigo"])["verdict"] == "auténtico"
+    assert "rechazada" in _last_mail_text(platform, 3)
+
+
+def test_mesa_asks_for_a_correction_and_the_applicant_answers(platform: Platform) -> None:
+    case = _started(platform)
+    refused = case.submit("revisar_documentacion", {"documentacion_completa": False})
+    assert refused.status_code == 422
+    assert [e["pointer"] for e in refused.get_json()["errors"]] == ["/observaciones"]
+
+    case.complete("revisar_documentacion", {"documentacion_completa": False,
+                                            "observaciones": "El plano no indica la superficie del depósito."})
+    task = case.task("corregir_solicitud")
+    assert task["for_applicant"] is True and task["candidate_group"] is None
+    assert case.ready() == ["corregir_solicitud"]
+    assert "necesita una acción" in _subjects(platform, 2)[-1]
+    assert "clock_paused" in [e["type"] for e in case.events()]  # the case's deadline waits for the citizen
+    assert platform.advance(timedelta(days=14)) == 0  # two weeks to answer: still in time
+
+    new_plan = platform.upload("plano-corregido.pdf")
+    case.complete("corregir_solicitud", {"respuesta": "Adjunto el plano con el depósito; son 130 m².",
+                                         "plano_archivo": new_plan, "superficie": 130})
+    [resumed] = [e for e in case.events() if e["type"] == "clock_resumed"]
+    assert resumed["data"]["business_days"] >= 8
+    data = case.data
+    assert data["plano_archivo"] == new_plan
+    assert (data["categoria"], data["tasa"], data["requiere_inspeccion"]) == ("A+", "40000.00", True)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+    assert case.data["boleta"]["importe"] == "40000.00"
+    path = case.path()
+    assert path.count("revisar_documentacion") == 2 and path.count("categorizar") == 2
+
+
+def test_a_correction_never_answered_archives_the_case(platform: Platform) -> None:
+    case = _started(platform)
+    case.complete("revisar_documentacion", {"documentacion_completa": False,
+                                            "observaciones": "Falta el contrato de locación firmado."})
+    assert platform.advance(timedelta(days=29)) == 0
+    assert case.ready() == ["corregir_solicitud"]
+    assert platform.advance(timedelta(days=2)) == 1
+
+    final = case.detail
+    assert final["status"] == "completed" and final["tasks"] == []
+    assert case.path()[-3:] == ["emitir_archivo", "aviso_archivo", "fin_archivado"]
+    assert [d.title for d in case.documents()][-1] == "Constancia de archivo del trámite de habilitación comercial"
+    assert platform.verify(final["data"]["archivo"]["codigo"])["verdict"] == "auténtico"
+    assert "archivado" in _last_mail_text(platform, 3)
+
+
+def test_an_unpaid_slip_lets_the_case_expire_with_a_signed_notice(platform: Platform) -> None:
+    case = _started(platform)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+    slip = case.data["boleta"]
+    assert case.detail["next_timer_at"] is not None
+
+    assert platform.advance(timedelta(days=5)) == 0
+    assert case.status == "waiting"
+    assert platform.advance(timedelta(days=15)) == 1
+
+    final = case.detail
+    assert final["status"] == "completed", final
+    assert case.path()[-2:] == ["aviso_caducidad", "fin_caducado"]
+    assert final["subscriptions"] == []
+    notice = final["data"]["caducidad"]
+    assert platform.verify(notice["codigo"])["verdict"] == "auténtico"
+    assert [d.title for d in case.documents()][-1] == "Constancia de caducidad del trámite de habilitación comercial"
+    body = _last_mail_text(platform, 3)
+    assert "caducado" in body and slip["numero"] in body
+
+
+def test_a_payment_notice_for_another_slip_does_not_move_the_case(platform: Platform) -> None:
+    first = _started(platform)
+    second = platform.start(KEY, _application(platform, titular="Juan Pérez", cuit="20301112223"))
+    for case in (first, second):
+        case.complete("revisar_documentacion", {"documentacion_completa": True})
+    _pay(platform, second)
+    assert first.status == "waiting" and first.ready() == []
+    assert second.ready() == ["resolver"]
+
+
+def test_the_guide_states_every_fee_of_the_decision_table() -> None:
+    fees = str(yaml.safe_load((PROCESSES / KEY / "manifest.yaml").read_text(encoding="utf-8"))["fees"])
+    table = ElementTree.parse(PROCESSES / KEY / "categoria.dmn").getroot()
+    amounts = {cell.text.strip('"') for cell in table.iter(f"{DMN}text") if cell.text and cell.text.endswith('.00"')}
+    assert amounts == {"25000.00", "40000.00", "60000.00", "90000.00", "150000.00"}
+    for amount in amounts:
+        shown = "$ " + f"{int(float(amount)):,}".replace(",", ".")
+        assert shown in fees, (shown, fees)
