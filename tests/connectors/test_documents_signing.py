@@ -39,6 +39,7 @@ from connectors.documents import (
     sign_pdf,
     signing_certificate,
 )
+from connectors.documents.loops import outside_event_loop
 
 PASSWORD = "clave-de-prueba"
 URL = "https://tramites.smt.gob.ar/verificar/K7QF-2M4X-ZP3D-R6WA"
@@ -69,7 +70,9 @@ def _pyhanko_status(pdf: bytes, cert: x509.Certificate) -> tuple[Any, Any]:
     reader = PdfFileReader(io.BytesIO(pdf))
     (embedded,) = reader.embedded_signatures
     root = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    return embedded, validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
+    # pyhanko runs asyncio.run(): off this thread, where a browser test's Playwright loop may be running.
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    return embedded, outside_event_loop(lambda: validate_pdf_signature(embedded, context))
 
 
 def test_development_certificate(dev_p12: Path, dev_cert: x509.Certificate) -> None:
