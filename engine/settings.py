@@ -8,6 +8,7 @@ can be checked against this list by a test.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -83,6 +84,42 @@ def _text(value: str) -> str:
     return value
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© colaboradores de OpenStreetMap"
+# A CSP host-source: letters, digits, dots and dashes, maybe a leading "*." (from "{s}.").
+_TILE_HOST = re.compile(r"(\*\.)?[a-z0-9.-]+")
+
+
+@dataclass(frozen=True)
+class MapTiles:
+    """Where forms' maps get their tiles: the URL template, the credit shown, the origin the CSP allows."""
+
+    url: str
+    attribution: str
+    origin: str
+
+
+def _map_tiles(value: str) -> MapTiles:
+    """``URL [attribution]``: a tile URL template, then (after a space) the provider's credit.
+
+    OpenStreetMap's own servers get their credit when none is given.
+    """
+    words = value.split(None, 1)
+    if not words:
+        raise ValueError("must be a tile URL template such as " + OSM_TILES)
+    url, attribution = words[0], words[1] if len(words) > 1 else ""
+    _url("https", "http")(url)
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("the URL must hold the {z}, {x} and {y} placeholders")
+    parts = urlsplit(url)
+    host = (parts.hostname or "").replace("{s}.", "*.", 1)
+    if not _TILE_HOST.fullmatch(host):
+        raise ValueError("the host may only use {s} as its first label")
+    port = f":{parts.port}" if parts.port else ""
+    attribution = attribution.strip() or (OSM_ATTRIBUTION if host.endswith("openstreetmap.org") else "")
+    return MapTiles(url, attribution, f"{parts.scheme}://{host}{port}")
+
+
 @dataclass(frozen=True)
 class Setting:
     """One ``TRAMITES_*`` variable: its parser, its default and what it is for."""
@@ -118,6 +155,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_ISSUER", _url("https", "http"), "OpenID Connect provider for citizens; unset = off."),
     Setting("OIDC_CLIENT_ID", _text, "Client id at the OpenID Connect provider."),
     Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),
+    Setting("MAP_TILES_URL", _map_tiles, "Tiles of the forms' maps: a URL template, then (after a space) the credit.",
+            OSM_TILES),
 )
 
 

@@ -287,3 +287,10 @@ def _check_manifest(bundle: Bundle, report: Report) -> None:
     prefix = manifest.get("case_prefix")
     if prefix is not None and not (isinstance(prefix, str) and prefix.isalnum() and 1 <= len(prefix) <= 8):
         report.add("manifest.yaml", "case_prefix", "«case_prefix» debe ser de 1 a 8 letras o dígitos.")
+    starters = manifest.get("iniciado_por")
+    if starters is not None and not (isinstance(starters, list) and starters
+                                     and all(isinstance(g, str) and g.strip() for g in starters)):
+        report.add("manifest.yaml", "iniciado_por", "«iniciado_por» debe ser una lista de grupos del personal.")
+    days = manifest.get("plazo_dias_habiles")
+    if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
+        report.add("manifest.yaml", "plazo_dias_habiles", "«plazo_dias_habiles» debe ser un número entero de días.")

@@ -30,6 +30,10 @@ post the enclosing form to the page's own URL (``hx-post=""``) and swap one grou
 
 ``read_choices`` gives the alternatives the person picked, so errors and the re-rendered
 form stay on them. :class:`ActionError` (HTTP 400) means a tampered action.
+
+``"ui:widget": "mapa"`` on an object with numeric ``lat``/``lon`` adds a map to its inputs
+(:mod:`forms.maps`). A form whose UI schema names it carries ``data-has-map`` on its root
+element: the page then loads Leaflet and ``js/form-map.js``.
 """
 
 from forms.actions import ActionResult, apply_action, has_action

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from forms import layout
+from forms import layout, maps
 from forms import ui as uis
 from forms.compiled import compile_schema
 from forms.defaults import fill
@@ -55,7 +55,9 @@ def render(schema: Any, ui_schema: Any = None, data: Any = None, errors: Errors 
     value = fill(c, c.root, MISSING, required=True) if data is None else data
     ctx = Ctx(c, dict(errors or {}), prefix, choices or {})
     body = render_node(ctx, c.root, value, Node("", "", uis.as_ui(ui_schema), ROOT_LABEL), root=True)
-    return tag("div", {"class": "formulario", "id": form_id(prefix)}, layout.summary(ctx), body)
+    # The fronts load the map's script only for forms that may show a map (see forms.maps).
+    attributes = {"class": "formulario", "id": form_id(prefix), "data-has-map": maps.used(ui_schema)}
+    return tag("div", attributes, layout.summary(ctx), body)
 
 
 def render_node(ctx: Ctx, schema: Any, value: Any, node: Node, root: bool = False) -> Markup:
@@ -130,7 +132,11 @@ def _object(ctx: Ctx, f: Field, value: Any, node: Node, root: bool) -> Markup:
     if isinstance(value, dict):
         children.append(_marker(ctx, "o", node.name, PRESENT))
     same = node.path == node.name  # they differ only below key/value rows
-    for name in uis.order(properties, node.ui):
+    names = uis.order(properties, node.ui)
+    point = maps.pin(ctx.c, s, f.widget, names)
+    for name in names:
+        if point is not None and name == point.first:
+            children.append(maps.box(ctx, node, t, point))
         path = join_pointer(node.path, name)
         child = node.under(path, path if same else join_pointer(node.name, name), uis.child(node.ui, name),
                            name, name in required)

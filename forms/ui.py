@@ -36,10 +36,11 @@ ALIASES = {
     "alt-date": "date",
     "alt-datetime": "datetime",
     "toggle": "checkbox",
+    "map": "mapa",
 }
 WIDGETS = frozenset({
     "text", "textarea", "password", "email", "uri", "hidden", "select", "radio", "checkboxes", "checkbox",
-    "range", "updown", "date", "datetime", "time", "file", "color",
+    "range", "updown", "date", "datetime", "time", "file", "color", "mapa",
 })
 
 

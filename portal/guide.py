@@ -2,7 +2,9 @@
 
 Readable without an account. Each deployed procedure's manifest supplies the text; a
 procedure started by the city itself (``guia: false`` in its manifest, such as the
-container collections that sensors start) is not listed.
+container collections that sensors start) is not listed. A procedure that staff start
+(``iniciado_por``) is listed with who starts it, and offers its start page in the worklists
+only to those who may start it (:mod:`engine.staff_start`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine import deployments
+from engine import deployments, staff_start
 from engine.identity_access import public
 from engine.models import Deployment
+from portal.security import current_user
 
 bp = Blueprint("guide", __name__, url_prefix="/guia")
 
@@ -60,8 +63,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/<key>")
 @public
 def detail(key: str) -> ResponseReturnValue:
-    """One procedure: what it is, what to bring, what it costs, how long it takes."""
+    """One procedure: what it is, what to bring, what it costs, how long it takes, who starts it."""
     found = next((d for d in _listed() if d.key == key), None)
     if found is None:
         abort(404)
-    return render_template("guide/detail.html", entry=_entry(found))
+    starters = staff_start.starter_titles(found) if staff_start.starter_groups(found) else []
+    return render_template("guide/detail.html", entry=_entry(found), starters=starters,
+                           staff_may_start=staff_start.may_start(current_user(), found))

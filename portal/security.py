@@ -26,6 +26,7 @@ from engine.db import utcnow
 from engine.identity import DEFAULT_ROLE_GROUPS, AuthenticateStaff, user_by_id
 from engine.identity_access import access_of, allows, is_csrf_exempt
 from engine.identity_models import WebSession
+from engine.settings import MapTiles
 from engine.throttle import ThrottlePolicy
 from engine.uow import unit_of_work
 
@@ -45,6 +46,19 @@ OGC_CSP = (f"default-src 'self'; script-src 'self' 'unsafe-inline' {CDNS}; "
            "font-src 'self' https://fonts.gstatic.com; connect-src 'self'; object-src 'none'; base-uri 'self'; "
            "frame-ancestors 'none'")
 
+
+def front_csp(tiles_origin: str | None) -> str:
+    """The fronts' policy, with the map tiles' origin added to ``img-src`` (images only).
+
+    On every page, not only those with a map: forms with a map are drawn by many views
+    (start, tasks, the worklist, the preview, their htmx answers), and an image source
+    cannot run code or read the page.
+    """
+    if not tiles_origin:
+        return FRONT_CSP
+    return FRONT_CSP.replace("img-src 'self' data:;", f"img-src 'self' data: {tiles_origin};", 1)
+
+
 SendEmail = Callable[[str, str, str], Any]
 
 
@@ -61,6 +75,8 @@ class IdentitySettings:
     cookie_name: str = "tramites_sesion"
     public_url: str = "http://127.0.0.1:5000"
     clock: Callable[[], datetime] = utcnow
+    map_tiles: MapTiles | None = None  # TRAMITES_MAP_TILES_URL: form-map.js reads it, the CSP allows it
+    csp: str = FRONT_CSP
 
 
 def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
@@ -85,6 +101,9 @@ def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
         role_groups=dict(DEFAULT_ROLE_GROUPS if role_groups is None else role_groups),
         secure=secure, cookie_name="__Host-tramites" if secure else "tramites_sesion", public_url=public_url,
     )
+    tiles = tramites.get("MAP_TILES_URL")
+    if isinstance(tiles, MapTiles):
+        found.map_tiles, found.csp = tiles, front_csp(tiles.origin)
     app.extensions[EXTENSION] = found
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
     app.before_request(_before_request)
@@ -213,7 +232,7 @@ def csrf_token() -> str:
 def _template_context() -> dict[str, Any]:
     oidc = current_app.extensions.get("tramites_oidc") or {}
     return {"current_user": current_user(), "csrf_token": csrf_token, "identity_enabled": True,
-            "oidc_name": oidc.get("name")}
+            "oidc_name": oidc.get("name"), "map_tiles": settings().map_tiles}
 
 
 def _after_request(response: Response) -> Response:
@@ -223,22 +242,22 @@ def _after_request(response: Response) -> Response:
         response.set_cookie(config.cookie_name, token, httponly=True, samesite="Lax", secure=config.secure, path="/")
     elif g.get("clear_session_cookie"):
         response.delete_cookie(config.cookie_name, httponly=True, samesite="Lax", secure=config.secure, path="/")
-    _security_headers(response, config.secure)
+    _security_headers(response, config)
     if current_user() is not None and not _exempt(request.path):
         response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def _security_headers(response: Response, secure: bool) -> None:
+def _security_headers(response: Response, config: IdentitySettings) -> None:
     headers = response.headers
-    csp = OGC_CSP if request.path.startswith("/ogc") else FRONT_CSP
+    csp = OGC_CSP if request.path.startswith("/ogc") else config.csp
     headers.setdefault("Content-Security-Policy", csp)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    if secure:
+    if config.secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask.typing import ResponseReturnValue
 
 import forms
-from engine import citizen_cases, deployments, forms_io, portal_drafts
+from engine import citizen_cases, deployments, forms_io, portal_drafts, staff_start
 from engine.accounts import User
 from engine.errors import DataInvalid, NotFound
 from engine.identity_access import roles_required
@@ -27,12 +27,12 @@ def _user() -> User:
 
 
 def _procedure(key: str) -> Deployment:
-    """The latest version of a procedure citizens may start (listed in the guide), or 404."""
+    """The latest version of a procedure citizens may start (listed in the guide, not staff-started), or 404."""
     try:
         deployment = deployments.latest(key)
     except NotFound:
         abort(404)
-    if (deployment.manifest or {}).get("guia", True) is False:
+    if (deployment.manifest or {}).get("guia", True) is False or staff_start.starter_groups(deployment):
         abort(404)
     return deployment
 

@@ -29,17 +29,12 @@ PHONE_GROUP = "atencion_vecino"
 STAFF = ("staff", "supervisor")
 READERS = ("staff", "supervisor", "auditor")
 MAX_POINTS = 60
-TILES = "https://tile.openstreetmap.org"
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: " + TILES + "; "
-            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            "frame-ancestors 'none'")
 
 
 def _phone_page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> ResponseReturnValue:
     response = current_app.make_response((render_template(
         "worklists/reclamos_telefono.html", values=values, errors=errors,
         categories=reclamos.CATEGORIES.values()), status))
-    response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
 

@@ -197,3 +197,14 @@ def test_literal_service_parameters_are_checked_against_the_operation_schema(api
     assert "concepto" in messages and "importe" in messages
     # Expressions are only known when the task runs: the original bundle deploys.
     assert api.deploy("gaf_pago").status_code == 201
+
+
+def test_who_starts_and_the_business_days_of_a_manifest_are_checked(api: ApiClient) -> None:
+    files = _files(BUNDLES / "simple")
+    manifest = files["manifest.yaml"]
+    wrong = _upload(api, {**files,
+                          "manifest.yaml": manifest + b"\niniciado_por: area_solicitante\nplazo_dias_habiles: diez\n"})
+    assert _problems(wrong) == {("manifest.yaml", "iniciado_por"), ("manifest.yaml", "plazo_dias_habiles")}
+    right = _upload(api, {**files,
+                          "manifest.yaml": manifest + b"\niniciado_por: [area_solicitante]\nplazo_dias_habiles: 10\n"})
+    assert right.status_code == 201, right.get_json()

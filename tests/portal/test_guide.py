@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import yaml
 from flask import Flask
 
-from tests.fixtures.engine import ApiClient, make_token
+from engine.accounts import ensure_group
+from engine.uow import unit_of_work
+from tests.fixtures.engine import BUNDLES, ApiClient, make_token
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
@@ -43,3 +47,23 @@ def test_a_procedure_page_tells_what_it_asks_and_unknown_ones_are_404(app: Flask
     assert "Un trámite con revisión, corrección y aprobación." in detail and "Requisitos" in detail
     assert client.get("/guia/recoleccion_contenedor").status_code == 404
     assert client.get("/guia/no_existe").status_code == 404
+
+
+def test_a_procedure_staff_start_names_its_areas_and_offers_no_citizen_start(app: Flask, tmp_path: Path) -> None:
+    """The lane's name when the model has one, else the directory's title, else the group's name."""
+    bundle = tmp_path / "simple"
+    shutil.copytree(BUNDLES / "simple", bundle)
+    manifest = yaml.safe_load((bundle / "manifest.yaml").read_text(encoding="utf-8"))
+    starters = ["mesa_de_entradas", "despacho", "area_sin_titulo"]
+    (bundle / "manifest.yaml").write_text(yaml.safe_dump({**manifest, "iniciado_por": starters}, allow_unicode=True),
+                                          encoding="utf-8")
+    with app.app_context(), unit_of_work():
+        ensure_group("despacho", "Despacho General")
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
+    assert api.deploy(bundle).status_code == 201
+    client = app.test_client()
+    assert "Trámite simple de prueba" in client.get("/guia/").get_data(as_text=True)
+    detail = client.get("/guia/tramite_simple").get_data(as_text=True)
+    assert ("Lo inicia el personal del Mesa de Entradas o del Despacho General o del Area sin titulo."
+            in detail), detail
+    assert "Iniciar trámite" not in detail and "Iniciar desde la bandeja" not in detail

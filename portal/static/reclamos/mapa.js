@@ -3,6 +3,10 @@
 // JavaScript, or without Leaflet, the fields alone are the form.
 (function () {
   "use strict";
+  // The tiles and their credit come from the platform's setting, on this script's own tag.
+  var script = document.currentScript;
+  var TILES = script && script.getAttribute("data-tiles-url");
+  var CREDIT = (script && script.getAttribute("data-attribution")) || "";
   var CENTER = [-26.8303, -65.2038]; // Plaza Independencia, San Miguel de Tucumán
 
   function number(input) {
@@ -17,9 +21,11 @@
     if (!box || !lat || !lon || typeof L === "undefined") { return; }
     var given = number(lat) !== null && number(lon) !== null;
     var map = L.map(box, { scrollWheelZoom: false }).setView(given ? [number(lat), number(lon)] : CENTER, given ? 17 : 14);
-    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: "© colaboradores de OpenStreetMap"
-    }).addTo(map);
+    if (TILES) {
+      var credit = document.createElement("span");
+      credit.textContent = CREDIT;
+      L.tileLayer(TILES, { maxZoom: 19, attribution: credit.innerHTML }).addTo(map);
+    }
     var marker = null;
 
     function place(point, fill) {

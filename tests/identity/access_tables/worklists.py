@@ -19,7 +19,13 @@ TABLE: dict[str, frozenset[str]] = {
     "incidents.retry": STAFF,
     "dashboard.index": SUPERVISORS,
     "dashboard.export": SUPERVISORS,
+    # staff-started procedures: any staff member opens the list; a key they may not start is 404
+    "staff_start.index": STAFF,
+    "staff_start.show": STAFF,
+    "staff_start.submit": STAFF,
 }
 SAMPLE_ARGS: dict[str, str] = {"tarea_id": "tarea-inexistente", "numero_expediente": "EX-0000-000000-NADA",
-                               "documento_id": "documento-inexistente", "tabla": "pendientes"}
-SERVED_GET: dict[str, int] = {"task.show": 404, "case.show": 404, "case.document": 404, "case.case_file": 404}
+                               "documento_id": "documento-inexistente", "tabla": "pendientes",
+                               "clave": "tramite_inexistente"}
+SERVED_GET: dict[str, int] = {"task.show": 404, "case.show": 404, "case.document": 404, "case.case_file": 404,
+                             "staff_start.show": 404}
