@@ -1,5 +1,5 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
-retries, readings retention.
+retries, readings retention, uploads left behind.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -16,7 +16,7 @@ from functools import partial
 
 from sqlalchemy import select
 
-from engine import audit, outbox, sensors
+from engine import audit, outbox, portal_drafts, sensors
 from engine.db import db
 from engine.errors import Conflict, NotFound
 from engine.models import Incident, Instance
@@ -116,6 +116,7 @@ def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
     # The platform's context carries the setting; a bare EngineContext gets the default.
     days = ctx.sensor_retention_days if isinstance(ctx, PlatformContext) else sensors.DEFAULT_RETENTION_DAYS
     _guarded(unit_of_work, partial(_prune_readings, now, days), "sensor readings retention")
+    _guarded(unit_of_work, partial(portal_drafts.forget_stale_uploads, now), "stale uploads")
     return done
 
 

@@ -5,12 +5,14 @@ validation). The files a person uploads before submitting are :class:`PendingUpl
 under a *scope* (``inicio:<key>`` for a new case, ``caso:<instance id>`` for a task's form);
 a form hands them in by reference, and :func:`claim_files` accepts only references to the
 person's own uploads of that scope, so nobody can slip another person's document into a case.
-Files referenced by a draft stay with it until the draft is submitted or discarded.
+Files referenced by a draft stay with it until the draft is submitted or discarded; the
+background work forgets uploads that nothing kept for :data:`STALE_AFTER` (the person left
+the form), so they stop counting against the person's quota.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -20,6 +22,9 @@ from engine.db import db, utcnow
 from engine.errors import DataInvalid, NotFound
 from engine.models import Document
 from engine.portal_models import Draft, PendingUpload
+
+#: How long an upload that no draft keeps waits for its form to be submitted.
+STALE_AFTER = timedelta(days=7)
 
 
 def start_scope(process_key: str) -> str:
@@ -127,3 +132,30 @@ def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], auth
 def _title(pointer: str, name: str) -> str:
     field = pointer.rsplit("/", 1)[-1].replace("_", " ").strip()
     return f"{field.capitalize()}: {name}" if field and not field.isdigit() else name
+
+
+def forget_stale_uploads(now: datetime) -> int:
+    """Forget the uploads older than :data:`STALE_AFTER` that no draft refers to (flushes).
+
+    The stored objects stay: they are content-addressed and may be shared with documents or
+    with an upload arriving right now, so removing them is not safe from here.
+
+    :return: how many uploads were forgotten.
+    """
+    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - STALE_AFTER)))
+    if not stale:
+        return 0
+    kept = _keys_kept_by_drafts({row.user_id for row in stale})
+    forgotten = [row for row in stale if (row.user_id, row.scope, row.storage_key) not in kept]
+    for row in forgotten:
+        db.session.delete(row)
+    db.session.flush()
+    return len(forgotten)
+
+
+def _keys_kept_by_drafts(user_ids: set[str]) -> set[tuple[str, str, str]]:
+    kept = set()
+    for draft in db.session.scalars(select(Draft).where(Draft.user_id.in_(user_ids))):
+        for _pointer, ref in expediente.file_refs(draft.data):
+            kept.add((draft.user_id, start_scope(draft.process_key), str(ref.get("key"))))
+    return kept
