@@ -7,16 +7,14 @@ digital"): the e-mail and the DNI are unique. Problems come back as codes per fi
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from engine import one_time_links
 from engine.accounts import User, hash_password
 from engine.db import db
 from engine.errors import EngineError
@@ -146,11 +144,11 @@ def register_citizen(*, email: str, password: str, name: str, document: str) -> 
 
 def start_verification(user: User, now: datetime, secret_key: str) -> str:
     """Record a verification for the user's e-mail; return the signed token for the link."""
-    raw = secrets.token_urlsafe(32)
-    db.session.add(EmailVerification(token_hash=_digest(raw), user_id=user.id, email=user.email or "",
+    token_hash, token = one_time_links.issue(secret_key, VERIFY_SALT)
+    db.session.add(EmailVerification(token_hash=token_hash, user_id=user.id, email=user.email or "",
                                      created_at=now, expires_at=now + VERIFY_FOR))
     db.session.flush()
-    return _serializer(secret_key).dumps(raw)
+    return token
 
 
 def verify_email(token: str, now: datetime, secret_key: str) -> User:
@@ -159,18 +157,10 @@ def verify_email(token: str, now: datetime, secret_key: str) -> User:
     :raises VerificationFailed: ``invalido`` (tampered or unknown), ``vencido`` or ``usado``.
     """
     try:
-        raw = _serializer(secret_key).loads(token, max_age=int(VERIFY_FOR.total_seconds()))
-    except SignatureExpired as e:
-        raise VerificationFailed("vencido") from e
-    except BadSignature as e:
-        raise VerificationFailed("invalido") from e
-    row = db.session.get(EmailVerification, _digest(str(raw)))
-    if row is None:
-        raise VerificationFailed("invalido")
-    if row.used_at is not None:
-        raise VerificationFailed("usado")
-    if row.expires_at < now:
-        raise VerificationFailed("vencido")
+        row = one_time_links.open_link(token, secret_key=secret_key, salt=VERIFY_SALT, valid_for=VERIFY_FOR,
+                                       now=now, find=lambda token_hash: db.session.get(EmailVerification, token_hash))
+    except one_time_links.LinkRefused as e:
+        raise VerificationFailed(e.reason) from e
     user = db.session.get(User, row.user_id)
     if user is None or (user.email or "") != row.email:
         raise VerificationFailed("invalido")
@@ -179,11 +169,3 @@ def verify_email(token: str, now: datetime, secret_key: str) -> User:
     user.active = True
     db.session.flush()
     return user
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=VERIFY_SALT)
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()

@@ -8,14 +8,11 @@ password get a link (staff of the directory change theirs there). A reset ends e
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from engine import sessions
+from engine import one_time_links, sessions
 from engine.accounts import User, hash_password
 from engine.db import db
 from engine.errors import EngineError
@@ -45,10 +42,10 @@ def request_reset(email: str, now: datetime, secret_key: str) -> tuple[User, str
     user = db.session.scalar(select(User).where(func.lower(User.email) == address))
     if user is None or not user.active or not user.password_hash or user.source != "local":
         return None
-    raw = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(token_hash=_digest(raw), user_id=user.id, created_at=now, expires_at=now + RESET_FOR))
+    token_hash, token = one_time_links.issue(secret_key, RESET_SALT)
+    db.session.add(PasswordReset(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=now + RESET_FOR))
     db.session.flush()
-    return user, _serializer(secret_key).dumps(raw)
+    return user, token
 
 
 def reset_password(token: str, password: str, now: datetime, secret_key: str) -> User:
@@ -81,24 +78,7 @@ def check_link(token: str, now: datetime, secret_key: str) -> None:
 
 def _row(token: str, now: datetime, secret_key: str) -> PasswordReset:
     try:
-        raw = _serializer(secret_key).loads(token, max_age=int(RESET_FOR.total_seconds()))
-    except SignatureExpired as e:
-        raise ResetFailed("vencido") from e
-    except BadSignature as e:
-        raise ResetFailed("invalido") from e
-    row = db.session.get(PasswordReset, _digest(str(raw)))
-    if row is None:
-        raise ResetFailed("invalido")
-    if row.used_at is not None:
-        raise ResetFailed("usado")
-    if row.expires_at < now:
-        raise ResetFailed("vencido")
-    return row
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        return one_time_links.open_link(token, secret_key=secret_key, salt=RESET_SALT, valid_for=RESET_FOR, now=now,
+                                        find=lambda token_hash: db.session.get(PasswordReset, token_hash))
+    except one_time_links.LinkRefused as e:
+        raise ResetFailed(e.reason) from e
