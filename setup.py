@@ -12,7 +12,17 @@ INSTALL_REQUIRES = [
     "Flask-Babel>=4,<5",
     "marshmallow>=4,<5",
     "flask-smorest>=0.47",
-    "jsonschema[format-nongpl]>=4.23",
+    # jsonschema's "format-nongpl" extra without rfc3987-syntax, whose grammar costs over a
+    # second at every import: forms/formats.py checks iri and iri-reference instead.
+    "jsonschema>=4.23",
+    "fqdn",
+    "idna",
+    "isoduration",
+    "jsonpointer>1.13",
+    "rfc3339-validator",
+    "rfc3986-validator>0.1.0",
+    "uri-template",
+    "webcolors>=24.6.0",
     "PyYAML>=6",
     "defusedxml>=0.7",
     "RestrictedPython>=8",

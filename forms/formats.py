@@ -1,7 +1,10 @@
 """String formats: the ones the platform enforces, and the file reference.
 
 ``email``, ``uri``, ``date``, ``date-time`` and ``time`` are checked here (jsonschema's own
-checks are looser, or need libraries that are optional). A file field (``"format":
+checks are looser, or need libraries that are optional). So are ``iri`` and ``iri-reference``:
+jsonschema checks them with ``rfc3987-syntax``, which compiles an Earley grammar for over a
+second at import, in every process; here an IRI is mapped to its URI (RFC 3987, 3.1) and that
+URI is checked by ``rfc3986-validator``, the library jsonschema checks ``uri-reference`` with. A file field (``"format":
 "documento"``, or rjsf's ``"data-url"``) holds a reference to a stored document, never bytes.
 """
 
@@ -10,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jsonschema import FormatChecker
+from rfc3986_validator import validate_rfc3986
 
 FILE_FORMATS = frozenset({"documento", "data-url"})
 FILE_REF_KEYS = ("key", "name", "content_type", "size", "sha256")
@@ -24,6 +28,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# RFC 3987: a ucschar may stand wherever URI syntax allows an unreserved character, an
+# iprivate one only in the query; either maps to its UTF-8 bytes percent-encoded.
+_UCSCHAR = (
+    ((0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF))
+    + tuple((plane << 16, (plane << 16) | 0xFFFD) for plane in range(1, 14))
+    + ((0xE1000, 0xEFFFD),)
+)
+_IPRIVATE = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
 
 
 def is_file_ref(value: Any) -> bool:
@@ -49,6 +61,37 @@ def is_uri(value: str) -> bool:
     if parts.scheme.lower() in ("http", "https"):
         return bool(parts.hostname)
     return bool(parts.netloc or parts.path or parts.query)
+
+
+def _within(ranges: tuple[tuple[int, int], ...], char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in ranges)
+
+
+def _mapped_to_uri(value: str) -> str | None:
+    """The URI an IRI maps to (RFC 3987, 3.1), or None where a character may not stand."""
+    head, hash_mark, fragment = value.partition("#")
+    before_query, question_mark, query = head.partition("?")
+    pieces = ((before_query, False), (question_mark + query, True), (hash_mark + fragment, False))
+    mapped: list[str] = []
+    for text, private_allowed in pieces:
+        for char in text:
+            if char.isascii():
+                mapped.append(char)
+            elif _within(_UCSCHAR, char) or (private_allowed and _within(_IPRIVATE, char)):
+                mapped.append(quote(char, safe=""))
+            else:
+                return None
+    return "".join(mapped)
+
+
+def is_iri(value: str) -> bool:
+    uri = _mapped_to_uri(value)
+    return uri is not None and validate_rfc3986(uri, rule="URI") is not None
+
+
+def is_iri_reference(value: str) -> bool:
+    uri = _mapped_to_uri(value)
+    return uri is not None and validate_rfc3986(uri, rule="URI_reference") is not None
 
 
 def is_date(value: str) -> bool:
@@ -101,9 +144,10 @@ def _strings_only(check: Any) -> Any:
 
 
 def build_format_checker() -> FormatChecker:
-    """Every format jsonschema knows, with ours replacing the five the platform enforces."""
+    """Every format jsonschema knows, with ours replacing the seven above."""
     checker = FormatChecker()
-    ours = {"email": is_email, "uri": is_uri, "date": is_date, "time": is_time, "date-time": is_date_time}
+    ours = {"email": is_email, "uri": is_uri, "date": is_date, "time": is_time, "date-time": is_date_time,
+            "iri": is_iri, "iri-reference": is_iri_reference}
     for name, check in ours.items():
         checker.checks(name)(_strings_only(check))
     checker.checks("documento")(_is_file)
