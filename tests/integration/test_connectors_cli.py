@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import requests
 from flask import Flask
 
 from tests.fixtures.require import free_port, wait_for_port
+from tests.warning_policy import tramites_argv
 
-TRAMITES = Path(sys.executable).with_name("tramites")
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = [
     "catastro/consultar_parcela", "catastro/parcela_en_punto",
@@ -59,9 +58,9 @@ def test_gaf_sandbox_command_receives_the_options(app: Flask) -> None:
 def test_gaf_sandbox_runs_alone_with_the_instance_token(tmp_path: Path) -> None:
     port = free_port()
     instance = tmp_path / "instance"
-    env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(instance), "PYTHONWARNINGS": "error"}
+    env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(instance)}
     env.pop("TRAMITES_DATABASE_URL", None)
-    child = subprocess.Popen([str(TRAMITES), "gaf-sandbox", "--host", "127.0.0.1", "--port", str(port)],
+    child = subprocess.Popen(tramites_argv("gaf-sandbox", "--host", "127.0.0.1", "--port", str(port)),
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert wait_for_port(port, timeout=60), child.communicate(timeout=5)[0] if child.poll() is not None else ""

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,8 @@ from engine.models import Instance
 from engine.sensor_models import CollectionEpisode, SensorReading
 from tests.connectors.test_sensors import payload, publish
 from tests.integration.test_sensors_engine import PROCESS, deployed
+from tests.warning_policy import tramites_argv
 
-TRAMITES = Path(sys.executable).with_name("tramites")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -115,8 +114,8 @@ def test_the_sensors_command_runs_in_the_foreground_until_terminated(
         wait_until: Callable[..., bool]) -> None:
     env = {**os.environ, "TRAMITES_DATABASE_URL": database_url, "TRAMITES_INSTANCE_PATH": str(tmp_path / "cli"),
            "TRAMITES_MQTT_URL": mosquitto, "TRAMITES_SENSOR_TOPIC": mqtt_topic_prefix,
-           "TRAMITES_SENSOR_THRESHOLD": "70", "PYTHONWARNINGS": "error"}
-    child = subprocess.Popen([str(TRAMITES), "sensors"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+           "TRAMITES_SENSOR_THRESHOLD": "70"}
+    child = subprocess.Popen(tramites_argv("sensors"), cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
         assert child.stdout is not None
