@@ -1,8 +1,12 @@
-# The two commands of the README: `make run` and `make test`. Both set up what they need.
+# The two commands of the README: `make run` and `make test`. Both set up what they need,
+# installing exactly the locked packages of requirements/ (README: "Dependencies: the lock").
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum setup.py | cut -d' ' -f1)
+# A stamp per lock: installed once, again when the lock or setup.py changes.
+stamp   = $(VENV)/.installed-$(1)-$(shell cat requirements/$(1).txt setup.py | cksum | cut -d' ' -f1)
+RUN_STAMP  := $(call stamp,run)
+TEST_STAMP := $(call stamp,test)
 VENDOR := portal/static/vendor
 ASSETS := $(VENDOR)/.copied-$(shell cksum package-lock.json | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
@@ -10,34 +14,53 @@ PORT   ?= 5000
 # The tests create (and drop) their own database on this server; unreachable = those tests skip.
 export TRAMITES_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint bench install assets clean
+.PHONY: run test lint bench install venv assets lock clean
 
-run: $(STAMP) $(ASSETS)
+run: $(RUN_STAMP) $(ASSETS)
 	$(BIN)/tramites init
 	$(BIN)/tramites serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(ASSETS) lint
+test: $(TEST_STAMP) $(ASSETS) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) $(ASSETS)
+bench: $(TEST_STAMP) $(ASSETS)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-install: $(STAMP) $(ASSETS)
+install: $(RUN_STAMP) $(ASSETS)
+
+# The venv that running needs (the runtime lock), without the npm assets.
+venv: $(RUN_STAMP)
 
 assets: $(ASSETS)
 
-$(STAMP): setup.py
+# Hash-checked, no resolution at install time: the lock already names every package.
+define install_lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
+	@echo "installing requirements/$(1).txt, sha256 $$(sha256sum requirements/$(1).txt | cut -d' ' -f1)"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/$(1).txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
+	rm -f $(VENV)/.installed-$(1)-*
 	touch $@
+endef
+
+$(RUN_STAMP): requirements/run.txt setup.py
+	$(call install_lock,run)
+
+$(TEST_STAMP): requirements/test.txt setup.py
+	$(call install_lock,test)
+
+# Refresh the locks to today's releases; they are kept only if `make test` passes on them.
+lock:
+	test -x $(VENV)-lock/bin/pip-compile || { $(PYTHON) -m venv $(VENV)-lock && \
+	  $(VENV)-lock/bin/pip install --quiet --require-hashes --no-deps -r requirements/lock-tools.txt; }
+	$(VENV)-lock/bin/python requirements/refresh.py
 
 # Third-party front-end code comes from the npm registry (package-lock.json) and is copied
 # into a git-ignored folder; none of it is committed.
@@ -52,4 +75,4 @@ $(ASSETS): package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-lock node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -12,14 +12,16 @@ worker missed; a timer fired twice meets the instance's optimistic lock).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from celery import Celery
 from flask import Flask
 
 from engine.db import db
 from engine.jobs import run_due_work
 from engine.uow import unit_of_work
+
+if TYPE_CHECKING:
+    from celery import Celery  # installed with the "prod" extra: imported only when a broker is set
 
 DELIVER = "tramites.deliver"
 DUE_WORK = "tramites.due_work"
@@ -34,6 +36,8 @@ def make_celery(app: Flask, broker_url: str, runtime: Any, interval: float = 2.0
         ``engine_context``).
     :param interval: seconds between two runs of the due work (the beat schedule).
     """
+    from celery import Celery
+
     celery = Celery("tramites", broker=broker_url, set_as_current=False)
     celery.conf.update(
         task_ignore_result=True,
