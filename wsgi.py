@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, Response, request
 from flask.cli import FlaskGroup
 from flask_babel import Babel
 from flask_migrate import Migrate
@@ -43,8 +44,6 @@ import worklists
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
-from connectors.documents.signing import create_development_certificate, signing_certificate
-from connectors.documents.verify import inspect_pdf
 from connectors.gaf import GafConnector
 from connectors.notify import NotifyConnector
 from connectors.notify.mail import plain_sender
@@ -59,6 +58,10 @@ from engine.uow import unit_of_work
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
+# pyHanko imports the DSA key types that cryptography 51 deprecates; that is for its authors to
+# mend, and an operator would read it at the first signature of every process. The tests
+# still show it (pyproject.toml).
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 GAF_SANDBOX_PATH = "/_sandbox/gaf"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
 
@@ -176,6 +179,8 @@ def _signing_preparer(settings: Mapping[str, Any], embedded: Mapping[str, str]) 
         path = embedded.get("SIGNING_CERT")
         if path is None or Path(path).exists():
             return None
+        from connectors.documents.signing import create_development_certificate  # pyHanko: only here
+
         create_development_certificate(path, embedded["SIGNING_PASSWORD"])
         return path
 
@@ -188,6 +193,9 @@ def _pdf_inspector(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> 
     password = settings.get("SIGNING_PASSWORD") or embedded.get("SIGNING_PASSWORD")
 
     def inspect(pdf: bytes) -> dict[str, Any]:
+        from connectors.documents.signing import signing_certificate  # pyHanko: on the first PDF checked
+        from connectors.documents.verify import inspect_pdf
+
         trusted = signing_certificate(path, password) if path and Path(path).exists() else None
         return inspect_pdf(pdf, trusted_cert=trusted).as_dict()
 
@@ -219,17 +227,33 @@ def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mappi
 
 
 def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Serve the sample cadastre as OGC API – Features at ``/ogc`` (pygeoapi).
-
-    pygeoapi reads its configuration when ``pygeoapi.flask_app`` is first imported, so the
-    first app built in a process fixes it (one platform per process, as gunicorn runs it).
-    """
+    """Serve the sample cadastre as OGC API – Features at ``/ogc`` (pygeoapi)."""
     config_path, openapi_path = write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
     os.environ.setdefault("PYGEOAPI_CONFIG", str(config_path))
     os.environ.setdefault("PYGEOAPI_OPENAPI", str(openapi_path))
+    mount_ogc(app)
+
+
+def mount_ogc(app: Flask) -> None:
+    """Answer ``/ogc/…`` with pygeoapi, configured by ``PYGEOAPI_CONFIG`` and ``PYGEOAPI_OPENAPI``.
+
+    pygeoapi reads both when ``pygeoapi.flask_app`` is first imported, so the first app built
+    in a process fixes them (one platform per process, as gunicorn runs it). That import
+    costs most of a second, so it waits for the first request under ``/ogc``: a CLI call or
+    a worker never pays for it. pygeoapi's own WSGI app answers inside our view, so the
+    platform's headers and sessions apply to its pages as to ours.
+    """
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app.add_url_rule(f"{OGC_PATH}/", "ogc", _serve_ogc, methods=methods)
+    app.add_url_rule(f"{OGC_PATH}/<path:path>", "ogc", _serve_ogc, methods=methods)
+
+
+def _serve_ogc(path: str = "") -> Response:
     import pygeoapi.flask_app
 
-    app.register_blueprint(pygeoapi.flask_app.BLUEPRINT, url_prefix=OGC_PATH)
+    environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
+               "PATH_INFO": request.path[len(OGC_PATH):]}
+    return Response.from_app(pygeoapi.flask_app.APP, environ)
 
 
 def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],

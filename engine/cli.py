@@ -13,12 +13,8 @@ from pathlib import Path
 
 import click
 import yaml
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
@@ -53,20 +49,19 @@ def _runtime() -> Runtime:
 
 def _require_migrated() -> None:
     """Stop with one line when the database is not at the code's schema (``tramites init`` migrates)."""
-    directory = current_app.extensions["migrate"].directory
-    expected = set(ScriptDirectory.from_config(_alembic_config(directory)).get_heads())
+    from alembic.config import Config  # Alembic: only for the commands that touch the database
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
+    expected = set(ScriptDirectory.from_config(config).get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     if current != expected:
         state = "no está preparada" if not current else "está en una versión anterior"
         click.echo(f"Error: la base de datos {state}: ejecute `tramites init` (migra sin borrar datos).", err=True)
         sys.exit(1)
-
-
-def _alembic_config(directory: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", directory)
-    return config
 
 
 def _fail(error: EngineError) -> None:
@@ -82,6 +77,8 @@ def _fail(error: EngineError) -> None:
 @click.option("--no-demo", is_flag=True, help="No crear los usuarios de demostración.")
 def init(no_demo: bool) -> None:
     """Migrate the database, deploy every procedure under processes/ and seed demo users (safe to run again)."""
+    from flask_migrate import upgrade
+
     upgrade()
     click.echo("Base de datos al día.")
     with unit_of_work():

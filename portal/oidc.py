@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -29,6 +27,8 @@ EXTENSION = "tramites_oidc"
 
 def init_app(app: Flask, *, issuer: str, client_id: str, client_secret: str, name: str = "Mi Argentina") -> None:
     """Offer "Ingresar con <name>" on the sign-in page; call after :func:`portal.security.init_app`."""
+    from authlib.integrations.flask_client import OAuth  # only a platform that offers this sign-in loads Authlib
+
     oauth = OAuth(app)
     oauth.register(
         "proveedor", client_id=client_id, client_secret=client_secret,
@@ -37,6 +37,13 @@ def init_app(app: Flask, *, issuer: str, client_id: str, client_secret: str, nam
     )
     app.extensions[EXTENSION] = {"client": oauth.proveedor, "issuer": issuer.rstrip("/"), "name": name}
     app.register_blueprint(bp)
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """What a failed exchange with the provider raises (Authlib is loaded once init_app ran)."""
+    from authlib.integrations.base_client.errors import OAuthError
+
+    return OAuthError, OSError, ValueError
 
 
 def _client() -> Any:
@@ -50,7 +57,7 @@ def start() -> ResponseReturnValue:
     callback = security.settings().public_url.rstrip("/") + url_for("oidc.callback")
     try:
         return _client().authorize_redirect(callback)
-    except (OAuthError, OSError) as e:
+    except _refusals() as e:
         log.warning("OpenID Connect provider unavailable: %s", e)
         return _failed()
 
@@ -61,7 +68,7 @@ def callback() -> ResponseReturnValue:
     """The provider sends the browser back here with a code; exchange it and sign in."""
     try:
         claims = _claims()
-    except (OAuthError, OSError, ValueError) as e:
+    except _refusals() as e:
         log.warning("OpenID Connect sign-in refused: %s", e)
         return _failed()
     with unit_of_work():

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from shapely.errors import GEOSException
-from shapely.geometry import Point, shape
 
 from connectors.base import (
     JSON,
@@ -101,6 +99,9 @@ class CatastroConnector(Connector):
         lon, lat = float(params["lon"]), float(params["lat"])
         box = [lon - POINT_BOX, lat - POINT_BOX, lon + POINT_BOX, lat + POINT_BOX]
         candidates = self._items(context, {"bbox": ",".join(f"{v:.9f}" for v in box), "limit": MAX_CANDIDATES})
+        from shapely.errors import GEOSException  # NumPy and GEOS: only where a point is looked up
+        from shapely.geometry import Point, shape
+
         point = Point(lon, lat)
         for feature in candidates:
             try:

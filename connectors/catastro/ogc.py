@@ -8,10 +8,12 @@ at ``/ogc``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterator
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +61,34 @@ def write_pygeoapi_config(
     target.mkdir(parents=True, exist_ok=True)
     config_path = target / "pygeoapi.yml"
     openapi_path = target / "pygeoapi-openapi.yml"
-    config_path.write_text(config_text, encoding="utf-8")
-    openapi_path.write_text(_openapi(config_text), encoding="utf-8")
+    stamp_path = target / "pygeoapi-openapi.sha256"
+    stamp = _stamp(config_text)
+    if not (openapi_path.exists() and _read(stamp_path) == stamp and _read(config_path) == config_text):
+        config_path.write_text(config_text, encoding="utf-8")
+        openapi_path.write_text(_openapi(config_text), encoding="utf-8")
+        stamp_path.write_text(stamp, encoding="ascii")
     return config_path, openapi_path
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _stamp(config_text: str) -> str:
+    """What the OpenAPI document is generated from: the configuration and pygeoapi's release."""
+    return hashlib.sha256(f"{version('pygeoapi')}\n{config_text}".encode()).hexdigest()
 
 
 @lru_cache(maxsize=8)
 def _openapi(config_text: str) -> str:
-    """Generate the OpenAPI document of a configuration (cached: every app of a test run shares it)."""
+    """Generate the OpenAPI document of a configuration.
+
+    It costs most of a second, so it is cached in the process (every app of a test run
+    shares it) and on disk next to the configuration (every later start reuses it).
+    """
     # Lazy: pygeoapi pulls in rasterio, pyproj and friends; only the cadastre needs them.
     from pygeoapi.openapi import generate_openapi_document
 

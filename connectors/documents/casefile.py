@@ -13,12 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError
-from weasyprint import HTML
 
 from connectors.documents.errors import RenderError
-from connectors.documents.fetcher import ConfinedURLFetcher
 from connectors.documents.render import MUNICIPALITY
 
 log = logging.getLogger("tramites.connectors.documents")
@@ -40,6 +36,9 @@ def render_case_file(cover: Mapping[str, Any], documents: Sequence[Mapping[str, 
     :return: the PDF bytes.
     :raises RenderError: when the cover pages cannot be rendered.
     """
+    from pypdf import PdfReader, PdfWriter  # on the first case file: a quarter of a second to import
+    from pypdf.errors import PdfReadError
+
     unreadable: list[int] = []
     readers: list[tuple[int, PdfReader]] = []
     for folio in sorted(attachments):
@@ -52,13 +51,14 @@ def render_case_file(cover: Mapping[str, Any], documents: Sequence[Mapping[str, 
     html = _env.get_template("case_file.html").render(
         municipalidad=MUNICIPALITY, cover=cover, documents=documents, timeline=timeline,
         appended=appended, unreadable=set(unreadable))
+    from connectors.documents.fetcher import write_pdf  # WeasyPrint, on the first render
+
     try:
-        front = HTML(string=html, base_url=TEMPLATE_DIR.as_uri() + "/",
-                     url_fetcher=ConfinedURLFetcher([TEMPLATE_DIR])).write_pdf()
+        front = write_pdf(html, TEMPLATE_DIR, [TEMPLATE_DIR])
     except Exception as e:  # WeasyPrint raises assorted errors on layout problems
         raise RenderError("No se pudo generar el PDF del expediente.", detail=repr(e)) from e
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(bytes(front))))
+    writer.append(PdfReader(io.BytesIO(front)))
     for folio, reader in readers:
         writer.append(reader, outline_item=f"Folio {folio}")
     out = io.BytesIO()

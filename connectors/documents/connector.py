@@ -21,13 +21,15 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import JSON, Connector, ConnectorContext, PermanentError, operation
 from connectors.documents.codes import verification_code, verification_link
 from connectors.documents.errors import DocumentStorageError, SigningConfigError, TemplateNotFoundError
 from connectors.documents.render import BASE_TEMPLATE_DIR, CITY_TIMEZONE, ENTRY_TEMPLATE, render_certificate
-from connectors.documents.signing import MunicipalSigner, load_signer, sign_pdf
+
+if TYPE_CHECKING:
+    from connectors.documents.signing import MunicipalSigner
 
 PLATFORM_TEMPLATE = "plataforma"
 _NAME = r"[A-Za-z0-9_-]+"
@@ -113,6 +115,8 @@ class DocumentsConnector(Connector):
                        hashlib.sha256((password or "").encode("utf-8")).hexdigest())
         cached = self._signer
         if cached is None or cached[0] != fingerprint:
+            from connectors.documents.signing import load_signer  # pyHanko: on the first certificate
+
             cached = (fingerprint, load_signer(path, password))
             self._signer = cached
         return cached[1]
@@ -162,6 +166,8 @@ class DocumentsConnector(Connector):
                                  issued_at=issued_at, title=title, verification_code=code,
                                  timezone=config.get("TIMEZONE") or CITY_TIMEZONE)
         signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
+        from connectors.documents.signing import sign_pdf
+
         signed = sign_pdf(pdf, signer, reason=f"Emisión de «{title}»")
         key = _store(context, signed)
         context.logger.info("certificate issued: code %s, sha256 %s", code, key)

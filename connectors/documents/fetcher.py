@@ -6,6 +6,9 @@ its own assets (stylesheets, images, fonts) from inside its folder, and ``data:`
 (which would let a template leak case data to a foreign host or hang the render), ``ftp``
 and any other scheme — is refused. WeasyPrint logs the refusal and renders without the
 resource, so a bad reference never crashes an issue nor leaks a file into the PDF.
+
+This is the one module that imports WeasyPrint (about half a second): the renderers import
+it when they first render, so a process that never renders never pays for it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger("tramites.connectors.documents")
@@ -50,3 +54,8 @@ class ConfinedURLFetcher(URLFetcher):
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
         logger.warning("certificate template asked for a refused resource: %.200s", url)
         raise RefusedResource(f"recurso no permitido en un certificado: {url:.200}")
+
+
+def write_pdf(html: str, base: Path, roots: list[Path]) -> bytes:
+    """Lay ``html`` out as PDF; relative references resolve against ``base``, within ``roots``."""
+    return bytes(HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=ConfinedURLFetcher(roots)).write_pdf())

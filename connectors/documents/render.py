@@ -25,10 +25,8 @@ import jinja2
 from babel.dates import format_datetime
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
-from weasyprint import HTML
 
 from connectors.documents.errors import RenderError, TemplateNotFoundError
-from connectors.documents.fetcher import ConfinedURLFetcher
 from connectors.documents.qr import qr_data_uri
 
 MUNICIPALITY = "Municipalidad de San Miguel de Tucumán"
@@ -159,13 +157,14 @@ def render_certificate(
     """
     html = render_html(template_dir, data, verification_url=verification_url, case_number=case_number,
                        issued_at=issued_at, title=title, verification_code=verification_code, timezone=timezone)
+    from connectors.documents.fetcher import write_pdf  # WeasyPrint, on the first render
+
     folder = Path(template_dir).resolve()
-    fetcher = ConfinedURLFetcher([folder, BASE_TEMPLATE_DIR])
     try:
-        pdf = HTML(string=html, base_url=folder.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+        pdf = write_pdf(html, folder, [folder, BASE_TEMPLATE_DIR])
     except Exception as e:
         # WeasyPrint raises assorted errors on broken CSS or layout; the issue must fail clean.
         raise RenderError(f"La plantilla «{folder.name}» no se pudo convertir a PDF.", detail=repr(e)) from e
     if not pdf:
         raise RenderError(f"La plantilla «{folder.name}» produjo un PDF vacío.")
-    return bytes(pdf)
+    return pdf

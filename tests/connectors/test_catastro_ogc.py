@@ -2,10 +2,10 @@
 
 pygeoapi reads ``PYGEOAPI_CONFIG``/``PYGEOAPI_OPENAPI`` when ``pygeoapi.flask_app`` is first
 imported and then reconfigures the root logger, so the server runs in its own Python
-process (``-W error``, like pytest here): the test process stays clean and any other test
-may mount pygeoapi with its own configuration. The child mounts the blueprint exactly as
-``create_app`` does (see ``docs/notifications-and-cadastre.md``) and serves it with
-werkzeug on a free loopback port. OWSLib is the independent OGC client.
+process (under the suite's warning policy, ``tests/warning_policy.py``): the test process
+stays clean and any other test may mount pygeoapi with its own configuration. The child
+mounts pygeoapi with ``wsgi.mount_ogc``, as ``create_app`` does, and serves it with werkzeug
+on a free loopback port. OWSLib is the independent OGC client.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from connectors.base import ConnectorContext, PermanentError, TemporaryError
 from connectors.catastro import CatastroConnector
 from connectors.catastro.ogc import SAMPLE_DATA, write_pygeoapi_config
 from tests.fixtures.require import free_port, wait_for_port
+from tests.warning_policy import python_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = """
@@ -33,10 +33,10 @@ import sys
 from flask import Flask
 from werkzeug.serving import make_server
 
-import pygeoapi.flask_app  # reads PYGEOAPI_CONFIG and PYGEOAPI_OPENAPI now
+import wsgi
 
 app = Flask("ogc_test")
-app.register_blueprint(pygeoapi.flask_app.BLUEPRINT, url_prefix="/ogc")
+wsgi.mount_ogc(app)  # pygeoapi reads PYGEOAPI_CONFIG and PYGEOAPI_OPENAPI at the first request
 make_server("127.0.0.1", int(sys.argv[1]), app, threaded=True).serve_forever()
 """
 
@@ -52,7 +52,7 @@ def ogc_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = folder / "server.log"
     with log_path.open("wb") as log:
         child = subprocess.Popen(
-            [sys.executable, "-W", "error", "-c", SERVER, str(port)],
+            python_argv(SERVER, str(port)),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
