@@ -27,20 +27,20 @@ import engine.api.health
 import engine.api.hooks
 import engine.api.open311
 import engine.api.v1
-import engine.cli
-import engine.cli_users
-import engine.deadline_models  # noqa: F401  # the tables of each part, for Alembic and the metadata
+import engine.casefile.models  # noqa: F401
+import engine.cli.commands
+import engine.cli.users
+import engine.deadlines.models  # noqa: F401  # the tables of each part, for Alembic and the metadata
 import engine.health
-import engine.instructions
-import engine.portal_models  # noqa: F401
-import engine.sensor_models
-import engine.sensors
-import engine.worklist_models  # noqa: F401
+import engine.intake.sensor_models
+import engine.intake.sensors
+import engine.workflow.instructions
 import portal
 import portal.oidc
 import portal.security
 import storage
 import worklists
+import worklists.queries.models  # noqa: F401
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
@@ -49,10 +49,11 @@ from connectors.notify import NotifyConnector
 from connectors.notify.mail import plain_sender
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
-from engine.accounts import Group
-from engine.background import dispatcher, make_celery
+from engine.background.workers import dispatcher, make_celery
 from engine.db import db, tune_sqlite
-from engine.runtime import EXTENSION_KEY, Runtime, SensorFeed
+from engine.identity.accounts import Group
+from engine.ports import SensorFeed
+from engine.runtime import EXTENSION_KEY, Runtime
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
 
@@ -110,10 +111,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(engine.api.open311.bp)
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
-    app.add_template_filter(engine.instructions.for_task, "instrucciones")
+    app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
-    engine.cli.register(app)
-    app.cli.add_command(engine.cli_users.user)
+    engine.cli.commands.register(app)
+    app.cli.add_command(engine.cli.users.user)
     return app
 
 
@@ -329,11 +330,11 @@ def _sensor_feed_factory(app: Flask, settings: Mapping[str, Any]) -> Callable[[]
     def on_reading(reading: Reading) -> None:
         with app.app_context():
             ctx = app.extensions[EXTENSION_KEY].engine_context()
-            plain = engine.sensors.Reading(reading.container_id, reading.nivel, reading.bateria, reading.ts,
+            plain = engine.intake.sensors.Reading(reading.container_id, reading.nivel, reading.bateria, reading.ts,
                                            reading.received_at)
             try:
                 with unit_of_work(ctx.after_commit):
-                    engine.sensors.record_reading(ctx, plain, tracker.observe)
+                    engine.intake.sensors.record_reading(ctx, plain, tracker.observe)
             finally:
                 db.session.remove()
 

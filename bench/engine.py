@@ -43,8 +43,8 @@ from sqlalchemy import make_url, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import tokens  # noqa: E402  (the repository root must be on the path first)
 from engine.db import db  # noqa: E402
+from engine.identity import tokens  # noqa: E402  (the repository root must be on the path first)
 from engine.models import Instance, Task  # noqa: E402
 from engine.uow import unit_of_work  # noqa: E402
 from wsgi import create_app  # noqa: E402

@@ -4,7 +4,7 @@ Run as ``.venv/bin/python bench/worklists.py`` (``make bench``). Seeds a throw-a
 (``TRAMITES_TEST_DATABASE_URL``, default ``postgresql://postgres@127.0.0.1:5432/postgres``;
 the bench creates its own database and drops it) with 100,000 open and 1,000,000 closed
 tasks by bulk SQL (``generate_series``) over 10 groups and 5 procedures, then times, over
-``RUNS`` runs each, the inbox query (:func:`engine.staff_inbox.page`) and the whole page
+``RUNS`` runs each, the inbox query (:func:`worklists.queries.inbox.page`) and the whole page
 render (``GET /bandeja/`` as a signed-in staff member, counts and filters included), for the
 first page and for a filtered, sorted page (one procedure, overdue only, by priority).
 
@@ -31,10 +31,10 @@ from sqlalchemy import make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import staff_inbox  # noqa: E402  (the repository root must be on the path first)
-from engine.accounts import ensure_user  # noqa: E402
 from engine.db import db, utcnow  # noqa: E402
+from engine.identity.accounts import ensure_user  # noqa: E402
 from engine.uow import unit_of_work  # noqa: E402
+from worklists.queries import inbox  # noqa: E402  (the repository root must be on the path first)
 from wsgi import create_app  # noqa: E402
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -124,7 +124,7 @@ def timed(action: Callable[[], Any]) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
-def query_of(args: str) -> staff_inbox.InboxQuery:
+def query_of(args: str) -> inbox.InboxQuery:
     from werkzeug.datastructures import MultiDict
 
     from worklists.inbox import read_query
@@ -143,8 +143,8 @@ def measure(app: Flask) -> list[tuple[str, str, float, float, int]]:
     for label, args in (("primera página", FIRST), ("filtrada y ordenada", FILTERED)):
         with app.test_request_context():
             query = query_of(args)
-            found = staff_inbox.page(query, USER, utcnow())
-            median, p95 = timed(lambda q=query: staff_inbox.page(q, USER, utcnow()))  # type: ignore[misc]
+            found = inbox.page(query, USER, utcnow())
+            median, p95 = timed(lambda q=query: inbox.page(q, USER, utcnow()))  # type: ignore[misc]
             db.session.remove()
         rows.append((label, "consulta", median, p95, len(found.rows)))
 

@@ -5,34 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Protocol
+from typing import Any
 
-from engine import expediente, outbox
+from engine.casefile import expediente
 from engine.db import utcnow
 from engine.health import Check
-from engine.sensors import DEFAULT_RETENTION_DAYS
-from engine.stepper import EngineContext
+from engine.intake.sensors import DEFAULT_RETENTION_DAYS
+from engine.ports import DocumentStore, SensorFeed
 from engine.uow import unit_of_work
+from engine.workflow import messages, outbox
+from engine.workflow.step import EngineContext
 
 EXTENSION_KEY = "tramites"
-
-
-class DocumentStore(Protocol):
-    """The slice of a storage backend the engine uses (see ``storage/base.py``)."""
-
-    def put(self, stream: BinaryIO) -> str: ...
-    def get(self, key: str) -> BinaryIO: ...
-    def exists(self, key: str) -> bool: ...
-    def check(self) -> None: ...
-
-
-class SensorFeed(Protocol):
-    """The sensor subscriber as the engine's commands drive it (``connectors/sensors/subscriber.py``)."""
-
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-    def stats(self) -> dict[str, int]: ...
-    def wait_until_subscribed(self, timeout: float | None = None) -> bool: ...
 
 
 @dataclass
@@ -87,7 +71,8 @@ class Runtime:
         """A fresh context for one request or job (its post-commit list is its own)."""
         retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
-                              public_url=self.settings["PUBLIC_URL"], sensor_retention_days=retention)
+                              public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
+                              sensor_retention_days=retention)
         if self.call_connector is not None:
             ctx.deliver = self._deliver
             call = _registering_certificates(self.call_connector)

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from flask import Blueprint
 
-from engine.pages import blueprints as _find
+from engine.web.pages import blueprints as _find
 
-#: Modules that register their blueprint themselves (through ``portal.security.init_app``
-#: and ``portal.oidc.init_app``).
-SELF_REGISTERED = frozenset({"auth", "oidc", "security"})
+#: Modules that are not page groups of their own: the security layer, and the external
+#: sign-in that ``portal.oidc.init_app`` registers only when a provider is configured.
+SELF_REGISTERED = frozenset({"oidc", "security"})
 
 
 def blueprints() -> Iterator[Blueprint]:

@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import identity, throttle
-from engine.identity import Outcome
-from engine.identity_access import login_required, public
-from engine.identity_signup import SignupInvalid, VerificationFailed, register_citizen, start_verification, verify_email
+from engine.identity import signin, throttle
+from engine.identity.access import login_required, public
+from engine.identity.signin import Outcome
+from engine.identity.signup import SignupInvalid, VerificationFailed, register_citizen, start_verification, verify_email
 from engine.uow import unit_of_work
 from portal import security
 
@@ -70,7 +70,7 @@ def sign_in() -> ResponseReturnValue:
         message = _("Demasiados intentos fallidos. Espere %(minutos)s minuto(s) y vuelva a intentar.", minutos=minutes)
         return _signin_error(message, login, target, 429)
     with unit_of_work():
-        result = identity.sign_in(login, password, authenticate_staff=config.authenticate_staff,
+        result = signin.sign_in(login, password, authenticate_staff=config.authenticate_staff,
                                   role_groups=config.role_groups)
         if result.outcome is Outcome.OK and result.user is not None:
             throttle.record_success(login)

@@ -1,6 +1,6 @@
 """Mis trámites: the citizen's cases, each case's page, its documents and the tasks waiting for them.
 
-Every case, document and task is looked up through :mod:`engine.case_access`: whoever may
+Every case, document and task is looked up through :mod:`engine.casefile.access`: whoever may
 not see the case is told it does not exist (404), never that it is someone else's.
 """
 
@@ -12,14 +12,16 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask.typing import ResponseReturnValue
 
 import forms
-from engine import case_access, citizen_cases, citizen_tracking, expediente, forms_io, portal_drafts
-from engine.accounts import User
+from engine.casefile import access, drafts, expediente, tracking
+from engine.citizens import cases
 from engine.errors import Conflict, DataInvalid, NotFound
-from engine.identity_access import login_required, roles_required
+from engine.identity.access import login_required, roles_required
+from engine.identity.accounts import User
 from engine.models import Instance, Task
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
-from engine.worklist import Actor, complete
+from engine.workflow import forms_io
+from engine.workflow.human_tasks import Actor, complete
 from portal import uploads
 from portal.presentation import signed_in_user
 from storage.names import content_disposition
@@ -35,24 +37,30 @@ def _user() -> User:
 
 def _case(number: str) -> Instance:
     try:
-        return case_access.visible_case_by_number(number, _user())
+        return access.visible_case_by_number(number, _user())
     except NotFound:
         abort(404)
 
 
 def _task(instance: Instance, task_id: str) -> Task:
     """A task of the case that waits for this citizen (its owner), or 404."""
-    task = citizen_cases.applicant_task(instance, task_id)
+    task = cases.applicant_task(instance, task_id)
     if task is None or instance.started_by != _user().username:
         abort(404)
     return task
+
+
+def summary(instance: Instance) -> cases.CaseSummary:
+    """The case in plain words, now, in the city's zone."""
+    runtime = current_app.extensions[EXTENSION_KEY]
+    return cases.summarize(instance, runtime.clock(), runtime.settings["TIMEZONE"])
 
 
 @bp.get("/")
 @roles_required("citizen")
 def index() -> ResponseReturnValue:
     """Every case of the person: number, procedure, state, step, expected date, actions."""
-    summaries = [citizen_cases.summarize(i) for i in citizen_cases.cases_of(_user().username)]
+    summaries = [summary(i) for i in cases.cases_of(_user().username)]
     return render_template("portal/cases.html", summaries=summaries)
 
 
@@ -64,12 +72,12 @@ def detail(number: str) -> ResponseReturnValue:
     owner = instance.started_by == _user().username
     if owner:  # a case started elsewhere (REST, a sensor) gets its code when its owner first looks
         with unit_of_work():
-            code: str | None = citizen_tracking.tracking_code(instance)
+            code: str | None = tracking.tracking_code(instance)
     else:
-        code = citizen_tracking.existing_code(instance)
-    return render_template("portal/case.html", summary=citizen_cases.summarize(instance), instance=instance,
-                           documents=citizen_cases.documents(instance), timeline=citizen_cases.timeline(instance),
-                           certificates=citizen_cases.certificates(instance), code=code, owner=owner,
+        code = tracking.existing_code(instance)
+    return render_template("portal/case.html", summary=summary(instance), instance=instance,
+                           documents=cases.documents(instance), timeline=cases.timeline(instance),
+                           certificates=cases.certificates(instance), code=code, owner=owner,
                            data=_shown_data(instance.data), new=request.args.get("nuevo") == "1")
 
 
@@ -137,8 +145,8 @@ def complete_task() -> ResponseReturnValue:
     schema, ui = forms_io.task_form(found)
     uploads.allow_large_bodies()
     user = _user()
-    scope = portal_drafts.case_scope(instance.id)
-    used = portal_drafts.case_bytes(instance.id) + portal_drafts.pending_bytes(user.id, scope)
+    scope = drafts.case_scope(instance.id)
+    used = drafts.case_bytes(instance.id) + drafts.pending_bytes(user.id, scope)
     received = uploads.upload_form_files(user, scope, used, instance.id)
     if schema is not None and forms.has_action(request.form):
         result = forms.apply_action(schema, request.form, received.refs, ui)
@@ -164,8 +172,8 @@ def complete_task() -> ResponseReturnValue:
 def _complete(instance: Instance, task: Task, user: User, data: dict[str, Any], scope: str) -> None:
     ctx = current_app.extensions[EXTENSION_KEY].engine_context()
     with unit_of_work(ctx.after_commit):
-        files = portal_drafts.check_files(user.id, scope, data)
-        portal_drafts.claim_files(instance.id, files, user.username, scope, user.id, task_id=task.id)
+        files = drafts.check_files(user.id, scope, data)
+        drafts.claim_files(instance.id, files, user.username, scope, user.id, task_id=task.id)
         complete(ctx, task.id, data, Actor(name=user.username))
 
 
@@ -180,8 +188,8 @@ def task_upload() -> ResponseReturnValue:
     instance, _found = _posted_task()
     user = _user()
     uploads.allow_large_bodies()
-    scope = portal_drafts.case_scope(instance.id)
-    used = portal_drafts.case_bytes(instance.id) + portal_drafts.pending_bytes(user.id, scope)
+    scope = drafts.case_scope(instance.id)
+    used = drafts.case_bytes(instance.id) + drafts.pending_bytes(user.id, scope)
     try:
         ref = uploads.upload_one(user, scope, used, instance.id)
     except UploadError as e:

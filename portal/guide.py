@@ -4,7 +4,7 @@ Readable without an account. Each deployed procedure's manifest supplies the tex
 procedure started by the city itself (``guia: false`` in its manifest, such as the
 container collections that sensors start) is not listed. A procedure that staff start
 (``iniciado_por``) is listed with who starts it, and offers its start page in the worklists
-only to those who may start it (:mod:`engine.staff_start`).
+only to those who may start it (:mod:`engine.workflow.starters`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine import deployments, staff_start
-from engine.identity_access import public
+from engine.identity.access import public
 from engine.models import Deployment
+from engine.workflow import deployments, starters
 from portal.security import current_user
 
 bp = Blueprint("guide", __name__, url_prefix="/guia")
@@ -67,6 +67,6 @@ def detail(key: str) -> ResponseReturnValue:
     found = next((d for d in _listed() if d.key == key), None)
     if found is None:
         abort(404)
-    starters = staff_start.starter_titles(found) if staff_start.starter_groups(found) else []
-    return render_template("guide/detail.html", entry=_entry(found), starters=starters,
-                           staff_may_start=staff_start.may_start(current_user(), found))
+    titles = starters.starter_titles(found) if starters.starter_groups(found) else []
+    return render_template("guide/detail.html", entry=_entry(found), starters=titles,
+                           staff_may_start=starters.may_start(current_user(), found))

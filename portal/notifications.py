@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from engine import portal_notifications
-from engine.identity_access import roles_required
+from engine.citizens import notifications
+from engine.identity.access import roles_required
 from engine.uow import unit_of_work
 from portal.presentation import signed_in_user
 
@@ -18,7 +18,7 @@ bp = Blueprint("notices", __name__, url_prefix="/novedades")
 def index() -> ResponseReturnValue:
     """The latest notifications, the unread ones marked."""
     user = signed_in_user()
-    return render_template("portal/notifications.html", items=portal_notifications.notifications(user))
+    return render_template("portal/notifications.html", items=notifications.notifications(user))
 
 
 @bp.post("/leidas")
@@ -27,5 +27,5 @@ def mark_read() -> ResponseReturnValue:
     """Mark every notification so far as read."""
     user = signed_in_user()
     with unit_of_work():
-        portal_notifications.mark_read(user)
+        notifications.mark_read(user)
     return redirect(url_for("notices.index"))

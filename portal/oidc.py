@@ -15,8 +15,8 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, url_
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.identity import external_user
-from engine.identity_access import public
+from engine.identity.access import public
+from engine.identity.signin import external_user
 from engine.uow import unit_of_work
 from portal import security
 

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.identity_access import public
-from engine.portal_password_reset import ResetFailed, check_link, request_reset, reset_password
+from engine.identity.access import public
+from engine.identity.password_reset import ResetFailed, check_link, request_reset, reset_password
 from engine.uow import unit_of_work
 from portal import security
 

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, current_app
 from flask.blueprints import BlueprintSetupState
 
-from engine import portal_notifications
-from engine.accounts import User
+from engine.citizens import notifications
 from engine.db import db
+from engine.identity.accounts import User
 from engine.runtime import EXTENSION_KEY
 from portal import security, wording
 from storage.uploads import format_size
@@ -61,7 +61,7 @@ def unread_notifications() -> dict[str, Any]:
     user = security.current_user() if security.EXTENSION in current_app.extensions else None
     if user is None or "citizen" not in user.role_set:
         return {"unread_notifications": None}
-    return {"unread_notifications": portal_notifications.unread_count(user)}
+    return {"unread_notifications": notifications.unread_count(user)}
 
 
 @bp.record_once
@@ -80,4 +80,4 @@ def _install_emails(state: BlueprintSetupState) -> None:
                 db.session.remove()
 
     with app.app_context():
-        portal_notifications.install(db.engine, portal_notifications.Mailer(runtime.settings["PUBLIC_URL"], hand_over))
+        notifications.install(db.engine, notifications.Mailer(runtime.settings["PUBLIC_URL"], hand_over))

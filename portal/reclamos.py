@@ -12,11 +12,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
-from engine import citizen_tracking, deployments, expediente, forms_io, reclamos
+from engine.casefile import expediente, tracking
 from engine.errors import DataInvalid, NotFound
-from engine.identity_access import public
+from engine.identity.access import public
+from engine.intake import reclamos
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.workflow import deployments, forms_io
 from portal import security
 from storage.uploads import UploadError, receive
 
@@ -119,7 +121,7 @@ def submit() -> ResponseReturnValue:
 @public
 def received(code: str) -> ResponseReturnValue:
     """The confirmation: case number and tracking code (whoever holds the code may follow the case)."""
-    instance = citizen_tracking.case_by_tracking_code(code)
+    instance = tracking.case_by_tracking_code(code)
     if instance is None or instance.process_key != reclamos.PROCESS_KEY:
         abort(404)
     return render_template("reclamos/received.html", instance=instance, code=code,

@@ -1,7 +1,7 @@
 """The web fronts' security layer: server-side sessions, CSRF, page access and headers.
 
 ``init_app`` registers it on an app that ``create_app`` built; the fronts' views only carry
-the markers of :mod:`engine.identity_access`. Paths of machines (``/api/``, ``/hooks/``),
+the markers of :mod:`engine.identity.access`. Paths of machines (``/api/``, ``/hooks/``),
 of pygeoapi (``/ogc``), of the GAF sandbox and static files are left to their own rules
 (bearer tokens, signatures), but still get the security headers.
 """
@@ -20,14 +20,14 @@ from flask import Flask, Response, current_app, g, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import sessions
-from engine.accounts import User
 from engine.db import utcnow
-from engine.identity import DEFAULT_ROLE_GROUPS, AuthenticateStaff, user_by_id
-from engine.identity_access import access_of, allows, is_csrf_exempt
-from engine.identity_models import WebSession
+from engine.identity import sessions
+from engine.identity.access import access_of, allows, is_csrf_exempt
+from engine.identity.accounts import User
+from engine.identity.models import WebSession
+from engine.identity.signin import DEFAULT_ROLE_GROUPS, AuthenticateStaff, user_by_id
+from engine.identity.throttle import ThrottlePolicy
 from engine.settings import MapTiles
-from engine.throttle import ThrottlePolicy
 from engine.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -82,15 +82,13 @@ class IdentitySettings:
 def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
              send_email: SendEmail | None = None, role_groups: Mapping[str, str] | None = None,
              idle_minutes: int | None = None) -> IdentitySettings:
-    """Install sessions, CSRF, access checks, headers and the sign-in pages on ``app``.
+    """Install sessions, CSRF, access checks and headers on ``app`` (the sign-in pages are ``portal.auth``).
 
     :param authenticate_staff: the directory's ``(username, password) -> person or None``.
     :param send_email: ``(to, subject, body)``, for the sign-up verification link.
     :param role_groups: directory group -> extra role; defaults to ``DEFAULT_ROLE_GROUPS``.
     :param idle_minutes: idle expiry; default ``TRAMITES["SESSION_IDLE_MINUTES"]`` or 30.
     """
-    from portal import auth
-
     tramites = app.config.get("TRAMITES") or {}
     public_url = str(tramites.get("PUBLIC_URL") or "http://127.0.0.1:5000")
     secure = public_url.startswith("https://")
@@ -109,7 +107,6 @@ def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.context_processor(_template_context)
-    app.register_blueprint(auth.bp)
     return found
 
 

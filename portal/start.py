@@ -8,13 +8,15 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask.typing import ResponseReturnValue
 
 import forms
-from engine import citizen_cases, deployments, forms_io, portal_drafts, staff_start
-from engine.accounts import User
+from engine.casefile import drafts as saved_drafts
+from engine.citizens import cases
 from engine.errors import DataInvalid, NotFound
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
+from engine.identity.accounts import User
 from engine.models import Deployment
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.workflow import deployments, forms_io, starters
 from portal import security, uploads
 from portal.presentation import signed_in_user
 from storage.uploads import UploadError
@@ -32,7 +34,7 @@ def _procedure(key: str) -> Deployment:
         deployment = deployments.latest(key)
     except NotFound:
         abort(404)
-    if (deployment.manifest or {}).get("guia", True) is False or staff_start.starter_groups(deployment):
+    if (deployment.manifest or {}).get("guia", True) is False or starters.starter_groups(deployment):
         abort(404)
     return deployment
 
@@ -42,7 +44,7 @@ def _procedure(key: str) -> Deployment:
 def show(key: str) -> ResponseReturnValue:
     """The start form, with the person's draft when there is one."""
     deployment = _procedure(key)
-    draft = portal_drafts.find_draft(_user().id, key)
+    draft = saved_drafts.find_draft(_user().id, key)
     return _page(deployment, draft.data if draft else None, None, resumed=draft is not None)
 
 
@@ -73,8 +75,8 @@ def submit() -> ResponseReturnValue:
     deployment = _procedure(key)
     user = _user()
     uploads.allow_large_bodies()
-    scope = portal_drafts.start_scope(key)
-    received = uploads.upload_form_files(user, scope, portal_drafts.pending_bytes(user.id, scope))
+    scope = saved_drafts.start_scope(key)
+    received = uploads.upload_form_files(user, scope, saved_drafts.pending_bytes(user.id, scope))
     schema, ui = forms_io.start_form(deployment)
     if schema is not None and forms.has_action(request.form):
         result = forms.apply_action(schema, request.form, received.refs, ui)
@@ -83,7 +85,7 @@ def submit() -> ResponseReturnValue:
     data = data if isinstance(data, dict) else {}
     if request.form.get("accion") == "guardar" and not received.errors:
         with unit_of_work():
-            portal_drafts.save_draft(user.id, key, data)
+            saved_drafts.save_draft(user.id, key, data)
         return redirect(url_for("start.drafts", guardado=key))
     validated = request.form.get("accion") != "guardar"  # a draft whose file was refused: only that message
     choices = forms.read_choices(schema, request.form, ui) if schema else {}
@@ -99,7 +101,7 @@ def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> Response
     ctx = current_app.extensions[EXTENSION_KEY].engine_context()
     try:
         with unit_of_work(ctx.after_commit):
-            instance = citizen_cases.start_case(ctx, user, deployment.key, data)
+            instance = cases.start_case(ctx, user, deployment.key, data)
             number = instance.number
     except DataInvalid as e:
         errors: dict[str, list[str]] = {}
@@ -117,9 +119,9 @@ def upload() -> ResponseReturnValue:
     _procedure(key)
     user = _user()
     uploads.allow_large_bodies()
-    scope = portal_drafts.start_scope(key)
+    scope = saved_drafts.start_scope(key)
     try:
-        ref = uploads.upload_one(user, scope, portal_drafts.pending_bytes(user.id, scope))
+        ref = uploads.upload_one(user, scope, saved_drafts.pending_bytes(user.id, scope))
     except UploadError as e:
         return jsonify({"error": e.public_message}), e.status
     return jsonify({"referencia": ref}), 201
@@ -130,14 +132,14 @@ def upload() -> ResponseReturnValue:
 def drafts() -> ResponseReturnValue:
     """The person's drafts, to resume or discard."""
     rows = []
-    for draft in portal_drafts.drafts_of(_user().id):
+    for draft in saved_drafts.drafts_of(_user().id):
         try:
             name = deployments.latest(draft.process_key).name
         except NotFound:
             name = draft.process_key
         rows.append({"key": draft.process_key, "name": name, "saved": draft.updated_at})
     saved = request.args.get("guardado")
-    return render_template("portal/drafts.html", drafts=rows, saved=saved)
+    return render_template("portal/saved_drafts.html", drafts=rows, saved=saved)
 
 
 @bp.post("/borradores/descartar")
@@ -147,7 +149,7 @@ def discard() -> ResponseReturnValue:
     key = _posted_key()
     try:
         with unit_of_work():
-            portal_drafts.discard_draft(_user().id, key)
+            saved_drafts.discard_draft(_user().id, key)
     except NotFound:
         abort(404)
     return redirect(url_for("start.drafts"))

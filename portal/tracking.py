@@ -9,8 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine import citizen_cases, citizen_tracking
-from engine.identity_access import public
+from engine.casefile import tracking
+from engine.citizens import cases
+from engine.identity.access import public
+from portal.cases import summary
 
 bp = Blueprint("tracking", __name__, url_prefix="/seguimiento")
 
@@ -21,8 +23,8 @@ def start() -> ResponseReturnValue:
     """The form that asks for the code (and sends a typed one to its page)."""
     typed = request.args.get("codigo", "").strip()[:40]
     if typed:
-        compact = citizen_tracking.normalize(typed)
-        if compact is not None and citizen_tracking.case_by_tracking_code(compact) is not None:
+        compact = tracking.normalize(typed)
+        if compact is not None and tracking.case_by_tracking_code(compact) is not None:
             return redirect(url_for("tracking.show", code=typed.upper().replace(" ", "")))
         return render_template("portal/tracking_start.html", typed=typed, not_found=True), 404
     return render_template("portal/tracking_start.html", typed="", not_found=False)
@@ -32,8 +34,8 @@ def start() -> ResponseReturnValue:
 @public
 def show(code: str) -> ResponseReturnValue:
     """The case's public progress; an unknown code is 404 with the form to try again."""
-    instance = citizen_tracking.case_by_tracking_code(code)
+    instance = tracking.case_by_tracking_code(code)
     if instance is None:
         return render_template("portal/tracking_start.html", typed=code[:40], not_found=True), 404
-    return render_template("portal/tracking.html", instance=instance, summary=citizen_cases.summarize(instance),
-                           dates=citizen_cases.main_dates(instance))
+    return render_template("portal/tracking.html", instance=instance, summary=summary(instance),
+                           dates=cases.main_dates(instance))

@@ -16,8 +16,9 @@ from urllib.parse import unquote
 
 from flask import current_app, request
 
-from engine import audit, portal_drafts
-from engine.accounts import User
+from engine import audit
+from engine.casefile import drafts
+from engine.identity.accounts import User
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 from storage.antivirus import ClamdScanner
@@ -62,7 +63,7 @@ def upload_one(user: User, scope: str, used_bytes: int, instance_id: str | None 
     name = unquote(request.headers.get("X-File-Name", ""))
     stored = _receive(user, request.stream, name, used_bytes, instance_id, request.content_length)
     with unit_of_work():
-        return portal_drafts.record_upload(user.id, scope, key=stored.key, name=stored.display_name,
+        return drafts.record_upload(user.id, scope, key=stored.key, name=stored.display_name,
                                            content_type=stored.content_type, size=stored.size)
 
 
@@ -82,7 +83,7 @@ def upload_form_files(user: User, scope: str, used_bytes: int, instance_id: str 
             upload.close()  # a large part was spooled to a temporary file
         used_bytes += stored.size
         with unit_of_work():
-            found.refs[input_name] = portal_drafts.record_upload(
+            found.refs[input_name] = drafts.record_upload(
                 user.id, scope, key=stored.key, name=stored.display_name, content_type=stored.content_type,
                 size=stored.size)
     return found

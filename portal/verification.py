@@ -15,8 +15,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import expediente
-from engine.identity_access import csrf_exempt, public
+from engine.casefile import expediente
+from engine.identity.access import csrf_exempt, public
 from engine.models import Certificate
 from engine.runtime import EXTENSION_KEY, Runtime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from engine.identity_access import public
+from engine.identity.access import public
 
 bp = Blueprint("portal", __name__)
 

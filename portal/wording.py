@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from engine.citizen_cases import CaseStep, Happening
+from engine.citizens.cases import CaseStep, Happening
 
 
 def status_words(status: str) -> str:

@@ -9,8 +9,8 @@ import yaml
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.accounts import User, check_password
 from engine.db import db
+from engine.identity.accounts import User, check_password
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from flask import Blueprint
 
-from engine.pages import blueprints as _find
+from engine.web.pages import blueprints as _find
 
 
 def blueprints() -> Iterator[Blueprint]:

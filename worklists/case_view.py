@@ -2,7 +2,7 @@
 
 Everything about one case: its data, documents, timeline, the BPMN diagram with the path
 taken and the current position, internal comments and what its open tasks allow. Who may
-see it is :mod:`engine.case_access`'s one rule (anyone else: 404); auditors read it all and
+see it is :mod:`engine.casefile.access`'s one rule (anyone else: 404); auditors read it all and
 get no buttons, and the comment POST refuses them by its role marker.
 """
 
@@ -15,12 +15,14 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import case_access, casefile, expediente, instances, staff_case
+from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid, NotFound
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
 from engine.models import Instance
-from engine.worklist import may_work_on
+from engine.workflow import instances
+from engine.workflow.human_tasks import may_work_on
 from worklists import web
+from worklists.queries import case_view
 
 bp = Blueprint("case", __name__, url_prefix="/bandeja/expedientes", template_folder="templates")
 web.install_errors(bp)
@@ -29,7 +31,7 @@ WRITERS = ("staff", "supervisor")
 
 
 def _case(number: str) -> Instance:
-    return case_access.visible_case_by_number(number, web.user())
+    return access.visible_case_by_number(number, web.user())
 
 
 @bp.get("/<numero_expediente>")
@@ -41,17 +43,17 @@ def show(numero_expediente: str) -> ResponseReturnValue:
 
 def _page(instance: Instance, comment: str = "", comment_error: str = "", status: int = 200) -> ResponseReturnValue:
     person = web.user()
-    read_only = case_access.read_only(person)
+    read_only = access.read_only(person)
     actor = web.actor_of(person)
     tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
-    xml = staff_case.diagram_xml(instance)
+    xml = case_view.diagram_xml(instance)
     return render_template(
-        "worklists/case.html", instance=instance, read_only=read_only, data=staff_case.readable_data(instance.data),
-        documents=expediente.documents(instance.id), timeline=staff_case.timeline(instance.id),
-        comments=staff_case.comments(instance.id), tasks=tasks, workable={t.id for t in tasks if may_work_on(t, actor)},
-        xml=xml, done=json.dumps(staff_case.path_taken(instance.id)),
-        current=json.dumps(staff_case.current_elements(instance.id)), incidents=instances.open_incidents(instance),
-        status_label=casefile.STATUS_LABELS.get(instance.status, instance.status), kinds=casefile.KIND_LABELS,
+        "worklists/case.html", instance=instance, read_only=read_only, data=case_view.readable_data(instance.data),
+        documents=expediente.documents(instance.id), timeline=case_view.timeline(instance.id),
+        comments=case_view.comments(instance.id), tasks=tasks, workable={t.id for t in tasks if may_work_on(t, actor)},
+        xml=xml, done=json.dumps(case_view.path_taken(instance.id)),
+        current=json.dumps(case_view.current_elements(instance.id)), incidents=instances.open_incidents(instance),
+        status_label=assembly.STATUS_LABELS.get(instance.status, instance.status), kinds=assembly.KIND_LABELS,
         comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
     ), status
 
@@ -77,7 +79,7 @@ def case_file(numero_expediente: str) -> ResponseReturnValue:
     rt = web.runtime()
     if rt.render_case_file is None:
         raise NotFound("Este servidor no genera el expediente en PDF.")
-    pdf = casefile.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
+    pdf = assembly.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"expediente-{instance.number}.pdf", max_age=0)
 
@@ -93,7 +95,7 @@ def comment() -> ResponseReturnValue:
     text = request.form.get("texto", "")
     try:
         with web.transaction():
-            staff_case.add_comment(instance.id, web.user().username, text, web.now())
+            case_view.add_comment(instance.id, web.user().username, text, web.now())
     except DataInvalid as e:
         return _page(_case(number), text, e.message, 400)
     flash(_("Comentario agregado."), "ok")

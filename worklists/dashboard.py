@@ -12,11 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import staff_dashboard
-from engine.accounts import User
 from engine.errors import NotFound
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
+from engine.identity.accounts import User
 from worklists import charts, web
+from worklists.queries import dashboard
 
 bp = Blueprint("dashboard", __name__, url_prefix="/bandeja/tablero", template_folder="templates")
 web.install_errors(bp)
@@ -36,11 +36,11 @@ def _tables() -> dict[str, list[tuple[Any, ...]]]:
     groups, now = _scope(web.user()), web.now()
     zone = web.runtime().settings["TIMEZONE"]
     return {
-        "pendientes": [(b.procedure, b.group, b.open, b.overdue) for b in staff_dashboard.backlog(groups, now)],
+        "pendientes": [(b.procedure, b.group, b.open, b.overdue) for b in dashboard.backlog(groups, now)],
         "resueltas": [(t.procedure, t.group, t.week, t.completed)
-                      for t in staff_dashboard.throughput(groups, now, zone)],
+                      for t in dashboard.throughput(groups, now, zone)],
         "tiempos": [(s.procedure, s.group, s.step, s.completed, s.median_hours)
-                    for s in staff_dashboard.step_times(groups, now)],
+                    for s in dashboard.step_times(groups, now)],
     }
 
 

@@ -13,10 +13,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import holidays
-from engine.deadline_models import HOLIDAY_KINDS
+from engine.deadlines import holidays
+from engine.deadlines.models import HOLIDAY_KINDS
 from engine.errors import Conflict, DataInvalid, NotFound
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 
@@ -39,7 +39,7 @@ class AddForm:
 
 def _today() -> date:
     runtime = current_app.extensions[EXTENSION_KEY]
-    return holidays.city_calendar().local_date(runtime.clock())
+    return holidays.city_calendar(runtime.settings["TIMEZONE"]).local_date(runtime.clock())
 
 
 def _year(text: str | None) -> int:

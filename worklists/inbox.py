@@ -15,11 +15,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine import staff_inbox, worklist
-from engine.accounts import User
-from engine.identity_access import roles_required
-from engine.staff_inbox import MINE, InboxQuery
+from engine.identity.access import roles_required
+from engine.identity.accounts import User
+from engine.workflow import human_tasks
 from worklists import web
+from worklists.queries import inbox
+from worklists.queries.inbox import MINE, InboxQuery
 
 bp = Blueprint("inbox", __name__, url_prefix="/bandeja", template_folder="templates")
 web.install_errors(bp)
@@ -30,7 +31,7 @@ def boxes_of(person: User) -> list[str]:
     """The groups whose inbox the person sees (an administrator: every group with work)."""
     groups = set(person.group_names)
     if "admin" in person.role_set:
-        groups |= set(staff_inbox.groups_with_open_tasks())
+        groups |= set(inbox.groups_with_open_tasks())
     return sorted(groups)
 
 
@@ -42,12 +43,12 @@ def index() -> ResponseReturnValue:
     boxes = boxes_of(person)
     query, problems = read_query(request.args, boxes)
     now = web.now()
-    page = staff_inbox.page(query, person.username, now)
+    page = inbox.page(query, person.username, now)
     group = None if query.box == MINE else query.box
-    colleagues = worklist.colleagues(group) if group and web.is_supervisor(person) else []
+    colleagues = human_tasks.colleagues(group) if group and web.is_supervisor(person) else []
     return render_template("worklists/inbox.html", query=query, page=page, boxes=boxes, problems=problems,
-                           counts=staff_inbox.counts(boxes, person.username), now=now, colleagues=colleagues,
-                           procedures=staff_inbox.procedures(), supervisor=web.is_supervisor(person),
+                           counts=inbox.counts(boxes, person.username), now=now, colleagues=colleagues,
+                           procedures=inbox.procedures(), supervisor=web.is_supervisor(person),
                            me=person.username, args=_args_of(query), local_time=web.local)
 
 
@@ -62,9 +63,9 @@ def read_query(args: MultiDict[str, str], boxes: list[str]) -> tuple[InboxQuery,
     page = _int(args.get("pagina", ""), "pagina", problems) or 1
     state = args.get("estado", "")
     sort = args.get("orden", "vencimiento")
-    query = InboxQuery(box=box, procedure=args.get("tramite", ""), state=state if state in staff_inbox.STATES else "",
+    query = InboxQuery(box=box, procedure=args.get("tramite", ""), state=state if state in inbox.STATES else "",
                        due_before=due_before, overdue=args.get("vencidas") == "1", priority=priority,
-                       text=args.get("q", "")[:100], sort=sort if sort in staff_inbox.SORTS else "vencimiento",
+                       text=args.get("q", "")[:100], sort=sort if sort in inbox.SORTS else "vencimiento",
                        descending=args.get("desc") == "1", page=max(1, page))
     return query, problems
 
@@ -119,7 +120,7 @@ def act() -> ResponseReturnValue:
         flash(_("Elija a quién asignar las tareas."), "error")
         return redirect(back, 303)
     with web.transaction():
-        outcomes = worklist.bulk(task_ids, _use_case(action, actor, assignee))
+        outcomes = human_tasks.bulk(task_ids, _use_case(action, actor, assignee))
     _report(action, outcomes, assignee)
     return redirect(back, 303)
 
@@ -133,15 +134,15 @@ def _requested(form: MultiDict[str, str]) -> tuple[str, list[str]]:
     return action, [t for t in form.getlist("tareas") if t][:200]
 
 
-def _use_case(action: str, actor: worklist.Actor, assignee: str) -> Any:
+def _use_case(action: str, actor: human_tasks.Actor, assignee: str) -> Any:
     if action == "tomar":
-        return lambda task_id: worklist.claim(task_id, actor)
+        return lambda task_id: human_tasks.claim(task_id, actor)
     if action == "liberar":
-        return lambda task_id: worklist.unclaim(task_id, actor)
-    return lambda task_id: worklist.assign_to_colleague(task_id, assignee, actor)
+        return lambda task_id: human_tasks.unclaim(task_id, actor)
+    return lambda task_id: human_tasks.assign_to_colleague(task_id, assignee, actor)
 
 
-def _report(action: str, outcomes: list[worklist.Outcome], assignee: str) -> None:
+def _report(action: str, outcomes: list[human_tasks.Outcome], assignee: str) -> None:
     done = sum(1 for o in outcomes if o.error is None)
     if done and action == "tomar":
         flash(_("Tareas tomadas: %(n)s.", n=done), "ok")

@@ -6,11 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import jobs, staff_incidents
-from engine.accounts import User
+from engine.background import jobs
 from engine.errors import EngineError
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
+from engine.identity.accounts import User
 from worklists import web
+from worklists.queries import incidents
 
 bp = Blueprint("incidents", __name__, url_prefix="/bandeja/incidentes", template_folder="templates")
 web.install_errors(bp)
@@ -26,7 +27,7 @@ def _scope(person: User) -> list[str] | None:
 @roles_required(*STAFF)
 def index() -> ResponseReturnValue:
     """Unresolved incidents with their error, element, case and attempts."""
-    rows = staff_incidents.unresolved(_scope(web.user()))
+    rows = incidents.unresolved(_scope(web.user()))
     return render_template("worklists/incidents.html", rows=rows, local_time=web.local)
 
 
@@ -39,7 +40,7 @@ def retry() -> ResponseReturnValue:
         flash(_("Falta indicar el incidente."), "error")
         return redirect(url_for("incidents.index"), 303)
     person = web.user()
-    if not staff_incidents.may_retry(incident_id, _scope(person)):
+    if not incidents.may_retry(incident_id, _scope(person)):
         return web.error_page(404, _("El incidente no existe."))
     try:
         with web.transaction() as ctx:

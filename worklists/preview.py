@@ -19,7 +19,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
 import forms
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
 
 bp = Blueprint("preview", __name__, url_prefix="/estudio/formularios", template_folder="templates")
 

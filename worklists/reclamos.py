@@ -18,9 +18,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from engine import case_access, reclamos
+from engine.casefile import access
 from engine.errors import DataInvalid
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
+from engine.intake import reclamos
 from worklists import web
 
 bp = Blueprint("reclamos_staff", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
@@ -148,7 +149,7 @@ def qr_sheet() -> ResponseReturnValue:
 @roles_required(*READERS)
 def duplicates(numero_expediente: str) -> ResponseReturnValue:
     """Reclamos of the same category within 100 m in the last 30 days (a fragment for htmx)."""
-    instance = case_access.visible_case_by_number(numero_expediente, web.user())
+    instance = access.visible_case_by_number(numero_expediente, web.user())
     found = reclamos.duplicates_of(instance, web.now())
     context: dict[str, Any] = {"instance": instance, "duplicates": found, "local_time": web.local,
                                "radius": int(reclamos.DUPLICATE_RADIUS_M), "days": reclamos.DUPLICATE_DAYS}

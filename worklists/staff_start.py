@@ -1,7 +1,7 @@
 """Procedures that staff start (``/bandeja/iniciar/``): the list, the start form, starting the case.
 
 A procedure whose manifest says ``iniciado_por: [group, …]`` is started by members of those
-groups (and administrators), never by citizens; :mod:`engine.staff_start` holds that rule.
+groups (and administrators), never by citizens; :mod:`engine.workflow.starters` holds that rule.
 Everyone else gets 404 for its key. File fields upload in the form's multipart post, checked
 while they stream as every upload is (:func:`storage.uploads.receive`); each file is kept as
 the person's pending upload and joins the case file before the first step runs.
@@ -17,12 +17,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import forms
-from engine import audit, forms_io, portal_drafts, staff_start
-from engine.accounts import User
+from engine import audit
+from engine.casefile import drafts
 from engine.errors import DataInvalid
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
+from engine.identity.accounts import User
 from engine.models import Deployment
 from engine.uow import unit_of_work
+from engine.workflow import forms_io, starters
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive
@@ -47,8 +49,8 @@ class Received:
 @roles_required(*STAFF)
 def index() -> ResponseReturnValue:
     """The procedures the person's groups may start."""
-    found = staff_start.startable(web.user())
-    return render_template("worklists/staff_start.html", procedures=found)
+    found = starters.startable(web.user())
+    return render_template("worklists/starters.html", procedures=found)
 
 
 @bp.route("/<clave>", methods=["GET", "POST"])
@@ -57,7 +59,7 @@ def show(clave: str) -> ResponseReturnValue:
     """The start form (a POST here is the form's htmx re-render or its submission)."""
     if request.method == "POST":
         return submit()
-    deployment = staff_start.procedure_for(web.user(), clave)
+    deployment = starters.procedure_for(web.user(), clave)
     schema, ui = forms_io.start_form(deployment)
     return _page(deployment, forms.render(schema, ui, None) if schema is not None else None)
 
@@ -78,9 +80,9 @@ def submit() -> ResponseReturnValue:
     if not key:
         return web.error_page(400, _("Falta indicar el trámite."))
     person = web.user()
-    deployment = staff_start.procedure_for(person, key)
+    deployment = starters.procedure_for(person, key)
     schema, ui = forms_io.start_form(deployment)
-    received = _receive_files(person, portal_drafts.start_scope(deployment.key))
+    received = _receive_files(person, drafts.start_scope(deployment.key))
     if schema is not None and forms.has_action(request.form):
         return _page(deployment, forms.apply_action(schema, request.form, received.refs, ui).html)
     data = forms.parse_submission(schema, request.form, received.refs, ui) if schema is not None else {}
@@ -93,7 +95,7 @@ def submit() -> ResponseReturnValue:
         return _invalid(deployment, schema, ui, data, errors, choices)
     try:
         with web.transaction() as ctx:
-            number = staff_start.start_case(ctx, person, deployment, data).number
+            number = starters.start_case(ctx, person, deployment, data).number
     except DataInvalid as e:
         problems: dict[str, list[str]] = {}
         for item in e.errors:
@@ -120,7 +122,7 @@ def _receive_files(person: User, scope: str) -> Received:
     rt = web.runtime()
     clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
-    used = portal_drafts.pending_bytes(person.id, scope)
+    used = drafts.pending_bytes(person.id, scope)
     found = Received()
     for input_name, upload in request.files.items(multi=True):
         if not upload.filename:
@@ -139,7 +141,7 @@ def _receive_files(person: User, scope: str) -> Received:
             upload.close()  # a large part was spooled to a temporary file
         used += stored.size
         with unit_of_work():
-            found.refs[input_name] = portal_drafts.record_upload(
+            found.refs[input_name] = drafts.record_upload(
                 person.id, scope, key=stored.key, name=stored.display_name, content_type=stored.content_type,
                 size=stored.size)
     return found

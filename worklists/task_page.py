@@ -14,11 +14,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import forms
-from engine import audit, expediente, forms_io, worklist
+from engine import audit
+from engine.casefile import expediente
+from engine.casefile.expediente import NewDocument
 from engine.errors import Conflict, DataInvalid, NotFound
-from engine.expediente import NewDocument
-from engine.identity_access import roles_required
+from engine.identity.access import roles_required
 from engine.models import Task
+from engine.workflow import forms_io, human_tasks
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive
@@ -32,8 +34,8 @@ DEFAULT_CASE_MB = 100  # as the portal's uploads
 
 def visible_task(task_id: str) -> Task:
     """The task, when the signed-in person may work on it (others: 404)."""
-    task = worklist.get(task_id)
-    if task.for_applicant or not worklist.may_work_on(task, web.actor_of(web.user())):
+    task = human_tasks.get(task_id)
+    if task.for_applicant or not human_tasks.may_work_on(task, web.actor_of(web.user())):
         raise NotFound("La tarea no existe.")
     return task
 
@@ -99,7 +101,7 @@ def _finish(task: Task, data: dict[str, Any], files: dict[str, dict[str, Any]], 
                                   content_type=reference["content_type"], size=reference["size"],
                                   sha256=reference["sha256"], storage_key=reference["key"])
                 expediente.add_document(task.instance_id, new, person.username, task_id=task.id)
-            worklist.complete(ctx, task.id, data, web.actor_of(person))
+            human_tasks.complete(ctx, task.id, data, web.actor_of(person))
     except DataInvalid as e:
         errors: dict[str, list[str]] = {}
         for item in e.errors:

@@ -20,13 +20,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine.accounts import User
 from engine.db import db
 from engine.errors import EngineError
+from engine.identity.accounts import User
 from engine.runtime import EXTENSION_KEY, Runtime
-from engine.stepper import EngineContext
 from engine.uow import unit_of_work
-from engine.worklist import Actor
+from engine.workflow.human_tasks import Actor
+from engine.workflow.step import EngineContext
 
 STALE = "Otra persona cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
 

@@ -8,9 +8,9 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, g, request
 
-from engine import tokens
 from engine.errors import EngineError
-from engine.worklist import Actor
+from engine.identity import tokens
+from engine.workflow.human_tasks import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 CACHE_KEY = "tramites.api_tokens"

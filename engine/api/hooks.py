@@ -15,11 +15,12 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from engine import idempotency, messages
+from engine.api import idempotency
 from engine.api.problems import problem
 from engine.api.v1.edge import runtime, transaction
 from engine.api.v1.schemas import InstanceRefSchema
-from engine.stepper import EngineContext
+from engine.workflow import messages
+from engine.workflow.step import EngineContext
 
 bp = Blueprint("hooks", __name__)
 log = logging.getLogger(__name__)

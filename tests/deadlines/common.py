@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete
 
-from engine import holidays
 from engine.db import db
-from engine.deadline_models import Holiday
+from engine.deadlines import clock, holidays
+from engine.deadlines.models import Holiday
 from engine.models import Instance
 from engine.uow import unit_of_work
 
@@ -37,3 +38,9 @@ def in_app(app: Flask, instance_id: str, read: Any) -> Any:
             return read(db.session.get(Instance, instance_id))
         finally:
             db.session.remove()
+
+
+def expected_date(app: Flask) -> Callable[[Instance], date | None]:
+    """The case's expected date as a front reads it: the platform's clock, the city's zone."""
+    runtime = app.extensions["tramites"]
+    return lambda instance: clock.expected_date(instance, runtime.clock(), runtime.settings["TIMEZONE"])

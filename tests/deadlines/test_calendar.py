@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.holidays import Calendar
-from engine.tasks import due_date
+from engine.deadlines.holidays import Calendar
+from engine.workflow.tasks import due_date
 
 ZONE = ZoneInfo("America/Argentina/Tucuman")
 HOLIDAYS = frozenset({date(2026, 7, 9), date(2026, 7, 10), date(2026, 12, 25), date(2027, 1, 1),

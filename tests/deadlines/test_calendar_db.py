@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine import deadlines, holidays
 from engine.db import db
-from engine.deadline_models import Holiday
+from engine.deadlines import clock, holidays
+from engine.deadlines.models import Holiday
 from engine.uow import unit_of_work
 from tests.deadlines.common import set_holidays
 
@@ -30,34 +30,36 @@ from tests.deadlines.common import set_holidays
     (None, None),
 ])
 def test_the_duration_comes_from_the_manifest(manifest: Any, days: int | None) -> None:
-    assert deadlines.duration_of(manifest) == days
+    assert clock.duration_of(manifest) == days
+
+ZONE = "America/Argentina/Tucuman"
 
 
 def test_the_city_calendar_reads_the_table_and_caches_it_until_a_change(app: Flask) -> None:
     set_holidays(app, date(2026, 3, 3))
     with app.app_context():
-        assert deadlines.add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
-        assert deadlines.business_days_between(date(2026, 3, 2), date(2026, 3, 6)) == 3
+        assert holidays.city_calendar(ZONE).add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
+        assert holidays.city_calendar(ZONE).business_days_between(date(2026, 3, 2), date(2026, 3, 6)) == 3
         # A row written behind the engine's back is not seen until the cache expires or is dropped...
         with unit_of_work():
             db.session.add(Holiday(day=date(2026, 3, 4), name="Directo", kind="municipal"))
-        assert deadlines.add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
+        assert holidays.city_calendar(ZONE).add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
         holidays.invalidate()
-        assert deadlines.add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 5)
+        assert holidays.city_calendar(ZONE).add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 5)
         # ...while the engine's own use cases drop it at once.
         with unit_of_work():
             holidays.add(date(2026, 3, 5), "Otro asueto", "municipal")
-        assert deadlines.add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 6)
+        assert holidays.city_calendar(ZONE).add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 6)
         with unit_of_work():
             holidays.delete(date(2026, 3, 3))
-        assert deadlines.add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 3)
+        assert holidays.city_calendar(ZONE).add_business_days(date(2026, 3, 2), 1) == date(2026, 3, 3)
         assert [h.day for h in holidays.list_year(2026)] == [date(2026, 3, 4), date(2026, 3, 5)]
-        assert holidays.city_calendar().zone.key == "America/Argentina/Tucuman"
         db.session.remove()
 
 
 def test_the_calendar_follows_the_timezone_setting(make_app: Any) -> None:
     app = make_app(TIMEZONE="America/Argentina/Buenos_Aires")
+    zone = app.extensions["tramites"].settings["TIMEZONE"]
     with app.app_context():
-        assert holidays.city_calendar().zone.key == "America/Argentina/Buenos_Aires"
+        assert holidays.city_calendar(zone).zone.key == "America/Argentina/Buenos_Aires"
         db.session.remove()

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask
 
-from engine import deadlines
-from tests.deadlines.common import BUNDLE, KEY, in_app, set_holidays
+from engine.deadlines import clock as deadline_clock
+from tests.deadlines.common import BUNDLE, KEY, expected_date, in_app, set_holidays
 from tests.engine.test_constructs_common import Case, with_clock
 from tests.fixtures.engine import ApiClient
 
@@ -45,29 +45,29 @@ def test_slas_are_business_days_that_skip_holidays(app: Flask, api: ApiClient) -
     # P2D from Monday skips the Tuesday holiday: Thursday; P5D: the next Tuesday.
     assert _due(case) == {"revisar": _end_of_local_day(date(2026, 3, 5)),
                           "inspeccionar": _end_of_local_day(date(2026, 3, 10))}
-    assert in_app(app, case.id, deadlines.expected_date) == date(2026, 3, 17)  # 10 business days, one holiday
+    assert in_app(app, case.id, expected_date(app)) == date(2026, 3, 17)  # 10 business days, one holiday
 
 
 def test_a_correction_pauses_the_clock_and_resuming_moves_the_open_due_dates(app: Flask, api: ApiClient) -> None:
     set_holidays(app)
     case = _start(app, api)
     assert _due(case)["inspeccionar"] == _end_of_local_day(date(2026, 3, 9))
-    assert not in_app(app, case.id, deadlines.is_paused)
+    assert not in_app(app, case.id, deadline_clock.is_paused)
 
     case.complete("revisar", {"completo": False})
     assert case.ready() == ["corregir", "inspeccionar"]
-    assert in_app(app, case.id, deadlines.is_paused)
+    assert in_app(app, case.id, deadline_clock.is_paused)
     # While paused, the expected date moves day by day (10 business days from Monday: 16 March).
     case.clock.now = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday
-    assert in_app(app, case.id, deadlines.expected_date) == date(2026, 3, 18)
+    assert in_app(app, case.id, expected_date(app)) == date(2026, 3, 18)
 
     case.clock.now = datetime(2026, 3, 5, 15, 0, tzinfo=UTC)  # Thursday: Tue, Wed and Thu paused
     case.complete("corregir", {"respuesta": "Adjunto el plano"})
-    assert not in_app(app, case.id, deadlines.is_paused)
+    assert not in_app(app, case.id, deadline_clock.is_paused)
     due = _due(case)
     assert due["inspeccionar"] == _end_of_local_day(date(2026, 3, 12))  # moved 3 business days later
     assert due["revisar"] == _end_of_local_day(date(2026, 3, 9))  # a new task: P2D from Thursday
-    assert in_app(app, case.id, deadlines.expected_date) == date(2026, 3, 19)
+    assert in_app(app, case.id, expected_date(app)) == date(2026, 3, 19)
 
     events = [e for e in case.events() if e["type"] in ("clock_paused", "clock_resumed")]
     assert [e["type"] for e in events] == ["clock_paused", "clock_resumed"]
@@ -86,7 +86,7 @@ def test_a_pause_within_one_day_moves_nothing_and_the_finished_case_keeps_its_ex
     case.complete("revisar", {"completo": True})
     case.complete("inspeccionar", {"informe": "Sin observaciones"})
     assert case.status == "completed"
-    assert in_app(app, case.id, deadlines.expected_date) == date(2026, 3, 16)
+    assert in_app(app, case.id, expected_date(app)) == date(2026, 3, 16)
     resumed = [e for e in case.events() if e["type"] == "clock_resumed"]
     assert resumed[0]["data"] == {"business_days": 0, "moved_tasks": []}
 
@@ -95,7 +95,7 @@ def test_a_procedure_without_a_duration_has_no_expected_date(app: Flask, api: Ap
     assert api.deploy("simple").status_code in (200, 201)
     started = api.start("tramite_simple", {})
     assert started.status_code == 201, started.get_json()
-    assert in_app(app, started.get_json()["id"], deadlines.expected_date) is None
+    assert in_app(app, started.get_json()["id"], expected_date(app)) is None
 
 
 def test_a_case_terminated_while_waiting_for_the_citizen_keeps_its_expected_date(app: Flask, api: ApiClient) -> None:
@@ -106,4 +106,4 @@ def test_a_case_terminated_while_waiting_for_the_citizen_keeps_its_expected_date
     ended = api.post(f"/api/v1/instances/{case.id}:terminate", json={"reason": "Desistimiento"})
     assert ended.status_code == 200, ended.get_json()
     case.clock.now = datetime(2026, 4, 30, 15, 0, tzinfo=UTC)
-    assert in_app(app, case.id, deadlines.expected_date) == date(2026, 3, 18)
+    assert in_app(app, case.id, expected_date(app)) == date(2026, 3, 18)

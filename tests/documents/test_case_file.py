@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from pypdf import PdfReader
 
-from engine import expediente
+from engine.casefile import expediente
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient, make_token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine import expediente
+from engine.casefile import expediente
 from tests.fixtures.engine import ApiClient, make_token
 
 

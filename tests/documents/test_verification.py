@@ -15,7 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from engine import expediente
+from engine.casefile import expediente
 from engine.db import utcnow
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work

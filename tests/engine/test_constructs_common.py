@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from engine.jobs import run_due_work
+from engine.background.jobs import run_due_work
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine import expediente
+from engine.casefile import expediente
 from engine.errors import Conflict, NotFound
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient

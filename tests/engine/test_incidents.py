@@ -18,8 +18,8 @@ from engine import sandbox
 from engine.audit import AuditImmutable
 from engine.db import db
 from engine.models import AuditEvent, Instance
-from engine.spiff import ScriptEngine, state_from_dict
 from engine.uow import unit_of_work
+from engine.workflow.spiff import ScriptEngine, state_from_dict
 from tests.fixtures.engine import BUNDLES, ApiClient
 
 DEFAULT_SCRIPT = "parcial = 1\nwhile True:\n    pass"

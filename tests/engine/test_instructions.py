@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.instructions import render
+from engine.workflow.instructions import render
 
 
 def test_the_data_fills_the_instructions() -> None:

@@ -16,17 +16,17 @@ from flask import Flask
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import func, select
 
-from engine import deployments, instances, stepper, worklist
-from engine.bundles import bundle_from_path
 from engine.db import db
 from engine.models import AuditEvent, Incident, Instance, Task
-from engine.pruning import pending_engine_tasks, prune
 from engine.runtime import Runtime
-from engine.spiff import Parser, ScriptEngine
 from engine.uow import unit_of_work
+from engine.workflow import deployments, human_tasks, instances, step
+from engine.workflow.bundles import bundle_from_path
+from engine.workflow.pruning import pending_engine_tasks, prune
+from engine.workflow.spiff import Parser, ScriptEngine
 from tests.fixtures.engine import BUNDLES
 
-ADMIN = worklist.Actor("pruebas", admin=True)
+ADMIN = human_tasks.Actor("pruebas", admin=True)
 #: Passes per backend. PostgreSQL commits are slower here, so it runs 300 passes: fewer, but
 #: still past the pass where an unpruned tree of this loop stalls (334 in bench/engine.py).
 PASSES = {"sqlite": 1000, "postgresql": 300}
@@ -57,7 +57,7 @@ def _pass(app: Flask, instance_id: str) -> Instance:
     with unit_of_work(ctx.after_commit):
         task_id = db.session.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.status == "ready"))
         assert task_id is not None, "no ready task: the instance stalled"
-        worklist.complete(ctx, task_id, {}, ADMIN)
+        human_tasks.complete(ctx, task_id, {}, ADMIN)
     instance = instances.get(instance_id)
     db.session.expunge_all()
     return instance
@@ -89,7 +89,7 @@ def test_a_correction_loop_runs_its_passes_with_flat_state(app: Flask) -> None:
 
 
 def test_long_automatic_runs_finish_or_become_an_engine_limit_incident(app: Flask, monkeypatch: Any) -> None:
-    monkeypatch.setattr(stepper, "MAX_TASKS_PER_STEP", 2_000)
+    monkeypatch.setattr(step, "MAX_TASKS_PER_STEP", 2_000)
     with app.app_context():
         _deploy(app, BUNDLES / "loop_automatico")
         # 600 passes = 1,200 tasks in one step: deeper than the library's iterator reaches.

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from engine.background.jobs import run_due_work
 from engine.db import utcnow
-from engine.jobs import run_due_work
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient
 

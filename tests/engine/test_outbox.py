@@ -9,13 +9,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine import outbox
+from engine.background.runner import BackgroundRunner
 from engine.db import db
 from engine.models import AuditEvent
-from engine.outbox import OutboxMessage
-from engine.runner import BackgroundRunner
 from engine.runtime import EXTENSION_KEY, Runtime
 from engine.uow import unit_of_work
+from engine.workflow import outbox
+from engine.workflow.outbox import OutboxMessage
 
 PARAMS = {"para": ["ana@example.com"], "plantilla": "tramite_iniciado", "datos": {"numero": "EX-1"}}
 

@@ -13,10 +13,10 @@ from SpiffWorkflow.util.task import TaskState
 
 from connectors.base import JSON, Connector, ConnectorContext, TemporaryError, operation
 from connectors.testing import EchoConnector
+from engine.background.runner import BackgroundRunner
 from engine.db import db
 from engine.models import Instance
-from engine.runner import BackgroundRunner
-from engine.spiff import ScriptEngine, state_from_dict
+from engine.workflow.spiff import ScriptEngine, state_from_dict
 from tests.fixtures.engine import ApiClient
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

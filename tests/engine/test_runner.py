@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine.runner import BackgroundRunner
-from engine.stepper import EngineContext
+from engine.background.runner import BackgroundRunner
+from engine.workflow.step import EngineContext
 from tests.fixtures.engine import ApiClient
 
 

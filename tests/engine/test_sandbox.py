@@ -17,7 +17,7 @@ from engine.sandbox import (
     check_compiles,
     find_script_error,
 )
-from engine.spiff import Parser
+from engine.workflow.spiff import Parser
 from tests.fixtures.engine import BUNDLES
 
 

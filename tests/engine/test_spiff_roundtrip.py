@@ -1,8 +1,8 @@
 """Each construct model run directly on SpiffWorkflow through the platform's own customisation.
 
-Between every step the workflow goes through :func:`engine.spiff.state_to_dict` and back
-(:func:`engine.spiff.state_from_dict`) with a freshly restored spec and our
-:class:`engine.spiff.ScriptEngine` attached again, so the custom config (clock-aware timers,
+Between every step the workflow goes through :func:`engine.workflow.spiff.state_to_dict` and back
+(:func:`engine.workflow.spiff.state_from_dict`) with a freshly restored spec and our
+:class:`engine.workflow.spiff.ScriptEngine` attached again, so the custom config (clock-aware timers,
 state-only top workflow, sandboxed scripts, the connector seam) is proven to round-trip.
 The REST API tests (``test_constructs_*``) cover the same models end to end.
 """
@@ -21,10 +21,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bundles import bundle_from_path
-from engine.indexing import event_subprocess_messages, pending_events
-from engine.spiff import SPECS, ScriptEngine, specs_to_dict, state_from_dict, state_to_dict
-from engine.validation import validate_bundle
+from engine.workflow.bundles import bundle_from_path
+from engine.workflow.indexing import event_subprocess_messages, pending_events
+from engine.workflow.spiff import SPECS, ScriptEngine, specs_to_dict, state_from_dict, state_to_dict
+from engine.workflow.validation import validate_bundle
 from tests.fixtures.engine import BUNDLES
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -98,7 +98,7 @@ class Driver:
         return self.step(act)
 
     def send(self, name: str, payload: dict[str, Any]) -> BpmnWorkflow:
-        """Deliver a message the way ``engine.messages`` does: as an external event."""
+        """Deliver a message the way ``engine.workflow.messages`` does: as an external event."""
 
         def act(workflow: BpmnWorkflow) -> None:
             waiting = [definition for _task, definition, _details in pending_events(workflow)]

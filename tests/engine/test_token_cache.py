@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine import tokens
+from engine.identity import tokens
 from engine.uow import unit_of_work
 
 

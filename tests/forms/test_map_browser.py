@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine.accounts import ensure_user
+from engine.identity.accounts import ensure_user
 from engine.uow import unit_of_work
 from tests.fixtures.browser import LiveServer, axe_violations
 from tests.fixtures.engine import ApiClient, make_token

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from engine.accounts import ensure_user
+from engine.identity.accounts import ensure_user
 from engine.settings import ConfigError, MapTiles, read_settings
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient, make_token

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from engine.identity_access import is_marked
+from engine.identity.access import is_marked
 from portal.security import EXEMPT_PATHS, EXEMPT_PREFIXES
 from tests.fixtures.identity import ROLE_USERS, Web, csrf_in, password_of
 from tests.identity.access_tables import ANONYMOUS, ROLE_NAMES

@@ -14,10 +14,10 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
-from engine import sessions, throttle
-from engine.accounts import User
-from engine.cli_users import user as user_group
+from engine.cli.users import user as user_group
 from engine.db import db, utcnow
+from engine.identity import sessions, throttle
+from engine.identity.accounts import User
 from engine.uow import unit_of_work
 from tests.fixtures.identity import Web
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.identity_access import Access, access_of, allows, csrf_exempt, is_csrf_exempt, public, roles_required
-from engine.identity_signup import (
+from engine.identity.access import Access, access_of, allows, csrf_exempt, is_csrf_exempt, public, roles_required
+from engine.identity.signup import (
     SignupInvalid,
     common_passwords,
     cuil_check_digit,

@@ -10,8 +10,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from engine.db import db, utcnow
-from engine.identity_models import WebSession
-from engine.sessions import token_hash
+from engine.identity.models import WebSession
+from engine.identity.sessions import token_hash
 from portal.security import EXTENSION, safe_next
 from tests.fixtures.identity import Web, csrf_in, password_of
 
@@ -164,7 +164,7 @@ def test_sign_in_goes_back_to_the_page_asked_for(web: Web) -> None:
 def test_a_view_marked_csrf_exempt_takes_posts_without_a_token(secure_app: Callable[..., Flask]) -> None:
     from flask import Blueprint
 
-    from engine.identity_access import csrf_exempt, public
+    from engine.identity.access import csrf_exempt, public
 
     bp = Blueprint("prueba", __name__)
 

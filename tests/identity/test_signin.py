@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from connectors.ldap_ import DirectoryConnector
-from engine.accounts import User, ensure_user
 from engine.db import db, utcnow
-from engine.identity_models import SigninThrottle
+from engine.identity.accounts import User, ensure_user
+from engine.identity.models import SigninThrottle
 from engine.uow import unit_of_work
 from portal.security import EXTENSION
 from tests.fixtures.identity import Web, password_of

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from connectors.notify.mail import plain_sender
-from engine.accounts import User
 from engine.db import db, utcnow
+from engine.identity.accounts import User
 from portal.security import EXTENSION
 from tests.fixtures.identity import Web, csrf_in
 from tests.fixtures.smtp import SmtpServer

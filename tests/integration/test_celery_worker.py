@@ -19,13 +19,13 @@ from celery.contrib.testing.worker import start_worker
 from flask import Flask
 from sqlalchemy import select
 
-from engine import outbox
-from engine.background import DUE_WORK
-from engine.background import EXTENSION_KEY as CELERY_KEY
+from engine.background.workers import DUE_WORK
+from engine.background.workers import EXTENSION_KEY as CELERY_KEY
 from engine.db import db
-from engine.outbox import OutboxMessage
 from engine.runtime import EXTENSION_KEY, Runtime
 from engine.uow import unit_of_work
+from engine.workflow import outbox
+from engine.workflow.outbox import OutboxMessage
 from tests.fixtures.require import missing_service
 from tests.fixtures.smtp import SmtpServer
 

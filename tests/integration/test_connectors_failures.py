@@ -17,7 +17,7 @@ from flask import Flask
 
 from connectors.base import JSON, Connector, ConnectorContext, TemporaryError, operation
 from connectors.gaf.sandbox import sandbox_of
-from engine.runner import BackgroundRunner
+from engine.background.runner import BackgroundRunner
 from tests.fixtures.browser import LiveServer
 from tests.fixtures.engine import ApiClient, make_token
 from tests.fixtures.require import free_port

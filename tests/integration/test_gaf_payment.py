@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -58,13 +59,14 @@ def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[...
 
 
 def _slips_for_the_citizen(app: Flask, instance_id: str) -> list[str]:
-    from engine import citizen_cases
+    from engine.citizens import cases
     from engine.db import db
     from engine.models import Instance
 
     with app.app_context():
         instance = db.session.get(Instance, instance_id)
-        urls = [slip["url_boleta"] for slip in citizen_cases.summarize(instance).slips]
+        summary = cases.summarize(instance, datetime.now(UTC), "America/Argentina/Tucuman")
+        urls = [slip["url_boleta"] for slip in summary.slips]
         db.session.remove()
         return urls
 

@@ -1,6 +1,6 @@
 """Container readings in the engine: episodes, one collection per episode, the collection process, retention.
 
-Readings go through the same function the MQTT subscriber calls (``engine.sensors.record_reading``,
+Readings go through the same function the MQTT subscriber calls (``engine.intake.sensors.record_reading``,
 one unit of work each) with the connector's own episode rule; the tables come from the real
 migration, on SQLite and PostgreSQL.
 """
@@ -22,11 +22,11 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, make_url, select
 
 from connectors.sensors import EpisodeTracker
+from engine.background.runner import BackgroundRunner
 from engine.db import db
+from engine.intake.sensor_models import CollectionEpisode, SensorReading
+from engine.intake.sensors import Reading, ReadingOutcome, episodes, record_reading
 from engine.models import Instance
-from engine.runner import BackgroundRunner
-from engine.sensor_models import CollectionEpisode, SensorReading
-from engine.sensors import Reading, ReadingOutcome, episodes, record_reading
 from engine.settings import ConfigError, read_settings
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient, make_token

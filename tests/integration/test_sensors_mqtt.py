@@ -19,10 +19,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.cli_connectors import with_sensors
+from engine.cli.connectors import with_sensors
 from engine.db import db
+from engine.intake.sensor_models import CollectionEpisode, SensorReading
 from engine.models import Instance
-from engine.sensor_models import CollectionEpisode, SensorReading
 from tests.connectors.test_sensors import payload, publish
 from tests.integration.test_sensors_engine import PROCESS, deployed
 from tests.warning_policy import tramites_argv

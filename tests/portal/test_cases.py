@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine import expediente
-from engine.accounts import ensure_user
+from engine.casefile import expediente
 from engine.db import db, utcnow
+from engine.identity.accounts import ensure_user
 from engine.models import Instance
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from flask import Flask
 
-from engine.accounts import ensure_group
+from engine.identity.accounts import ensure_group
 from engine.uow import unit_of_work
 from tests.fixtures.engine import BUNDLES, ApiClient, make_token
 

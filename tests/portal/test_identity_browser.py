@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from connectors.notify.mail import plain_sender
-from engine.accounts import ensure_user
+from engine.identity.accounts import ensure_user
 from engine.uow import unit_of_work
 from portal.security import EXTENSION
 from tests.fixtures.browser import axe_violations

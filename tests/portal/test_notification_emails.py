@@ -8,8 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from connectors.notify.mail import plain_sender
-from engine.accounts import User, ensure_user
 from engine.db import db, utcnow
+from engine.identity.accounts import User, ensure_user
 from engine.uow import unit_of_work
 from tests.fixtures.identity import Web, password_of
 from tests.fixtures.smtp import SmtpServer
@@ -71,10 +71,10 @@ def test_the_email_is_written_with_the_change_and_survives_a_lost_hand_over(secu
                                                                             smtp_server: SmtpServer) -> None:
     from datetime import timedelta
 
-    from engine import outbox
-    from engine.outbox import OutboxMessage
-    from engine.runner import BackgroundRunner
+    from engine.background.runner import BackgroundRunner
     from engine.runtime import EXTENSION_KEY
+    from engine.workflow import outbox
+    from engine.workflow.outbox import OutboxMessage
 
     app = _app(secure_app, smtp_server)
     deploy(app)

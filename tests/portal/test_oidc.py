@@ -11,9 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 import portal.oidc
-from engine.accounts import User, ensure_user
 from engine.db import db, utcnow
-from engine.identity import external_user
+from engine.identity.accounts import User, ensure_user
+from engine.identity.signin import external_user
 from engine.uow import unit_of_work
 from portal.security import EXTENSION
 from tests.fixtures.oidc_provider import OidcProvider

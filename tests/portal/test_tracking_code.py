@@ -10,10 +10,11 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from engine import citizen_tracking, instances
+from engine.casefile import tracking
 from engine.db import db
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.workflow import instances
 from tests.portal.helpers import deploy
 
 PARENT = "e4c7a1f9b2d3"
@@ -36,14 +37,14 @@ def test_a_case_gets_one_opaque_code_that_finds_it_typed_any_way(app: Flask) -> 
     with app.app_context():
         instance = instances.get(instance_id)
         with unit_of_work():
-            code = citizen_tracking.tracking_code(instance)
-        assert code == citizen_tracking.tracking_code(instance)  # stable
+            code = tracking.tracking_code(instance)
+        assert code == tracking.tracking_code(instance)  # stable
         assert len(code.replace("-", "")) >= 10 and instance.number not in code and "ana" not in code.lower()
-        assert citizen_tracking.case_by_tracking_code(code) is instance
-        assert citizen_tracking.case_by_tracking_code(f" {code.lower().replace('-', ' ')} ") is instance
-        assert citizen_tracking.case_by_tracking_code("AAAA-AAAA-AAAA") is None
-        assert citizen_tracking.case_by_tracking_code("") is None
-        assert citizen_tracking.case_by_tracking_code("0" * 12) is None
+        assert tracking.case_by_tracking_code(code) is instance
+        assert tracking.case_by_tracking_code(f" {code.lower().replace('-', ' ')} ") is instance
+        assert tracking.case_by_tracking_code("AAAA-AAAA-AAAA") is None
+        assert tracking.case_by_tracking_code("") is None
+        assert tracking.case_by_tracking_code("0" * 12) is None
 
 
 def test_the_portal_migration_goes_down_and_up(make_app: Callable[..., Flask]) -> None:

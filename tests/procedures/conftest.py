@@ -34,9 +34,9 @@ from flask import Flask
 
 from connectors.documents.signing import create_development_certificate
 from connectors.gaf.sandbox import sandbox_of
-from engine import expediente
-from engine.accounts import ensure_group, ensure_user
-from engine.jobs import run_due_work
+from engine.background.jobs import run_due_work
+from engine.casefile import expediente
+from engine.identity.accounts import ensure_group, ensure_user
 from engine.uow import unit_of_work
 from storage.uploads import receive
 from tests.fixtures.browser import LiveServer, axe_violations
@@ -128,7 +128,7 @@ class Case:
         return items
 
     def documents(self) -> list[Any]:
-        """The case file's documents in folio order (``engine.expediente.documents``)."""
+        """The case file's documents in folio order (``engine.casefile.expediente.documents``)."""
         with self.platform.app.app_context():
             return expediente.documents(self.id)
 

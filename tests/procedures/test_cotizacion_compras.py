@@ -17,9 +17,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine import citizen_cases, portal_drafts
-from engine.accounts import User
+from engine.casefile import drafts
+from engine.citizens import cases
 from engine.db import db
+from engine.identity.accounts import User
 from engine.uow import unit_of_work
 from storage.uploads import receive
 from tests.procedures.conftest import PDF_BYTES, Case, Platform
@@ -59,10 +60,10 @@ def _start_as_citizen(platform: Platform, username: str, data: dict[str, Any]) -
             assert user is not None
             stored = receive(platform.app.extensions["tramites"].storage, io.BytesIO(PDF_BYTES),
                              max_bytes=10 * 1024 * 1024, display_name="cotizacion.pdf")
-            reference = portal_drafts.record_upload(user.id, portal_drafts.start_scope(SUPPLIER_KEY),
+            reference = drafts.record_upload(user.id, drafts.start_scope(SUPPLIER_KEY),
                                                     key=stored.key, name=stored.display_name,
                                                     content_type=stored.content_type, size=stored.size)
-            instance = citizen_cases.start_case(ctx, user, SUPPLIER_KEY, {**data, "documento": reference})
+            instance = cases.start_case(ctx, user, SUPPLIER_KEY, {**data, "documento": reference})
             found = (instance.id, instance.number)
     return Case(platform, *found)
 

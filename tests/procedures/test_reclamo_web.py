@@ -12,9 +12,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine import expediente, reclamos
-from engine.accounts import ensure_user
+from engine.casefile import expediente
 from engine.db import db
+from engine.identity.accounts import ensure_user
+from engine.intake import reclamos
 from engine.models import AuditEvent, Instance
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient, make_token

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask
 
-from engine.accounts import ensure_user
 from engine.db import db
+from engine.identity.accounts import ensure_user
 from engine.models import Task
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient, make_token

@@ -23,8 +23,7 @@ import ldap3
 import pytest
 
 from connectors.gaf.sandbox import sandbox_of
-from engine import deadlines
-from engine.holidays import city_calendar
+from engine.deadlines.holidays import city_calendar
 from tests.fixtures.browser import axe_violations
 from tests.fixtures.services import LdapDirectory
 from tests.procedures import conftest as procedures
@@ -292,9 +291,10 @@ def test_the_whole_chain_from_application_to_verified_licence(platform: Platform
     [resumed] = [e for e in case.events() if e["type"] == "clock_resumed"]
     paused = resumed["data"]["business_days"]
     with platform.app.app_context():
-        paused_on = city_calendar().local_date(platform.clock.now - PAUSE)
-        assert paused == deadlines.business_days_between(paused_on, paused_on + PAUSE) > 0, resumed
-        moved = deadlines.add_business_days(expected_at_start, paused)
+        calendar = city_calendar("America/Argentina/Tucuman")
+        paused_on = calendar.local_date(platform.clock.now - PAUSE)
+        assert paused == calendar.business_days_between(paused_on, paused_on + PAUSE) > 0, resumed
+        moved = calendar.add_business_days(expected_at_start, paused)
     assert _parse(citizen.term("Fecha estimada de finalización")) == moved  # the pause is added, nothing else
     assert "El plazo volvió a correr" in _staff_case_view(mesa, number, "revisar_documentacion")
 

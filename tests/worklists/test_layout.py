@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from engine.staff_layout import with_layout
+from worklists.queries.layout import with_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted([*ROOT.glob("processes/*/*.bpmn"), *ROOT.glob("tests/data/bundles/*/*.bpmn"),

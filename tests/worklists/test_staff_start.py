@@ -18,7 +18,7 @@ import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from engine import expediente
+from engine.casefile import expediente
 from engine.db import db
 from engine.models import AuditEvent, Instance
 from tests.fixtures.browser import axe_violations

@@ -6,9 +6,9 @@ import io
 
 from engine.db import db
 from engine.models import AuditEvent, Document, Instance
-from engine.worklist_models import CaseComment
 from tests.fixtures.identity import csrf_in
 from tests.worklists.helpers import Staffed, text_of
+from worklists.queries.models import CaseComment
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -144,8 +144,8 @@ def test_documents_download_with_their_name(staff: Staffed) -> None:
 
 
 def test_the_citizen_never_sees_internal_comments(staff: Staffed) -> None:
-    from engine import instances
     from engine.uow import unit_of_work
+    from engine.workflow import instances
 
     with staff.app.app_context():
         ctx = staff.app.extensions["tramites"].engine_context()

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine import reclamos
 from engine.db import db
 from engine.errors import DataInvalid
+from engine.intake import reclamos
 from engine.models import Instance, Task
 
 DEFAULT_DAYS = 90

@@ -11,18 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from engine import citizen_tracking, reclamos, tokens
 from engine.api.auth import CACHE_KEY
-from engine.api.open311 import bp as bp
 from engine.api.open311 import formats, queries
 from engine.api.v1.edge import transaction
+from engine.casefile import tracking
 from engine.db import db
 from engine.errors import DataInvalid, EngineError, Forbidden, NotFound
+from engine.identity import tokens
+from engine.intake import reclamos
 
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 log = logging.getLogger(__name__)
 FMT = "<any(json, xml):fmt>"
 #: The reclamo's start-form fields, as Open311 names them (problem pointers are translated back).
@@ -102,7 +104,7 @@ def get_request(request_id: str, fmt: str) -> ResponseReturnValue:
 @bp.get(f"/tokens/<token>.{FMT}")
 def get_token(token: str, fmt: str) -> ResponseReturnValue:
     """The request id of a creation token (the case's tracking code)."""
-    instance = citizen_tracking.case_by_tracking_code(token)
+    instance = tracking.case_by_tracking_code(token)
     if instance is None or instance.process_key != reclamos.PROCESS_KEY:
         raise NotFound("No existe ese token.")
     return formats.items(fmt, "service_requests", "request", [{"service_request_id": instance.number,

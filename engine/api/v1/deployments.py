@@ -7,12 +7,12 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
-from engine import deployments, forms_io
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import page_body, runtime, transaction
 from engine.api.v1.schemas import DeploymentSchema, PageArgs, ProcessDetailSchema, ProcessPageSchema
-from engine.bundles import bundle_from_files, bundle_from_zip
 from engine.errors import BundleError
+from engine.workflow import deployments, forms_io
+from engine.workflow.bundles import bundle_from_files, bundle_from_zip
 
 bp = Blueprint("api_deployments", __name__, url_prefix="/api/v1", description="Despliegues y procesos")
 

@@ -8,11 +8,12 @@ from typing import Any
 from flask import send_file
 from flask_smorest import Blueprint
 
-from engine import casefile, expediente, instances
 from engine.api.auth import requires
 from engine.api.v1.edge import runtime
 from engine.api.v1.schemas import DocumentSchema
+from engine.casefile import assembly, expediente
 from engine.errors import NotFound
+from engine.workflow import instances
 
 bp = Blueprint("api_documents", __name__, url_prefix="/api/v1", description="Expediente: documentos")
 
@@ -47,6 +48,6 @@ def case_file(instance_id: str) -> Any:
     rt = runtime()
     if rt.render_case_file is None:
         raise NotFound("Este servidor no genera el expediente en PDF.")
-    pdf = casefile.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
+    pdf = assembly.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"expediente-{instance.number}.pdf", max_age=0)

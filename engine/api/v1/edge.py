@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, inspect, select
 
 from engine.db import db
 from engine.runtime import EXTENSION_KEY, Runtime
-from engine.stepper import EngineContext
 from engine.uow import unit_of_work
+from engine.workflow.step import EngineContext
 
 
 def runtime() -> Runtime:

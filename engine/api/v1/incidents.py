@@ -7,10 +7,10 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from engine import jobs
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import page_body, paginate, transaction
 from engine.api.v1.schemas import IncidentPageSchema, IncidentSchema, PageArgs
+from engine.background import jobs
 from engine.models import Incident
 
 bp = Blueprint("api_incidents", __name__, url_prefix="/api/v1", description="Incidentes")

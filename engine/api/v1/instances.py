@@ -8,7 +8,7 @@ from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from engine import idempotency, instances, migration
+from engine.api import idempotency
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import (
@@ -25,6 +25,7 @@ from engine.api.v1.schemas import (
 )
 from engine.db import db
 from engine.models import AuditEvent, Instance, Subscription
+from engine.workflow import instances, migration
 
 bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Instancias (expedientes)")
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from engine import idempotency, messages
+from engine.api import idempotency
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import transaction
 from engine.api.v1.schemas import InstanceRefSchema, MessageArgs, MessageResultSchema
+from engine.workflow import messages
 
 bp = Blueprint("api_messages", __name__, url_prefix="/api/v1", description="Mensajes")
 

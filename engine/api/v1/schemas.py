@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
-from engine.tokens import SCOPES
 
 
 class PageArgs(Schema):

@@ -7,11 +7,11 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from engine import forms_io, worklist
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Snapshot, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
+from engine.workflow import forms_io, human_tasks
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
 
@@ -45,7 +45,7 @@ def list_tasks(args: dict[str, Any]) -> Any:
 @bp.response(200, TaskDetailSchema)
 def get_task(task_id: str) -> Any:
     """A task with its form schema, UI schema and the case's current data."""
-    task = worklist.get(task_id)
+    task = human_tasks.get(task_id)
     schema, ui_schema = forms_io.task_form(task)
     own = task.data if task.data is not None else task.instance.data
     return WithExtra(task, form=schema, ui_form=ui_schema, data=own)
@@ -56,7 +56,7 @@ def get_task(task_id: str) -> Any:
 @bp.response(200, TaskSchema)
 def claim(task_id: str) -> Any:
     with transaction():
-        return Snapshot(worklist.claim(task_id, _service_actor(task_id)), "instance")
+        return Snapshot(human_tasks.claim(task_id, _service_actor(task_id)), "instance")
 
 
 @bp.post("/tasks/<task_id>/unclaim")
@@ -64,7 +64,7 @@ def claim(task_id: str) -> Any:
 @bp.response(200, TaskSchema)
 def unclaim(task_id: str) -> Any:
     with transaction():
-        return Snapshot(worklist.unclaim(task_id, _service_actor(task_id)), "instance")
+        return Snapshot(human_tasks.unclaim(task_id, _service_actor(task_id)), "instance")
 
 
 @bp.post("/tasks/<task_id>/assign")
@@ -74,7 +74,7 @@ def unclaim(task_id: str) -> Any:
 def assign(args: dict[str, Any], task_id: str) -> Any:
     with transaction():
         actor = _service_actor(task_id)
-        task = worklist.assign(task_id, args["assignee"], worklist.Actor(actor.name, actor.groups, actor.admin,
+        task = human_tasks.assign(task_id, args["assignee"], human_tasks.Actor(actor.name, actor.groups, actor.admin,
                                                                          supervisor=True))
         return Snapshot(task, "instance")
 
@@ -86,14 +86,14 @@ def assign(args: dict[str, Any], task_id: str) -> Any:
 def complete(args: dict[str, Any], task_id: str) -> Any:
     """Complete a task with data validated against its form; 409 when it is no longer ready."""
     with transaction() as ctx:  # the answer is taken before the commit: no reading back after it
-        return Snapshot(worklist.complete(ctx, task_id, args["data"], _service_actor(task_id)), "instance")
+        return Snapshot(human_tasks.complete(ctx, task_id, args["data"], _service_actor(task_id)), "instance")
 
 
-def _service_actor(task_id: str) -> worklist.Actor:
+def _service_actor(task_id: str) -> human_tasks.Actor:
     """A ``tasks`` token acts on group tasks (never on a citizen's own tasks); ``admin`` on any task."""
     actor = current_actor()
     if actor.admin:
         return actor
-    task = worklist.get(task_id)
+    task = human_tasks.get(task_id)
     groups = frozenset({task.candidate_group} if task.candidate_group else set())
-    return worklist.Actor(actor.name, groups)
+    return human_tasks.Actor(actor.name, groups)

@@ -1,0 +1,139 @@
+"""Background work of the engine: due timers, automatic retries, operator retries, the outbox's
+retries, readings retention, uploads left behind.
+
+Each function handles one instance per transaction through ``unit_of_work`` (commit on
+success, rollback on failure), so one broken instance never blocks the others.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.casefile import drafts
+from engine.db import db
+from engine.errors import Conflict, NotFound
+from engine.intake import sensors
+from engine.models import Incident, Instance
+from engine.runtime import PlatformContext
+from engine.workflow import outbox
+from engine.workflow.step import EngineContext, Step, errored_task
+
+log = logging.getLogger(__name__)
+
+UnitOfWork = Callable[[], AbstractContextManager[None]]
+SYSTEM = "sistema"
+INACTIVE = ("suspended", "completed", "terminated")
+
+
+def fire_timer(ctx: EngineContext, instance_id: str) -> Instance:
+    """Let an instance's due timers fire and run on."""
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound("El expediente no existe.")
+    audit.record("timers_checked", SYSTEM, instance_id=instance.id,
+                 data={"due": instance.next_timer_at.isoformat() if instance.next_timer_at else None})
+    step = Step(instance, ctx, SYSTEM)
+    step.run()
+    return step.save()
+
+
+def due_timers(now: datetime, limit: int = 100) -> list[str]:
+    return list(db.session.scalars(
+        select(Instance.id).where(Instance.next_timer_at <= now, Instance.status.in_(("running", "waiting")))
+        .order_by(Instance.next_timer_at).limit(limit)))
+
+
+def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident:
+    """Run the failed step again: the errored task is reset and the engine continues.
+
+    On success the incident is resolved; on another failure it counts one more attempt and the
+    stored workflow stays as it was (see :class:`~engine.workflow.step.Step`).
+
+    :param ctx: the engine context of this unit of work.
+    :param incident_id: the incident to retry.
+    :param actor: who retries (an operator, or :data:`SYSTEM` for automatic retries).
+    :return: the incident, updated.
+    :raises NotFound: for an unknown incident.
+    :raises Conflict: when the incident is already resolved or its instance is suspended or finished.
+    """
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("El incidente no existe.")
+    if incident.status == "resolved":
+        raise Conflict("El incidente ya está resuelto.")
+    instance = db.session.get(Instance, incident.instance_id)
+    if instance is None:
+        raise NotFound("El expediente del incidente no existe.")
+    if instance.status in INACTIVE:
+        raise Conflict(f"El expediente está «{instance.status}»; no se puede reintentar el paso.")
+    audit.record("incident_retried", actor, instance_id=instance.id, element_id=incident.element_id,
+                 data={"incident_id": incident.id, "attempt": incident.attempts + 1})
+    step = Step(instance, ctx, actor, incident=incident)
+    failed = errored_task(step.workflow)
+    if failed is not None:
+        # The failed task's own data is its input (the step put back what it had before it ran);
+        # its parent may have left the tree when history was pruned, so it is not asked.
+        failed.reset_branch(copy.deepcopy(failed.data))
+    if instance.status == "error":
+        instance.status = "running"
+    step.run()
+    step.save()
+    return incident
+
+
+def due_retries(now: datetime, limit: int = 100) -> list[str]:
+    return list(db.session.scalars(
+        select(Incident.id).join(Instance, Instance.id == Incident.instance_id)
+        .where(Incident.status == "retrying", Incident.next_retry_at <= now, Instance.status.not_in(INACTIVE))
+        .order_by(Incident.next_retry_at).limit(limit)))
+
+
+def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
+    """Fire due timers and due retries, deliver the outbox's due messages, one transaction
+    each, then prune old sensor readings.
+
+    :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
+    """
+    now = ctx.now()
+    with unit_of_work():
+        timers, retries = due_timers(now), due_retries(now)
+    done = 0
+    for instance_id in timers:
+        done += _guarded(unit_of_work, partial(fire_timer, ctx, instance_id), f"timer {instance_id}")
+    for incident_id in retries:
+        done += _guarded(unit_of_work, partial(retry_incident, ctx, incident_id, SYSTEM), f"retry {incident_id}")
+    deliver = ctx.deliver if isinstance(ctx, PlatformContext) else None
+    if deliver is not None:
+        with unit_of_work():
+            messages = outbox.due(now)
+        for message_id in messages:
+            done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
+    # The platform's context carries the setting; a bare EngineContext gets the default.
+    days = ctx.sensor_retention_days if isinstance(ctx, PlatformContext) else sensors.DEFAULT_RETENTION_DAYS
+    _guarded(unit_of_work, partial(_prune_readings, now, days), "sensor readings retention")
+    _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
+    return done
+
+
+def _prune_readings(now: datetime, days: int) -> None:
+    pruned = sensors.prune_readings(now, days)
+    if pruned:
+        log.info("deleted %d sensor readings older than %d days", pruned, days)
+
+
+def _guarded(unit_of_work: UnitOfWork, job: Callable[[], object], label: str) -> int:
+    try:
+        with unit_of_work():
+            job()
+        return 1
+    except Exception:  # one broken instance must not stop the others; the log keeps the trace
+        log.exception("background job %s failed", label)
+        return 0

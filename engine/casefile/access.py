@@ -1,0 +1,63 @@
+"""Who may see a case (its data, timeline and documents): one rule for both web fronts.
+
+- the person who started it (the citizen who owns the case);
+- staff of a group that has worked on it or holds one of its open tasks, and anyone who
+  was assigned or completed one of its tasks;
+- auditors (read only) and administrators.
+
+Everyone else is told the case does not exist (404), never that it is someone else's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import exists, or_, select
+
+from engine.db import db
+from engine.errors import NotFound
+from engine.identity.accounts import User
+from engine.models import Instance, Task
+
+READ_EVERYTHING = frozenset({"auditor", "admin"})
+
+
+def may_see(instance: Instance, user: User | None) -> bool:
+    """Tell whether ``user`` may see ``instance``."""
+    if user is None or not user.active:
+        return False
+    if user.role_set & READ_EVERYTHING:
+        return True
+    if instance.started_by == user.username:
+        return True
+    return _has_worked_on(instance.id, user.username, user.group_names)
+
+
+def _has_worked_on(instance_id: str, username: str, groups: Iterable[str]) -> bool:
+    people = or_(Task.assignee == username, Task.completed_by == username)
+    condition = or_(people, Task.candidate_group.in_(list(groups))) if groups else people
+    return bool(db.session.scalar(select(exists().where(Task.instance_id == instance_id, condition))))
+
+
+def visible_case(instance_id: str, user: User | None) -> Instance:
+    """The case, when ``user`` may see it.
+
+    :raises NotFound: when it does not exist or the user may not see it (same message).
+    """
+    instance = db.session.get(Instance, instance_id)
+    if instance is None or not may_see(instance, user):
+        raise NotFound("El expediente no existe.")
+    return instance
+
+
+def visible_case_by_number(number: str, user: User | None) -> Instance:
+    """Like :func:`visible_case`, by case number (``HAB-2026-000012``)."""
+    instance = db.session.scalar(select(Instance).where(Instance.number == number))
+    if instance is None or not may_see(instance, user):
+        raise NotFound("El expediente no existe.")
+    return instance
+
+
+def read_only(user: User) -> bool:
+    """Auditors read every case and change nothing."""
+    return "auditor" in user.role_set and not ({"admin", "staff", "supervisor"} & user.role_set)

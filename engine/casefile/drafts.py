@@ -1,0 +1,161 @@
+"""Drafts of start forms and the files uploaded for forms not submitted yet.
+
+A draft is the half-filled start form of one procedure for one person, kept as typed (no
+validation). The files a person uploads before submitting are :class:`PendingUpload` rows
+under a *scope* (``inicio:<key>`` for a new case, ``caso:<instance id>`` for a task's form);
+a form hands them in by reference, and :func:`claim_files` accepts only references to the
+person's own uploads of that scope, so nobody can slip another person's document into a case.
+Files referenced by a draft stay with it until the draft is submitted or discarded; the
+background work forgets uploads that nothing kept for :data:`STALE_AFTER` (the person left
+the form), so they stop counting against the person's quota.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from engine.casefile import expediente
+from engine.casefile.models import Draft, PendingUpload
+from engine.db import db, utcnow
+from engine.errors import DataInvalid, NotFound
+from engine.models import Document
+
+#: How long an upload that no draft keeps waits for its form to be submitted.
+STALE_AFTER = timedelta(days=7)
+
+
+def start_scope(process_key: str) -> str:
+    return f"inicio:{process_key}"
+
+
+def case_scope(instance_id: str) -> str:
+    return f"caso:{instance_id}"
+
+
+def save_draft(user_id: str, process_key: str, data: dict[str, Any], now: datetime | None = None) -> Draft:
+    """Store (or replace) the person's draft of a procedure's start form (flushes)."""
+    moment = now or utcnow()
+    draft = find_draft(user_id, process_key)
+    if draft is None:
+        draft = Draft(user_id=user_id, process_key=process_key, created_at=moment)
+        db.session.add(draft)
+    draft.data, draft.updated_at = dict(data), moment
+    db.session.flush()
+    return draft
+
+
+def find_draft(user_id: str, process_key: str) -> Draft | None:
+    return db.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.process_key == process_key))
+
+
+def drafts_of(user_id: str) -> list[Draft]:
+    """The person's drafts, most recently saved first."""
+    return list(db.session.scalars(select(Draft).where(Draft.user_id == user_id).order_by(Draft.updated_at.desc())))
+
+
+def discard_draft(user_id: str, process_key: str) -> None:
+    """Delete the draft and the uploads only it referenced (flushes).
+
+    :raises NotFound: when the person has no draft of that procedure.
+    """
+    draft = find_draft(user_id, process_key)
+    if draft is None:
+        raise NotFound("El borrador no existe.")
+    db.session.delete(draft)
+    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id,
+                                                   PendingUpload.scope == start_scope(process_key)))
+    db.session.flush()
+
+
+def drop_draft(user_id: str, process_key: str) -> None:
+    """Delete the draft when there is one (after a submission)."""
+    db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.process_key == process_key))
+
+
+def record_upload(user_id: str, scope: str, *, key: str, name: str, content_type: str, size: int) -> dict[str, Any]:
+    """Remember a received file for the person and scope; return the reference the form keeps."""
+    db.session.add(PendingUpload(user_id=user_id, scope=scope, storage_key=key, display_name=name,
+                                 content_type=content_type, size=size, created_at=utcnow()))
+    db.session.flush()
+    return {"key": key, "name": name, "content_type": content_type, "size": size, "sha256": key}
+
+
+def pending_bytes(user_id: str, scope: str) -> int:
+    """What the person's uploads of a scope add up to (for the per-case limit)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(PendingUpload.size), 0))
+                                 .where(PendingUpload.user_id == user_id, PendingUpload.scope == scope)) or 0)
+
+
+def case_bytes(instance_id: str) -> int:
+    """What a case's documents add up to."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Document.size), 0))
+                                 .where(Document.instance_id == instance_id)) or 0)
+
+
+def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[str, PendingUpload]]:
+    """The person's uploads that ``data`` refers to, each with its pointer.
+
+    :raises DataInvalid: when a reference is not one of the person's uploads of this scope
+        (or its details were changed), with the field's pointer.
+    """
+    found: list[tuple[str, PendingUpload]] = []
+    errors = []
+    for pointer, ref in expediente.file_refs(data):
+        row = db.session.scalar(select(PendingUpload).where(
+            PendingUpload.user_id == user_id, PendingUpload.scope == scope,
+            PendingUpload.storage_key == str(ref.get("key")), PendingUpload.size == ref.get("size")).limit(1))
+        if row is None or ref.get("sha256") != row.storage_key:
+            errors.append({"pointer": pointer, "message": "Vuelva a subir este archivo."})
+        else:
+            found.append((pointer, row))
+    if errors:
+        raise DataInvalid("Hay archivos que volver a subir.", errors=errors)
+    return found
+
+
+def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], author: str, scope: str,
+                user_id: str, task_id: str | None = None) -> list[Document]:
+    """Add the uploads to the case's expediente (kind ``uploaded``) and forget the scope's pending rows."""
+    added = []
+    for pointer, row in uploads:
+        new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name),
+                                     filename=row.display_name, content_type=row.content_type, size=row.size,
+                                     sha256=row.storage_key, storage_key=row.storage_key)
+        added.append(expediente.add_document(instance_id, new, author, task_id=task_id))
+    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id, PendingUpload.scope == scope))
+    return added
+
+
+def _title(pointer: str, name: str) -> str:
+    field = pointer.rsplit("/", 1)[-1].replace("_", " ").strip()
+    return f"{field.capitalize()}: {name}" if field and not field.isdigit() else name
+
+
+def forget_stale_uploads(now: datetime) -> int:
+    """Forget the uploads older than :data:`STALE_AFTER` that no draft refers to (flushes).
+
+    The stored objects stay: they are content-addressed and may be shared with documents or
+    with an upload arriving right now, so removing them is not safe from here.
+
+    :return: how many uploads were forgotten.
+    """
+    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - STALE_AFTER)))
+    if not stale:
+        return 0
+    kept = _keys_kept_by_drafts({row.user_id for row in stale})
+    forgotten = [row for row in stale if (row.user_id, row.scope, row.storage_key) not in kept]
+    for row in forgotten:
+        db.session.delete(row)
+    db.session.flush()
+    return len(forgotten)
+
+
+def _keys_kept_by_drafts(user_ids: set[str]) -> set[tuple[str, str, str]]:
+    kept = set()
+    for draft in db.session.scalars(select(Draft).where(Draft.user_id.in_(user_ids))):
+        for _pointer, ref in expediente.file_refs(draft.data):
+            kept.add((draft.user_id, start_scope(draft.process_key), str(ref.get("key"))))
+    return kept

@@ -1,0 +1,79 @@
+"""``tramites certificate``: certificates staff issue outside any process, and revocations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from engine.casefile import expediente
+from engine.db import utcnow
+from engine.errors import EngineError
+from engine.runtime import EXTENSION_KEY, Runtime
+from engine.uow import unit_of_work
+
+CLI_ACTOR = "cli"
+
+
+@click.group()
+def certificate() -> None:
+    """Signed certificates: issue one from a template, revoke one."""
+
+
+@certificate.command("issue")
+@with_appcontext
+@click.option("--template", "template", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path), help="Carpeta con template.html.")
+@click.option("--data", "data_file", required=True, type=click.File("r", encoding="utf-8"),
+              help="Datos del certificado (JSON).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Dónde escribir el PDF firmado.")
+@click.option("--title", default="Certificado", show_default=True, help="Qué certifica.")
+def issue(template: Path, data_file: TextIO, out: Path, title: str) -> None:
+    """Render TEMPLATE with DATA, sign it, register it; the verification code is the last line."""
+    runtime: Runtime = current_app.extensions[EXTENSION_KEY]
+    try:
+        data = json.load(data_file)
+    except json.JSONDecodeError as e:
+        _fail(f"{data_file.name} no es JSON válido: {e}")
+    if not isinstance(data, dict):
+        _fail("Los datos deben ser un objeto JSON.")
+    if runtime.issue_certificate is None:
+        _fail("No hay un conector de documentos configurado.")
+    try:
+        result = runtime.issue_certificate(str(template), data, title)
+        with unit_of_work():
+            expediente.register_certificate(None, result, CLI_ACTOR)
+    except Exception as e:  # connector and engine errors carry a message people may read
+        _fail(getattr(e, "message", None) or str(e))
+    with runtime.storage.get(result["clave"]) as stream:
+        out.write_bytes(stream.read())
+    click.echo(f"Certificado firmado en {out} ({result['bytes']} bytes). Verificación: {result['url_verificacion']}")
+    click.echo(result["codigo"])
+
+
+@certificate.command("revoke")
+@with_appcontext
+@click.argument("code")
+@click.option("--reason", required=True, help="Por qué se revoca (se muestra al verificar).")
+def revoke(code: str, reason: str) -> None:
+    """Revoke the certificate with CODE: verification then says it was revoked."""
+    found = expediente.find_certificate(code)
+    if found is None:
+        _fail(f"No hay un certificado con el código {code}.")
+    try:
+        with unit_of_work():
+            expediente.revoke(found.code, reason, CLI_ACTOR, utcnow())
+    except EngineError as e:
+        _fail(e.message)
+    click.echo(f"Certificado {found.code} revocado.")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)

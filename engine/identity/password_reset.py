@@ -1,0 +1,84 @@
+"""Password reset by e-mail: a one-time link that expires, the same kind as the sign-up verification.
+
+The link carries a random token signed with the app's secret; only its SHA-256 is stored,
+so a copy of the database resets nothing. Asking for a reset says the same whether the
+address has an account or not (no account enumeration); only active local accounts with a
+password get a link (staff of the directory change theirs there). A reset ends every session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from engine.db import db
+from engine.errors import EngineError
+from engine.identity import one_time_links, sessions
+from engine.identity.accounts import User, hash_password
+from engine.identity.models import PasswordReset
+from engine.identity.signup import normalize_email, password_problem
+
+RESET_FOR = timedelta(hours=1)
+RESET_SALT = "tramites.restablecer-contrasena"
+
+
+class ResetFailed(EngineError):
+    """The link is malformed, expired or used (``reason``), or the new password is weak (a problem code)."""
+
+    status = 400
+    title = "No se pudo cambiar la contraseña"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("No se pudo cambiar la contraseña.")
+        self.reason = reason
+
+
+def request_reset(email: str, now: datetime, secret_key: str) -> tuple[User, str] | None:
+    """Record a reset for the account with this e-mail; the user and the signed token, or ``None``."""
+    address = normalize_email(email)
+    if address is None:
+        return None
+    user = db.session.scalar(select(User).where(func.lower(User.email) == address))
+    if user is None or not user.active or not user.password_hash or user.source != "local":
+        return None
+    token_hash, token = one_time_links.issue(secret_key, RESET_SALT)
+    db.session.add(PasswordReset(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=now + RESET_FOR))
+    db.session.flush()
+    return user, token
+
+
+def reset_password(token: str, password: str, now: datetime, secret_key: str) -> User:
+    """Set a new password through a reset link; the link stops working and every session ends.
+
+    :raises ResetFailed: ``invalido``, ``vencido``, ``usado``, or a password problem code
+        (``corta``, ``larga``, ``comun``) from :func:`engine.identity.signup.password_problem`.
+    """
+    row = _row(token, now, secret_key)
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise ResetFailed("invalido")
+    problem = password_problem(password, email=user.email)
+    if problem:
+        raise ResetFailed(problem)
+    user.password_hash = hash_password(password)
+    row.used_at = now
+    sessions.revoke_all(user.id)
+    db.session.flush()
+    return user
+
+
+def check_link(token: str, now: datetime, secret_key: str) -> None:
+    """Tell whether a link still works (the page shows the form only then).
+
+    :raises ResetFailed: as :func:`reset_password` does for the link.
+    """
+    _row(token, now, secret_key)
+
+
+def _row(token: str, now: datetime, secret_key: str) -> PasswordReset:
+    try:
+        return one_time_links.open_link(token, secret_key=secret_key, salt=RESET_SALT, valid_for=RESET_FOR, now=now,
+                                        find=lambda token_hash: db.session.get(PasswordReset, token_hash))
+    except one_time_links.LinkRefused as e:
+        raise ResetFailed(e.reason) from e

@@ -1,0 +1,104 @@
+"""Deploy bundles as immutable, versioned process definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine import audit
+from engine.db import db
+from engine.errors import DeploymentInvalid, NotFound
+from engine.models import Deployment, DeploymentFile
+from engine.workflow.bundles import Bundle
+from engine.workflow.spiff import specs_to_dict
+from engine.workflow.validation import CheckParams, Problem, validate_bundle
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    deployment: Deployment
+    created: bool
+    warnings: list[Problem]
+
+
+def validate(bundle: Bundle, operations: frozenset[str], known_groups: Callable[[], set[str]] | None = None,
+             check_params: CheckParams | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Return ``(problems, warnings)`` of a bundle without deploying it."""
+    _parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
+    return report.problems, report.warnings
+
+
+def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
+           known_groups: Callable[[], set[str]] | None = None, check_params: CheckParams | None = None) -> DeployResult:
+    """Validate and store a bundle as the next version of its process key.
+
+    An unchanged bundle (same content hash) returns the existing version.
+
+    :raises DeploymentInvalid: listing every problem found.
+    """
+    parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
+    if parsed is None:
+        raise DeploymentInvalid("El paquete tiene errores; no se desplegó nada.", errors=report.problems)
+    existing = db.session.scalar(
+        select(Deployment).where(Deployment.key == parsed.key, Deployment.content_hash == bundle.content_hash)
+    )
+    if existing is not None:
+        return DeployResult(existing, False, report.warnings)
+    version = (db.session.scalar(select(func.max(Deployment.version)).where(Deployment.key == parsed.key)) or 0) + 1
+    manifest: dict[str, Any] = {**bundle.manifest, "key": parsed.key, "name": parsed.name,
+                                "message_starts": sorted(set(parsed.message_starts)),
+                                "groups": sorted(parsed.groups)}
+    deployment = Deployment(
+        key=parsed.key,
+        version=version,
+        name=parsed.name,
+        category=bundle.manifest.get("category"),
+        content_hash=bundle.content_hash,
+        manifest=manifest,
+        spec=specs_to_dict(parsed.spec, parsed.subprocess_specs),
+        processes=parsed.processes,
+        warnings=report.warnings,
+        deployed_by=actor,
+        files=[DeploymentFile(name=name, content=content) for name, content in sorted(bundle.files.items())],
+    )
+    db.session.add(deployment)
+    db.session.flush()
+    audit.record("deployed", actor, data={"key": parsed.key, "version": version, "deployment": deployment.id})
+    return DeployResult(deployment, True, report.warnings)
+
+
+def latest(key: str) -> Deployment:
+    """The newest version of a process key.
+
+    :raises NotFound: when the key was never deployed.
+    """
+    deployment = db.session.scalar(
+        select(Deployment).where(Deployment.key == key).order_by(Deployment.version.desc()).limit(1)
+    )
+    if deployment is None:
+        raise NotFound(f"No hay ningún proceso desplegado con la clave «{key}».")
+    return deployment
+
+
+def version(key: str, number: int) -> Deployment:
+    deployment = db.session.scalar(select(Deployment).where(Deployment.key == key, Deployment.version == number))
+    if deployment is None:
+        raise NotFound(f"El proceso «{key}» no tiene la versión {number}.")
+    return deployment
+
+
+def versions(key: str) -> list[Deployment]:
+    return list(db.session.scalars(
+        select(Deployment).where(Deployment.key == key).order_by(Deployment.version.desc())))
+
+
+def catalogue() -> list[Deployment]:
+    """The latest version of every deployed process key, by name."""
+    newest = (select(Deployment.key, func.max(Deployment.version).label("v"))
+              .group_by(Deployment.key).subquery())
+    return list(db.session.scalars(
+        select(Deployment).join(newest, (Deployment.key == newest.c.key) & (Deployment.version == newest.c.v))
+        .order_by(Deployment.name)))

@@ -1,0 +1,194 @@
+"""Task use cases: claim, release, assign and complete human tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload, lazyload
+
+from engine import audit
+from engine.db import db
+from engine.errors import Conflict, EngineError, Forbidden, NotFound
+from engine.identity.accounts import User, memberships
+from engine.models import Deployment, Instance, Task
+from engine.workflow import forms_io
+from engine.workflow.instances import ensure_active
+from engine.workflow.step import EngineContext, Step
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a person or a service account, with their groups and powers."""
+
+    name: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+    admin: bool = False
+    supervisor: bool = False
+
+
+# One SELECT for the task, its instance and deployment; the deployment's large parts (the spec
+# column, every file of the bundle) load only when used: a form to read, specs not cached yet.
+_TASK_WITH_INSTANCE = (
+    joinedload(Task.instance).joinedload(Instance.deployment).options(defer(Deployment.spec),
+                                                                      lazyload(Deployment.files)),
+)
+
+
+def get(task_id: str) -> Task:
+    task = db.session.get(Task, task_id, options=_TASK_WITH_INSTANCE)
+    if task is None:
+        raise NotFound("La tarea no existe.")
+    return task
+
+
+def may_work_on(task: Task, actor: Actor) -> bool:
+    """Whether the actor may see and act on the task (others get 404, never a hint)."""
+    if actor.admin:
+        return True
+    if task.for_applicant:
+        return task.instance.started_by == actor.name
+    return task.assignee == actor.name or (task.candidate_group is not None and task.candidate_group in actor.groups)
+
+
+def _ready(task: Task) -> None:
+    if task.status != "ready":
+        raise Conflict("La tarea ya fue completada o cancelada.")
+    ensure_active(task.instance)
+
+
+def claim(task_id: str, actor: Actor) -> Task:
+    task = get(task_id)
+    if not may_work_on(task, actor):
+        raise NotFound("La tarea no existe.")
+    _ready(task)
+    if task.assignee and task.assignee != actor.name:
+        raise Conflict(f"La tarea ya fue tomada por {task.assignee}.")
+    task.assignee = actor.name
+    audit.record("task_claimed", actor.name, instance_id=task.instance_id, task_id=task.id, element_id=task.element_id)
+    db.session.flush()
+    return task
+
+
+def unclaim(task_id: str, actor: Actor) -> Task:
+    task = get(task_id)
+    if not may_work_on(task, actor):
+        raise NotFound("La tarea no existe.")
+    _ready(task)
+    if task.for_applicant:
+        raise Conflict("Las tareas del solicitante no se pueden liberar.")
+    if task.assignee != actor.name and not (actor.admin or actor.supervisor):
+        raise Forbidden("Solo quien tomó la tarea o un supervisor puede liberarla.")
+    task.assignee = None
+    audit.record("task_released", actor.name, instance_id=task.instance_id, task_id=task.id,
+                 element_id=task.element_id)
+    db.session.flush()
+    return task
+
+
+def assign(task_id: str, assignee: str, actor: Actor) -> Task:
+    task = get(task_id)
+    if not may_work_on(task, actor) and not actor.supervisor:
+        raise NotFound("La tarea no existe.")
+    _ready(task)
+    if not (actor.admin or actor.supervisor):
+        raise Forbidden("Solo un supervisor puede asignar tareas a otra persona.")
+    before = task.assignee
+    task.assignee = assignee
+    audit.record("task_assigned", actor.name, instance_id=task.instance_id, task_id=task.id,
+                 element_id=task.element_id, data={"before": before, "after": assignee})
+    db.session.flush()
+    return task
+
+
+def complete(ctx: EngineContext, task_id: str, data: dict[str, Any], actor: Actor) -> Task:
+    """Validate the data against the task's form, complete it and run the process on.
+
+    :raises NotFound: when the task does not exist or the actor may not see it.
+    :raises Conflict: when it is no longer ready, or another completion won meanwhile.
+    :raises DataInvalid: with field errors.
+    """
+    task = get(task_id)
+    if not may_work_on(task, actor):
+        raise NotFound("La tarea no existe.")
+    _ready(task)
+    if task.assignee and task.assignee != actor.name and not actor.admin:
+        raise Conflict(f"La tarea está asignada a {task.assignee}.")
+    forms_io.validate_task(task, data)
+    step = Step(task.instance, ctx, actor.name)
+    spiff_task = step.workflow.get_task_from_id(UUID(task.id))
+    audit.record("task_completed", actor.name, instance_id=task.instance_id, task_id=task.id,
+                 element_id=task.element_id, data={"submitted": data})
+    task.status = "completed"
+    task.completed_at = ctx.now()
+    task.completed_by = actor.name
+    step.complete(spiff_task, data)
+    step.save()
+    return task
+
+
+def search(*, group: str | None = None, assignee: str | None = None, status: str = "ready",
+           process_key: str | None = None) -> Any:
+    """A select of tasks with the given filters (the caller pages and sorts)."""
+    query = select(Task).where(Task.status == status)
+    if group:
+        query = query.where(Task.candidate_group == group)
+    if assignee:
+        query = query.where(Task.assignee == assignee)
+    if process_key:
+        query = query.where(Task.process_key == process_key)
+    return query
+
+
+def colleagues(group: str) -> list[User]:
+    """The active people of a group, by name: whom a supervisor may give the group's tasks."""
+    return list(db.session.scalars(
+        select(User).join(memberships, memberships.c.user_id == User.id)
+        .where(memberships.c.group_name == group, User.active.is_(True)).order_by(User.display_name)))
+
+
+def assign_to_colleague(task_id: str, assignee: str, actor: Actor) -> Task:
+    """Give a task to a person of its group (supervisors of that group and administrators).
+
+    :raises NotFound: when the task does not exist or the actor may not see it.
+    :raises Forbidden: when the actor is not a supervisor, or the person is not of the task's group.
+    :raises Conflict: when the task is no longer open.
+    """
+    task = get(task_id)
+    if not may_work_on(task, actor):
+        raise NotFound("La tarea no existe.")
+    if not (actor.admin or actor.supervisor):
+        raise Forbidden("Solo un supervisor puede asignar tareas a otra persona.")
+    if task.candidate_group is None or assignee not in {u.username for u in colleagues(task.candidate_group)}:
+        raise Forbidden(f"{assignee} no integra el grupo de la tarea.")
+    return assign(task_id, assignee, actor)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one task of a bulk action: ``error`` is ``None`` when it worked."""
+
+    task_id: str
+    error: str | None = None
+
+
+def bulk(task_ids: list[str], action: Any) -> list[Outcome]:
+    """Apply ``action(task_id)`` to each task; a refusal of one never undoes the others.
+
+    Each use case checks everything before it changes anything, so a refused task leaves
+    no half-made change in the session and the caller commits the ones that worked.
+
+    :param task_ids: the tasks, each acted on once in the order given.
+    :param action: a use case of one task (:func:`claim`, :func:`unclaim`, :func:`assign_to_colleague`).
+    :return: one outcome per task, with the refusal's message when it failed.
+    """
+    outcomes = []
+    for task_id in dict.fromkeys(task_ids):  # each once, in the order given
+        try:
+            action(task_id)
+            outcomes.append(Outcome(task_id))
+        except EngineError as e:
+            outcomes.append(Outcome(task_id, e.message))
+    return outcomes

@@ -1,0 +1,126 @@
+"""Instance use cases: start, read, suspend, resume, terminate, migrate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import audit
+from engine.db import db
+from engine.errors import Conflict, NotFound
+from engine.models import Deployment, Incident, Instance, Task
+from engine.workflow import casenumbers, deployments, forms_io
+from engine.workflow.indexing import json_safe
+from engine.workflow.spiff import SPECS, state_to_dict
+from engine.workflow.step import EngineContext, Step
+
+#: The variable that holds the case number in every process's data.
+CASE_NUMBER = "numero_expediente"
+
+
+def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
+          business_key: str | None = None, on_created: Callable[[Instance], object] | None = None) -> Instance:
+    """Start a case of the latest version of ``key`` with initial data.
+
+    :param on_created: called with the new case before its first step runs (to file the
+        documents presented with the start form: they get the first folios and the process
+        may already send them on).
+    :raises NotFound: for an unknown key.
+    :raises DataInvalid: when the data does not satisfy the procedure's start form.
+    """
+    deployment = deployments.latest(key)
+    forms_io.validate_start(deployment, data)
+    return start_deployment(ctx, deployment, data, actor, business_key, on_created=on_created)
+
+
+def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str, Any], actor: str,
+                     business_key: str | None = None, event: Any = None,
+                     on_created: Callable[[Instance], object] | None = None) -> Instance:
+    """Create the instance of a specific version, run it to its first wait, flush."""
+    now = ctx.now()
+    family = casenumbers.family_of(deployment.key, deployment.manifest)
+    number = casenumbers.allocate(family, now, ctx.timezone)
+    # The case number is data of the process from its first step (GAF references, correlation).
+    initial = {**json_safe(data), CASE_NUMBER: number}
+    spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
+    workflow = BpmnWorkflow(spec, subprocess_specs)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(initial)
+    instance = Instance(
+        number=number,
+        deployment_id=deployment.id, deployment=deployment, process_key=deployment.key,
+        version=deployment.version, business_key=business_key, status="running", started_by=actor,
+        state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    audit.record("instance_started", actor, instance_id=instance.id,
+                 data={"key": deployment.key, "version": deployment.version, "number": instance.number})
+    if on_created is not None:
+        on_created(instance)
+    step = Step(instance, ctx, actor)
+    step.run()  # up to the first wait: for a message start, the start event itself
+    if event is not None and step.failure is None:
+        step.workflow.catch(event)
+        step.run()
+    return step.save()
+
+
+def get(instance_id: str) -> Instance:
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound("El expediente no existe.")
+    return instance
+
+
+def ready_tasks(instance: Instance) -> list[Task]:
+    return list(db.session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status == "ready").order_by(Task.created_at)))
+
+
+def open_incidents(instance: Instance) -> list[Incident]:
+    return list(db.session.scalars(
+        select(Incident).where(Incident.instance_id == instance.id, Incident.status != "resolved")))
+
+
+def suspend(instance_id: str, actor: str) -> Instance:
+    instance = get(instance_id)
+    if instance.status in ("completed", "terminated", "suspended"):
+        raise Conflict(f"No se puede suspender un expediente en estado «{instance.status}».")
+    instance.status = "suspended"
+    audit.record("instance_suspended", actor, instance_id=instance.id)
+    db.session.flush()
+    return instance
+
+
+def resume(ctx: EngineContext, instance_id: str, actor: str) -> Instance:
+    instance = get(instance_id)
+    if instance.status != "suspended":
+        raise Conflict("Solo se puede reanudar un expediente suspendido.")
+    instance.status = "running"
+    audit.record("instance_resumed", actor, instance_id=instance.id)
+    step = Step(instance, ctx, actor)
+    step.run()
+    return step.save()
+
+
+def terminate(ctx: EngineContext, instance_id: str, actor: str, reason: str = "") -> Instance:
+    instance = get(instance_id)
+    if instance.status in ("completed", "terminated"):
+        raise Conflict(f"El expediente ya está «{instance.status}».")
+    step = Step(instance, ctx, actor)
+    step.workflow.cancel()
+    instance.status = "terminated"
+    instance.completed_at = ctx.now()
+    audit.record("instance_terminated", actor, instance_id=instance.id, data={"reason": reason})
+    return step.save()
+
+
+def ensure_active(instance: Instance) -> None:
+    """Refuse changes to an instance that is suspended or finished."""
+    if instance.status in ("suspended", "completed", "terminated"):
+        raise Conflict(f"El expediente está «{instance.status}»; no admite cambios.")
