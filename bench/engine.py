@@ -19,19 +19,17 @@ import cProfile
 import io
 import json
 import logging
-import os
 import pstats
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from common import throwaway_postgres  # bench/common.py, beside this script
 from flask import Flask
 from flask_migrate import upgrade
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -39,7 +37,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -148,7 +146,7 @@ def platform(database: str) -> Iterator[tuple[Flask, dict[str, str]] | None]:
         if database == "sqlite":
             url, cleanup = f"sqlite:///{folder}/bench.db", None
         else:
-            made = _postgres_database()
+            made = throwaway_postgres()
             if made is None:
                 yield None
                 return
@@ -167,25 +165,6 @@ def platform(database: str) -> Iterator[tuple[Flask, dict[str, str]] | None]:
                 db.engine.dispose()
             if cleanup is not None:
                 cleanup()
-
-
-def _postgres_database() -> tuple[str, Callable[[], None]] | None:
-    admin = os.environ.get("TRAMITES_TEST_DATABASE_URL", PG_DEFAULT)
-    libpq = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"tramites_bench_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as e:
-        print(f"(PostgreSQL no disponible en {admin}: {e}; se omite)")
-        return None
-
-    def drop() -> None:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    url = make_url(admin).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False), drop
 
 
 def deploy(app: Flask, auth: dict[str, str], key: str, bpmn: str) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from common import median_p95  # bench/common.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -66,14 +67,7 @@ def measure(action: Callable[[], Any]) -> tuple[float, float]:
     CPU time, not wall time: the CI machine is shared, and other jobs' load would show up
     in wall-clock figures as if it were ours.
     """
-    action()
-    times = []
-    for _ in range(RUNS):
-        start = time.process_time()
-        action()
-        times.append((time.process_time() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return median_p95(action, RUNS, clock=time.process_time)
 
 
 def cases() -> list[tuple[str, dict[str, Any], Any, Any]]:

@@ -14,9 +14,6 @@ Targets: p95 under 50 ms for the first page and under 100 ms for the filtered, s
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import statistics
 import sys
 import tempfile
 import time
@@ -24,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from common import median_p95, throwaway_postgres  # bench/common.py, beside this script
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -77,24 +74,6 @@ SEED = [
 ]
 
 
-def _database() -> tuple[str, Callable[[], None]] | None:
-    admin = os.environ.get("TRAMITES_TEST_DATABASE_URL", PG_DEFAULT)
-    libpq = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"tramites_bench_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as e:
-        print(f"(PostgreSQL no disponible en {admin}: {e}; se omite)")
-        return None
-
-    def drop() -> None:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return make_url(admin).set(drivername="postgresql+psycopg", database=name).render_as_string(False), drop
-
-
 def seed(app: Flask) -> float:
     """Fill the database; return the seconds it took."""
     began = time.perf_counter()
@@ -111,19 +90,6 @@ def seed(app: Flask) -> float:
     return time.perf_counter() - began
 
 
-def timed(action: Callable[[], Any]) -> tuple[float, float]:
-    """Median and p95 of ``RUNS`` runs, in milliseconds (after two warm-up runs)."""
-    for _ in range(2):
-        action()
-    times = []
-    for _ in range(RUNS):
-        began = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - began) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
-
-
 def query_of(args: str) -> inbox.InboxQuery:
     from werkzeug.datastructures import MultiDict
 
@@ -131,6 +97,10 @@ def query_of(args: str) -> inbox.InboxQuery:
 
     pairs = [p.split("=", 1) for p in args.lstrip("?").split("&")]
     return read_query(MultiDict(pairs), ["grupo_0"])[0]
+
+
+def _timed(action: Callable[[], Any]) -> tuple[float, float]:
+    return median_p95(action, RUNS, warmup=2)
 
 
 def measure(app: Flask) -> list[tuple[str, str, float, float, int]]:
@@ -144,7 +114,7 @@ def measure(app: Flask) -> list[tuple[str, str, float, float, int]]:
         with app.test_request_context():
             query = query_of(args)
             found = inbox.page(query, USER, utcnow())
-            median, p95 = timed(lambda q=query: inbox.page(q, USER, utcnow()))  # type: ignore[misc]
+            median, p95 = _timed(lambda q=query: inbox.page(q, USER, utcnow()))  # type: ignore[misc]
             db.session.remove()
         rows.append((label, "consulta", median, p95, len(found.rows)))
 
@@ -152,10 +122,10 @@ def measure(app: Flask) -> list[tuple[str, str, float, float, int]]:
             response = client.get(path)
             assert response.status_code == 200, response.status_code
 
-        median, p95 = timed(render)
+        median, p95 = _timed(render)
         rows.append((label, "página completa", median, p95, len(found.rows)))
     # What any signed-in page costs here (session load and touch, headers): the inbox's floor.
-    median, p95 = timed(lambda: client.get("/cuenta"))
+    median, p95 = _timed(lambda: client.get("/cuenta"))
     rows.append(("referencia: /cuenta", "página completa", median, p95, 0))
     began = time.perf_counter()
     assert client.get("/bandeja/tablero/").status_code == 200
@@ -181,7 +151,7 @@ def profile(app: Flask) -> None:
 
 def main() -> None:
     logging.disable(logging.WARNING)
-    made = _database()
+    made = throwaway_postgres()
     if made is None:
         return
     url, drop = made
