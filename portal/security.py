@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from engine.db import utcnow
 from engine.identity import sessions
@@ -226,10 +227,15 @@ def csrf_token() -> str:
     return ensure_session().csrf_token
 
 
+def csrf_field() -> Markup:
+    """The hidden field every form that posts carries (a template global: ``{{ csrf_field() }}``)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token())
+
+
 def _template_context() -> dict[str, Any]:
     oidc = current_app.extensions.get("tramites_oidc") or {}
-    return {"current_user": current_user(), "csrf_token": csrf_token, "identity_enabled": True,
-            "oidc_name": oidc.get("name"), "map_tiles": settings().map_tiles}
+    return {"current_user": current_user(), "csrf_token": csrf_token, "csrf_field": csrf_field,
+            "identity_enabled": True, "oidc_name": oidc.get("name"), "map_tiles": settings().map_tiles}
 
 
 def _after_request(response: Response) -> Response:

@@ -16,51 +16,42 @@ PACKAGES = ("engine", "forms", "connectors", "portal", "worklists", "storage")
 MAX_MODULES_PER_FOLDER = 25
 
 
-def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
-    """Strongly connected groups of two or more modules (Tarjan, iteratively)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    for root in sorted(graph.modules):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = len(index)
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                group = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    group.append(member)
-                    if member == node:
-                        break
-                if len(group) > 1:
-                    found.append(sorted(group))
-    return found
+class _Circles:
+    """Tarjan's strongly connected components: each group of two or more modules that import
+    one another, directly or through others, is a circle."""
+
+    def __init__(self, graph: grimp.ImportGraph) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.found: list[list[str]] = []
+
+    def __call__(self) -> list[list[str]]:
+        for module in sorted(self.graph.modules):
+            if module not in self.index:
+                self._visit(module)
+        return self.found
+
+    def _visit(self, module: str) -> None:
+        self.index[module] = self.low[module] = len(self.index)
+        self.stack.append(module)
+        for imported in sorted(self.graph.find_modules_directly_imported_by(module)):
+            if imported not in self.index:
+                self._visit(imported)
+                self.low[module] = min(self.low[module], self.low[imported])
+            elif imported in self.stack:
+                self.low[module] = min(self.low[module], self.index[imported])
+        if self.low[module] == self.index[module]:
+            group = self.stack[self.stack.index(module):]
+            del self.stack[self.stack.index(module):]
+            if len(group) > 1:
+                self.found.append(sorted(group))
 
 
 def test_no_module_of_ours_imports_itself_back_through_others() -> None:
     graph = grimp.build_graph(*PACKAGES, include_external_packages=False)
-    assert _cycles(graph) == []
+    assert _Circles(graph)() == []
 
 
 def test_the_cycle_finder_finds_a_circle() -> None:
@@ -70,7 +61,7 @@ def test_the_cycle_finder_finds_a_circle() -> None:
     graph.add_import(importer="a", imported="b")
     graph.add_import(importer="b", imported="c")
     graph.add_import(importer="c", imported="a")
-    assert _cycles(graph) == [["a", "b", "c"]]
+    assert _Circles(graph)() == [["a", "b", "c"]]
 
 
 @pytest.mark.parametrize("package", PACKAGES)
