@@ -20,6 +20,7 @@ from engine.identity.accounts import User
 from engine.models import Instance, Task
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.web.request import transaction
 from engine.workflow import forms_io
 from engine.workflow.human_tasks import Actor, complete
 from portal import uploads
@@ -170,8 +171,7 @@ def complete_task() -> ResponseReturnValue:
 
 
 def _complete(instance: Instance, task: Task, user: User, data: dict[str, Any], scope: str) -> None:
-    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
-    with unit_of_work(ctx.after_commit):
+    with transaction() as ctx:
         files = drafts.check_files(user.id, scope, data)
         drafts.claim_files(instance.id, files, user.username, scope, user.id, task_id=task.id)
         complete(ctx, task.id, data, Actor(name=user.username))

@@ -17,7 +17,7 @@ from engine.errors import DataInvalid, NotFound
 from engine.identity.access import public
 from engine.intake import reclamos
 from engine.runtime import EXTENSION_KEY
-from engine.uow import unit_of_work
+from engine.web.request import transaction
 from engine.workflow import deployments, forms_io
 from portal import security
 from storage.uploads import UploadError, receive
@@ -107,9 +107,8 @@ def submit() -> ResponseReturnValue:
     photos, refused = _photos(request.files.getlist("fotos"))
     if refused:
         return _page(values, {"fotos": refused}, 422)
-    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
     try:
-        with unit_of_work(ctx.after_commit):
+        with transaction() as ctx:
             started = reclamos.start(ctx, data, channel=channel, user=_citizen(), photos=photos)
             code = started.tracking_code
     except DataInvalid as e:

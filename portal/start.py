@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 import forms
@@ -14,8 +14,8 @@ from engine.errors import DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User
 from engine.models import Deployment
-from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.web.request import transaction
 from engine.workflow import deployments, forms_io, starters
 from portal import security, uploads
 from portal.presentation import signed_in_user
@@ -98,9 +98,8 @@ def submit() -> ResponseReturnValue:
 
 
 def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> ResponseReturnValue:
-    ctx = current_app.extensions[EXTENSION_KEY].engine_context()
     try:
-        with unit_of_work(ctx.after_commit):
+        with transaction() as ctx:
             instance = cases.start_case(ctx, user, deployment.key, data)
             number = instance.number
     except DataInvalid as e:

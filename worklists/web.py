@@ -7,14 +7,12 @@ there is one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,10 +21,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.db import db
 from engine.errors import EngineError
 from engine.identity.accounts import User
-from engine.runtime import EXTENSION_KEY, Runtime
-from engine.uow import unit_of_work
+from engine.web.request import runtime as runtime  # re-exported for the modules of this face
+from engine.web.request import transaction as transaction
 from engine.workflow.human_tasks import Actor
-from engine.workflow.step import EngineContext
 
 STALE = "Otra persona cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
 
@@ -49,11 +46,6 @@ def is_supervisor(person: User) -> bool:
     return bool({"supervisor", "admin"} & person.role_set)
 
 
-def runtime() -> Runtime:
-    found: Runtime = current_app.extensions[EXTENSION_KEY]
-    return found
-
-
 def now() -> datetime:
     return runtime().clock()
 
@@ -67,14 +59,6 @@ def local(moment: datetime | None, with_time: bool = True) -> str:
     if moment is None:
         return ""
     return moment.astimezone(zone()).strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
-
-
-@contextmanager
-def transaction() -> Iterator[EngineContext]:
-    """One unit of work for the request: commit at the end, post-commit actions after."""
-    ctx = runtime().engine_context()
-    with unit_of_work(ctx.after_commit):
-        yield ctx
 
 
 def safe_back(target: str | None, default: str) -> str:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, func, inspect, select
 
 from engine.db import db
-from engine.runtime import EXTENSION_KEY, Runtime
-from engine.uow import unit_of_work
-from engine.workflow.step import EngineContext
-
-
-def runtime() -> Runtime:
-    found: Runtime = current_app.extensions[EXTENSION_KEY]
-    return found
-
-
-@contextmanager
-def transaction() -> Iterator[EngineContext]:
-    """One unit of work for the request: commit at the end, post-commit actions after."""
-    ctx = runtime().engine_context()
-    with unit_of_work(ctx.after_commit):
-        yield ctx
+from engine.web.request import runtime as runtime  # re-exported for the modules of this face
+from engine.web.request import transaction as transaction
 
 
 def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
