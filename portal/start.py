@@ -138,7 +138,7 @@ def drafts() -> ResponseReturnValue:
             name = draft.process_key
         rows.append({"key": draft.process_key, "name": name, "saved": draft.updated_at})
     saved = request.args.get("guardado")
-    return render_template("portal/saved_drafts.html", drafts=rows, saved=saved)
+    return render_template("portal/drafts.html", drafts=rows, saved=saved)
 
 
 @bp.post("/borradores/descartar")

@@ -50,7 +50,7 @@ class Received:
 def index() -> ResponseReturnValue:
     """The procedures the person's groups may start."""
     found = starters.startable(web.user())
-    return render_template("worklists/starters.html", procedures=found)
+    return render_template("worklists/staff_start.html", procedures=found)
 
 
 @bp.route("/<clave>", methods=["GET", "POST"])
