@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -65,6 +66,7 @@ log = logging.getLogger("tramites")
 warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 GAF_SANDBOX_PATH = "/_sandbox/gaf"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
+_PYGEOAPI_IMPORT = threading.Lock()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -250,11 +252,25 @@ def mount_ogc(app: Flask) -> None:
 
 
 def _serve_ogc(path: str = "") -> Response:
-    import pygeoapi.flask_app
-
     environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
                "PATH_INFO": request.path[len(OGC_PATH):]}
-    return Response.from_app(pygeoapi.flask_app.APP, environ)
+    return Response.from_app(_pygeoapi_app(), environ)
+
+
+def _pygeoapi_app() -> Flask:
+    """pygeoapi's Flask app, imported on first use without letting it reconfigure our logging.
+
+    Its import calls ``logging.basicConfig`` on the root logger, which would print every
+    request line twice (werkzeug's handler and the new root one) from then on.
+    """
+    with _PYGEOAPI_IMPORT:
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        import pygeoapi.flask_app
+
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return pygeoapi.flask_app.APP
 
 
 def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],

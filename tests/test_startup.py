@@ -40,8 +40,10 @@ def test_starting_imports_no_library_it_may_never_use(code: str, tmp_path: Path)
 
 
 def test_the_deferred_libraries_load_where_they_are_used(tmp_path: Path) -> None:
-    code = ("import wsgi\napp = wsgi.create_app()\nclient = app.test_client()\n"
+    code = ("import logging, wsgi\napp = wsgi.create_app()\nclient = app.test_client()\n"
+            "handlers = list(logging.getLogger().handlers)\n"
             "assert client.get('/ogc/?f=json').status_code == 200\n"
+            "assert logging.getLogger().handlers == handlers, 'pygeoapi reconfigured the root logger'\n"
             "from connectors.documents import inspect_pdf, render_certificate, BASE_TEMPLATE_DIR\n"
             "render_certificate(BASE_TEMPLATE_DIR, {}, verification_url='https://x/v/1', title='t',"
             " verification_code='ABCDEFGHJK')")
