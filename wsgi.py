@@ -51,6 +51,7 @@ from connectors.notify.mail import plain_sender
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
+from engine.citizens import notifications
 from engine.db import db, tune_sqlite
 from engine.identity.accounts import Group
 from engine.ports import SensorFeed
@@ -115,9 +116,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
     _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
+    _send_notification_emails(app, settings, app.extensions[EXTENSION_KEY])
     engine.cli.commands.register(app)
     app.cli.add_command(engine.cli.users.user)
     return app
+
+
+def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
+    """Citizens' notification e-mails join the outbox of the change they tell of, when SMTP is set.
+
+    Without an SMTP host the portal's «Novedades» are the only channel.
+    """
+    if not connector_config(NotifyConnector, _given(settings)).get("SMTP_HOST"):
+        return
+
+    def hand_over(message_id: int) -> None:
+        # A fresh app context, so a fresh session: the committing one may not run SQL now.
+        with app.app_context():
+            try:
+                runtime.hand_over(message_id)
+            finally:
+                db.session.remove()
+
+    with app.app_context():
+        notifications.install(db.engine, notifications.Mailer(settings["PUBLIC_URL"], hand_over))
 
 
 def _secure_fronts(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:

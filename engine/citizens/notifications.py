@@ -159,15 +159,21 @@ def _template(event_: AuditEvent, instance: Instance) -> tuple[str, dict[str, An
 
 
 def install(bind: Any, mailer: Mailer) -> None:
-    """Send notification e-mails for changes committed on ``bind`` (an engine)."""
+    """Send notification e-mails for changes committed on ``bind`` (an engine); ``create_app`` calls it.
+
+    The session listeners are registered by the first call, not at import: a process whose
+    platform sends no e-mail runs none of them.
+    """
     _MAILERS[bind] = mailer
+    for name, listener in _LISTENERS.items():
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def uninstall(bind: Any) -> None:
     _MAILERS.pop(bind, None)
 
 
-@event.listens_for(Session, "after_flush")
 def _collect(session: Session, flush_context: Any) -> None:
     # In after_flush, ``session.new`` still lists what this flush inserted, ids assigned.
     if not _MAILERS:
@@ -177,7 +183,6 @@ def _collect(session: Session, flush_context: Any) -> None:
         session.info.setdefault(_PENDING, []).extend(ids)
 
 
-@event.listens_for(Session, "before_commit")
 def _queue(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     mailer = _MAILERS.get(session.get_bind()) if ids else None
@@ -191,7 +196,6 @@ def _queue(session: Session) -> None:
             queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
 
 
-@event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     queued = session.info.pop(_QUEUED, None)
     mailer = _MAILERS.get(session.get_bind()) if queued else None
@@ -204,7 +208,11 @@ def _committed(session: Session) -> None:
             log.exception("handing over notification e-mail %s failed", message_id)
 
 
-@event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_QUEUED, None)
+
+
+_LISTENERS: dict[str, Callable[..., Any]] = {
+    "after_flush": _collect, "before_commit": _queue, "after_commit": _committed, "after_rollback": _rolled_back,
+}
