@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from engine.dates import date_text
 from engine.deadlines import holidays
 from engine.deadlines.models import HOLIDAY_KINDS
 from engine.errors import Conflict, DataInvalid, NotFound
@@ -75,7 +76,7 @@ def add() -> ResponseReturnValue:
         with unit_of_work():
             day = holidays.parse_day(form.fecha)
             holiday = holidays.add(day, form.nombre, form.tipo)
-            message = _("Se agregó el feriado del %(day)s: %(name)s.", day=day.strftime("%d/%m/%Y"),
+            message = _("Se agregó el feriado del %(day)s: %(name)s.", day=date_text(day),
                         name=holiday.name)
     except DataInvalid as e:
         form.problems = {FIELDS.get(p.get("field", ""), "fecha"): p["message"] for p in e.errors}
@@ -96,7 +97,7 @@ def delete() -> ResponseReturnValue:
         with unit_of_work():
             day = holidays.parse_day(request.form.get("fecha", ""))
             holiday = holidays.delete(day)
-            message = _("Se quitó el feriado del %(day)s: %(name)s.", day=day.strftime("%d/%m/%Y"),
+            message = _("Se quitó el feriado del %(day)s: %(name)s.", day=date_text(day),
                         name=holiday.name)
     except (DataInvalid, NotFound) as e:
         flash(_("No se pudo quitar el feriado: %(reason)s", reason=e.message), "error")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from engine.dates import moment_text
 from engine.db import db
 from engine.errors import EngineError
 from engine.identity.accounts import User
@@ -56,9 +57,7 @@ def zone() -> ZoneInfo:
 
 def local(moment: datetime | None, with_time: bool = True) -> str:
     """A stored UTC time as the city reads it: ``05/12/2026 14:30``."""
-    if moment is None:
-        return ""
-    return moment.astimezone(zone()).strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return moment_text(moment, zone(), with_time)
 
 
 def safe_back(target: str | None, default: str) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.casefile import expediente
+from engine.dates import moment_text
 from engine.db import db
 from engine.models import AuditEvent, Instance
 from engine.ports import DocumentStore
@@ -65,7 +66,7 @@ def _what(event: AuditEvent) -> str:
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    return moment_text(moment, zone)
 
 
 def _size(size: int) -> str:

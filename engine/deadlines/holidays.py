@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from engine.dates import date_text
 from engine.db import db
 from engine.deadlines.models import HOLIDAY_KINDS, Holiday
 from engine.errors import Conflict, DataInvalid, NotFound
@@ -152,7 +153,7 @@ def add(day: date, name: str, kind: str) -> Holiday:
         raise DataInvalid("Revisá los datos del feriado.", errors=problems)
     existing = db.session.get(Holiday, day)
     if existing is not None:
-        raise Conflict(f"El {day.strftime('%d/%m/%Y')} ya es feriado: {existing.name}.")
+        raise Conflict(f"El {date_text(day)} ya es feriado: {existing.name}.")
     holiday = Holiday(day=day, name=name, kind=kind)
     db.session.add(holiday)
     db.session.flush()
