@@ -14,24 +14,12 @@ from connectors.notify.mail import plain_sender
 from engine.identity.accounts import ensure_user
 from engine.uow import unit_of_work
 from portal.security import EXTENSION
-from tests.fixtures.browser import axe_violations
+from tests.fixtures.browser import Visit
 from tests.fixtures.smtp import SmtpServer
 
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"(https?://\S+/registrarse/confirmar/\S+)")
-
-
-class Visit:
-    """A page that checks each page it lands on with axe-core and records CSP violations."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base, self.csp = page, base, []
-        page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def check(self) -> None:
-        assert axe_violations(self.page, self.base) == [], self.page.url
-        assert self.csp == [], self.csp
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ signatures stable.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -154,8 +154,8 @@ class Person:
         assert "/ingresar" not in self.page.url, f"{username} could not sign in"
 
     def go(self, path: str) -> None:
-        """Open a page of the platform; it must answer 200."""
-        response = self.page.goto(self.base + path)
+        """Open a page of the platform (or an absolute address, such as a GAF slip); it must answer 200."""
+        response = self.page.goto(path if path.startswith("http") else self.base + path)
         assert response is not None and response.status == 200, path
 
     def check(self) -> None:
@@ -315,3 +315,20 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
 def platform(make_platform: Callable[..., Platform]) -> Platform:
     """A served platform with an admin API client and a clock the test moves."""
     return make_platform()
+
+
+SignIn = Callable[[str], Person]
+
+
+@pytest.fixture
+def sign_in(platform: Platform, browser: Any) -> Iterator[SignIn]:
+    """``sign_in(username)``: a demo user signed in, in a browser context of their own, closed after the test."""
+    opened: list[Person] = []
+
+    def open_for(username: str) -> Person:
+        opened.append(platform.person(browser, username))
+        return opened[-1]
+
+    yield open_for
+    for person in opened:
+        person.context.close()

@@ -6,27 +6,21 @@ page of ours, no CSP violation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.procedures.conftest import Case, Person, Platform
+from tests.procedures.conftest import Case, Person, Platform, SignIn
 
 pytestmark = pytest.mark.browser
 KEY = "certificado_catastral"
 
 
 @pytest.fixture
-def people(platform: Platform, browser: Any) -> Iterator[dict[str, Person]]:
+def people(platform: Platform, sign_in: SignIn) -> dict[str, Person]:
     platform.deploy(KEY)
     platform.seed_demo_users("ciudadana", "catastro")
-    found = {name: platform.person(browser, name) for name in ("ciudadana", "catastro")}
-    try:
-        yield found
-    finally:
-        for person in found.values():
-            person.context.close()
+    return {name: sign_in(name) for name in ("ciudadana", "catastro")}
 
 
 def test_a_citizen_gets_a_cadastral_certificate_in_the_browser(platform: Platform,

@@ -7,14 +7,14 @@ violation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
 
 import pytest
 import requests
 
-from tests.procedures.conftest import Case, Platform
+from tests.procedures.conftest import Case, Platform, SignIn
 from tests.procedures.test_compras import CITY, KEY, SUPPLIERS, city_today, invite, pedido, quote
 from tests.procedures.test_via_publica_browser import Person
 
@@ -22,18 +22,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def people(browser: Any, platform: Platform) -> Iterator[Callable[[str, str], Person]]:
+def people(platform: Platform, sign_in: SignIn) -> SignIn:
     platform.deploy(KEY)
     platform.seed_demo_users()
-    opened: list[Person] = []
-
-    def sign_in(username: str, password: str) -> Person:
-        opened.append(Person(browser, platform.url, username, password))
-        return opened[-1]
-
-    yield sign_in
-    for person in opened:
-        person.context.close()
+    return sign_in
 
 
 def _complete(person: Person, case: Case, element: str, fill: Callable[[Any], None]) -> None:
@@ -45,14 +37,14 @@ def _complete(person: Person, case: Case, element: str, fill: Callable[[Any], No
     person.check()
 
 
-def test_a_purchase_through_the_staff_worklists(people: Callable[[str, str], Person], platform: Platform) -> None:
+def test_a_purchase_through_the_staff_worklists(people: SignIn, platform: Platform) -> None:
     case = platform.start(KEY, pedido(600_000, "2.9.2"))
 
     def approve(page: Any) -> None:
         page.check("#campo-dictamen--0")
         page.fill("#campo-fundamento", "Imputación correcta; hay crédito.")
 
-    _complete(people("contaduria", "demo-contaduria"), case, "intervenir_contaduria", approve)
+    _complete(people("contaduria"), case, "intervenir_contaduria", approve)
     opening = invite(platform, case, SUPPLIERS[:1], days=1)
     assert quote(platform.api, case, SUPPLIERS[0], "590000.00").status_code == 202
     platform.advance(datetime.combine(opening, time(10, 1), CITY) - platform.clock.now)
@@ -63,21 +55,21 @@ def test_a_purchase_through_the_staff_worklists(people: Callable[[str, str], Per
         page.fill("#campo-fundamento__adjudicacion", "Única oferta, dentro del presupuesto.")
 
     # signed in after the clock moved, so the sessions are fresh on the platform's clock
-    _complete(people("compras", "demo-compras"), case, "adjudicar", award)
+    _complete(people("compras"), case, "adjudicar", award)
     today = city_today(platform).isoformat()
 
     def receive(page: Any) -> None:
         page.check("#campo-recepcion__conforme")
         page.fill("#campo-fecha__recepcion", today)
 
-    _complete(people("dependencia", "demo-dependencia"), case, "recibir", receive)
+    _complete(people("dependencia"), case, "recibir", receive)
 
     def invoice(page: Any) -> None:
         page.fill("#campo-numero__factura", "0001-00000456")
         page.fill("#campo-fecha__factura", today)
         page.fill("#campo-importe__factura", "590000.00")
 
-    accountant = people("contaduria", "demo-contaduria")
+    accountant = people("contaduria")
     _complete(accountant, case, "registrar_factura", invoice)
     assert case.status == "completed" and case.data["factura"]["estado"] == "registrada"
 

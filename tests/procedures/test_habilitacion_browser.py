@@ -6,28 +6,22 @@ axe-core on every page of ours, no CSP violation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Person, Platform
+from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Person, Platform, SignIn
 
 pytestmark = pytest.mark.browser
 KEY = "habilitacion_comercial"
 
 
 @pytest.fixture
-def people(platform: Platform, browser: Any) -> Iterator[dict[str, Person]]:
+def people(platform: Platform, sign_in: SignIn) -> dict[str, Person]:
     platform.deploy(KEY)
     platform.seed_demo_users("ciudadana", "mesa", "direccion")
-    found = {name: platform.person(browser, name) for name in ("ciudadana", "mesa", "direccion")}
-    try:
-        yield found
-    finally:
-        for person in found.values():
-            person.context.close()
+    return {name: sign_in(name) for name in ("ciudadana", "mesa", "direccion")}
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:

@@ -7,56 +7,23 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import requests
 
-from tests.fixtures.browser import axe_violations
-from tests.procedures.conftest import Case, Platform
+from tests.procedures.conftest import Case, Platform, SignIn
 from tests.procedures.test_via_publica import KEY, city_today
 
 pytestmark = pytest.mark.browser
 
 
-class Person:
-    """One demo user in their own browser context; checks every page with axe-core and records CSP errors."""
-
-    def __init__(self, browser: Any, base: str, username: str, password: str) -> None:
-        self.context = browser.new_context(locale="es-AR")
-        self.page, self.base = self.context.new_page(), base
-        self.csp: list[str] = []
-        self.page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
-        self.go("/ingresar")
-        self.page.fill("#campo-usuario", username)
-        self.page.fill("#campo-contrasena", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_load_state()
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(path if path.startswith("http") else self.base + path)
-        assert response is not None and response.status == 200, path
-
-    def check(self) -> None:
-        assert axe_violations(self.page, self.base) == [], self.page.url
-        assert self.csp == [], self.csp
-
-
 @pytest.fixture
-def people(browser: Any, platform: Platform) -> Iterator[Callable[[str, str], Person]]:
+def people(platform: Platform, sign_in: SignIn) -> SignIn:
     platform.deploy(KEY)
     platform.seed_demo_users()
-    opened: list[Person] = []
-
-    def sign_in(username: str, password: str) -> Person:
-        opened.append(Person(browser, platform.url, username, password))
-        return opened[-1]
-
-    yield sign_in
-    for person in opened:
-        person.context.close()
+    return sign_in
 
 
 def _only_case(platform: Platform) -> Case:
@@ -65,9 +32,9 @@ def _only_case(platform: Platform) -> Case:
     return Case(platform, listed[0]["id"], listed[0]["number"])
 
 
-def test_a_permit_from_the_portal_to_the_verified_pdf(people: Callable[[str, str], Person],
+def test_a_permit_from_the_portal_to_the_verified_pdf(people: SignIn,
                                                       platform: Platform) -> None:
-    citizen = people("ciudadana", "demo-ciudadana")
+    citizen = people("ciudadana")
     citizen.go(f"/iniciar/{KEY}")
     citizen.check()
     page = citizen.page
@@ -92,7 +59,7 @@ def test_a_permit_from_the_portal_to_the_verified_pdf(people: Callable[[str, str
     assert case.data["ocupa_calzada"] is True and case.data["en_espacio_verde"] is False
     assert case.ready() == ["revisar_obras", "revisar_transito"]
 
-    transito = people("transito", "demo-transito")
+    transito = people("transito")
     transito.go(f"/bandeja/tareas/{case.task('revisar_transito')['id']}")
     transito.check()
     transito.page.check("#campo-dictamen--1")  # observar

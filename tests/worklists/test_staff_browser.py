@@ -11,24 +11,12 @@ import pytest
 from flask import Flask
 
 from connectors.ldap_ import DirectoryConnector
-from tests.fixtures.browser import axe_violations
+from tests.fixtures.browser import Visit
 from tests.fixtures.engine import ApiClient, make_token
 from tests.fixtures.services import LdapDirectory
 from tests.worklists.helpers import BUNDLE, KEY
 
 pytestmark = pytest.mark.browser
-
-
-class Visit:
-    """A page that checks each page it lands on with axe-core and records CSP violations."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.page, self.base, self.csp = page, base, []
-        page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def check(self) -> None:
-        assert axe_violations(self.page, self.base) == [], self.page.url
-        assert self.csp == [], self.csp
 
 
 @pytest.fixture
