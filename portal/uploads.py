@@ -23,7 +23,7 @@ from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
-from storage.uploads import MB, CaseQuota, StoredUpload, UploadError, format_size, receive
+from storage.uploads import MB, CaseQuota, StoredUpload, UploadError, format_size, receive, receive_each
 
 DEFAULT_CASE_MB = 100
 #: How much more than the files a multipart post may carry (the other fields).
@@ -70,22 +70,18 @@ def upload_one(user: User, scope: str, used_bytes: int, instance_id: str | None 
 def upload_form_files(user: User, scope: str, used_bytes: int, instance_id: str | None = None) -> Received:
     """Receive every file input of a multipart post (the no-JavaScript path)."""
     found = Received()
-    for input_name, upload in request.files.items(multi=True):
-        if not upload.filename:
+    received = receive_each(cast(Storage, _runtime().storage), request.files.items(multi=True),
+                            max_bytes=max_file_bytes(), case_quota=CaseQuota(max_case_bytes(), used_bytes),
+                            scanner=_scanner())
+    for input_name, name, outcome in received:
+        if isinstance(outcome, UploadError):
+            _record_refusal(user, outcome.reason, _refused_size(outcome, None), name, instance_id)
+            found.errors.setdefault(input_name.lstrip("$"), []).append(outcome.public_message)
             continue
-        pointer = input_name.lstrip("$")
-        try:
-            stored = _receive(user, upload.stream, upload.filename, used_bytes, instance_id, None)
-        except UploadError as e:
-            found.errors.setdefault(pointer, []).append(e.public_message)
-            continue
-        finally:
-            upload.close()  # a large part was spooled to a temporary file
-        used_bytes += stored.size
         with unit_of_work():
             found.refs[input_name] = drafts.record_upload(
-                user.id, scope, key=stored.key, name=stored.display_name, content_type=stored.content_type,
-                size=stored.size)
+                user.id, scope, key=outcome.key, name=outcome.display_name, content_type=outcome.content_type,
+                size=outcome.size)
     return found
 
 
@@ -102,9 +98,12 @@ def _receive(user: User, stream: Any, name: str, used_bytes: int, instance_id: s
         return receive(cast(Storage, _runtime().storage), stream, max_bytes=max_file_bytes(),
                        display_name=name, scanner=_scanner(), case_quota=CaseQuota(max_case_bytes(), used_bytes))
     except UploadError as e:
-        size = e.details.get("size") or e.details.get("received_at_least") or declared
-        _record_refusal(user, e.reason, size, name, instance_id)
+        _record_refusal(user, e.reason, _refused_size(e, declared), name, instance_id)
         raise
+
+
+def _refused_size(error: UploadError, declared: int | None) -> Any:
+    return error.details.get("size") or error.details.get("received_at_least") or declared
 
 
 def _record_refusal(user: User | None, reason: str, size: Any, name: str, instance_id: str | None) -> None:

@@ -27,7 +27,7 @@ from engine.uow import unit_of_work
 from engine.workflow import forms_io, starters
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
-from storage.uploads import MB, CaseQuota, UploadError, receive
+from storage.uploads import MB, CaseQuota, UploadError, receive_each
 from worklists import web
 
 bp = Blueprint("staff_start", __name__, url_prefix="/bandeja/iniciar", template_folder="templates")
@@ -122,28 +122,20 @@ def _receive_files(person: User, scope: str) -> Received:
     rt = web.runtime()
     clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
-    used = drafts.pending_bytes(person.id, scope)
     found = Received()
-    for input_name, upload in request.files.items(multi=True):
-        if not upload.filename:
-            continue
-        try:
-            stored = receive(cast(Storage, rt.storage), upload.stream, max_bytes=_file_bytes(),
-                             display_name=upload.filename, scanner=scanner,
-                             case_quota=CaseQuota(_case_bytes(), used))
-        except UploadError as e:
+    received = receive_each(cast(Storage, rt.storage), request.files.items(multi=True), max_bytes=_file_bytes(),
+                            case_quota=CaseQuota(_case_bytes(), drafts.pending_bytes(person.id, scope)),
+                            scanner=scanner)
+    for input_name, name, outcome in received:
+        if isinstance(outcome, UploadError):
             with unit_of_work():
-                audit.record("upload_refused", person.username,
-                             data={"reason": e.reason, "name": upload.filename[:300]})
-            found.errors.setdefault(input_name.lstrip("$"), []).append(e.public_message)
+                audit.record("upload_refused", person.username, data={"reason": outcome.reason, "name": name[:300]})
+            found.errors.setdefault(input_name.lstrip("$"), []).append(outcome.public_message)
             continue
-        finally:
-            upload.close()  # a large part was spooled to a temporary file
-        used += stored.size
         with unit_of_work():
             found.refs[input_name] = drafts.record_upload(
-                person.id, scope, key=stored.key, name=stored.display_name, content_type=stored.content_type,
-                size=stored.size)
+                person.id, scope, key=outcome.key, name=outcome.display_name, content_type=outcome.content_type,
+                size=outcome.size)
     return found
 
 

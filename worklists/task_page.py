@@ -23,7 +23,7 @@ from engine.models import Task
 from engine.workflow import forms_io, human_tasks
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
-from storage.uploads import MB, CaseQuota, UploadError, receive
+from storage.uploads import MB, CaseQuota, UploadError, receive_each
 from worklists import web
 
 bp = Blueprint("task", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
@@ -131,24 +131,19 @@ def _receive_files(task: Task) -> dict[str, dict[str, Any]]:
     rt = web.runtime()
     limit = int(rt.settings.get("MAX_UPLOAD_MB") or 25) * MB
     case_limit = int(rt.settings.get("MAX_CASE_MB") or DEFAULT_CASE_MB) * MB
-    used = _used_bytes(task.instance_id)
     clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
     found: dict[str, dict[str, Any]] = {}
-    for name, upload in request.files.items(multi=True):
-        if not upload.filename:
-            continue
-        try:
-            stored = receive(cast(Storage, rt.storage), upload.stream, max_bytes=limit,
-                             display_name=upload.filename, scanner=scanner, case_quota=CaseQuota(case_limit, used))
-        except UploadError as e:
+    received = receive_each(cast(Storage, rt.storage), request.files.items(multi=True), max_bytes=limit,
+                            case_quota=CaseQuota(case_limit, _used_bytes(task.instance_id)), scanner=scanner)
+    for input_name, name, outcome in received:
+        if isinstance(outcome, UploadError):
             with web.transaction():
                 audit.record("upload_refused", web.user().username, instance_id=task.instance_id, task_id=task.id,
-                             data={"reason": e.reason, "name": upload.filename[:300]})
-            raise
-        used += stored.size
-        found[name] = {"key": stored.key, "name": stored.display_name, "content_type": stored.content_type,
-                       "size": stored.size, "sha256": stored.sha256}
+                             data={"reason": outcome.reason, "name": name[:300]})
+            raise outcome
+        found[input_name] = {"key": outcome.key, "name": outcome.display_name, "content_type": outcome.content_type,
+                             "size": outcome.size, "sha256": outcome.sha256}
     return found
 
 
