@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.procedures.conftest import Case, Platform, SignIn
+from tests.procedures.conftest import Case, Person, Platform, SignIn
 from tests.procedures.test_compras import CITY, KEY, SUPPLIERS, city_today, invite, pedido, quote
-from tests.procedures.test_via_publica_browser import Person
 
 pytestmark = pytest.mark.browser
 
