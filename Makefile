@@ -57,10 +57,16 @@ $(TEST_STAMP): requirements/test.txt setup.py
 	$(call install_lock,test)
 
 # Refresh the locks to today's releases; they are kept only if `make test` passes on them.
-lock:
-	test -x $(VENV)-lock/bin/pip-compile || { $(PYTHON) -m venv $(VENV)-lock && \
-	  $(VENV)-lock/bin/pip install --quiet --require-hashes --no-deps -r requirements/lock-tools.txt; }
+LOCK_TOOLS := $(VENV)-lock/.installed-$(shell cksum requirements/lock-tools.txt | cut -d' ' -f1)
+
+lock: $(LOCK_TOOLS)
 	$(VENV)-lock/bin/python requirements/refresh.py
+
+$(LOCK_TOOLS): requirements/lock-tools.txt
+	test -x $(VENV)-lock/bin/python || $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet --require-hashes --no-deps -r requirements/lock-tools.txt
+	rm -f $(VENV)-lock/.installed-*
+	touch $@
 
 # Third-party front-end code comes from the npm registry (package-lock.json) and is copied
 # into a git-ignored folder; none of it is committed.
