@@ -20,7 +20,6 @@ import click
 from flask import Flask, Response, request
 from flask.cli import FlaskGroup
 from flask_babel import Babel
-from flask_migrate import Migrate
 from sqlalchemy import select
 
 import connectors.probes
@@ -30,6 +29,7 @@ import engine.api.open311
 import engine.api.v1
 import engine.casefile.models  # noqa: F401
 import engine.cli.commands
+import engine.cli.migrations
 import engine.cli.users
 import engine.deadlines.models  # noqa: F401  # the tables of each part, for Alembic and the metadata
 import engine.health
@@ -99,7 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
-    Migrate(app, db, directory=str(HERE / "engine" / "migrations"), render_as_batch=True)
+    engine.cli.migrations.install(app, str(HERE / "engine" / "migrations"))
     Babel(app)
     embedded = _embedded_services(settings)
     app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded, _sensor_feed_factory(app, settings))

@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each costs a tenth of a second or more at import, and only some requests or commands need it.
-DEFERRED = ("weasyprint", "pyhanko", "pypdf", "pygeoapi", "shapely", "authlib", "celery", "rfc3987_syntax", "lark")
+DEFERRED = ("weasyprint", "pyhanko", "pypdf", "pygeoapi", "shapely", "authlib", "celery", "alembic", "flask_migrate",
+            "rfc3987_syntax", "lark")
 LOADED = "import json, sys; print(json.dumps(sorted(m for m in {names!r} if m in sys.modules)))"
 
 
