@@ -67,7 +67,7 @@ class Runtime:
     #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
     dispatch: Callable[[int], None] | None = None
 
-    def engine_context(self) -> EngineContext:
+    def engine_context(self) -> PlatformContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
         retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],

@@ -96,7 +96,7 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
         .order_by(Incident.next_retry_at).limit(limit)))
 
 
-def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
+def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages, one transaction
     each, then prune old sensor readings.
 
@@ -110,15 +110,13 @@ def run_due_work(ctx: EngineContext, unit_of_work: UnitOfWork) -> int:
         done += _guarded(unit_of_work, partial(fire_timer, ctx, instance_id), f"timer {instance_id}")
     for incident_id in retries:
         done += _guarded(unit_of_work, partial(retry_incident, ctx, incident_id, SYSTEM), f"retry {incident_id}")
-    deliver = ctx.deliver if isinstance(ctx, PlatformContext) else None
+    deliver = ctx.deliver
     if deliver is not None:
         with unit_of_work():
             messages = outbox.due(now)
         for message_id in messages:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
-    # The platform's context carries the setting; a bare EngineContext gets the default.
-    days = ctx.sensor_retention_days if isinstance(ctx, PlatformContext) else sensors.DEFAULT_RETENTION_DAYS
-    _guarded(unit_of_work, partial(_prune_readings, now, days), "sensor readings retention")
+    _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
     return done
 

@@ -9,8 +9,8 @@ from contextlib import AbstractContextManager
 
 from engine.background.jobs import run_due_work
 from engine.db import db
+from engine.runtime import PlatformContext
 from engine.uow import unit_of_work
-from engine.workflow.step import EngineContext
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class BackgroundRunner:
     """
 
     def __init__(self, app_context: Callable[[], AbstractContextManager[object]],
-                 make_ctx: Callable[[], EngineContext], interval: float = 2.0) -> None:
+                 make_ctx: Callable[[], PlatformContext], interval: float = 2.0) -> None:
         self._app_context = app_context
         self._make_ctx = make_ctx
         self._interval = interval

@@ -10,11 +10,12 @@ import pytest
 from flask import Flask
 
 from engine.background.runner import BackgroundRunner
-from engine.workflow.step import EngineContext
+from engine.runtime import PlatformContext
 from tests.fixtures.engine import ApiClient
 
 
-def _runner(app: Flask, interval: float = 0.2, make_ctx: Callable[[], EngineContext] | None = None) -> BackgroundRunner:
+def _runner(app: Flask, interval: float = 0.2,
+            make_ctx: Callable[[], PlatformContext] | None = None) -> BackgroundRunner:
     return BackgroundRunner(app.app_context, make_ctx or app.extensions["tramites"].engine_context, interval)
 
 
@@ -65,7 +66,7 @@ def test_the_runner_outlives_a_failing_cycle(app: Flask, api: ApiClient, caplog:
     calls = {"n": 0}
     real = app.extensions["tramites"].engine_context
 
-    def flaky() -> EngineContext:
+    def flaky() -> PlatformContext:
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectionError("base de datos no disponible")
