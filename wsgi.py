@@ -369,7 +369,7 @@ def _sensor_feed_factory(app: Flask, settings: Mapping[str, Any]) -> Callable[[]
         with app.app_context():
             ctx = app.extensions[EXTENSION_KEY].engine_context()
             plain = engine.intake.sensors.Reading(reading.container_id, reading.nivel, reading.bateria, reading.ts,
-                                           reading.received_at)
+                                                  reading.received_at)
             try:
                 with unit_of_work(ctx.after_commit):
                     engine.intake.sensors.record_reading(ctx, plain, tracker.observe)

@@ -71,7 +71,7 @@ def sign_in() -> ResponseReturnValue:
         return _signin_error(message, login, target, 429)
     with unit_of_work():
         result = signin.sign_in(login, password, authenticate_staff=config.authenticate_staff,
-                                  role_groups=config.role_groups)
+                                role_groups=config.role_groups)
         if result.outcome is Outcome.OK and result.user is not None:
             throttle.record_success(login)
             security.start_session(result.user)

@@ -64,7 +64,7 @@ def upload_one(user: User, scope: str, used_bytes: int, instance_id: str | None 
     stored = _receive(user, request.stream, name, used_bytes, instance_id, request.content_length)
     with unit_of_work():
         return drafts.record_upload(user.id, scope, key=stored.key, name=stored.display_name,
-                                           content_type=stored.content_type, size=stored.size)
+                                    content_type=stored.content_type, size=stored.size)
 
 
 def upload_form_files(user: User, scope: str, used_bytes: int, instance_id: str | None = None) -> Received:

@@ -98,7 +98,7 @@ def test_sla_skips_holidays_and_month_ends_on_business_days() -> None:
     assert due_date("P1D", ready, CITY) == datetime(2026, 7, 14, 2, 59, 59, tzinfo=UTC)
     # One month after 24 August is 24 September, Batalla de Tucumán: the next business day.
     assert due_date("P1M", datetime(2026, 8, 24, 12, 0, tzinfo=UTC), CITY) == datetime(2026, 9, 26, 2, 59, 59,
-                                                                                        tzinfo=UTC)
+                                                                                       tzinfo=UTC)
 
 
 @pytest.mark.parametrize("sla", [None, "", "tres días", "P", "PT", 3])

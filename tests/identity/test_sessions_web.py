@@ -157,7 +157,7 @@ def test_sign_in_goes_back_to_the_page_asked_for(web: Web) -> None:
     assert first.headers["Location"].endswith("/ingresar?siguiente=/cuenta")
     token = web.form_token("/ingresar?siguiente=/cuenta")
     response = web.client.post("/ingresar", data={"usuario": "mesa", "contrasena": password_of("mesa"),
-                                                   "siguiente": "/cuenta", "csrf_token": token})
+                                                  "siguiente": "/cuenta", "csrf_token": token})
     assert response.headers["Location"] == "/cuenta"
 
 

@@ -30,7 +30,7 @@ def test_local_users_sign_in_by_name_or_email(web: Web, login: str) -> None:
 
 
 @pytest.mark.parametrize(("login", "password"), [("mesa", "otra-clave-cualquiera"), ("nadie", "x"),
-                                                  ("mesa", ""), ("", "")])
+                                                 ("mesa", ""), ("", "")])
 def test_wrong_credentials_get_one_message(web: Web, login: str, password: str) -> None:
     response = web.sign_in(login, password, expect=400)
     assert "Usuario o contraseña incorrectos." in _text(response)
@@ -103,7 +103,7 @@ def staff_web(secure_app: Callable[..., Flask], slapd: LdapDirectory) -> tuple[W
 
 
 def test_staff_sign_in_against_the_directory_and_get_a_shadow_user(staff_web: tuple[Web, Flask],
-                                                                    slapd: LdapDirectory) -> None:
+                                                                   slapd: LdapDirectory) -> None:
     web, app = staff_web
     web.sign_in("agomez", slapd.users["agomez"])
     assert "Ana Gómez" in _text(web.client.get("/cuenta"))

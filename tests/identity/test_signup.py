@@ -45,7 +45,7 @@ def test_sign_up_verify_and_sign_in(signup: tuple[Web, Flask], smtp_server: Smtp
     response = web.post_form("/registrarse", GOOD)
     assert response.status_code == 302 and response.headers["Location"] == "/registrarse/enviado"
     assert "todavía no está activa" in web.sign_in("maria.fernandez@example.com", GOOD["contrasena"],
-                                                    expect=403).get_data(as_text=True)
+                                                   expect=403).get_data(as_text=True)
     link = _link(smtp_server)
     assert link.startswith("http://tramites.example/registrarse/confirmar/")  # PUBLIC_URL, never the Host header
     path = link.removeprefix("http://tramites.example")
@@ -95,7 +95,7 @@ def test_one_profile_per_email_and_per_dni(signup: tuple[Web, Flask], smtp_serve
 
 @pytest.mark.parametrize("tamper", ["cambiado", "vencido"])
 def test_tampered_or_expired_links_do_not_activate(signup: tuple[Web, Flask], smtp_server: SmtpServer,
-                                                    tamper: str) -> None:
+                                                   tamper: str) -> None:
     web, app = signup
     web.post_form("/registrarse", GOOD)
     path = _link(smtp_server).removeprefix("http://tramites.example")

@@ -104,7 +104,7 @@ def cashier(app: Flask) -> None:
 
 @pytest.mark.usefixtures("cashier")
 def test_an_operation_unsafe_to_repeat_opens_an_incident_at_once(app: Flask, api: ApiClient,
-                                                                  tmp_path: Any) -> None:
+                                                                 tmp_path: Any) -> None:
     bundle = tmp_path / "cobro"
     bundle.mkdir()
     (bundle / "cobro.bpmn").write_text(COBRO_BPMN, encoding="utf-8")

@@ -78,7 +78,7 @@ def test_another_citizen_gets_404_for_the_case_its_documents_and_tasks(started: 
     token = csrf_in(other.client.get("/mis-tramites/").get_data(as_text=True))
     number_, task_id = task.group(1).split("/")[2], task.group(1).split("/")[4]
     posted = other.client.post("/mis-tramites/tareas", data={"csrf_token": token, "expediente": number_,
-                                                              "tarea": task_id, "$/respuesta": "x"})
+                                                             "tarea": task_id, "$/respuesta": "x"})
     assert posted.status_code == 404
     assert number not in other.client.get("/mis-tramites/").get_data(as_text=True)
 
@@ -134,7 +134,7 @@ def test_novedades_come_from_the_audit_trail_with_an_unread_count(started: tuple
 
 
 def test_a_certificate_and_a_staff_document_are_news_and_can_be_downloaded(started: tuple[Web, ApiClient, str],
-                                                                         identity_app: Flask) -> None:
+                                                                           identity_app: Flask) -> None:
     web, _, number = started
     certificate_pdf, report = PDF + b"%certificado", PDF + b"%informe"
     with identity_app.app_context(), unit_of_work():
@@ -159,7 +159,7 @@ def test_a_certificate_and_a_staff_document_are_news_and_can_be_downloaded(start
 
 
 def test_a_task_form_file_uploads_with_progress_only_for_the_owner(started: tuple[Web, ApiClient, str],
-                                                                  identity_app: Flask) -> None:
+                                                                   identity_app: Flask) -> None:
     web, api, number = started
     _ask_correction(api, number)
     listing = web.client.get("/mis-tramites/").get_data(as_text=True)
@@ -184,7 +184,7 @@ def test_a_dropped_case_says_so_everywhere(started: tuple[Web, ApiClient, str], 
 
 @pytest.mark.parametrize(("who", "status"), [("mesa", 200), ("auditor", 200), ("analista", 404)])
 def test_staff_of_the_case_and_auditors_may_read_it_others_not(started: tuple[Web, ApiClient, str],
-                                                              identity_app: Flask, who: str, status: int) -> None:
+                                                               identity_app: Flask, who: str, status: int) -> None:
     web, _, number = started
     document = re.search(r'href="(/mis-tramites/[^"]+/documentos/[^"]+)"',
                          web.client.get(f"/mis-tramites/{number}").get_data(as_text=True))

@@ -18,7 +18,7 @@ from engine.uow import unit_of_work
 
 def _upload(user_id: str, scope: str, key: str, days_ago: int) -> dict[str, object]:
     ref = drafts.record_upload(user_id, scope, key=key, name=f"{key[:4]}.pdf", content_type="application/pdf",
-                                      size=1000)
+                               size=1000)
     row = db.session.scalar(select(PendingUpload).where(PendingUpload.storage_key == key))
     assert row is not None
     row.created_at = utcnow() - timedelta(days=days_ago)

@@ -61,8 +61,8 @@ def _start_as_citizen(platform: Platform, username: str, data: dict[str, Any]) -
             stored = receive(platform.app.extensions["tramites"].storage, io.BytesIO(PDF_BYTES),
                              max_bytes=10 * 1024 * 1024, display_name="cotizacion.pdf")
             reference = drafts.record_upload(user.id, drafts.start_scope(SUPPLIER_KEY),
-                                                    key=stored.key, name=stored.display_name,
-                                                    content_type=stored.content_type, size=stored.size)
+                                             key=stored.key, name=stored.display_name,
+                                             content_type=stored.content_type, size=stored.size)
             instance = cases.start_case(ctx, user, SUPPLIER_KEY, {**data, "documento": reference})
             found = (instance.id, instance.number)
     return Case(platform, *found)
@@ -170,7 +170,7 @@ def test_in_a_direct_purchase_a_supplier_not_invited_is_told_why(purchases: Plat
     ({"documento": None, "plazo_entrega_dias": 0}, ["/documento", "/plazo_entrega_dias"]),
 ])
 def test_the_start_form_refuses_what_no_purchase_could_take(purchases: Platform, changes: dict[str, Any],
-                                                              pointers: list[str]) -> None:
+                                                            pointers: list[str]) -> None:
     data = {k: v for k, v in _offer("EX-2026-000001-SMT-COM", SUPPLIERS[0], purchases.upload("c.pdf"),
                                     **changes).items() if v is not None}
     refused = purchases.api.start(SUPPLIER_KEY, data)

@@ -108,7 +108,7 @@ def get_token(token: str, fmt: str) -> ResponseReturnValue:
     if instance is None or instance.process_key != reclamos.PROCESS_KEY:
         raise NotFound("No existe ese token.")
     return formats.items(fmt, "service_requests", "request", [{"service_request_id": instance.number,
-                                                                "token": token}])
+                                                               "token": token}])
 
 
 @bp.post(f"/requests.{FMT}")

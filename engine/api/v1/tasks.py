@@ -75,7 +75,7 @@ def assign(args: dict[str, Any], task_id: str) -> Any:
     with transaction():
         actor = _service_actor(task_id)
         task = human_tasks.assign(task_id, args["assignee"], human_tasks.Actor(actor.name, actor.groups, actor.admin,
-                                                                         supervisor=True))
+                                                                               supervisor=True))
         return Snapshot(task, "instance")
 
 
