@@ -21,8 +21,9 @@ from engine.models import Instance, Task
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 from engine.web.request import transaction
-from engine.workflow import forms_io
-from engine.workflow.human_tasks import Actor, complete
+from engine.workflow import completion, forms_io
+from engine.workflow.completion import EarlierUploads, Submission
+from engine.workflow.human_tasks import Actor
 from portal import uploads
 from portal.presentation import signed_in_user
 from storage.names import content_disposition
@@ -153,28 +154,22 @@ def complete_task() -> ResponseReturnValue:
         result = forms.apply_action(schema, request.form, received.refs, ui)
         return _task_page(instance, found, result.html)
     data = forms.parse_submission(schema, request.form, received.refs, ui) if schema else {}
-    data = data if isinstance(data, dict) else {}
-    errors = dict(forms.validate(schema, data)) if schema else {}
-    for pointer, messages in received.errors.items():
-        errors.setdefault(pointer, []).extend(messages)
-    if not errors:
+    submission = Submission(data if isinstance(data, dict) else {}, earlier=EarlierUploads(user.id, scope))
+    if received.errors:  # nothing completes; every other problem is shown with the upload's
+        errors = completion.problems(found, submission)
+        for pointer, messages in received.errors.items():
+            errors.setdefault(pointer, []).extend(messages)
+    else:
         try:
-            _complete(instance, found, user, data, scope)
+            with transaction() as ctx:
+                completion.complete_task(ctx, found.id, submission, Actor(name=user.username))
             return redirect(url_for("cases.detail", number=instance.number))
         except DataInvalid as e:
-            for problem in e.errors:
-                errors.setdefault(problem.get("pointer", ""), []).append(problem.get("message", e.message))
+            errors = completion.field_errors(e)
         except Conflict as e:
-            errors[""] = [e.message]
-    html = forms.render(schema, ui, data, errors) if schema else None
+            errors = {"": [e.message]}
+    html = forms.render(schema, ui, submission.data, errors) if schema else None
     return _task_page(instance, found, html, 422)
-
-
-def _complete(instance: Instance, task: Task, user: User, data: dict[str, Any], scope: str) -> None:
-    with transaction() as ctx:
-        files = drafts.check_files(user.id, scope, data)
-        drafts.claim_files(instance.id, files, user.username, scope, user.id, task_id=task.id)
-        complete(ctx, task.id, data, Actor(name=user.username))
 
 
 def _task_page(instance: Instance, task: Task, form: Any, status: int = 200) -> ResponseReturnValue:

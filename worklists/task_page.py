@@ -20,7 +20,8 @@ from engine.casefile.expediente import NewDocument
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.models import Task
-from engine.workflow import forms_io, human_tasks
+from engine.workflow import completion, forms_io, human_tasks
+from engine.workflow.completion import Submission
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive_each
@@ -83,35 +84,25 @@ def complete() -> ResponseReturnValue:
         return _page(task, result.html)
     data = forms.parse_submission(schema, request.form, files, ui) if schema is not None else {}
     choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
-    errors = forms.validate(schema, data, choices) if schema is not None else {}
-    if errors:
-        html = forms.render(schema, ui, data, errors, choices=choices)
-        return _page(task, html, [_("Hay datos que corregir en el formulario.")], 422)
-    return _finish(task, data, files, schema, ui)
-
-
-def _finish(task: Task, data: dict[str, Any], files: dict[str, dict[str, Any]], schema: Any,
-            ui: Any) -> ResponseReturnValue:
-    person = web.user()
+    submission = Submission(data, choices, attached=tuple(_attached(ref) for ref in files.values()))
     name, number = task.name, task.instance.number
     try:
         with web.transaction() as ctx:
-            for reference in files.values():
-                new = NewDocument(kind="attached", title=reference["name"], filename=reference["name"],
-                                  content_type=reference["content_type"], size=reference["size"],
-                                  sha256=reference["sha256"], storage_key=reference["key"])
-                expediente.add_document(task.instance_id, new, person.username, task_id=task.id)
-            human_tasks.complete(ctx, task.id, data, web.actor_of(person))
+            completion.complete_task(ctx, task.id, submission, web.actor_of(web.user()))
     except DataInvalid as e:
-        errors: dict[str, list[str]] = {}
-        for item in e.errors:
-            errors.setdefault(item["pointer"], []).append(item["message"])
-        task = visible_task(task.id)
-        return _page(task, forms.render(schema, ui, data, errors) if schema else None, [e.message], 422)
+        errors = completion.field_errors(e)
+        html = forms.render(schema, ui, data, errors, choices=choices) if schema is not None else None
+        return _page(visible_task(task.id), html, [_("Hay datos que corregir en el formulario.")], 422)
     except Conflict as e:
         return _conflict(visible_task(task.id), e.message)
     flash(_("Completó «%(task)s» del expediente %(number)s.", task=name, number=number), "ok")
     return redirect(url_for("inbox.index", bandeja="mias"), 303)
+
+
+def _attached(reference: dict[str, Any]) -> NewDocument:
+    return NewDocument(kind="attached", title=reference["name"], filename=reference["name"],
+                       content_type=reference["content_type"], size=reference["size"],
+                       sha256=reference["sha256"], storage_key=reference["key"])
 
 
 def _conflict(task: Task, message: str | None = None) -> ResponseReturnValue:

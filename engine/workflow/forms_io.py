@@ -51,7 +51,3 @@ def check(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
 
 def validate_start(deployment: Deployment, data: dict[str, Any]) -> None:
     check(start_form(deployment)[0], data)
-
-
-def validate_task(task: Task, data: dict[str, Any]) -> None:
-    check(task_form(task)[0], data)

@@ -1,4 +1,4 @@
-"""Task use cases: claim, release, assign and complete human tasks."""
+"""Task use cases: claim, release and assign human tasks; what completing one needs (see ``completion``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from engine.db import db
 from engine.errors import Conflict, EngineError, Forbidden, NotFound
 from engine.identity.accounts import User, memberships
 from engine.models import Deployment, Instance, Task
-from engine.workflow import forms_io
 from engine.workflow.instances import ensure_active
 from engine.workflow.step import EngineContext, Step
 
@@ -103,12 +102,11 @@ def assign(task_id: str, assignee: str, actor: Actor) -> Task:
     return task
 
 
-def complete(ctx: EngineContext, task_id: str, data: dict[str, Any], actor: Actor) -> Task:
-    """Validate the data against the task's form, complete it and run the process on.
+def workable(task_id: str, actor: Actor) -> Task:
+    """The task, when the actor may complete it now.
 
     :raises NotFound: when the task does not exist or the actor may not see it.
-    :raises Conflict: when it is no longer ready, or another completion won meanwhile.
-    :raises DataInvalid: with field errors.
+    :raises Conflict: when it is no longer ready, or it is assigned to someone else.
     """
     task = get(task_id)
     if not may_work_on(task, actor):
@@ -116,7 +114,16 @@ def complete(ctx: EngineContext, task_id: str, data: dict[str, Any], actor: Acto
     _ready(task)
     if task.assignee and task.assignee != actor.name and not actor.admin:
         raise Conflict(f"La tarea está asignada a {task.assignee}.")
-    forms_io.validate_task(task, data)
+    return task
+
+
+def finish(ctx: EngineContext, task: Task, data: dict[str, Any], actor: Actor) -> Task:
+    """Mark a workable task completed with data already validated, and run the process on.
+
+    Only :func:`engine.workflow.completion.complete_task` calls this: it validates first.
+
+    :raises Conflict: when another completion won meanwhile.
+    """
     step = Step(task.instance, ctx, actor.name)
     spiff_task = step.workflow.get_task_from_id(UUID(task.id))
     audit.record("task_completed", actor.name, instance_id=task.instance_id, task_id=task.id,

@@ -20,7 +20,7 @@ from engine.db import db
 from engine.models import AuditEvent, Incident, Instance, Task
 from engine.runtime import Runtime
 from engine.uow import unit_of_work
-from engine.workflow import deployments, human_tasks, instances, step
+from engine.workflow import completion, deployments, human_tasks, instances, step
 from engine.workflow.bundles import bundle_from_path
 from engine.workflow.pruning import pending_engine_tasks, prune
 from engine.workflow.spiff import Parser, ScriptEngine
@@ -57,7 +57,7 @@ def _pass(app: Flask, instance_id: str) -> Instance:
     with unit_of_work(ctx.after_commit):
         task_id = db.session.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.status == "ready"))
         assert task_id is not None, "no ready task: the instance stalled"
-        human_tasks.complete(ctx, task_id, {}, ADMIN)
+        completion.complete_task(ctx, task_id, completion.Submission({}), ADMIN)
     instance = instances.get(instance_id)
     db.session.expunge_all()
     return instance

@@ -11,7 +11,7 @@ from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Snapshot, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
-from engine.workflow import forms_io, human_tasks
+from engine.workflow import completion, forms_io, human_tasks
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
 
@@ -86,7 +86,8 @@ def assign(args: dict[str, Any], task_id: str) -> Any:
 def complete(args: dict[str, Any], task_id: str) -> Any:
     """Complete a task with data validated against its form; 409 when it is no longer ready."""
     with transaction() as ctx:  # the answer is taken before the commit: no reading back after it
-        return Snapshot(human_tasks.complete(ctx, task_id, args["data"], _service_actor(task_id)), "instance")
+        task = completion.complete_task(ctx, task_id, completion.Submission(args["data"]), _service_actor(task_id))
+        return Snapshot(task, "instance")
 
 
 def _service_actor(task_id: str) -> human_tasks.Actor:
