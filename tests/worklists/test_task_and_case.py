@@ -7,6 +7,7 @@ import io
 from engine.db import db
 from engine.models import AuditEvent, Document, Instance
 from tests.fixtures.identity import csrf_in
+from tests.fixtures.tracing import calls_between_modules
 from tests.worklists.helpers import Staffed, text_of
 from worklists.queries.models import CaseComment
 
@@ -42,6 +43,22 @@ def test_complete_a_task_with_its_form_and_an_attached_report(staff: Staffed) ->
         assert (document.kind, document.author, document.content_type) == ("attached", "mesa", "image/png")
     again = _complete(web, task.id, {"completo": "true"})
     assert again.status_code == 409 and "Otra persona ya completó esta tarea" in text_of(again)
+
+
+def test_a_completion_passes_through_one_use_case_and_few_modules(staff: Staffed) -> None:
+    """The page hands the request to one use case; the two of them call at most 12 modules of ours."""
+    task = staff.task_of(staff.start(1)[0])
+    web = staff.web("mesa")
+    token = csrf_in(web.client.get(f"/bandeja/tareas/{task.id}").get_data(as_text=True))
+    form = {"!o": "1", "!b/completo": "1", "$/completo": "true", "$/informe": (io.BytesIO(PNG), "i.png")}
+    with calls_between_modules() as calls:
+        response = web.client.post("/bandeja/tareas/completar", data={**form, "tarea": task.id, "csrf_token": token},
+                                   content_type="multipart/form-data")
+    assert response.status_code == 303, text_of(response)
+    page, use_case = "worklists/task_page.py", "engine/workflow/completion.py"
+    assert (page, use_case) in calls.edges and (page, "engine/workflow/step.py") not in calls.edges
+    passed = calls.reached_from(page, use_case)
+    assert len(passed) <= 12, sorted(passed)
 
 
 def test_bad_data_is_shown_next_to_the_field_and_kept(staff: Staffed) -> None:
