@@ -79,7 +79,7 @@ def sign_in() -> ResponseReturnValue:
             throttle.record_failure(keys, config.clock(), config.throttle_policy)
     if result.outcome is Outcome.OK:
         log.info("sign-in: %r from %s", login, request.remote_addr)
-        return redirect(target or url_for("portal.home"))
+        return redirect(target or url_for("home.index"))
     return _signin_failure(result.outcome, login, target)
 
 
@@ -104,7 +104,7 @@ def sign_out() -> ResponseReturnValue:
     """End the session (server-side) and go back to the home page."""
     with unit_of_work():
         security.end_session()
-    return redirect(url_for("portal.home"))
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/cuenta")

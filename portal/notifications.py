@@ -10,7 +10,7 @@ from engine.identity.access import roles_required
 from engine.uow import unit_of_work
 from portal.presentation import signed_in_user
 
-bp = Blueprint("notices", __name__, url_prefix="/novedades")
+bp = Blueprint("notifications", __name__, url_prefix="/novedades")
 
 
 @bp.get("/")
@@ -28,4 +28,4 @@ def mark_read() -> ResponseReturnValue:
     user = signed_in_user()
     with unit_of_work():
         notifications.mark_read(user)
-    return redirect(url_for("notices.index"))
+    return redirect(url_for("notifications.index"))

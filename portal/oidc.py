@@ -79,7 +79,7 @@ def callback() -> ResponseReturnValue:
             security.start_session(user)
     if user is None:
         return _failed(_("Esa cuenta no puede ingresar por este medio. Ingrese con su usuario y contraseña."))
-    return redirect(url_for("portal.home"))
+    return redirect(url_for("home.index"))
 
 
 def _claims() -> dict[str, Any]:

@@ -7,4 +7,4 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("worklist_assets", __name__, static_folder="static", static_url_path="/static/bandeja")
+bp = Blueprint("assets", __name__, static_folder="static", static_url_path="/static/bandeja")

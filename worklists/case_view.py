@@ -24,7 +24,7 @@ from engine.workflow.human_tasks import may_work_on
 from worklists import web
 from worklists.queries import case_view
 
-bp = Blueprint("case", __name__, url_prefix="/bandeja/expedientes", template_folder="templates")
+bp = Blueprint("case_view", __name__, url_prefix="/bandeja/expedientes", template_folder="templates")
 web.install_errors(bp)
 READERS = ("staff", "supervisor", "auditor")
 WRITERS = ("staff", "supervisor")
@@ -34,11 +34,11 @@ def _case(number: str) -> Instance:
     return access.visible_case_by_number(number, web.user())
 
 
-@bp.get("/<numero_expediente>")
+@bp.get("/<number>")
 @roles_required(*READERS)
-def show(numero_expediente: str) -> ResponseReturnValue:
+def show(number: str) -> ResponseReturnValue:
     """The whole case on one page."""
-    return _page(_case(numero_expediente))
+    return _page(_case(number))
 
 
 def _page(instance: Instance, comment: str = "", comment_error: str = "", status: int = 200) -> ResponseReturnValue:
@@ -58,12 +58,12 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     ), status
 
 
-@bp.get("/<numero_expediente>/documentos/<documento_id>")
+@bp.get("/<number>/documentos/<document_id>")
 @roles_required(*READERS)
-def document(numero_expediente: str, documento_id: str) -> ResponseReturnValue:
+def document(number: str, document_id: str) -> ResponseReturnValue:
     """One document's bytes, named as its author named it (RFC 6266 ``Content-Disposition``)."""
-    instance = _case(numero_expediente)
-    found = expediente.document(instance.id, documento_id)
+    instance = _case(number)
+    found = expediente.document(instance.id, document_id)
     store = web.runtime().storage
     if not store.exists(found.storage_key):
         raise NotFound("El contenido del documento no está en el almacenamiento.")
@@ -71,11 +71,11 @@ def document(numero_expediente: str, documento_id: str) -> ResponseReturnValue:
                      download_name=found.filename, etag=found.sha256, max_age=0)
 
 
-@bp.get("/<numero_expediente>/expediente.pdf")
+@bp.get("/<number>/expediente.pdf")
 @roles_required(*READERS)
-def case_file(numero_expediente: str) -> ResponseReturnValue:
+def case_file(number: str) -> ResponseReturnValue:
     """The whole case file as one PDF, made now."""
-    instance = _case(numero_expediente)
+    instance = _case(number)
     rt = web.runtime()
     if rt.render_case_file is None:
         raise NotFound("Este servidor no genera el expediente en PDF.")
@@ -99,4 +99,4 @@ def comment() -> ResponseReturnValue:
     except DataInvalid as e:
         return _page(_case(number), text, e.message, 400)
     flash(_("Comentario agregado."), "ok")
-    return redirect(url_for("case.show", numero_expediente=number, _anchor="comentarios"), 303)
+    return redirect(url_for("case_view.show", number=number, _anchor="comentarios"), 303)

@@ -62,15 +62,15 @@ def index() -> ResponseReturnValue:
     return render_template("worklists/dashboard.html", tables=tables, headers=TABLES, charts=chart_list)
 
 
-@bp.get("/<tabla>.csv")
+@bp.get("/<table>.csv")
 @roles_required("supervisor")
-def export(tabla: str) -> ResponseReturnValue:
+def export(table: str) -> ResponseReturnValue:
     """One table as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
-    if tabla not in TABLES:
+    if table not in TABLES:
         raise NotFound("Esa tabla no existe.")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([str(h) for h in TABLES[tabla]])
-    writer.writerows(_tables()[tabla])
+    writer.writerow([str(h) for h in TABLES[table]])
+    writer.writerows(_tables()[table])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="tablero-{tabla}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="tablero-{table}.csv"'})

@@ -1,8 +1,9 @@
 """The inboxes (``/bandeja``): each group's open tasks and "Mis tareas"; claim, release, assign.
 
-One form holds the whole table: a row's own button (``tomar:<id>``) or the checked boxes
-with a bulk button post to :func:`act`, which answers with a redirect back to the list
-(with htmx the same answer swaps only the results). Every action works without JavaScript.
+One form holds the whole table: a row's own button posts to the task's verb
+(``/bandeja/tareas/<id>/tomar``), a bulk button to the verb with the checked boxes
+(``/bandeja/tomar``); each answers with a redirect back to the list (with htmx the same
+answer swaps only the results). Every action works without JavaScript.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from worklists.queries.inbox import MINE, InboxQuery
 bp = Blueprint("inbox", __name__, url_prefix="/bandeja", template_folder="templates")
 web.install_errors(bp)
 STAFF = ("staff", "supervisor")
+CLAIM, RELEASE, ASSIGN = "claim", "release", "assign"
+MAX_CHECKED = 200  # one page of the inbox at most
 
 
 def boxes_of(person: User) -> list[str]:
@@ -101,52 +104,75 @@ def _args_of(query: InboxQuery) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v}
 
 
-@bp.post("/acciones")
+@bp.post("/tomar")
 @roles_required(*STAFF)
-def act() -> ResponseReturnValue:
-    """Claim, release or assign one task (a row's button) or the checked ones (bulk)."""
+def claim() -> ResponseReturnValue:
+    """Take the checked tasks."""
+    return _act(CLAIM, _checked())
+
+
+@bp.post("/liberar")
+@roles_required(*STAFF)
+def release() -> ResponseReturnValue:
+    """Give back the checked tasks to their group."""
+    return _act(RELEASE, _checked())
+
+
+@bp.post("/asignar")
+@roles_required(*STAFF)
+def assign() -> ResponseReturnValue:
+    """Give the checked tasks to a person of their group (supervisors)."""
+    return _act(ASSIGN, _checked())
+
+
+@bp.post("/tareas/<task_id>/tomar")
+@roles_required(*STAFF)
+def claim_one(task_id: str) -> ResponseReturnValue:
+    """Take one task (a row's button, the task page, the case view)."""
+    return _act(CLAIM, [task_id])
+
+
+@bp.post("/tareas/<task_id>/liberar")
+@roles_required(*STAFF)
+def release_one(task_id: str) -> ResponseReturnValue:
+    """Give one task back to its group."""
+    return _act(RELEASE, [task_id])
+
+
+def _checked() -> list[str]:
+    return [t for t in request.form.getlist("tareas") if t][:MAX_CHECKED]
+
+
+def _act(verb: str, task_ids: list[str]) -> ResponseReturnValue:
+    """Apply the verb to each task, then go back to the page that asked (with a message per outcome)."""
     back = web.safe_back(request.form.get("volver"), url_for("inbox.index"))
-    action, task_ids = _requested(request.form)
-    if action not in ("tomar", "liberar", "asignar"):
-        flash(_("Elija una acción."), "error")
-        return redirect(back, 303)
     if not task_ids:
         flash(_("Marque al menos una tarea."), "error")
         return redirect(back, 303)
-    person = web.user()
-    actor = web.actor_of(person)
+    actor = web.actor_of(web.user())
     assignee = request.form.get("persona", "")
-    if action == "asignar" and not assignee:
+    if verb == ASSIGN and not assignee:
         flash(_("Elija a quién asignar las tareas."), "error")
         return redirect(back, 303)
     with web.transaction():
-        outcomes = human_tasks.bulk(task_ids, _use_case(action, actor, assignee))
-    _report(action, outcomes, assignee)
+        outcomes = human_tasks.bulk(task_ids, _use_case(verb, actor, assignee))
+    _report(verb, outcomes, assignee)
     return redirect(back, 303)
 
 
-def _requested(form: MultiDict[str, str]) -> tuple[str, list[str]]:
-    """``("tomar", [id])`` from a row's button, or the bulk action with the checked tasks."""
-    action = form.get("accion", "")
-    if ":" in action:
-        verb, task_id = action.split(":", 1)
-        return verb, [task_id] if task_id else []
-    return action, [t for t in form.getlist("tareas") if t][:200]
-
-
-def _use_case(action: str, actor: human_tasks.Actor, assignee: str) -> Any:
-    if action == "tomar":
+def _use_case(verb: str, actor: human_tasks.Actor, assignee: str) -> Any:
+    if verb == CLAIM:
         return lambda task_id: human_tasks.claim(task_id, actor)
-    if action == "liberar":
+    if verb == RELEASE:
         return lambda task_id: human_tasks.unclaim(task_id, actor)
     return lambda task_id: human_tasks.assign_to_colleague(task_id, assignee, actor)
 
 
-def _report(action: str, outcomes: list[human_tasks.Outcome], assignee: str) -> None:
+def _report(verb: str, outcomes: list[human_tasks.Outcome], assignee: str) -> None:
     done = sum(1 for o in outcomes if o.error is None)
-    if done and action == "tomar":
+    if done and verb == CLAIM:
         flash(_("Tareas tomadas: %(n)s.", n=done), "ok")
-    elif done and action == "liberar":
+    elif done and verb == RELEASE:
         flash(_("Tareas liberadas: %(n)s.", n=done), "ok")
     elif done:
         flash(_("Tareas asignadas a %(who)s: %(n)s.", who=assignee, n=done), "ok")

@@ -53,13 +53,13 @@ def index() -> ResponseReturnValue:
     return render_template("worklists/staff_start.html", procedures=found)
 
 
-@bp.route("/<clave>", methods=["GET", "POST"])
+@bp.route("/<key>", methods=["GET", "POST"])
 @roles_required(*STAFF)
-def show(clave: str) -> ResponseReturnValue:
+def show(key: str) -> ResponseReturnValue:
     """The start form (a POST here is the form's htmx re-render or its submission)."""
     if request.method == "POST":
         return submit()
-    deployment = starters.procedure_for(web.user(), clave)
+    deployment = starters.procedure_for(web.user(), key)
     schema, ui = forms_io.start_form(deployment)
     return _page(deployment, forms.render(schema, ui, None) if schema is not None else None)
 
@@ -102,7 +102,7 @@ def submit() -> ResponseReturnValue:
             problems.setdefault(item.get("pointer", ""), []).append(item.get("message", e.message))
         return _invalid(deployment, schema, ui, data, problems or {"": [e.message]}, choices)
     flash(_("Inició «%(name)s»: expediente %(number)s.", name=deployment.name, number=number), "ok")
-    return redirect(url_for("case.show", numero_expediente=number), 303)
+    return redirect(url_for("case_view.show", number=number), 303)
 
 
 def _invalid(deployment: Deployment, schema: Any, ui: Any, data: dict[str, Any], errors: dict[str, list[str]],

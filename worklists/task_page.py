@@ -27,7 +27,7 @@ from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive_each
 from worklists import web
 
-bp = Blueprint("task", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
+bp = Blueprint("task_page", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
 web.install_errors(bp)
 STAFF = ("staff", "supervisor")
 DEFAULT_CASE_MB = 100  # as the portal's uploads
@@ -46,13 +46,13 @@ def may_complete(task: Task) -> bool:
     return task.status == "ready" and (task.assignee in (None, person.username) or "admin" in person.role_set)
 
 
-@bp.route("/<tarea_id>", methods=["GET", "POST"])
+@bp.route("/<task_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
-def show(tarea_id: str) -> ResponseReturnValue:
+def show(task_id: str) -> ResponseReturnValue:
     """The task, its instructions and its form (a POST here is the form's htmx re-render or submit)."""
     if request.method == "POST":
         return complete()
-    task = visible_task(tarea_id)
+    task = visible_task(task_id)
     schema, ui = forms_io.task_form(task)
     html = forms.render(schema, ui, None) if schema is not None and may_complete(task) else None
     return _page(task, html)

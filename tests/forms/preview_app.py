@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import Babel
 
-import portal.views
+import portal.home
 import worklists.preview
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +21,6 @@ def make_app() -> Flask:
     )
     app.config.update(TESTING=True, SECRET_KEY="prueba", BABEL_DEFAULT_LOCALE="es_AR")
     Babel(app)
-    app.register_blueprint(portal.views.bp)
+    app.register_blueprint(portal.home.bp)
     app.register_blueprint(worklists.preview.bp)
     return app

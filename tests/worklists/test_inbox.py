@@ -12,9 +12,10 @@ from tests.fixtures.identity import csrf_in
 from tests.worklists.helpers import GROUP, Staffed, text_of
 
 
-def _act(web, data: dict, back: str = "/bandeja/") -> object:  # type: ignore[no-untyped-def]
+def _act(web, path: str, data: dict | None = None, back: str = "/bandeja/") -> object:  # type: ignore[no-untyped-def]
+    """Post a verb (``tomar``, ``tareas/<id>/liberar``…) as the inbox's buttons do."""
     token = csrf_in(web.client.get("/bandeja/").get_data(as_text=True))
-    return web.client.post("/bandeja/acciones", data={**data, "csrf_token": token, "volver": back})
+    return web.client.post(f"/bandeja/{path}", data={**(data or {}), "csrf_token": token, "volver": back})
 
 
 def test_the_group_inbox_lists_open_tasks_with_counts(staff: Staffed) -> None:
@@ -67,14 +68,14 @@ def test_claim_then_release_without_javascript(staff: Staffed) -> None:
     number = staff.start(1)[0]
     task = staff.task_of(number)
     web = staff.web("mesa")
-    response = _act(web, {"accion": f"tomar:{task.id}"})
+    response = _act(web, f"tareas/{task.id}/tomar")
     assert response.status_code == 303 and response.headers["Location"] == "/bandeja/"
     page = text_of(web.client.get("/bandeja/?bandeja=mias"))
     assert "Tareas tomadas: 1." in page and number in page and "Mis tareas (1)" in page
     other = staff.web("colega")
-    _act(other, {"accion": f"tomar:{task.id}"})
+    _act(other, f"tareas/{task.id}/tomar")
     assert "La tarea ya fue tomada por mesa." in text_of(other.client.get("/bandeja/"))
-    _act(web, {"accion": f"liberar:{task.id}"})
+    _act(web, f"tareas/{task.id}/liberar")
     assert staff.task_of(number).assignee is None
 
 
@@ -82,13 +83,13 @@ def test_bulk_claim_and_a_supervisor_assigns_to_a_colleague(staff: Staffed) -> N
     numbers = staff.start(3)
     ids = [staff.task_of(n).id for n in numbers]
     web = staff.web("mesa")
-    response = _act(web, {"accion": "tomar", "tareas": ids[:2]})
+    response = _act(web, "tomar", {"tareas": ids[:2]})
     assert response.status_code == 303
     assert [staff.task_of(n).assignee for n in numbers] == ["mesa", "mesa", None]
     supervisor = staff.web("supervisora")
     page = supervisor.client.get("/bandeja/").get_data(as_text=True)
     assert 'name="persona"' in page and "Colega Mesa" in page
-    _act(supervisor, {"accion": "asignar", "tareas": ids, "persona": "colega"})
+    _act(supervisor, "asignar", {"tareas": ids, "persona": "colega"})
     assert [staff.task_of(n).assignee for n in numbers] == ["colega"] * 3
     assert "Tareas asignadas a colega: 3." in text_of(supervisor.client.get("/bandeja/"))
     with staff.app.app_context():
@@ -100,10 +101,10 @@ def test_only_supervisors_assign_and_only_to_people_of_the_group(staff: Staffed)
     task_id = staff.task_of(number).id
     web = staff.web("mesa")
     assert 'name="persona"' not in web.client.get("/bandeja/").get_data(as_text=True)
-    _act(web, {"accion": "asignar", "tareas": task_id, "persona": "colega"})
+    _act(web, "asignar", {"tareas": task_id, "persona": "colega"})
     assert "Solo un supervisor puede asignar" in text_of(web.client.get("/bandeja/"))
     supervisor = staff.web("supervisora")
-    _act(supervisor, {"accion": "asignar", "tareas": task_id, "persona": "otro"})
+    _act(supervisor, "asignar", {"tareas": task_id, "persona": "otro"})
     assert "otro no integra el grupo de la tarea." in text_of(supervisor.client.get("/bandeja/"))
     assert staff.task_of(number).assignee is None
 
@@ -113,12 +114,12 @@ def test_tasks_of_other_groups_are_not_there(staff: Staffed) -> None:
     task_id = staff.task_of(number).id
     web = staff.web("otro")
     assert number not in web.client.get(f"/bandeja/?bandeja={GROUP}").get_data(as_text=True)
-    _act(web, {"accion": f"tomar:{task_id}"})
+    _act(web, f"tareas/{task_id}/tomar")
     assert "La tarea no existe." in text_of(web.client.get("/bandeja/"))
     assert staff.task_of(number).assignee is None
 
 
 def test_an_action_without_tasks_says_so(staff: Staffed) -> None:
     web = staff.web("mesa")
-    _act(web, {"accion": "tomar"})
+    _act(web, "tomar")
     assert "Marque al menos una tarea." in text_of(web.client.get("/bandeja/"))

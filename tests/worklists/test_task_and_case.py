@@ -94,7 +94,7 @@ def test_a_task_assigned_to_someone_else_cannot_be_completed(staff: Staffed) -> 
     task = staff.task_of(number)
     colega = staff.web("colega")
     token = csrf_in(colega.client.get("/bandeja/").get_data(as_text=True))
-    colega.client.post("/bandeja/acciones", data={"accion": f"tomar:{task.id}", "csrf_token": token})
+    colega.client.post(f"/bandeja/tareas/{task.id}/tomar", data={"csrf_token": token})
     response = _complete(staff.web("mesa"), task.id, {"completo": "true"})
     assert response.status_code == 409 and "La tarea está asignada a colega." in text_of(response)
 
@@ -128,7 +128,7 @@ def test_auditors_read_everything_and_change_nothing(staff: Staffed) -> None:
     response = auditor.client.get(f"/bandeja/expedientes/{number}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "solo lectura" in html
-    assert "/bandeja/acciones" not in html and "/bandeja/expedientes/comentar" not in html
+    assert "/tomar" not in html and "/liberar" not in html and "/bandeja/expedientes/comentar" not in html
     token = csrf_in(auditor.client.get("/cuenta").get_data(as_text=True))
     refused = auditor.client.post("/bandeja/expedientes/comentar", data={"expediente": number, "texto": "x",
                                                                          "csrf_token": token})

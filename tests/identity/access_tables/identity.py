@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.identity.access_tables import ANALYSTS, PUBLIC, SIGNED_IN
 
 TABLE: dict[str, frozenset[str]] = {
-    "portal.home": PUBLIC,
+    "home.index": PUBLIC,
     "auth.sign_in": PUBLIC,
     "auth.sign_up": PUBLIC,
     "auth.sign_up_sent": PUBLIC,

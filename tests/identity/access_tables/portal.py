@@ -20,8 +20,8 @@ TABLE: dict[str, frozenset[str]] = {
     "cases.task_upload": SIGNED_IN,
     "tracking.start": PUBLIC,
     "tracking.show": PUBLIC,
-    "notices.index": CITIZENS,
-    "notices.mark_read": CITIZENS,
+    "notifications.index": CITIZENS,
+    "notifications.mark_read": CITIZENS,
     "password.forgot": PUBLIC,
     "password.reset": PUBLIC,
 }

@@ -14,12 +14,12 @@ TABLE: dict[str, frozenset[str]] = {
     "reclamos.from_qr": PUBLIC,
     "reclamos.received": PUBLIC,
     # phone entries: staff of atencion_vecino only (the table's staff are in mesa_entradas: 403)
-    "reclamos_staff.phone": frozenset({"admin"}),
-    "reclamos_staff.phone_submit": frozenset({"admin"}),
-    "reclamos_staff.qr_form": STAFF,
-    "reclamos_staff.qr_sheet": STAFF,
-    "reclamos_staff.duplicates": READERS,
+    "reclamos_desk.phone": frozenset({"admin"}),
+    "reclamos_desk.phone_submit": frozenset({"admin"}),
+    "reclamos_desk.qr_form": STAFF,
+    "reclamos_desk.qr_sheet": STAFF,
+    "reclamos_desk.duplicates": READERS,
 }
 # "token" and "code" (identity's sample arguments) name no QR point and no case: 404.
 SAMPLE_ARGS: dict[str, str] = {}
-SERVED_GET: dict[str, int] = {"reclamos.from_qr": 404, "reclamos.received": 404, "reclamos_staff.duplicates": 404}
+SERVED_GET: dict[str, int] = {"reclamos.from_qr": 404, "reclamos.received": 404, "reclamos_desk.duplicates": 404}

@@ -8,13 +8,17 @@ SUPERVISORS = frozenset({"supervisora", "admin"})
 
 TABLE: dict[str, frozenset[str]] = {
     "inbox.index": STAFF,
-    "inbox.act": STAFF,
-    "task.show": STAFF,
-    "task.complete": STAFF,
-    "case.show": READERS,
-    "case.document": READERS,
-    "case.case_file": READERS,
-    "case.comment": STAFF,
+    "inbox.claim": STAFF,
+    "inbox.release": STAFF,
+    "inbox.assign": STAFF,
+    "inbox.claim_one": STAFF,
+    "inbox.release_one": STAFF,
+    "task_page.show": STAFF,
+    "task_page.complete": STAFF,
+    "case_view.show": READERS,
+    "case_view.document": READERS,
+    "case_view.case_file": READERS,
+    "case_view.comment": STAFF,
     "incidents.index": STAFF,
     "incidents.retry": STAFF,
     "dashboard.index": SUPERVISORS,
@@ -24,8 +28,8 @@ TABLE: dict[str, frozenset[str]] = {
     "staff_start.show": STAFF,
     "staff_start.submit": STAFF,
 }
-SAMPLE_ARGS: dict[str, str] = {"tarea_id": "tarea-inexistente", "numero_expediente": "EX-0000-000000-NADA",
-                               "documento_id": "documento-inexistente", "tabla": "pendientes",
-                               "clave": "tramite_inexistente"}
-SERVED_GET: dict[str, int] = {"task.show": 404, "case.show": 404, "case.document": 404, "case.case_file": 404,
-                             "staff_start.show": 404}
+SAMPLE_ARGS: dict[str, str] = {"task_id": "tarea-inexistente", "number": "EX-0000-000000-NADA",
+                               "document_id": "documento-inexistente", "table": "pendientes",
+                               "key": "tramite_inexistente"}
+SERVED_GET: dict[str, int] = {"task_page.show": 404, "case_view.show": 404, "case_view.document": 404,
+                             "case_view.case_file": 404, "staff_start.show": 404}

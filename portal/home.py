@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 
 from engine.identity.access import public
 
-bp = Blueprint("portal", __name__)
+bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 @public
-def home() -> ResponseReturnValue:
+def index() -> ResponseReturnValue:
     """The public home page."""
     return render_template("portal/home.html")

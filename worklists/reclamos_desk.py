@@ -24,7 +24,7 @@ from engine.identity.access import roles_required
 from engine.intake import reclamos
 from worklists import web
 
-bp = Blueprint("reclamos_staff", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
+bp = Blueprint("reclamos_desk", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
 web.install_errors(bp)
 PHONE_GROUP = "atencion_vecino"
 STAFF = ("staff", "supervisor")
@@ -71,7 +71,7 @@ def phone_submit() -> ResponseReturnValue:
     except DataInvalid as e:
         return _phone_page(values, reclamos.field_errors(e), 422)
     flash(f"Reclamo {number} cargado. Código de seguimiento para el vecino: {code}.", "ok")
-    return redirect(url_for("reclamos_staff.phone"))
+    return redirect(url_for("reclamos_desk.phone"))
 
 
 # --- QR sheets ------------------------------------------------------------------------------
@@ -145,11 +145,11 @@ def qr_sheet() -> ResponseReturnValue:
 # --- possible duplicates --------------------------------------------------------------------
 
 
-@bp.get("/<numero_expediente>/duplicados")
+@bp.get("/<number>/duplicados")
 @roles_required(*READERS)
-def duplicates(numero_expediente: str) -> ResponseReturnValue:
+def duplicates(number: str) -> ResponseReturnValue:
     """Reclamos of the same category within 100 m in the last 30 days (a fragment for htmx)."""
-    instance = access.visible_case_by_number(numero_expediente, web.user())
+    instance = access.visible_case_by_number(number, web.user())
     found = reclamos.duplicates_of(instance, web.now())
     context: dict[str, Any] = {"instance": instance, "duplicates": found, "local_time": web.local,
                                "radius": int(reclamos.DUPLICATE_RADIUS_M), "days": reclamos.DUPLICATE_DAYS}
