@@ -174,15 +174,27 @@ def _csrf_ok() -> bool:
 def _check_access() -> ResponseReturnValue | None:
     if request.endpoint is None:
         return None  # no such page: Flask answers 404
-    access = access_of(current_app.view_functions.get(request.endpoint))
     user = current_user()
-    if allows(access, None if user is None else user.role_set):
+    if may_open_view(current_app.view_functions.get(request.endpoint), user):
         return None
     if user is None:
         if request.method == "GET":
             return redirect(url_for("auth.sign_in", siguiente=request.full_path.rstrip("?")))
         return _error_page(401, _("Ingrese con su cuenta para continuar."))
     return _error_page(403, _("Su cuenta no tiene permiso para ver esta página."))
+
+
+def may_open_view(view: Any, user: User | None) -> bool:
+    """The page rule marked on ``view``, applied to ``user`` (``None``: nobody signed in)."""
+    if user is None:
+        return allows(access_of(view), None)
+    return allows(access_of(view), user.role_set, user.group_names)
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in person may open the page: menus show only the links that work."""
+    view = current_app.view_functions.get(endpoint)
+    return view is not None and may_open_view(view, current_user())
 
 
 def _error_page(status: int, message: str) -> ResponseReturnValue:
@@ -234,7 +246,7 @@ def csrf_field() -> Markup:
 
 def _template_context() -> dict[str, Any]:
     oidc = current_app.extensions.get("tramites_oidc") or {}
-    return {"current_user": current_user(), "csrf_token": csrf_token, "csrf_field": csrf_field,
+    return {"current_user": current_user(), "csrf_token": csrf_token, "csrf_field": csrf_field, "may_open": may_open,
             "identity_enabled": True, "oidc_name": oidc.get("name"), "map_tiles": settings().map_tiles}
 
 

@@ -6,6 +6,7 @@ these are the rules it cannot express.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import grimp
@@ -97,3 +98,17 @@ def _expected_name(import_name: str) -> str:
     if parts[0] == "connectors":
         return f"{parts[-2]}_{parts[-1]}"
     return parts[-1]
+
+
+def test_templates_name_no_role_group_or_procedure() -> None:
+    """Who sees a link is the page's own access rule (``may_open``); what a procedure adds to the
+    staff pages is its panel (``worklists.web.add_case_panel``): templates name neither."""
+    from engine.identity.accounts import ROLES
+
+    quoted = "|".join(re.escape(role) for role in ROLES)
+    membership = r"['\"][\w-]+['\"]\s+(not\s+)?in\s+[\w.]*(role_set|group_names|roles)\b"
+    forbidden = re.compile(rf"\{{%[^%]*(['\"]({quoted})['\"]|{membership}|process_key\s*==)[^%]*%\}}")
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}"
+             for front in ("portal", "worklists") for path in (ROOT / front).rglob("*.html")
+             for match in forbidden.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []

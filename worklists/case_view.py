@@ -55,6 +55,7 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
         current=json.dumps(case_view.current_elements(instance.id)), incidents=instances.open_incidents(instance),
         status_label=assembly.STATUS_LABELS.get(instance.status, instance.status), kinds=assembly.KIND_LABELS,
         comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
+        panels=web.case_panels(instance),
     ), status
 
 

@@ -26,6 +26,7 @@ from worklists import web
 
 bp = Blueprint("reclamos_desk", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
 web.install_errors(bp)
+web.add_case_panel(bp, reclamos.PROCESS_KEY, "reclamos_desk.duplicates")
 PHONE_GROUP = "atencion_vecino"
 STAFF = ("staff", "supervisor")
 READERS = ("staff", "supervisor", "auditor")
@@ -39,26 +40,17 @@ def _phone_page(values: dict[str, str], errors: dict[str, list[str]], status: in
     return response
 
 
-def _may_take_calls() -> bool:
-    person = web.user()
-    return PHONE_GROUP in person.group_names or "admin" in person.role_set
-
-
 @bp.get("/telefono")
-@roles_required(*STAFF)
+@roles_required(*STAFF, groups=(PHONE_GROUP,))
 def phone() -> ResponseReturnValue:
     """The form for a reclamo received by phone (Atención al Vecino)."""
-    if not _may_take_calls():
-        return web.error_page(403, "Solo Atención al Vecino carga reclamos recibidos por teléfono.")
     return _phone_page({}, {})
 
 
 @bp.post("/telefono")
-@roles_required(*STAFF)
+@roles_required(*STAFF, groups=(PHONE_GROUP,))
 def phone_submit() -> ResponseReturnValue:
     """Start the caller's reclamo; its number and tracking code are shown to read out."""
-    if not _may_take_calls():
-        return web.error_page(403, "Solo Atención al Vecino carga reclamos recibidos por teléfono.")
     values = {name: request.form.get(name, "").strip()[:2000] for name in reclamos.FORM_FIELDS}
     missing = reclamos.missing_fields(values)
     if missing:

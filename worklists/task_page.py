@@ -61,7 +61,7 @@ def show(task_id: str) -> ResponseReturnValue:
 def _page(task: Task, form_html: Any, problems: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
     return render_template("worklists/task.html", task=task, form_html=form_html, problems=problems or [],
                            may_complete=may_complete(task), now=web.now(), local_time=web.local,
-                           me=web.user().username), status
+                           me=web.user().username, panels=web.case_panels(task.instance)), status
 
 
 @bp.post("/completar")

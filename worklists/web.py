@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,10 +23,12 @@ from engine.dates import moment_text
 from engine.db import db
 from engine.errors import EngineError
 from engine.identity.accounts import User
+from engine.models import Instance
 from engine.web.request import runtime as runtime  # re-exported for the modules of this face
 from engine.web.request import transaction as transaction
 from engine.workflow.human_tasks import Actor
 
+CASE_PANELS = "worklists.case_panels"
 STALE = "Otra persona cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
 
 
@@ -98,3 +101,21 @@ def install_errors(bp: Blueprint) -> None:
 
 def template_helpers() -> dict[str, Any]:
     return {"local_time": local}
+
+
+def add_case_panel(bp: Blueprint, process_key: str, endpoint: str) -> None:
+    """Show ``endpoint`` of ``bp`` (a fragment taking the case ``number``) on the case view and the
+    task page of one procedure's cases, so the generic pages never name a procedure.
+
+    Recorded on the app when ``create_app`` registers ``bp``, not at import.
+    """
+    def record(state: BlueprintSetupState) -> None:
+        state.app.extensions.setdefault(CASE_PANELS, {}).setdefault(process_key, []).append(endpoint)
+
+    bp.record_once(record)
+
+
+def case_panels(instance: Instance) -> list[str]:
+    """The URLs of the fragments the case's procedure adds to its staff pages (loaded by htmx)."""
+    endpoints: list[str] = current_app.extensions.get(CASE_PANELS, {}).get(instance.process_key, [])
+    return [url_for(endpoint, number=instance.number) for endpoint in endpoints]

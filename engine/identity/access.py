@@ -21,10 +21,11 @@ ADMIN = "admin"
 
 @dataclass(frozen=True)
 class Access:
-    """A page's rule: open to everyone, to any signed-in user, or to some roles."""
+    """A page's rule: open to everyone, to any signed-in user, or to some roles (and groups)."""
 
     public: bool = False
     roles: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()  # when set, one of them is needed too
 
 
 def _mark(view: F, access: Access) -> F:
@@ -42,8 +43,9 @@ def login_required(view: F) -> F:
     return _mark(view, Access())
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Mark a page as open to users with at least one of ``roles`` (and to administrators).
+def roles_required(*roles: str, groups: Iterable[str] = ()) -> Callable[[F], F]:
+    """Mark a page as open to users with at least one of ``roles`` (and to administrators);
+    with ``groups``, only to the members of one of them (administrators: always).
 
     :raises ValueError: for a role the platform does not know (caught at import time).
     """
@@ -52,7 +54,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown)) or '(none)'}")
 
     def mark(view: F) -> F:
-        return _mark(view, Access(roles=frozenset(roles)))
+        return _mark(view, Access(roles=frozenset(roles), groups=frozenset(groups)))
 
     return mark
 
@@ -80,11 +82,13 @@ def is_marked(view: Callable[..., Any] | None) -> bool:
     return isinstance(getattr(view, ATTRIBUTE, None), Access)
 
 
-def allows(access: Access, roles: Iterable[str] | None) -> bool:
-    """Tell whether someone with ``roles`` (``None``: not signed in) may open the page."""
+def allows(access: Access, roles: Iterable[str] | None, groups: Iterable[str] = ()) -> bool:
+    """Tell whether someone with ``roles`` (``None``: not signed in) and ``groups`` may open the page."""
     if access.public:
         return True
     if roles is None:
         return False
     held = set(roles)
-    return not access.roles or ADMIN in held or bool(held & access.roles)
+    if ADMIN in held:
+        return True
+    return (not access.roles or bool(held & access.roles)) and (not access.groups or bool(access.groups & set(groups)))
