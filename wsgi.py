@@ -55,9 +55,10 @@ from engine.citizens import notifications
 from engine.db import db, tune_sqlite
 from engine.identity.accounts import Group
 from engine.ports import SensorFeed
-from engine.runtime import EXTENSION_KEY, Runtime
+from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
+from storage.base import Storage
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
@@ -102,10 +103,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine.cli.migrations.install(app, str(HERE / "engine" / "migrations"))
     Babel(app)
     embedded = _embedded_services(settings)
-    app.extensions[EXTENSION_KEY] = _build_runtime(settings, embedded, _sensor_feed_factory(app, settings))
+    documents = storage.open_storage(settings["STORAGE_URL"])
+    registry = _connector_registry(settings, embedded, documents)
+    runtime = _build_runtime(settings, embedded, documents, registry, _sensor_feed_factory(app, settings))
+    app.extensions[EXTENSION_KEY] = runtime
     if settings["BROKER_URL"]:
-        celery = make_celery(app, settings["BROKER_URL"], app.extensions[EXTENSION_KEY])
-        app.extensions[EXTENSION_KEY].dispatch = dispatcher(celery)
+        runtime.dispatch = dispatcher(make_celery(app, settings["BROKER_URL"], runtime))
     _mount_embedded_gaf(app, settings, embedded)
     _mount_ogc(app, settings)
     app.register_blueprint(engine.api.health.bp)
@@ -115,8 +118,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
-    _secure_fronts(app, settings, app.extensions[EXTENSION_KEY])
-    _send_notification_emails(app, settings, app.extensions[EXTENSION_KEY])
+    _secure_fronts(app, settings, registry)
+    _send_notification_emails(app, settings, runtime)
     engine.cli.commands.register(app)
     app.cli.add_command(engine.cli.users.user)
     return app
@@ -142,13 +145,13 @@ def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: 
         notifications.install(db.engine, notifications.Mailer(settings["PUBLIC_URL"], hand_over))
 
 
-def _secure_fronts(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
+def _secure_fronts(app: Flask, settings: Mapping[str, Any], registry: ConnectorRegistry) -> None:
     """Sessions, CSRF, headers and sign-in for the web fronts (after their blueprints).
 
     Staff sign in against the directory when ``TRAMITES_LDAP_URL`` is set (local users
     otherwise); sign-up links go out over SMTP when the notification connector has a host.
     """
-    staff = runtime.connectors.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
+    staff = registry.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
     mail = connector_config(NotifyConnector, _given(settings))
     portal.security.init_app(app, authenticate_staff=staff,
                              send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
@@ -295,9 +298,18 @@ def _pygeoapi_app() -> Flask:
     return pygeoapi.flask_app.APP
 
 
-def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
-                   sensor_feed: Callable[[], SensorFeed] | None) -> Runtime:
-    documents = storage.open_storage(settings["STORAGE_URL"])
+def _connector_registry(settings: Mapping[str, Any], embedded: Mapping[str, str],
+                        documents: Storage) -> ConnectorRegistry:
+    """The built-in connectors and those of installed packages, configured from the settings."""
+    registry = ConnectorRegistry(storage=documents)
+    connector_settings = {**embedded, **_given(settings)}
+    registry.load_builtins(connector_settings)
+    registry.load_entry_points(connector_settings)
+    return registry
+
+
+def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], documents: Storage,
+                   registry: ConnectorRegistry, sensor_feed: Callable[[], SensorFeed] | None) -> Runtime:
     optional = {
         "broker": (settings["BROKER_URL"], connectors.probes.probe_broker),
         "ldap": (settings["LDAP_URL"], connectors.probes.probe_ldap),
@@ -311,18 +323,12 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str],
     for name, (url, probe) in optional.items():
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
-    registry = ConnectorRegistry(storage=documents)
-    connector_settings = {**embedded, **_given(settings)}
-    registry.load_builtins(connector_settings)
-    registry.load_entry_points(connector_settings)
-    return Runtime(settings=settings, storage=documents, checks=checks, check_targets=targets,
-                   call_connector=registry.invoke, operations=registry.operations, connectors=registry,
-                   parse_webhook=registry.parse_webhook, validate_params=registry.validate_literal_params,
-                   run_gaf_sandbox=_gaf_sandbox_runner(settings, connector_settings), sensor_subscriber=sensor_feed,
-                   known_groups=_known_groups, inspect_pdf=_pdf_inspector(settings, embedded),
-                   issue_certificate=_certificate_issuer(registry),
-                   prepare_signing=_signing_preparer(settings, embedded), render_case_file=render_case_file,
-                   after_commit_operations=registry.after_commit_operations, check_params=registry.check_params)
+    services = DocumentServices(store=documents, inspect_pdf=_pdf_inspector(settings, embedded),
+                                issue_certificate=_certificate_issuer(registry), render_case_file=render_case_file,
+                                prepare_signing=_signing_preparer(settings, embedded))
+    tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
+                          run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}))
+    return Runtime(settings=settings, documents=services, connectors=registry, tools=tools, known_groups=_known_groups)
 
 
 def _known_groups() -> set[str]:

@@ -1,4 +1,10 @@
-"""What ``create_app`` hands the engine: the parts it reaches without importing them."""
+"""What ``create_app`` hands the engine: the parts it reaches without importing them, as typed ports.
+
+- ``connectors``: the connector registry (:class:`~engine.ports.Connectors`);
+- ``documents``: the document store and what signs, checks and assembles PDFs;
+- ``tools``: what operators run beside the platform (health checks, the GAF sandbox, the sensor feed);
+- ``settings``, ``clock``, ``known_groups`` and ``dispatch`` (the worker an outbox message goes to).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from engine.casefile import expediente
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
-from engine.ports import DocumentStore, SensorFeed
+from engine.ports import Connectors, DocumentStore, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -29,29 +35,10 @@ class PlatformContext(EngineContext):
 
 
 @dataclass
-class Runtime:
-    """The composed platform, stored at ``app.extensions["tramites"]``."""
+class DocumentServices:
+    """The document store, and the PDF work the connectors do for the pages and commands."""
 
-    settings: Mapping[str, Any]
-    storage: DocumentStore
-    checks: dict[str, Check | None] = field(default_factory=dict)
-    check_targets: dict[str, str] = field(default_factory=dict)
-    call_connector: Callable[..., Any] | None = None
-    #: The connector registry itself, for the CLI's listing and for tests that register
-    #: their own operations; the engine calls only ``call_connector`` and ``operations``.
-    connectors: Any = None
-    #: ``parse_webhook(connector, headers, body) -> [message]`` for ``POST /hooks/<connector>``.
-    parse_webhook: Callable[[str, Mapping[str, str], bytes], list[dict[str, Any]]] | None = None
-    operations: Callable[[], frozenset[str]] = frozenset
-    known_groups: Callable[[], set[str]] | None = None
-    clock: Callable[[], datetime] = utcnow
-    #: ``validate_params(operation, literal_params, expression_names) -> [problem]``: a service task's
-    #: literal parameters against the operation's schema, for deployment-time checks.
-    validate_params: Callable[[str, Mapping[str, Any], Iterable[str]], list[str]] | None = None
-    #: ``run_gaf_sandbox(host, port, state_path)``: serve the GAF sandbox alone until interrupted.
-    run_gaf_sandbox: Callable[[str, int, str | None], None] | None = None
-    #: Builds the MQTT sensor subscriber, wired to the engine; ``None`` when ``TRAMITES_MQTT_URL`` is unset.
-    sensor_subscriber: Callable[[], SensorFeed] | None = None
+    store: DocumentStore
     #: ``inspect_pdf(bytes) -> {sha256, state, label, …}``: the signature check of a presented PDF.
     inspect_pdf: Callable[[bytes], dict[str, Any]] | None = None
     #: ``issue_certificate(template_folder, data, title) -> result``: sign a certificate outside a process.
@@ -60,12 +47,43 @@ class Runtime:
     prepare_signing: Callable[[], str | None] | None = None
     #: ``render_case_file(cover, index, timeline, pdfs_by_folio) -> pdf``: the whole case file.
     render_case_file: Callable[..., bytes] | None = None
-    #: Operations that run only after the calling step commits (notifications), and the
-    #: check of their parameters made at once.
-    after_commit_operations: Callable[[], frozenset[str]] = frozenset
-    check_params: Callable[[str, Mapping[str, Any]], None] | None = None
+
+
+@dataclass
+class OperatorTools:
+    """What operators run beside the platform: health checks and the long-running commands."""
+
+    checks: dict[str, Check | None] = field(default_factory=dict)
+    check_targets: dict[str, str] = field(default_factory=dict)
+    #: ``run_gaf_sandbox(host, port, state_path)``: serve the GAF sandbox alone until interrupted.
+    run_gaf_sandbox: Callable[[str, int, str | None], None] | None = None
+    #: Builds the MQTT sensor subscriber, wired to the engine; ``None`` when ``TRAMITES_MQTT_URL`` is unset.
+    sensor_subscriber: Callable[[], SensorFeed] | None = None
+
+
+@dataclass
+class Runtime:
+    """The composed platform, stored at ``app.extensions["tramites"]`` (read it through
+    ``engine.web.request.runtime()``)."""
+
+    settings: Mapping[str, Any]
+    documents: DocumentServices
+    connectors: Connectors | None = None
+    tools: OperatorTools = field(default_factory=OperatorTools)
+    known_groups: Callable[[], set[str]] | None = None
+    clock: Callable[[], datetime] = utcnow
     #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
     dispatch: Callable[[int], None] | None = None
+
+    def operations(self) -> frozenset[str]:
+        """The operations service tasks may call (none without connectors)."""
+        return self.connectors.operations() if self.connectors is not None else frozenset()
+
+    def validate_params(self, operation: str, params: Mapping[str, Any], expressions: Iterable[str] = ()) -> list[str]:
+        """A service task's literal parameters against its operation's schema, checked at deployment."""
+        if self.connectors is None:
+            return []
+        return self.connectors.validate_literal_params(operation, params, expressions)
 
     def engine_context(self) -> PlatformContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
@@ -73,11 +91,10 @@ class Runtime:
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
                               sensor_retention_days=retention)
-        if self.call_connector is not None:
+        if self.connectors is not None:
             ctx.deliver = self._deliver
-            call = _registering_certificates(self.call_connector)
-            ctx.call_connector = _deferring(call, self.after_commit_operations(), self.check_params, ctx,
-                                            self.hand_over)
+            call = _registering_certificates(self._deliver)
+            ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
         return ctx
 
     def hand_over(self, message_id: int) -> None:
@@ -93,10 +110,10 @@ class Runtime:
             return outbox.deliver(message_id, self._deliver, self.clock())
 
     def _deliver(self, operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
-        # Read at delivery time: the registry's call, not the deferring wrapper of a context.
-        if self.call_connector is None:
+        # Read at call time: a test may swap the registry's invoke after the context was made.
+        if self.connectors is None:
             raise RuntimeError("no connectors are configured")
-        return self.call_connector(operation, params, facts)
+        return self.connectors.invoke(operation, params, facts)
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,9 +133,8 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
     return call
 
 
-def _deferring(call_connector: Callable[..., Any], deferred: frozenset[str],
-               check_params: Callable[[str, Mapping[str, Any]], None] | None,
-               ctx: EngineContext, hand_over: Callable[[int], None]) -> Callable[..., Any]:
+def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: EngineContext,
+               hand_over: Callable[[int], None]) -> Callable[..., Any]:
     """Write the calls of after-commit operations (notifications) into the outbox of the step.
 
     Their parameters are checked at once, so a bad call is an incident of the step; the
@@ -126,11 +142,12 @@ def _deferring(call_connector: Callable[..., Any], deferred: frozenset[str],
     failure then is retried by the background work and never undoes the step.
     """
 
+    deferred = connectors.after_commit_operations()
+
     def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
         if operation not in deferred:
             return call_connector(operation, params, facts)
-        if check_params is not None:
-            check_params(operation, params)
+        connectors.check_params(operation, params)
         message_id = outbox.enqueue(operation, params, facts, ctx.now())
         ctx.after_commit.append(lambda: hand_over(message_id))
         return {"encolado": True}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 import forms
@@ -18,9 +18,8 @@ from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import login_required, roles_required
 from engine.identity.accounts import User
 from engine.models import Instance, Task
-from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
-from engine.web.request import transaction
+from engine.web.request import runtime, transaction
 from engine.workflow import completion, forms_io
 from engine.workflow.completion import EarlierUploads, Submission
 from engine.workflow.human_tasks import Actor
@@ -54,8 +53,8 @@ def _task(instance: Instance, task_id: str) -> Task:
 
 def summary(instance: Instance) -> cases.CaseSummary:
     """The case in plain words, now, in the city's zone."""
-    runtime = current_app.extensions[EXTENSION_KEY]
-    return cases.summarize(instance, runtime.clock(), runtime.settings["TIMEZONE"])
+    rt = runtime()
+    return cases.summarize(instance, rt.clock(), rt.settings["TIMEZONE"])
 
 
 @bp.get("/")
@@ -106,7 +105,7 @@ def document(number: str, document_id: str) -> ResponseReturnValue:
         found = expediente.document(instance.id, document_id)
     except NotFound:
         abort(404)
-    stream = current_app.extensions[EXTENSION_KEY].storage.get(found.storage_key)
+    stream = runtime().documents.store.get(found.storage_key)
 
     def chunks() -> Any:
         with stream:

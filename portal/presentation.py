@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app
 from engine.citizens import notifications
 from engine.dates import date_text, moment_text
 from engine.identity.accounts import User
-from engine.runtime import EXTENSION_KEY
+from engine.web.request import runtime
 from portal import security, wording
 from storage.uploads import format_size
 
@@ -30,7 +30,7 @@ def signed_in_user() -> User:
 @bp.app_template_filter("localtime")
 def localtime(moment: datetime | None) -> str:
     """``dd/mm/aaaa hh:mm`` in the city's zone."""
-    return moment_text(moment, current_app.extensions[EXTENSION_KEY].settings["TIMEZONE"])
+    return moment_text(moment, runtime().settings["TIMEZONE"])
 
 
 @bp.app_template_filter("localdate")

@@ -16,8 +16,7 @@ from engine.casefile import expediente, tracking
 from engine.errors import DataInvalid, NotFound
 from engine.identity.access import public
 from engine.intake import reclamos
-from engine.runtime import EXTENSION_KEY
-from engine.web.request import transaction
+from engine.web.request import runtime, transaction
 from engine.workflow import deployments, forms_io
 from portal import security
 from storage.uploads import UploadError, receive
@@ -70,13 +69,14 @@ def _values() -> dict[str, str]:
 
 def _photos(files: list[FileStorage]) -> tuple[list[expediente.NewDocument], list[str]]:
     """Store the chosen photos (checked by content, not by name); the refusals in Spanish."""
-    runtime = current_app.extensions[EXTENSION_KEY]
+    rt = runtime()
     stored, refused = [], []
     chosen = [f for f in files if f and f.filename][:MAX_PHOTOS]
     for number, photo in enumerate(chosen, start=1):
         try:
-            upload = receive(runtime.storage, photo.stream, max_bytes=runtime.settings["MAX_UPLOAD_MB"] * 1024 * 1024,
-                             allowed_types=PHOTO_TYPES, display_name=photo.filename)
+            upload = receive(rt.documents.store, photo.stream,
+                             max_bytes=rt.settings["MAX_UPLOAD_MB"] * 1024 * 1024, allowed_types=PHOTO_TYPES,
+                             display_name=photo.filename)
         except UploadError as e:
             refused.append(f"{photo.filename}: {e.public_message}")
             continue

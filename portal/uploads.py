@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import unquote
 
-from flask import current_app, request
+from flask import request
 
 from engine import audit
 from engine.casefile import drafts
 from engine.identity.accounts import User
-from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from engine.web.request import runtime
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, StoredUpload, UploadError, format_size, receive, receive_each
@@ -70,7 +70,7 @@ def upload_one(user: User, scope: str, used_bytes: int, instance_id: str | None 
 def upload_form_files(user: User, scope: str, used_bytes: int, instance_id: str | None = None) -> Received:
     """Receive every file input of a multipart post (the no-JavaScript path)."""
     found = Received()
-    received = receive_each(cast(Storage, _runtime().storage), request.files.items(multi=True),
+    received = receive_each(cast(Storage, runtime().documents.store), request.files.items(multi=True),
                             max_bytes=max_file_bytes(), case_quota=CaseQuota(max_case_bytes(), used_bytes),
                             scanner=_scanner())
     for input_name, name, outcome in received:
@@ -95,7 +95,7 @@ def refused_too_large(user: User | None, size: int | None, instance_id: str | No
 def _receive(user: User, stream: Any, name: str, used_bytes: int, instance_id: str | None,
              declared: int | None) -> StoredUpload:
     try:
-        return receive(cast(Storage, _runtime().storage), stream, max_bytes=max_file_bytes(),
+        return receive(cast(Storage, runtime().documents.store), stream, max_bytes=max_file_bytes(),
                        display_name=name, scanner=_scanner(), case_quota=CaseQuota(max_case_bytes(), used_bytes))
     except UploadError as e:
         _record_refusal(user, e.reason, _refused_size(e, declared), name, instance_id)
@@ -117,9 +117,5 @@ def _scanner() -> ClamdScanner | None:
     return ClamdScanner.from_url(url) if url else None
 
 
-def _runtime() -> Any:
-    return current_app.extensions[EXTENSION_KEY]
-
-
 def _settings() -> Any:
-    return _runtime().settings
+    return runtime().settings

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from engine.casefile import expediente
 from engine.identity.access import csrf_exempt, public
 from engine.models import Certificate
-from engine.runtime import EXTENSION_KEY, Runtime
+from engine.web.request import runtime
 
 bp = Blueprint("verification", __name__, url_prefix="/verificar")
 MAX_PDF_BYTES = 20 * 1024 * 1024
@@ -89,10 +89,10 @@ def by_file() -> ResponseReturnValue:
         return _refuse(_("El archivo está vacío."))
     if len(content) > MAX_PDF_BYTES:
         return _refuse(_("El archivo es demasiado grande para un certificado (máximo 20 MB)."), 413)
-    runtime: Runtime = current_app.extensions[EXTENSION_KEY]
-    if runtime.inspect_pdf is None:
+    rt = runtime()
+    if rt.documents.inspect_pdf is None:
         return _refuse(_("La verificación de archivos no está disponible en este momento."), 503)
-    inspection = runtime.inspect_pdf(content)
+    inspection = rt.documents.inspect_pdf(content)
     verdict, found = expediente.verdict(inspection["sha256"], inspection["state"])
     return _answer(200, verdict, found, signature=inspection.get("label"))
 

@@ -8,17 +8,17 @@ get no buttons, and the comment POST refuses them by its role marker.
 
 from __future__ import annotations
 
-import io
 import json
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.casefile import access, assembly, expediente
-from engine.errors import DataInvalid, NotFound
+from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
+from engine.web import downloads
 from engine.workflow import instances
 from engine.workflow.human_tasks import may_work_on
 from worklists import web
@@ -64,25 +64,14 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
 def document(number: str, document_id: str) -> ResponseReturnValue:
     """One document's bytes, named as its author named it (RFC 6266 ``Content-Disposition``)."""
     instance = _case(number)
-    found = expediente.document(instance.id, document_id)
-    store = web.runtime().storage
-    if not store.exists(found.storage_key):
-        raise NotFound("El contenido del documento no está en el almacenamiento.")
-    return send_file(store.get(found.storage_key), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename, etag=found.sha256, max_age=0)
+    return downloads.document(expediente.document(instance.id, document_id))
 
 
 @bp.get("/<number>/expediente.pdf")
 @roles_required(*READERS)
 def case_file(number: str) -> ResponseReturnValue:
     """The whole case file as one PDF, made now."""
-    instance = _case(number)
-    rt = web.runtime()
-    if rt.render_case_file is None:
-        raise NotFound("Este servidor no genera el expediente en PDF.")
-    pdf = assembly.case_file_pdf(instance, rt.storage, rt.render_case_file, rt.settings["TIMEZONE"], rt.clock())
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"expediente-{instance.number}.pdf", max_age=0)
+    return downloads.case_file(_case(number))
 
 
 @bp.post("/comentar")

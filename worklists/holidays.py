@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -18,8 +18,8 @@ from engine.deadlines import holidays
 from engine.deadlines.models import HOLIDAY_KINDS
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
-from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
+from worklists import web
 
 bp = Blueprint("holidays", __name__, url_prefix="/administracion/feriados", template_folder="templates")
 
@@ -39,8 +39,8 @@ class AddForm:
 
 
 def _today() -> date:
-    runtime = current_app.extensions[EXTENSION_KEY]
-    return holidays.city_calendar(runtime.settings["TIMEZONE"]).local_date(runtime.clock())
+    rt = web.runtime()
+    return holidays.city_calendar(rt.settings["TIMEZONE"]).local_date(rt.clock())
 
 
 def _year(text: str | None) -> int:

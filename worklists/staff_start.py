@@ -123,7 +123,7 @@ def _receive_files(person: User, scope: str) -> Received:
     clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
     found = Received()
-    received = receive_each(cast(Storage, rt.storage), request.files.items(multi=True), max_bytes=_file_bytes(),
+    received = receive_each(cast(Storage, rt.documents.store), request.files.items(multi=True), max_bytes=_file_bytes(),
                             case_quota=CaseQuota(_case_bytes(), drafts.pending_bytes(person.id, scope)),
                             scanner=scanner)
     for input_name, name, outcome in received:

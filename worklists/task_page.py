@@ -125,7 +125,7 @@ def _receive_files(task: Task) -> dict[str, dict[str, Any]]:
     clamd = rt.settings.get("CLAMD_URL")
     scanner = ClamdScanner.from_url(clamd) if clamd else None
     found: dict[str, dict[str, Any]] = {}
-    received = receive_each(cast(Storage, rt.storage), request.files.items(multi=True), max_bytes=limit,
+    received = receive_each(cast(Storage, rt.documents.store), request.files.items(multi=True), max_bytes=limit,
                             case_quota=CaseQuota(case_limit, _used_bytes(task.instance_id)), scanner=scanner)
     for input_name, name, outcome in received:
         if isinstance(outcome, UploadError):

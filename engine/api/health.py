@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from engine.health import run_checks
-from engine.runtime import EXTENSION_KEY, Runtime
+from engine.web.request import runtime
 
 bp = Blueprint("health", __name__)
 
@@ -22,9 +22,9 @@ def live() -> ResponseReturnValue:
 @bp.get("/readyz")
 def ready() -> ResponseReturnValue:
     """Report whether the database and the document storage answer, with latencies."""
-    runtime: Runtime = current_app.extensions[EXTENSION_KEY]
-    checks = {name: runtime.checks[name] for name in READINESS}
-    results = run_checks(checks, runtime.check_targets)
+    rt = runtime()
+    checks = {name: rt.tools.checks[name] for name in READINESS}
+    results = run_checks(checks, rt.tools.check_targets)
     ready = all(r.ok for r in results)
     body = {
         "status": "ok" if ready else "unavailable",

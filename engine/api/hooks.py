@@ -30,11 +30,11 @@ ACTOR_PREFIX = "webhook:"
 @bp.post("/hooks/<connector>")
 def receive(connector: str) -> ResponseReturnValue:
     """Verify the notice with its connector, then deliver every message it carries."""
-    parse = runtime().parse_webhook
-    if parse is None:
+    connectors = runtime().connectors
+    if connectors is None:
         return problem(404, "No encontrado", "Este servidor no recibe avisos de conectores.")
     try:
-        notices = parse(connector, dict(request.headers), request.get_data(cache=False))
+        notices = connectors.parse_webhook(connector, dict(request.headers), request.get_data(cache=False))
     except Exception as e:  # the connector's typed errors carry their HTTP status and a safe message
         status = int(getattr(e, "status", 502))
         message = getattr(e, "message", None) or "El aviso no pudo procesarse."

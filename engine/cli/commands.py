@@ -1,7 +1,7 @@
 """The ``tramites`` command line.
 
 Commands run inside the application context that ``FlaskGroup`` provides, so they reach
-the composed platform through ``current_app.extensions``, never by building it themselves.
+the composed platform through ``engine.web.request.runtime()``, never by building it themselves.
 Each command is one unit of work: it commits once at the end.
 """
 
@@ -27,8 +27,8 @@ from engine.health import run_checks
 from engine.identity import tokens
 from engine.identity.accounts import ensure_user
 from engine.models import Instance
-from engine.runtime import EXTENSION_KEY, Runtime
 from engine.uow import unit_of_work
+from engine.web.request import runtime
 from engine.workflow import deployments
 from engine.workflow.bundles import bundle_from_path
 
@@ -42,11 +42,6 @@ def register(app: Flask) -> None:
                     worker.worker, *connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(connectors.with_sensors(serve))
-
-
-def _runtime() -> Runtime:
-    found: Runtime = current_app.extensions[EXTENSION_KEY]
-    return found
 
 
 def _require_migrated() -> None:
@@ -94,7 +89,7 @@ def init(no_demo: bool) -> None:
 
 
 def _prepare_signing() -> None:
-    prepare = _runtime().prepare_signing
+    prepare = runtime().documents.prepare_signing
     created = prepare() if prepare is not None else None
     if created:
         click.echo(f"Certificado de firma de DESARROLLO creado en {created}: no es válido para producción "
@@ -102,11 +97,11 @@ def _prepare_signing() -> None:
 
 
 def _deploy_all(folder: Path) -> None:
-    runtime = _runtime()
+    rt = runtime()
     for bundle_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         try:
-            result = deployments.deploy(bundle_from_path(bundle_dir), CLI_ACTOR, runtime.operations(),
-                                        runtime.known_groups, runtime.validate_params)
+            result = deployments.deploy(bundle_from_path(bundle_dir), CLI_ACTOR, rt.operations(),
+                                        rt.known_groups, rt.validate_params)
         except EngineError as e:
             _fail(e)
         state = "nueva versión" if result.created else "sin cambios"
@@ -141,7 +136,7 @@ def serve(host: str, port: int) -> None:
     """
     _require_migrated()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    runner = BackgroundRunner(app.app_context, _runtime().engine_context)
+    runner = BackgroundRunner(app.app_context, runtime().engine_context)
     if CELERY_KEY not in app.extensions:
         runner.start()
     try:
@@ -155,8 +150,8 @@ def serve(host: str, port: int) -> None:
 @with_appcontext
 def check() -> None:
     """Report every dependency, one line each; exit 1 when a configured one is down."""
-    runtime = _runtime()
-    results = run_checks(runtime.checks, runtime.check_targets)
+    rt = runtime()
+    results = run_checks(rt.tools.checks, rt.tools.check_targets)
     for r in results:
         state = "--" if not r.configured else ("OK" if r.ok else "CAÍDO")
         latency = f"{r.latency_ms:>7.1f} ms" if r.latency_ms is not None else " " * 10
@@ -171,11 +166,11 @@ def check() -> None:
 def deploy(path: Path) -> None:
     """Deploy a bundle folder or .zip as a new version (an unchanged bundle keeps its version)."""
     _require_migrated()
-    runtime = _runtime()
+    rt = runtime()
     try:
         with unit_of_work():
-            result = deployments.deploy(bundle_from_path(path), CLI_ACTOR, runtime.operations(), runtime.known_groups,
-                                        runtime.validate_params)
+            result = deployments.deploy(bundle_from_path(path), CLI_ACTOR, rt.operations(), rt.known_groups,
+                                        rt.validate_params)
     except EngineError as e:
         _fail(e)
     for warning in result.warnings:
@@ -190,10 +185,10 @@ def deploy(path: Path) -> None:
 def validate(path: Path) -> None:
     """Check a bundle without deploying it; exit 1 listing every problem."""
     _require_migrated()
-    runtime = _runtime()
+    rt = runtime()
     try:
-        problems, warnings = deployments.validate(bundle_from_path(path), runtime.operations(), runtime.known_groups,
-                                                  runtime.validate_params)
+        problems, warnings = deployments.validate(bundle_from_path(path), rt.operations(), rt.known_groups,
+                                                  rt.validate_params)
     except EngineError as e:
         _fail(e)
     for warning in warnings:

@@ -16,18 +16,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.ports import SensorFeed
-from engine.runtime import EXTENSION_KEY, Runtime
+from engine.web.request import runtime
 
 SUBSCRIBE_WAIT_SECONDS = 10.0
-
-
-def _runtime() -> Runtime:
-    found: Runtime = current_app.extensions[EXTENSION_KEY]
-    return found
 
 
 @click.command("connectors")
@@ -35,7 +29,7 @@ def _runtime() -> Runtime:
 @click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
 def connectors_command(as_json: bool) -> None:
     """List every connector operation with its parameter and result schemas."""
-    registry = _runtime().connectors
+    registry = runtime().connectors
     described: list[dict[str, Any]] = registry.describe() if registry is not None else []
     if as_json:
         click.echo(json.dumps(described, ensure_ascii=False, indent=2))
@@ -66,7 +60,7 @@ def _schema_text(schema: dict[str, Any]) -> str:
               help="Archivo JSON donde el sandbox guarda su estado (por omisión, en la carpeta de la instancia).")
 def gaf_sandbox_command(host: str, port: int, state_path: str | None) -> None:
     """Run the GAF sandbox alone (same contract as GAF, play money) until interrupted."""
-    run = _runtime().run_gaf_sandbox
+    run = runtime().tools.run_gaf_sandbox
     if run is None:
         click.echo("Error: esta instalación no incluye el sandbox de GAF.", err=True)
         sys.exit(1)
@@ -78,7 +72,7 @@ def gaf_sandbox_command(host: str, port: int, state_path: str | None) -> None:
 @with_appcontext
 def sensors_command() -> None:
     """Receive container readings over MQTT and start collections, in the foreground, until stopped."""
-    factory = _runtime().sensor_subscriber
+    factory = runtime().tools.sensor_subscriber
     if factory is None:
         click.echo("Error: los sensores están apagados; configure TRAMITES_MQTT_URL.", err=True)
         sys.exit(1)
@@ -119,7 +113,7 @@ def with_sensors(serve: click.Command) -> click.Command:
 
     @with_appcontext
     def callback(**options: Any) -> Any:
-        factory = _runtime().sensor_subscriber
+        factory = runtime().tools.sensor_subscriber
         if factory is None:
             return inner(**options)
         with _sensors_running(factory):

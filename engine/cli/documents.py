@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.casefile import expediente
 from engine.db import utcnow
 from engine.errors import EngineError
-from engine.runtime import EXTENSION_KEY, Runtime
 from engine.uow import unit_of_work
+from engine.web.request import runtime
 
 CLI_ACTOR = "cli"
 
@@ -36,22 +35,22 @@ def certificate() -> None:
 @click.option("--title", default="Certificado", show_default=True, help="Qué certifica.")
 def issue(template: Path, data_file: TextIO, out: Path, title: str) -> None:
     """Render TEMPLATE with DATA, sign it, register it; the verification code is the last line."""
-    runtime: Runtime = current_app.extensions[EXTENSION_KEY]
+    rt = runtime()
     try:
         data = json.load(data_file)
     except json.JSONDecodeError as e:
         _fail(f"{data_file.name} no es JSON válido: {e}")
     if not isinstance(data, dict):
         _fail("Los datos deben ser un objeto JSON.")
-    if runtime.issue_certificate is None:
+    if rt.documents.issue_certificate is None:
         _fail("No hay un conector de documentos configurado.")
     try:
-        result = runtime.issue_certificate(str(template), data, title)
+        result = rt.documents.issue_certificate(str(template), data, title)
         with unit_of_work():
             expediente.register_certificate(None, result, CLI_ACTOR)
     except Exception as e:  # connector and engine errors carry a message people may read
         _fail(getattr(e, "message", None) or str(e))
-    with runtime.storage.get(result["clave"]) as stream:
+    with rt.documents.store.get(result["clave"]) as stream:
         out.write_bytes(stream.read())
     click.echo(f"Certificado firmado en {out} ({result['bytes']} bytes). Verificación: {result['url_verificacion']}")
     click.echo(result["codigo"])

@@ -21,7 +21,7 @@ def _case_with_documents(app: Flask) -> tuple[ApiClient, dict[str, Any]]:
     started: dict[str, Any] = api.start("certificado_prueba", {"titular": "Ana Pérez"}).get_json()
     photo = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     with app.app_context():
-        key = app.extensions[EXTENSION_KEY].storage.put(io.BytesIO(photo))
+        key = app.extensions[EXTENSION_KEY].documents.store.put(io.BytesIO(photo))
         new = expediente.NewDocument(kind="uploaded", title="Foto del local", filename="foto del local (año 1).png",
                                      content_type="image/png", size=len(photo),
                                      sha256=hashlib.sha256(photo).hexdigest(), storage_key=key)

@@ -27,11 +27,11 @@ def _issue(app: Flask) -> tuple[dict[str, Any], bytes]:
     runtime = app.extensions[EXTENSION_KEY]
     params = {"plantilla": "plataforma", "titulo": "Certificado de prueba", "datos": {"titular": "Ana Pérez"}}
     with app.app_context():
-        result = runtime.call_connector("documentos/emitir_certificado", params,
+        result = runtime.connectors.invoke("documentos/emitir_certificado", params,
                                         {"case_number": "EX-2026-000007-SMT-TST", "public_url": "http://x"})
         with unit_of_work():
             expediente.register_certificate(None, result, "tests")
-        with runtime.storage.get(result["clave"]) as stream:
+        with runtime.documents.store.get(result["clave"]) as stream:
             pdf = stream.read()
     return result, pdf
 

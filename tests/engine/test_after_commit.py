@@ -16,7 +16,7 @@ def sent(app: Flask) -> list[tuple[str, dict[str, Any]]]:
     """Record what reaches the connectors (the registry's own invoke is replaced in this unit test)."""
     calls: list[tuple[str, dict[str, Any]]] = []
     runtime = app.extensions[EXTENSION_KEY]
-    runtime.call_connector = lambda operation, params, facts: calls.append((operation, params)) or {"ok": True}
+    runtime.connectors.invoke = lambda operation, params, facts: calls.append((operation, params)) or {"ok": True}
     return calls
 
 
@@ -25,7 +25,7 @@ PARAMS = {"para": ["ana@example.com"], "plantilla": "tramite_iniciado", "datos":
 
 def test_a_notification_waits_for_the_commit(app: Flask, sent: list[tuple[str, dict[str, Any]]]) -> None:
     ctx = app.extensions[EXTENSION_KEY].engine_context()
-    assert "notificar/email" in app.extensions[EXTENSION_KEY].after_commit_operations()
+    assert "notificar/email" in app.extensions[EXTENSION_KEY].connectors.after_commit_operations()
     with app.app_context(), unit_of_work(ctx.after_commit):
         assert ctx.call_connector("notificar/email", PARAMS, {}) == {"encolado": True}
         assert sent == []

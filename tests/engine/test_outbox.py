@@ -37,7 +37,7 @@ class FarSide:
 @pytest.fixture
 def far_side(app: Flask) -> FarSide:
     side = FarSide()
-    app.extensions[EXTENSION_KEY].call_connector = side
+    app.extensions[EXTENSION_KEY].connectors.invoke = side
     return side
 
 

@@ -120,7 +120,7 @@ def _check_certificate(app: Flask, data: dict[str, Any], number: str) -> None:
     issued = data["certificado"]
     assert issued["titulo"] == "Certificado catastral" and issued["numero_expediente"] == number
     assert issued["url_verificacion"].startswith(app.config["TRAMITES"]["PUBLIC_URL"])
-    stored = app.extensions["tramites"].storage.get(issued["clave"])
+    stored = app.extensions["tramites"].documents.store.get(issued["clave"])
     try:
         reader = PdfFileReader(stored)
         assert len(reader.embedded_signatures) == 1

@@ -47,7 +47,7 @@ def test_connectors_text_output_names_schemas_and_retry_safety(app: Flask) -> No
 
 def test_gaf_sandbox_command_receives_the_options(app: Flask) -> None:
     calls: list[tuple[str, int, str | None]] = []
-    app.extensions["tramites"].run_gaf_sandbox = lambda *args: calls.append(args)
+    app.extensions["tramites"].tools.run_gaf_sandbox = lambda *args: calls.append(args)
     result = app.test_cli_runner().invoke(args=["gaf-sandbox", "--host", "192.0.2.10", "--port", "5999",
                                                 "--state", "estado-gaf.json"])
     assert result.exit_code == 0, result.output

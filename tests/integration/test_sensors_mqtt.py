@@ -47,7 +47,7 @@ def sensor_app(make_app: Callable[..., Flask], mosquitto: str, mqtt_topic_prefix
 
 @pytest.fixture
 def feed(sensor_app: Flask) -> Iterator[Any]:
-    subscriber = sensor_app.extensions["tramites"].sensor_subscriber()
+    subscriber = sensor_app.extensions["tramites"].tools.sensor_subscriber()
     subscriber.start()
     assert subscriber.wait_until_subscribed(20)
     yield subscriber
@@ -77,7 +77,7 @@ def test_readings_over_mqtt_start_one_collection_per_episode(
 
 
 def test_without_mqtt_there_is_no_subscriber(app: Flask) -> None:
-    assert app.extensions["tramites"].sensor_subscriber is None
+    assert app.extensions["tramites"].tools.sensor_subscriber is None
     result = app.test_cli_runner().invoke(args=["sensors"])
     assert result.exit_code == 1 and "TRAMITES_MQTT_URL" in result.output
 
@@ -87,13 +87,13 @@ def test_serve_runs_the_subscriber_alongside(sensor_app: Flask) -> None:
     seen: list[tuple[bool, int]] = []
     built: list[Any] = []
     runtime = sensor_app.extensions["tramites"]
-    factory = runtime.sensor_subscriber
+    factory = runtime.tools.sensor_subscriber
 
     def tracking_factory() -> Any:
         built.append(factory())
         return built[-1]
 
-    runtime.sensor_subscriber = tracking_factory
+    runtime.tools.sensor_subscriber = tracking_factory
 
     @click.command("servir")
     @click.option("--port", type=int, default=1)

@@ -140,7 +140,7 @@ def test_a_certificate_and_a_staff_document_are_news_and_can_be_downloaded(start
     with identity_app.app_context(), unit_of_work():
         instance = db.session.scalar(select(Instance).where(Instance.number == number))
         assert instance is not None
-        store = identity_app.extensions["tramites"].storage
+        store = identity_app.extensions["tramites"].documents.store
         key = store.put(io.BytesIO(certificate_pdf))
         expediente.register_certificate(instance.id, {
             "clave": key, "sha256": key, "codigo": "ABCD-EFGH-JKLM-NPQR", "titulo": "Certificado de prueba",

@@ -218,8 +218,8 @@ class Platform:
     def upload(self, name: str, content: bytes = PDF_BYTES) -> dict[str, Any]:
         """Store a file as the fronts do and return the reference a file field holds."""
         with self.app.app_context():
-            stored = receive(self.app.extensions["tramites"].storage, io.BytesIO(content), max_bytes=10 * 1024 * 1024,
-                             display_name=name)
+            stored = receive(self.app.extensions["tramites"].documents.store, io.BytesIO(content),
+                             max_bytes=10 * 1024 * 1024, display_name=name)
         return {"key": stored.key, "name": stored.display_name, "content_type": stored.content_type,
                 "size": stored.size, "sha256": stored.sha256}
 

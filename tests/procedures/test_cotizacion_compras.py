@@ -58,7 +58,7 @@ def _start_as_citizen(platform: Platform, username: str, data: dict[str, Any]) -
         with unit_of_work(ctx.after_commit):
             user = db.session.scalar(select(User).where(User.username == username))
             assert user is not None
-            stored = receive(platform.app.extensions["tramites"].storage, io.BytesIO(PDF_BYTES),
+            stored = receive(platform.app.extensions["tramites"].documents.store, io.BytesIO(PDF_BYTES),
                              max_bytes=10 * 1024 * 1024, display_name="cotizacion.pdf")
             reference = drafts.record_upload(user.id, drafts.start_scope(SUPPLIER_KEY),
                                              key=stored.key, name=stored.display_name,
@@ -70,7 +70,7 @@ def _start_as_citizen(platform: Platform, username: str, data: dict[str, Any]) -
 
 def _pdf_text(platform: Platform, storage_key: str) -> str:
     """The text of a stored PDF, without spaces or line breaks (table cells wrap long values)."""
-    with platform.app.app_context(), platform.app.extensions["tramites"].storage.get(storage_key) as stream:
+    with platform.app.app_context(), platform.app.extensions["tramites"].documents.store.get(storage_key) as stream:
         reader = PdfReader(io.BytesIO(stream.read()))
     return "".join("".join(page.extract_text() or "" for page in reader.pages).split())
 

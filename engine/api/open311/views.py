@@ -23,6 +23,7 @@ from engine.db import db
 from engine.errors import DataInvalid, EngineError, Forbidden, NotFound
 from engine.identity import tokens
 from engine.intake import reclamos
+from engine.web.request import runtime
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 log = logging.getLogger(__name__)
@@ -154,8 +155,8 @@ def _grant(secret: str) -> tokens.Grant:
 
 
 def _now() -> Any:
-    return current_app.extensions["tramites"].clock()
+    return runtime().clock()
 
 
 def _timezone() -> str:
-    return str(current_app.extensions["tramites"].settings["TIMEZONE"])
+    return str(runtime().settings["TIMEZONE"])
