@@ -155,7 +155,8 @@ def _secure_fronts(app: Flask, settings: Mapping[str, Any], registry: ConnectorR
     mail = connector_config(NotifyConnector, _given(settings))
     portal.security.init_app(app, authenticate_staff=staff,
                              send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
-                             idle_minutes=settings["SESSION_IDLE_MINUTES"])
+                             idle_minutes=settings["SESSION_IDLE_MINUTES"],
+                             trusted_proxies=settings["TRUSTED_PROXIES"] or ())
     if settings["OIDC_ISSUER"]:
         portal.oidc.init_app(app, issuer=settings["OIDC_ISSUER"], client_id=settings["OIDC_CLIENT_ID"] or "",
                              client_secret=settings["OIDC_CLIENT_SECRET"] or "")

@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +48,13 @@ def _database_url(value: str) -> str:
         # psycopg 3 is the driver we ship; SQLAlchemy's bare postgresql:// means psycopg2.
         return "postgresql+psycopg" + value[len(scheme) :]
     return _url("sqlite", "postgresql+psycopg")(value)
+
+
+def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as e:
+        raise ValueError(f"must be addresses or networks separated by commas ({e})") from e
 
 
 def _positive_int(value: str) -> int:
@@ -152,6 +160,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNING_CERT", _text, "PKCS#12 file that signs certificates; unset = a development one."),
     Setting("SIGNING_PASSWORD", _text, "Password of the PKCS#12 file.", secret=True),
     Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),
+    Setting("TRUSTED_PROXIES", _networks, "Reverse proxies whose X-Forwarded-For is believed (addresses or "
+            "networks, comma-separated); unset = the connection's address is the client's."),
     Setting("OIDC_ISSUER", _url("https", "http"), "OpenID Connect provider for citizens; unset = off."),
     Setting("OIDC_CLIENT_ID", _text, "Client id at the OpenID Connect provider."),
     Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),

@@ -62,10 +62,13 @@ def sign_in() -> ResponseReturnValue:
         return render_template("auth/signin.html", siguiente=target, login="")
     login, password = _field("usuario").strip(), request.form.get("contrasena", "")[:MAX_FIELD]
     config = security.settings()
-    keys = throttle.keys_for(login, request.remote_addr)
+    client = security.client_ip()
+    known = signin.find_local(login)
+    account = throttle.account_of(login, known.id if known is not None else None)
+    keys = throttle.keys_for(account, client)
     wait = throttle.wait_seconds(keys, config.clock())
     if wait:
-        log.warning("sign-in locked for %r from %s (%d s)", login, request.remote_addr, wait)
+        log.warning("sign-in locked for %r from %s (%d s)", login, client, wait)
         minutes = max(1, (wait + 59) // 60)
         message = _("Demasiados intentos fallidos. Espere %(minutos)s minuto(s) y vuelva a intentar.", minutos=minutes)
         return _signin_error(message, login, target, 429)
@@ -73,12 +76,12 @@ def sign_in() -> ResponseReturnValue:
         result = signin.sign_in(login, password, authenticate_staff=config.authenticate_staff,
                                 role_groups=config.role_groups)
         if result.outcome is Outcome.OK and result.user is not None:
-            throttle.record_success(login)
+            throttle.record_success(throttle.account_of(login, result.user.id), client)
             security.start_session(result.user)
         elif result.outcome is Outcome.BAD_CREDENTIALS:
             throttle.record_failure(keys, config.clock(), config.throttle_policy)
     if result.outcome is Outcome.OK:
-        log.info("sign-in: %r from %s", login, request.remote_addr)
+        log.info("sign-in: %r from %s", login, client)
         return redirect(target or url_for("home.index"))
     return _signin_failure(result.outcome, login, target)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from engine.identity.signin import DEFAULT_ROLE_GROUPS, AuthenticateStaff, user_
 from engine.identity.throttle import ThrottlePolicy
 from engine.settings import MapTiles
 from engine.uow import unit_of_work
+from engine.web.client import Network, client_address
 
 log = logging.getLogger(__name__)
 EXTENSION = "tramites_identity"
@@ -78,17 +79,19 @@ class IdentitySettings:
     clock: Callable[[], datetime] = utcnow
     map_tiles: MapTiles | None = None  # TRAMITES_MAP_TILES_URL: form-map.js reads it, the CSP allows it
     csp: str = FRONT_CSP
+    trusted_proxies: tuple[Network, ...] = ()
 
 
 def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
              send_email: SendEmail | None = None, role_groups: Mapping[str, str] | None = None,
-             idle_minutes: int | None = None) -> IdentitySettings:
+             idle_minutes: int | None = None, trusted_proxies: Sequence[Network] = ()) -> IdentitySettings:
     """Install sessions, CSRF, access checks and headers on ``app`` (the sign-in pages are ``portal.auth``).
 
     :param authenticate_staff: the directory's ``(username, password) -> person or None``.
     :param send_email: ``(to, subject, body)``, for the sign-up verification link.
     :param role_groups: directory group -> extra role; defaults to ``DEFAULT_ROLE_GROUPS``.
     :param idle_minutes: idle expiry; default ``TRAMITES["SESSION_IDLE_MINUTES"]`` or 30.
+    :param trusted_proxies: the reverse proxies whose ``X-Forwarded-For`` names the client.
     """
     tramites = app.config.get("TRAMITES") or {}
     public_url = str(tramites.get("PUBLIC_URL") or "http://127.0.0.1:5000")
@@ -99,6 +102,7 @@ def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
         session_policy=sessions.Policy(idle=timedelta(minutes=idle)),
         role_groups=dict(DEFAULT_ROLE_GROUPS if role_groups is None else role_groups),
         secure=secure, cookie_name="__Host-tramites" if secure else "tramites_sesion", public_url=public_url,
+        trusted_proxies=tuple(trusted_proxies),
     )
     tiles = tramites.get("MAP_TILES_URL")
     if isinstance(tiles, MapTiles):
@@ -121,6 +125,11 @@ def current_user() -> User | None:
     """The signed-in user of this request, or ``None``."""
     user: User | None = g.get("current_user")
     return user
+
+
+def client_ip() -> str | None:
+    """The client's address: the connection's, or what a trusted proxy says it forwards."""
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), settings().trusted_proxies)
 
 
 def current_session() -> WebSession | None:
@@ -208,7 +217,7 @@ def ensure_session() -> WebSession:
         config = settings()
         with unit_of_work():
             sessions.prune(config.clock(), config.session_policy)  # anonymous rows must not pile up
-            token, row = sessions.create(config.clock(), ip=request.remote_addr,
+            token, row = sessions.create(config.clock(), ip=client_ip(),
                                          user_agent=request.user_agent.string)
         g.web_session, g.new_session_token = row, token
         g.pop("clear_session_cookie", None)
@@ -220,7 +229,7 @@ def start_session(user: User) -> None:
     config = settings()
     now = config.clock()
     sessions.prune(now, config.session_policy)
-    token, row = sessions.rotate(current_session(), user.id, now, ip=request.remote_addr,
+    token, row = sessions.rotate(current_session(), user.id, now, ip=client_ip(),
                                  user_agent=request.user_agent.string)
     g.web_session, g.current_user, g.new_session_token = row, user, token
     g.pop("clear_session_cookie", None)

@@ -1,10 +1,15 @@
 """Sign-in throttling against password guessing, kept in the database so every worker sees it.
 
-Failures are counted per key: one key per user name typed (``usuario:jperez``) and one per
-client address (``ip:203.0.113.7``). From ``threshold`` failures on, each further failure
-locks the key for a window that doubles, up to ``max_lock``; a quiet period (``reset_after``
-since the last failure) forgets the count. An address gets a higher threshold than a name,
-since many citizens may share one address behind a NAT.
+Failures are counted per key: one per account *and* client address
+(``cuenta:<id>|ip:203.0.113.7``; a name that is no account counts as ``usuario:<name>``), and
+one per client address (``ip:203.0.113.7``). The account key is the account's, whichever of its
+identifiers was typed (user name or e-mail), so switching between them gains nothing; it is
+tied to the address, so failures from an attacker's address never lock the account's owner out
+of their own. From ``threshold`` failures on, each further failure locks the key for a window
+that doubles, up to ``max_lock``; a quiet period (``reset_after`` since the last failure)
+forgets the count. An address gets a higher threshold than an account, since many citizens may
+share one address behind a NAT. The address is the client's as ``engine.web.client`` reads it
+(believing only trusted proxies).
 """
 
 from __future__ import annotations
@@ -43,12 +48,16 @@ class ThrottlePolicy:
         return self.ip if key.startswith("ip:") else self.user
 
 
-def keys_for(username: str, ip: str | None) -> list[str]:
-    """The throttle keys of one attempt: the name typed (case-folded) and the address."""
-    keys = [("usuario:" + username.strip().casefold())[:MAX_KEY]]
-    if ip:
-        keys.append(("ip:" + ip)[:MAX_KEY])
-    return keys
+def account_of(login: str, account_id: str | None) -> str:
+    """The account part of a key: the account's id when the login names one, else the name typed."""
+    return f"cuenta:{account_id}" if account_id else ("usuario:" + login.strip().casefold())[:MAX_KEY // 2]
+
+
+def keys_for(account: str, ip: str | None) -> list[str]:
+    """The throttle keys of one attempt: the account at this address, and the address."""
+    if not ip:
+        return [account]
+    return [f"{account}|ip:{ip}"[:MAX_KEY], ("ip:" + ip)[:MAX_KEY]]
 
 
 def wait_seconds(keys: Iterable[str], now: datetime) -> int:
@@ -77,9 +86,9 @@ def record_failure(keys: Iterable[str], now: datetime, policy: ThrottlePolicy) -
     db.session.flush()
 
 
-def record_success(username: str) -> None:
-    """Forget the failures of a user name after a correct password (the address keeps its count)."""
-    db.session.execute(delete(SigninThrottle).where(SigninThrottle.key == keys_for(username, None)[0]))
+def record_success(account: str, ip: str | None) -> None:
+    """Forget the account's failures at this address after a correct password (the address keeps its count)."""
+    db.session.execute(delete(SigninThrottle).where(SigninThrottle.key == keys_for(account, ip)[0]))
 
 
 def prune(now: datetime, policy: ThrottlePolicy) -> int:

@@ -63,13 +63,14 @@ def test_guessing_locks_the_name_with_a_growing_window(web: Web, identity_app: F
     settings.clock = lambda: start + timedelta(seconds=31)
     web.sign_in("mesa", "adivinando-otra", expect=400)  # a sixth failure: locked twice as long
     with identity_app.app_context():
-        row = db.session.get(SigninThrottle, "usuario:mesa")
+        key = f"cuenta:{db.session.scalar(select(User.id).where(User.username == 'mesa'))}|ip:127.0.0.1"
+        row = db.session.get(SigninThrottle, key)
         assert row.failures == 6
         assert row.locked_until - (start + timedelta(seconds=31)) == timedelta(seconds=60)
     settings.clock = lambda: start + timedelta(seconds=31 + 61)
     web.sign_in("mesa", password_of("mesa"))  # the right password after the window works and resets
     with identity_app.app_context():
-        assert db.session.get(SigninThrottle, "usuario:mesa") is None
+        assert db.session.get(SigninThrottle, key) is None
         assert db.session.get(SigninThrottle, "ip:127.0.0.1").failures == 6
 
 
@@ -122,7 +123,7 @@ def test_wrong_directory_password_is_a_failure_and_counts(staff_web: tuple[Web, 
     web, app = staff_web
     web.sign_in("jperez", "no-es-la-clave", expect=400)
     with app.app_context():
-        assert db.session.get(SigninThrottle, "usuario:jperez").failures == 1
+        assert db.session.get(SigninThrottle, "usuario:jperez|ip:127.0.0.1").failures == 1
         assert db.session.scalar(select(User).where(User.username == "jperez")) is None
 
 
