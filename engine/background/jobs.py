@@ -7,7 +7,6 @@ success, rollback on failure), so one broken instance never blocks the others.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -24,7 +23,7 @@ from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.runtime import PlatformContext
 from engine.workflow import outbox
-from engine.workflow.step import EngineContext, Step, errored_task
+from engine.workflow.step import EngineContext, Step, errored_task, reset_failed
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +78,7 @@ def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident
     step = Step(instance, ctx, actor, incident=incident)
     failed = errored_task(step.workflow)
     if failed is not None:
-        # The failed task's own data is its input (the step put back what it had before it ran);
-        # its parent may have left the tree when history was pruned, so it is not asked.
-        failed.reset_branch(copy.deepcopy(failed.data))
+        reset_failed(failed)  # on its own data, corrections included, not its (pruned) parent's
     if instance.status == "error":
         instance.status = "running"
     step.run()

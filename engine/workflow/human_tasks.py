@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import defer, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit
 from engine.db import db
@@ -59,16 +60,43 @@ def _ready(task: Task) -> None:
 
 
 def claim(task_id: str, actor: Actor) -> Task:
+    """Take a ready task; of several claims at once exactly one wins.
+
+    The assignee is set by one conditional UPDATE (still ready, still free or already the
+    actor's), so the database decides the race: PostgreSQL re-checks the condition after the
+    winner commits, SQLite serializes writers. A claim that changed no row lost it.
+
+    :raises NotFound: when the task does not exist or the actor may not see it.
+    :raises Conflict: when the task is no longer ready or someone else holds it.
+    """
     task = get(task_id)
     if not may_work_on(task, actor):
         raise NotFound("La tarea no existe.")
     _ready(task)
     if task.assignee and task.assignee != actor.name:
         raise Conflict(f"La tarea ya fue tomada por {task.assignee}.")
-    task.assignee = actor.name
+    taken = db.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == "ready",
+               or_(Task.assignee.is_(None), Task.assignee == actor.name))
+        .values(assignee=actor.name)
+        .execution_options(synchronize_session=False))
+    if cast(CursorResult[Any], taken).rowcount != 1:
+        raise _lost_claim(task.id)
+    set_committed_value(task, "assignee", actor.name)
     audit.record("task_claimed", actor.name, instance_id=task.instance_id, task_id=task.id, element_id=task.element_id)
     db.session.flush()
     return task
+
+
+def _lost_claim(task_id: str) -> Conflict:
+    """The refusal of a claim another one won meanwhile, naming what the task is now."""
+    now = db.session.execute(select(Task.status, Task.assignee).where(Task.id == task_id)).first()
+    if now is None or now.status != "ready":
+        return Conflict("La tarea ya fue completada o cancelada.")
+    if now.assignee:
+        return Conflict(f"La tarea ya fue tomada por {now.assignee}.")
+    return Conflict("Otra persona tomó y liberó la tarea al mismo tiempo; vuelva a intentarlo.")
 
 
 def unclaim(task_id: str, actor: Actor) -> Task:

@@ -240,6 +240,21 @@ def errored_task(workflow: BpmnWorkflow) -> SpiffTask | None:
     return None
 
 
+def reset_failed(task: SpiffTask) -> None:
+    """Make a failed task ready to run again on the data it had just before it ran.
+
+    The failed task's own data is its input: it inherited everything done before it,
+    corrections included, and the step put back what it had before it ran (see
+    :meth:`Step._fail`). The library's ``reset_branch`` merges the parent's data over it, and
+    history pruning may have replaced that parent with an early task (the start event, holding
+    the case's first values): corrections made since would be undone while variables created
+    later kept theirs. So the input is set again after the reset.
+    """
+    data = copy.deepcopy(task.data)
+    task.reset_branch(copy.deepcopy(data))
+    task.data = data
+
+
 _KNOWN_CAUSES = (ServiceCallError, sandbox.ScriptError, EngineLimit)
 _CODE_ATTRIBUTES = ("script", "prescript", "postscript", "operation_name")
 _MAX_CHAIN = 50
