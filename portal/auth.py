@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,27 +13,34 @@ from flask_babel import gettext as _
 
 from engine.identity import signin, throttle
 from engine.identity.access import login_required, public
+from engine.identity.accounts import User
 from engine.identity.signin import Outcome
-from engine.identity.signup import SignupInvalid, VerificationFailed, register_citizen, start_verification, verify_email
+from engine.identity.signup import (
+    AlreadyRegistered,
+    SignupInvalid,
+    VerificationFailed,
+    register_citizen,
+    start_verification,
+    verify_email,
+)
 from engine.uow import unit_of_work
 from portal import security
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 MAX_FIELD = 256
+NOTICES_PER_WINDOW, NOTICE_WINDOW = 2, timedelta(minutes=15)
 
 
 def _signup_messages() -> dict[str, str]:
     return {
         "email": _("Escriba un correo electrónico válido, por ejemplo nombre@dominio.com.ar."),
-        "email_usado": _("Ya hay una cuenta con ese correo. Ingrese con ella o recupere su contraseña."),
         "nombre": _("Escriba su nombre y apellido (entre 3 y 200 caracteres)."),
         "corta": _("La contraseña debe tener al menos 10 caracteres."),
         "larga": _("La contraseña puede tener hasta 128 caracteres."),
         "comun": _("Esa contraseña es muy común y fácil de adivinar. Elija otra."),
         "documento": _("Escriba su DNI (7 u 8 números) o su CUIL (11 números)."),
         "cuil_digito": _("El CUIL no es válido: revise los números (el último es un dígito verificador)."),
-        "documento_usado": _("Ya hay una cuenta con ese documento. Ingrese con ella."),
         "confirmacion": _("Las dos contraseñas no coinciden."),
     }
 
@@ -134,12 +143,16 @@ def sign_up() -> ResponseReturnValue:
         with unit_of_work(after_commit):
             if password != request.form.get("confirmacion", ""):
                 raise SignupInvalid({"confirmacion": "confirmacion"})
-            user = register_citizen(email=values["email"], password=password, name=values["nombre"],
-                                    document=values["documento"])
-            token = start_verification(user, config.clock(), current_app.config["SECRET_KEY"])
-            link = config.public_url.rstrip("/") + url_for("auth.verify", token=token)
-            to, name = user.email or "", user.display_name
-            after_commit.append(lambda: _send_verification(to, name, link))
+            try:
+                user = register_citizen(email=values["email"], password=password, name=values["nombre"],
+                                        document=values["documento"])
+            except AlreadyRegistered as e:  # answered as a new sign-up; the owners hear of it
+                after_commit.extend(_account_exists_notices(e.owners, config.clock()))
+            else:
+                token = start_verification(user, config.clock(), current_app.config["SECRET_KEY"])
+                link = config.public_url.rstrip("/") + url_for("auth.verify", token=token)
+                to, name = user.email or "", user.display_name
+                after_commit.append(lambda: _send_verification(to, name, link))
     except SignupInvalid as e:
         messages = _signup_messages()
         problems = {name: messages.get(code, code) for name, code in e.problems.items()}
@@ -147,15 +160,39 @@ def sign_up() -> ResponseReturnValue:
     return redirect(url_for("auth.sign_up_sent"))
 
 
+def _account_exists_notices(owners: list[User], now: datetime) -> list[Callable[[], None]]:
+    """One e-mail to each owner whose e-mail or document someone tried to sign up with, at most
+    :data:`NOTICES_PER_WINDOW` per :data:`NOTICE_WINDOW` each (the form must not flood a mailbox)."""
+    sign_in = security.settings().public_url.rstrip("/") + url_for("auth.sign_in")
+    notices: list[Callable[[], None]] = []
+    for owner in owners:
+        if owner.email and throttle.take(f"aviso-registro:{owner.id}", now, NOTICES_PER_WINDOW, NOTICE_WINDOW):
+            notices.append(partial(_send_account_exists, owner.email, owner.display_name, sign_in))
+    return notices
+
+
+def _send_account_exists(to: str, name: str, sign_in: str) -> None:
+    subject = _("Alguien intentó registrarse con sus datos en Trámites SMT")
+    body = _("Hola, %(nombre)s:\n\nAlguien intentó crear una cuenta de Trámites SMT con su correo o su documento, "
+             "que ya tienen una cuenta. Si fue usted, ingrese con ella o recupere su contraseña:\n\n%(enlace)s\n\n"
+             "Si no fue usted, no hace falta que haga nada: no se creó ninguna cuenta.\n\n"
+             "Municipalidad de San Miguel de Tucumán", nombre=name, enlace=sign_in)
+    _send(to, subject, body, what="account-exists notice")
+
+
 def _send_verification(to: str, name: str, link: str) -> None:
     subject = _("Confirme su correo para Trámites SMT")
     body = _("Hola, %(nombre)s:\n\nPara activar su cuenta de Trámites SMT abra este enlace (vale 48 horas):\n\n"
              "%(enlace)s\n\nSi usted no se registró, ignore este mensaje.\n\n"
              "Municipalidad de San Miguel de Tucumán", nombre=name, enlace=link)
+    _send(to, subject, body, what=f"verification link {link}")
+
+
+def _send(to: str, subject: str, body: str, what: str) -> None:
     sender = security.settings().send_email
     if sender is None:
         # Embedded default without mail: the operator reads the link from the log.
-        log.warning("e-mail is not configured; verification link for %s: %s", to, link)
+        log.warning("e-mail is not configured; %s for %s", what, to)
         return
     sender(to, subject, body)
 

@@ -3,7 +3,8 @@
 The link carries a random token signed with the app's secret; only its SHA-256 is stored,
 so a copy of the database resets nothing. Asking for a reset says the same whether the
 address has an account or not (no account enumeration); only active local accounts with a
-password get a link (staff of the directory change theirs there). A reset ends every session.
+password get a link (staff of the directory change theirs there), at most
+:data:`RESETS_PER_HOUR` an hour, so the form cannot flood a mailbox. A reset ends every session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from engine.identity.models import PasswordReset
 from engine.identity.signup import normalize_email, password_problem
 
 RESET_FOR = timedelta(hours=1)
+#: Links one account may be sent per hour: asking again says "sent" and sends nothing.
+RESETS_PER_HOUR = 3
 RESET_SALT = "tramites.restablecer-contrasena"
 
 
@@ -42,10 +45,17 @@ def request_reset(email: str, now: datetime, secret_key: str) -> tuple[User, str
     user = db.session.scalar(select(User).where(func.lower(User.email) == address))
     if user is None or not user.active or not user.password_hash or user.source != "local":
         return None
+    if _recent_resets(user.id, now) >= RESETS_PER_HOUR:
+        return None
     token_hash, token = one_time_links.issue(secret_key, RESET_SALT)
     db.session.add(PasswordReset(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=now + RESET_FOR))
     db.session.flush()
     return user, token
+
+
+def _recent_resets(user_id: str, now: datetime) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(PasswordReset).where(
+        PasswordReset.user_id == user_id, PasswordReset.created_at > now - timedelta(hours=1))) or 0)
 
 
 def reset_password(token: str, password: str, now: datetime, secret_key: str) -> User:

@@ -42,6 +42,18 @@ class SignupInvalid(EngineError):
         self.problems = problems
 
 
+class AlreadyRegistered(EngineError):
+    """The e-mail or the document already has an account: the form says "sent" as for a new
+    one (no account enumeration) and the owners are told by e-mail instead."""
+
+    status = 200
+    title = "Cuenta existente"
+
+    def __init__(self, owners: list[User]) -> None:
+        super().__init__("Ya hay una cuenta con esos datos.")
+        self.owners = owners
+
+
 class VerificationFailed(EngineError):
     """The verification link is malformed, expired or already used (``reason`` tells which)."""
 
@@ -111,8 +123,9 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
 def register_citizen(*, email: str, password: str, name: str, document: str) -> User:
     """Create an inactive citizen account, to be activated by the e-mail link (flushes).
 
-    :raises SignupInvalid: listing every field with a problem, including an e-mail or DNI
-        that already has a profile.
+    :raises SignupInvalid: listing every field with a problem of its own.
+    :raises AlreadyRegistered: when the form is fine but its e-mail or DNI already has an
+        account (their owners, to be told by e-mail).
     """
     problems: dict[str, str] = {}
     address = normalize_email(email)
@@ -129,17 +142,26 @@ def register_citizen(*, email: str, password: str, name: str, document: str) -> 
         dni, cuil = parse_document(document)
     except SignupInvalid as e:
         problems.update(e.problems)
-    if address and db.session.scalar(select(User.id).where(func.lower(User.email) == address)):
-        problems["email"] = "email_usado"
-    if dni and db.session.scalar(select(User.id).where(User.dni == dni)):
-        problems["documento"] = "documento_usado"
     if problems:
         raise SignupInvalid(problems)
-    user = User(username=address, email=address, display_name=display, password_hash=hash_password(password),
+    password_hash = hash_password(password)  # hashed either way: the answer takes as long
+    owners = _owners(address, dni)
+    if owners:
+        raise AlreadyRegistered(owners)
+    user = User(username=address, email=address, display_name=display, password_hash=password_hash,
                 roles="citizen", active=False, source="local", dni=dni, cuil=cuil)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _owners(address: str | None, dni: str | None) -> list[User]:
+    found: list[User] = []
+    if address:
+        found += db.session.scalars(select(User).where(func.lower(User.email) == address))
+    if dni:
+        found += db.session.scalars(select(User).where(User.dni == dni))
+    return list({user.id: user for user in found}.values())
 
 
 def start_verification(user: User, now: datetime, secret_key: str) -> str:

@@ -86,6 +86,18 @@ def record_failure(keys: Iterable[str], now: datetime, policy: ThrottlePolicy) -
     db.session.flush()
 
 
+def take(key: str, now: datetime, limit: int, window: timedelta) -> bool:
+    """Count one use of ``key`` (an e-mail the platform sends for someone, say); whether it is
+    within ``limit`` uses per ``window`` (flushes). Kept in the same table as the failures."""
+    row = _row_for_update(key[:MAX_KEY], now)
+    if now - row.last_failure_at > window:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure_at = now
+    db.session.flush()
+    return row.failures <= limit
+
+
 def record_success(account: str, ip: str | None) -> None:
     """Forget the account's failures at this address after a correct password (the address keeps its count)."""
     db.session.execute(delete(SigninThrottle).where(SigninThrottle.key == keys_for(account, ip)[0]))
