@@ -12,12 +12,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit
 from engine.db import db
-from engine.errors import Conflict, EngineError, Forbidden, NotFound
+from engine.errors import Conflict, DataInvalid, EngineError, Forbidden, NotFound
 from engine.identity.accounts import User, memberships
 from engine.models import Deployment, Instance, Task
 from engine.workflow.instances import ensure_active
 from engine.workflow.step import EngineContext, Step
 
+#: Who may be given a group's task (administrators too: they may hold any).
+STAFF_ROLES = frozenset({"staff", "supervisor", "admin"})
 
 @dataclass(frozen=True)
 class Actor:
@@ -116,18 +118,38 @@ def unclaim(task_id: str, actor: Actor) -> Task:
 
 
 def assign(task_id: str, assignee: str, actor: Actor) -> Task:
+    """Give the task to a person who may hold it (supervisors, administrators, ``tasks`` tokens).
+
+    :raises DataInvalid: when the person is not active staff of the task's group (a citizen,
+        a name nobody has, someone of another group), or the task is the applicant's.
+    """
     task = get(task_id)
     if not may_work_on(task, actor) and not actor.supervisor:
         raise NotFound("La tarea no existe.")
     _ready(task)
     if not (actor.admin or actor.supervisor):
         raise Forbidden("Solo un supervisor puede asignar tareas a otra persona.")
+    if not may_hold(task, assignee):
+        raise DataInvalid(f"«{assignee}» no puede tener esta tarea: no es personal activo de su grupo.",
+                          errors=[{"pointer": "/assignee", "message": "Elija a alguien del personal del grupo."}])
     before = task.assignee
     task.assignee = assignee
     audit.record("task_assigned", actor.name, instance_id=task.instance_id, task_id=task.id,
                  element_id=task.element_id, data={"before": before, "after": assignee})
     db.session.flush()
     return task
+
+
+def may_hold(task: Task, username: str) -> bool:
+    """Whether ``username`` is active staff who may be given the task (its group's, when it has one)."""
+    if task.for_applicant:
+        return False
+    person = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if person is None or not STAFF_ROLES & person.role_set:
+        return False
+    if "admin" in person.role_set or task.candidate_group is None:
+        return True
+    return task.candidate_group in person.group_names
 
 
 def workable(task_id: str, actor: Actor) -> Task:
