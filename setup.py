@@ -48,6 +48,7 @@ INSTALL_REQUIRES = [
 EXTRAS_REQUIRE = {
     "prod": [
         "gunicorn>=22",
+        "schemathesis>=4.3",
         "celery[redis]>=5.4",
         "redis>=5",
     ],
@@ -67,6 +68,7 @@ EXTRAS_REQUIRE = {
         "celery[redis]>=5.4",
         "redis>=5",
         "gunicorn>=22",
+        "schemathesis>=4.3",
     ],
 }
 

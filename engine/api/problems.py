@@ -74,7 +74,11 @@ def register(app: Flask) -> None:
         errors = _webargs_errors(data.get("messages")) if "messages" in data else None
         status = error.code or 500
         detail = data.get("message") or error.description or ""
-        return problem(status, error.name, detail, errors, headers=data.get("headers"))
+        headers = dict(data.get("headers") or {})
+        allowed = getattr(error, "valid_methods", None)
+        if allowed:  # a 405 names what the resource does allow (RFC 9110)
+            headers["Allow"] = ", ".join(allowed)
+        return problem(status, error.name, detail, errors, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
