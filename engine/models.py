@@ -244,3 +244,5 @@ class Certificate(db.Model):  # type: ignore[name-defined]
     issued_by: Mapped[str] = mapped_column(String(200))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+    #: What it certifies, as its template declares (``[{"etiqueta", "valor"}]``), shown on verification.
+    summary: Mapped[list[dict[str, str]] | None] = mapped_column(Json, default=list)

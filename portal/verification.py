@@ -46,6 +46,7 @@ def _describe(certificate: Certificate | None) -> dict[str, Any] | None:
         "revoked": certificate.revoked_at is not None,
         "revoked_at": certificate.revoked_at.astimezone(zone).isoformat() if certificate.revoked_at else None,
         "revoked_reason": certificate.revoked_reason,
+        "summary": certificate.summary or [],
     }
 
 

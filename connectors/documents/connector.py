@@ -27,6 +27,7 @@ from connectors.base import JSON, Connector, ConnectorContext, PermanentError, o
 from connectors.documents.codes import verification_code, verification_link
 from connectors.documents.errors import DocumentStorageError, SigningConfigError, TemplateNotFoundError
 from connectors.documents.render import BASE_TEMPLATE_DIR, CITY_TIMEZONE, ENTRY_TEMPLATE, render_certificate
+from connectors.documents.summary import summarize
 
 if TYPE_CHECKING:
     from connectors.documents.signing import MunicipalSigner
@@ -60,6 +61,9 @@ RESULT_SCHEMA: JSON = {
         "bytes": {"type": "integer", "minimum": 1},
         "plantilla": {"type": "string"},
         "numero_expediente": {"type": ["string", "null"]},
+        "resumen": {"type": "array", "maxItems": 12, "description": "lo que certifica, para la verificación pública",
+                    "items": {"type": "object", "required": ["etiqueta", "valor"],
+                              "properties": {"etiqueta": {"type": "string"}, "valor": {"type": "string"}}}},
     },
 }
 
@@ -180,6 +184,7 @@ class DocumentsConnector(Connector):
             "fecha_emision": issued_at.isoformat(),
             "bytes": len(signed),
             "numero_expediente": None if case_number is None else str(case_number),
+            "resumen": summarize(folder, data),
         }
 
 

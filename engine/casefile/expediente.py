@@ -141,7 +141,8 @@ def register_certificate(instance_id: str | None, result: dict[str, Any], actor:
     certificate = Certificate(code=result["codigo"], instance_id=instance_id, document_id=document_id,
                               title=result["titulo"], case_number=case_number or result.get("numero_expediente"),
                               sha256=result["sha256"], storage_key=result["clave"], size=int(result["bytes"]),
-                              issued_at=datetime.fromisoformat(result["fecha_emision"]), issued_by=actor)
+                              issued_at=datetime.fromisoformat(result["fecha_emision"]), issued_by=actor,
+                              summary=list(result.get("resumen") or []))
     db.session.add(certificate)
     db.session.flush()
     audit.record("certificate_issued", actor, instance_id=instance_id,

@@ -1,10 +1,12 @@
-"""Fixtures of the attacks: the staff front's app with role users and a deployed group task."""
+"""Fixtures of the attacks: the staff front's app with role users and a deployed group task, and an app
+that signs certificates."""
 
 from __future__ import annotations
 
 import pytest
 from flask import Flask
 
+from tests.documents.conftest import signing_app, signing_p12  # noqa: F401 - the signing app, for certificates
 from tests.worklists.helpers import Staffed, staffed
 
 
