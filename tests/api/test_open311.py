@@ -78,7 +78,7 @@ def test_the_spec_post_example_creates_a_reclamo(city: Flask, api_key: str) -> N
     assert found["agency_responsible"] == "Obras Públicas"
     assert found["description"] == SPEC_POST["description"] and found["address"] == "24 de Septiembre 500"
     assert (found["lat"], found["long"]) == (-26.8303, -65.2038)
-    assert found["expected_datetime"] is not None  # the area's due date
+    assert found["expected_datetime"] is not None  # the case's expected date, as its tracking page says
     assert "smit333" not in created.get_data(as_text=True) + str(found)  # contact data never shown
     assert client.get(f"/open311/v2/tokens/{token}.json").get_json() == [
         {"service_request_id": number, "token": token}]

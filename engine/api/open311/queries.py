@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from engine.db import db
+from engine.deadlines import clock
 from engine.errors import DataInvalid
 from engine.intake import reclamos
-from engine.models import Instance, Task
+from engine.models import Instance
 
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
@@ -71,23 +72,17 @@ def by_number(number: str) -> Instance | None:
                                                     Instance.process_key == reclamos.PROCESS_KEY))
 
 
-def _due_dates(instances: list[Instance]) -> dict[str, datetime]:
-    """The earliest due date of each reclamo's open staff task: when the answer is expected."""
-    rows = db.session.execute(select(Task.instance_id, Task.due_at).where(
-        Task.instance_id.in_([i.id for i in instances]), Task.status == "ready", Task.for_applicant.is_(False),
-        Task.due_at.is_not(None)))
-    due: dict[str, datetime] = {}
-    for instance_id, at in rows:
-        if at is not None:
-            due[instance_id] = min(at, due.get(instance_id, at))
-    return due
+def _expected(instance: Instance, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """The case's one expected date (as its tracking page and the citizen's page show it), by the
+    end of that day in the city."""
+    day = clock.expected_date(instance, now, zone.key)
+    return None if day is None else datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
-def describe(instances: Iterable[Instance], timezone: str) -> list[dict[str, Any]]:
+def describe(instances: Iterable[Instance], timezone: str, now: datetime) -> list[dict[str, Any]]:
     """Reclamos as the spec's service requests (never with the reporter's contact data)."""
     instances = list(instances)
     zone = ZoneInfo(timezone)
-    due = _due_dates(instances) if instances else {}
 
     def stamp(value: datetime | None) -> str | None:
         return value.astimezone(zone).isoformat(timespec="seconds") if value else None
@@ -109,7 +104,7 @@ def describe(instances: Iterable[Instance], timezone: str) -> list[dict[str, Any
             "service_notice": None,
             "requested_datetime": stamp(instance.created_at),
             "updated_datetime": stamp(instance.updated_at),
-            "expected_datetime": stamp(due.get(instance.id)),
+            "expected_datetime": stamp(_expected(instance, now, zone)) if is_open else None,
             "address": data.get("direccion") or None,
             "address_id": data.get("punto_qr") or None,
             "zipcode": None,

@@ -91,7 +91,7 @@ def service_definition(service_code: str, fmt: str) -> ResponseReturnValue:
 def list_requests(fmt: str) -> ResponseReturnValue:
     """Reclamos filtered by id list, service code, status and dates (the last 90 days by default)."""
     instances = queries.search(request.args, _now())
-    return formats.items(fmt, "service_requests", "request", queries.describe(instances, _timezone()))
+    return formats.items(fmt, "service_requests", "request", queries.describe(instances, _timezone(), _now()))
 
 
 @bp.get(f"/requests/<request_id>.{FMT}")
@@ -99,7 +99,7 @@ def get_request(request_id: str, fmt: str) -> ResponseReturnValue:
     instance = queries.by_number(request_id)
     if instance is None:
         raise NotFound(f"No existe el reclamo «{request_id}».")
-    return formats.items(fmt, "service_requests", "request", queries.describe([instance], _timezone()))
+    return formats.items(fmt, "service_requests", "request", queries.describe([instance], _timezone(), _now()))
 
 
 @bp.get(f"/tokens/<token>.{FMT}")
