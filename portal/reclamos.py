@@ -8,14 +8,20 @@ JavaScript runs, and into two plain number fields when it does not.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from engine.casefile import expediente, tracking
 from engine.errors import DataInvalid, NotFound
+from engine.identity import throttle
 from engine.identity.access import public
 from engine.intake import reclamos
+from engine.uow import unit_of_work
 from engine.web.request import runtime, transaction
 from engine.workflow import deployments, forms_io
 from portal import security
@@ -24,6 +30,8 @@ from storage.uploads import UploadError, receive
 bp = Blueprint("reclamos", __name__, url_prefix="/reclamos")
 
 MAX_PHOTOS = 3
+#: Reclamos one address, one contact or one account may send per window.
+RATE = (10, timedelta(minutes=15))
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
@@ -86,6 +94,24 @@ def _photos(files: list[FileStorage]) -> tuple[list[expediente.NewDocument], lis
     return stored, refused
 
 
+def _within_rate(data: dict[str, Any]) -> bool:
+    """Count this reclamo against its address, its contact and its account; whether all are within
+    :data:`RATE` (the form stays open to everyone without a captcha, which needs a third party)."""
+    limit, window = RATE
+    keys = [f"reclamos-ip:{security.client_ip()}"]
+    given = data.get("contacto") or {}
+    contact = str(given.get("email") or given.get("telefono") or "").strip().casefold()
+    if contact:
+        keys.append(f"reclamos-contacto:{contact}")
+    person = security.current_user()
+    if person is not None:
+        keys.append(f"reclamos-cuenta:{person.id}")
+    now = security.settings().clock()
+    with unit_of_work():
+        counted = [throttle.take(key, now, limit, window) for key in keys]
+    return all(counted)
+
+
 @bp.post("/nuevo")
 @public
 def submit() -> ResponseReturnValue:
@@ -104,6 +130,10 @@ def submit() -> ResponseReturnValue:
         forms_io.validate_start(deployment, {**data, "canal": channel, "anonimo": True})
     except DataInvalid as e:
         return _page(values, reclamos.field_errors(e), 422)
+    if not _within_rate(data):
+        message = _("Recibimos muchos reclamos desde esta conexión o con este contacto en poco tiempo. "
+                    "Espere unos minutos y vuelva a intentar.")
+        return _page(values, {"": [message]}, 429)
     photos, refused = _photos(request.files.getlist("fotos"))
     if refused:
         return _page(values, {"fotos": refused}, 422)
