@@ -1,8 +1,11 @@
-"""What keeps analysts' code within bounds; shared by ``engine`` and, later, ``connectors``.
+"""What keeps analysts' code and templates within bounds; shared by ``engine`` and ``connectors``.
 
-- :mod:`bounds.limits`: the default limits of one run (operations, seconds, sizes, how big an
-  integer may get and how much work a modular power may cost);
-- :mod:`bounds.sizes`: size estimates made *before* an operation that could build a huge result.
+- :mod:`bounds.limits`: the default limits of one run or render (operations, seconds, sizes, how
+  big an integer may get and how much work a modular power may cost), the same for scripts and
+  templates;
+- :mod:`bounds.sizes`: size estimates made *before* an operation that could build a huge result;
+- :mod:`bounds.templates`: a Jinja sandbox with those bounds plus an operation budget, a deadline
+  and a total of what one render writes (task instructions, certificate templates).
 
 A leaf: it imports nothing of ours and no Flask.
 """

@@ -1,5 +1,5 @@
 """The default bounds of one run of analysts' code or one render of their template, shared by the script
-sandbox (:mod:`engine.sandbox`) and the template sandbox, and the estimates
+sandbox (:mod:`engine.sandbox`) and the template sandbox (:mod:`bounds.templates`), and the estimates
 of integer arithmetic they apply.
 
 CPython's integers have no size limit, and some operations cost far more than their result's
