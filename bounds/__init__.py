@@ -5,7 +5,8 @@
   templates;
 - :mod:`bounds.sizes`: size estimates made *before* an operation that could build a huge result;
 - :mod:`bounds.templates`: a Jinja sandbox with those bounds plus an operation budget, a deadline
-  and a total of what one render writes (task instructions, certificate templates).
+  and a total of what one render writes (task instructions, certificate templates);
+- :mod:`bounds.html`: the allow-list of the HTML analysts may write in instructions.
 
 A leaf: it imports nothing of ours and no Flask.
 """
