@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("engine", "forms", "connectors", "portal", "worklists", "storage")
+PACKAGES = ("bounds", "engine", "forms", "connectors", "portal", "worklists", "storage")
 MAX_MODULES_PER_FOLDER = 25
 
 

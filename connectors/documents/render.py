@@ -5,7 +5,9 @@ A template is a folder with ``template.html`` and its assets (CSS, images). It m
 layout under the ``plataforma/`` prefix (``{% extends "plataforma/layout.html" %}``), which
 gives every certificate the municipal letterhead, the QR block and the footer. Nothing
 else on disk is reachable: not from Jinja (confined loader) nor from WeasyPrint
-(:class:`~connectors.documents.fetcher.ConfinedURLFetcher`).
+(:class:`~connectors.documents.fetcher.ConfinedURLFetcher`). Jinja runs in
+:class:`bounds.templates.BoundedEnvironment`, with the script sandbox's limits of size,
+operations and time.
 
 Variables every template gets (Spanish, because analysts write the templates):
 ``municipalidad``, ``titulo``, ``numero_expediente``, ``fecha_emision`` (es-AR text in the
@@ -23,9 +25,10 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_datetime
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 from markupsafe import Markup, escape
 
+from bounds.templates import BoundedEnvironment, TemplateLimitError
 from connectors.documents.errors import RenderError, TemplateNotFoundError
 from connectors.documents.qr import qr_data_uri
 
@@ -67,13 +70,14 @@ def _as_text(value: Any) -> Markup | str:
     return escape(value)
 
 
-def _environment(template_dir: Path) -> ImmutableSandboxedEnvironment:
+def _environment(template_dir: Path) -> BoundedEnvironment:
     # The platform's prefix first: a template's own "plataforma/" folder cannot shadow it.
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({PLATFORM_PREFIX: _ConfinedLoader(BASE_TEMPLATE_DIR)}),
         _ConfinedLoader(template_dir),
     ])
-    env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    # The script sandbox's limits of size, operations and time (bounds.templates).
+    env = BoundedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["texto"] = _as_text
     env.filters["etiqueta"] = lambda key: str(key).replace("_", " ").strip().capitalize()
     return env
@@ -126,6 +130,8 @@ def render_html(
         raise RenderError(f"La plantilla «{folder.name}» tiene un error en la línea {e.lineno}: {e.message}.") from e
     except jinja2.UndefinedError as e:
         raise RenderError(f"Faltan datos para la plantilla «{folder.name}»: {e.message}.") from e
+    except TemplateLimitError as e:
+        raise RenderError(f"La plantilla «{folder.name}» excede los límites de cálculo: {e}.") from e
     except (SecurityError, jinja2.TemplateError, TypeError, ValueError) as e:
         raise RenderError(f"La plantilla «{folder.name}» no se pudo completar.", detail=repr(e)) from e
 

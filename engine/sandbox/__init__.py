@@ -10,7 +10,12 @@ compiles with RestrictedPython (:mod:`engine.sandbox.compiling`) and runs with c
 - no imports, classes, names or attributes starting with ``_``, introspection attributes
   (``gi_frame``, ``f_globals``...), ``exec``/``eval``/``open``/``type``...; ``str.format`` goes
   through a formatter that applies the same attribute guard;
-- an operation budget and a wall-clock deadline that a script cannot swallow with ``except``;
+- an operation budget and a wall-clock deadline that a script cannot swallow with ``except``; a run
+  whose last operation ended past the deadline fails too, so a long C call is an incident, never
+  a late success;
+- integer operations whose cost outgrows their result are estimated first (:mod:`bounds.limits`):
+  bits of ``*``, ``**``, ``<<``, ``int()`` and ``int.from_bytes`` results, the work of
+  ``pow(b, e, m)``, the digits of ``round``;
 - size checks before the operations that amplify in one step, a running total of what they
   allocate, and an estimate of the text a container would become before it is written;
 - after a run, the task data it leaves must stay within :attr:`Limits.data_size` characters as
@@ -19,7 +24,7 @@ compiles with RestrictedPython (:mod:`engine.sandbox.compiling`) and runs with c
 
 Limits that remain: one C-level call on data that is already within the limits (``sorted`` of a
 million items, ``hash`` or ``==`` of a tuple that holds one big tuple many times) runs to its end
-before the next check; copies made by constructors and plain string methods (``list(x)``,
+before the next check, and then fails the run; copies made by constructors and plain string methods (``list(x)``,
 ``s.upper()``) are not counted, so a loop that keeps such copies is bounded by the deadline only;
 run workers under a memory limit (cgroup or ``RLIMIT_AS``). Python's recursion limit bounds
 recursion.
@@ -34,10 +39,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from bounds.sizes import text_size
 from engine.sandbox.builtins import DECIMAL_DIGITS
 from engine.sandbox.compiling import FILENAME, ScriptError, check_compiles, compiled
 from engine.sandbox.running import Limits, Run
-from engine.sandbox.sizes import text_size
 
 __all__ = [
     "Limits", "SandboxedEnvironment", "SandboxedScriptEngine", "ScriptError", "check_compiles",

@@ -28,6 +28,7 @@ class Guards(Protocol):
     """The checks of one run that the helpers here call."""
 
     def check_text(self, value: Any) -> None: ...
+    def check_bits(self, bits: int) -> None: ...
     def getattr_(self, obj: Any, name: Any, *default: Any) -> Any: ...
     def getitem(self, obj: Any, key: Any) -> Any: ...
     def format_(self, value: Any, spec: str = "") -> str: ...
@@ -93,6 +94,33 @@ class StrType:
 
     def __getattr__(self, name: str) -> Any:  # str.upper...; the guard refuses "_" names and sized methods first
         return getattr(str, name)
+
+
+class IntType:
+    """``int`` for scripts: ``int('f' * 10**6, 16)`` and ``int.from_bytes`` must not build an integer whose
+    division would then take minutes; the result's bits are checked against the run's limit."""
+
+    def __init__(self, guards: Guards) -> None:
+        self._guards = guards
+
+    def __call__(self, *args: Any, **kwargs: Any) -> int:
+        return self._checked(int(*args, **kwargs))
+
+    def from_bytes(self, *args: Any, **kwargs: Any) -> int:
+        return self._checked(int.from_bytes(*args, **kwargs))
+
+    def _checked(self, number: int) -> int:
+        self._guards.check_bits(number.bit_length())
+        return number
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        return isinstance(obj, int)
+
+    def __subclasscheck__(self, cls: Any) -> bool:
+        return isinstance(cls, type) and issubclass(cls, int)
+
+    def __getattr__(self, name: str) -> Any:  # int.bit_length...; the guard refuses "_" names first
+        return getattr(int, name)
 
 
 def checked(guards: Guards, function: Callable[[Any], str]) -> Callable[[Any], str]:

@@ -7,7 +7,7 @@
   sequences, ``%`` and format widths, padding methods, ``join``, ``replace``, ``translate``,
   ``extend``, ``to_bytes``, ``range``, ``*``/``**`` unpacking in displays), a running total of what
   they and slices allocate, and an estimate of the text of a container before ``str``, ``repr``,
-  ``format``, ``json.dumps``, ``print`` or ``%`` write it (:mod:`engine.sandbox.sizes`).
+  ``format``, ``json.dumps``, ``print`` or ``%`` write it (:mod:`bounds.sizes`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,24 @@ from typing import Any, NoReturn
 
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 
+from bounds.limits import (
+    ALLOCATION,
+    INT_BITS,
+    MODULAR_WORK,
+    OPERATIONS,
+    ROUND_DIGITS,
+    SECONDS,
+    SEQUENCE_LENGTH,
+    modular_work,
+    power_bits,
+    product_bits,
+    shift_bits,
+)
+from bounds.sizes import estimated_size, is_container, text_size
 from engine.sandbox.builtins import (
     BUILTINS,
     DecimalType,
+    IntType,
     PrintSink,
     SafeFormatter,
     StrType,
@@ -33,18 +48,18 @@ from engine.sandbox.builtins import (
     json_module,
 )
 from engine.sandbox.compiling import BLOCKED_ATTRIBUTES, FILENAME, ScriptError
-from engine.sandbox.sizes import estimated_size, is_container, text_size
 
 
 @dataclass(frozen=True)
 class Limits:
     """Bounds of one evaluation or script run."""
 
-    operations: int = 100_000
-    seconds: float = 2.0
-    sequence_length: int = 1_000_000  # one result: characters or items
-    int_bits: int = 100_000
-    allocation: int = 20_000_000  # total of the sized results of one run
+    operations: int = OPERATIONS
+    seconds: float = SECONDS
+    sequence_length: int = SEQUENCE_LENGTH  # one result: characters or items
+    int_bits: int = INT_BITS
+    modular_work: int = MODULAR_WORK  # bits(exponent) × bits(modulus)² of one pow(b, e, m)
+    allocation: int = ALLOCATION  # total of the sized results of one run
     data_size: int = 10_000_000  # characters of the task data a run leaves, as JSON would write them
 
 
@@ -98,8 +113,12 @@ class _Budget:
         self.tick()
 
     def check_after(self) -> None:
-        """Fail a run whose script caught the budget error and went on."""
-        if self.failure is not None:
+        """Fail a run whose script caught the budget error and went on, or whose last operation ran past the deadline.
+
+        One C-level operation cannot be interrupted; when it ends after the deadline the run still
+        fails (an incident), rather than succeeding late.
+        """
+        if self.failure is not None or time.monotonic() > self.deadline:
             self._stop()
 
     # text
@@ -130,9 +149,15 @@ class _Operators(_Budget):
 
     def pow_(self, base: Any, exponent: Any, modulus: Any = None) -> Any:
         if modulus is not None:
+            self._check_modular(exponent, modulus)
             return pow(base, exponent, modulus)
         self._check_pow(base, exponent)
         return base**exponent
+
+    def round_(self, number: Any, ndigits: Any = None) -> Any:
+        if isinstance(ndigits, int) and abs(ndigits) > ROUND_DIGITS:
+            raise ScriptError(f"round(): no se puede redondear a más de {ROUND_DIGITS} dígitos")
+        return round(number) if ndigits is None else round(number, ndigits)
 
     def lshift(self, left: Any, right: Any) -> Any:
         self._check_lshift(left, right)
@@ -150,7 +175,7 @@ class _Operators(_Budget):
         if isinstance(right, _SEQUENCES) and isinstance(left, int):
             left, right = right, left
         if isinstance(left, int) and isinstance(right, int):
-            self._check_bits(left.bit_length() + right.bit_length())
+            self.check_bits(product_bits(left, right))
         elif isinstance(left, _SEQUENCES) and isinstance(right, int):
             self.allocate(len(left) * right)
             if right > 1 and isinstance(left, list | tuple):  # [big] * 1000 repeats what it holds
@@ -162,14 +187,20 @@ class _Operators(_Budget):
             raise ScriptError(f"el resultado repetiría demasiados datos (más de {limit} caracteres)")
 
     def _check_pow(self, base: Any, exponent: Any) -> None:
-        if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-            self._check_bits(base.bit_length() * exponent)
+        if isinstance(base, int) and isinstance(exponent, int):
+            self.check_bits(power_bits(base, exponent))
+
+    def _check_modular(self, exponent: Any, modulus: Any) -> None:
+        if isinstance(exponent, int) and isinstance(modulus, int) and \
+                modular_work(exponent, modulus) > self.limits.modular_work:
+            raise ScriptError(f"pow() con módulo: {exponent.bit_length()} bits de exponente y "
+                              f"{modulus.bit_length()} de módulo son demasiado costosos (4096 y 4096 se admiten)")
 
     def _check_lshift(self, left: Any, right: Any) -> None:
-        if isinstance(left, int) and isinstance(right, int) and left:
-            self._check_bits(left.bit_length() + right)
+        if isinstance(left, int) and isinstance(right, int):
+            self.check_bits(shift_bits(left, right))
 
-    def _check_bits(self, bits: int) -> None:
+    def check_bits(self, bits: int) -> None:
         if bits > self.limits.int_bits:
             raise ScriptError(f"el número resultante sería demasiado grande (más de {self.limits.int_bits} bits)")
 
@@ -198,7 +229,8 @@ class Run(_Operators):
     def namespace(self) -> dict[str, Any]:
         """The names RestrictedPython's output calls, plus the builtins bound to this run."""
         builtins = {**BUILTINS, "getattr": self.getattr_, "hasattr": self.hasattr_, "format": self.format_,
-                    "range": self.range_, "pow": self.pow_, "iter": self.getiter, "str": StrType(self),
+                    "range": self.range_, "pow": self.pow_, "round": self.round_, "iter": self.getiter,
+                    "str": StrType(self), "int": IntType(self),
                     "repr": checked(self, repr), "ascii": checked(self, ascii), "json": json_module(self)}
         return {
             "__builtins__": builtins, "_getattr_": self.getattr_, "_getitem_": self.getitem,

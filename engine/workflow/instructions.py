@@ -1,9 +1,13 @@
 """A task's instructions for the person doing it, rendered with the task's data (as SpiffArena does).
 
 Analysts write ``instructionsForEndUser`` as a Jinja template — "Mesa de Entradas pide:
-{{ observaciones }}" — rendered in a sandbox with autoescaping, so case data can never
-inject markup or reach Python. A template that does not render is shown as written rather
-than hiding the instructions.
+{{ observaciones }}" — rendered on every view of the task in a bounded sandbox
+(:class:`bounds.templates.BoundedEnvironment`: no Python internals, and the script sandbox's
+limits of size, operations and time) with autoescaping, so case data can never inject markup.
+The analyst's own HTML keeps only formatting and plain links (:func:`bounds.html.sanitize`):
+no htmx attributes, event handlers, forms or scripts acting as whoever opens the task.
+A template that does not render, or goes past its limits, is shown as written (escaped) rather
+than hiding the instructions or holding the page.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from bounds.html import sanitize
+from bounds.templates import BoundedEnvironment
 from engine.models import Task
 
 log = logging.getLogger(__name__)
-_ENVIRONMENT = SandboxedEnvironment(autoescape=True)
+_ENVIRONMENT = BoundedEnvironment(autoescape=True)
 
 
 def render(text: str | None, data: dict[str, Any] | None) -> Markup:
@@ -26,11 +30,12 @@ def render(text: str | None, data: dict[str, Any] | None) -> Markup:
     if not text:
         return Markup("")
     try:
-        # The template is the analyst's deployed text; the case data in it was escaped on the way in.
-        return Markup(_ENVIRONMENT.from_string(text).render(data or {}))  # noqa: S704
-    except TemplateError as error:  # an analyst's mistake must not hide the instructions
-        log.warning("instructions do not render (%s); shown as written", error)
+        rendered = _ENVIRONMENT.from_string(text).render(data or {})
+    except Exception as error:  # an analyst's mistake or a template past its limits must not break the page
+        log.warning("instructions do not render (%s: %s); shown as written", type(error).__name__, error)
         return Markup.escape(text)
+    # The case data in it was escaped by the template; the analyst's HTML goes through the allow-list.
+    return Markup(sanitize(rendered))  # noqa: S704
 
 
 def for_task(task: Task) -> Markup:
