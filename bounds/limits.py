@@ -19,8 +19,9 @@ SECONDS = 2.0
 SEQUENCE_LENGTH = 1_000_000
 #: Characters or items one run creates in all (sized results; for a template, what it writes too).
 ALLOCATION = 20_000_000
-#: Bits of one integer result (about 30,000 decimal digits).
-INT_BITS = 100_000
+#: Bits of one integer result: about 4,200 decimal digits, under the 4,300 Python writes (an
+#: integer left in a case's data must be writable, or saving the case fails).
+INT_BITS = 14_000
 #: ``bits(exponent) × bits(modulus)²`` of one ``pow(b, e, m)``: a 4,096-bit modulus with a
 #: 4,096-bit exponent, about a quarter of a second on one core.
 MODULAR_WORK = 2**36

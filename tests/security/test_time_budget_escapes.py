@@ -46,14 +46,26 @@ def test_a_modular_power_in_a_script_becomes_an_incident_not_a_blocked_worker(ap
     assert detail["status"] == "error", detail["status"]
     [incident] = detail["incidents"]
     assert incident["element_id"] == "guion" and incident["kind"] == "script"
-    assert "pow() con módulo" in incident["message"], incident["message"]
+    assert "demasiado grande" in incident["message"] or "pow() con módulo" in incident["message"], incident["message"]
+
+
+def test_an_integer_too_long_to_write_down_becomes_an_incident_not_a_server_error(api: ApiClient,
+                                                                                  tmp_path: Path) -> None:
+    """Python writes integers of at most 4,300 digits: one a script leaves in the data must be refused
+    while the script runs, or saving the case fails afterwards."""
+    assert api.deploy(_bundle_with_script(tmp_path, "x = 1 << 20000")).status_code == 201
+    started = api.start("inc_script")
+    assert started.status_code == 201, started.get_json()
+    detail = api.instance(started.get_json()["id"])
+    assert detail["status"] == "error" and detail["incidents"][0]["kind"] == "script"
 
 
 @pytest.mark.parametrize("script", [
     pytest.param("x = int('f' * 10**6, 16)", id="hex-parse"),
     pytest.param("x = int.from_bytes(b'a' * 10**6, 'big')", id="from-bytes"),
     pytest.param("x = round(12345, -10**8)", id="round-to-huge-digits"),
-    pytest.param("x = pow(3, (1 << 99000) - 1, (1 << 4096) - 1)", id="huge-exponent-with-modulus"),
+    pytest.param("x = pow(3, (1 << 13000) - 1, (1 << 4096) - 1)", id="huge-exponent-with-modulus"),
+    pytest.param("m = (1 << 13000) + 1\nok = pow(m - 2, m - 1, m) > 0", id="modular-power-within-the-bits"),
 ])
 def test_other_integer_amplifiers_in_a_script_are_refused_before_they_run(script: str) -> None:
     began = time.monotonic()
