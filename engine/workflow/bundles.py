@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -99,17 +100,28 @@ def bundle_from_path(path: Path) -> Bundle:
 
 
 def bundle_from_zip(data: bytes) -> Bundle:
-    """Read a bundle from zip bytes, refusing zip bombs and unsafe member names."""
+    """Read a bundle from zip bytes, refusing zip bombs, unsafe member names and lying headers."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError) as e:
         raise _refused("El archivo .zip está dañado.") from e
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_BUNDLE_BYTES:
         raise _refused("El paquete descomprimido supera los 20 MB.")
-    files = {m.filename: archive.read(m) for m in members if not m.filename.startswith("__MACOSX/")}
+    files = {m.filename: _member(archive, m) for m in members if not m.filename.startswith("__MACOSX/")}
     prefix = _common_folder(list(files))
     return bundle_from_files({name[len(prefix):]: content for name, content in files.items()})
+
+
+def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """One member's bytes; the reader stops at the size the header declares and checks the CRC."""
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # sizes or checksums that lie, broken data
+        raise _refused("El archivo .zip está dañado: su contenido no coincide con lo que declara.",
+                       member.filename) from e
+    except (NotImplementedError, RuntimeError) as e:  # another compression method, a password
+        raise _refused("El archivo .zip usa una compresión o un cifrado que no se admite.", member.filename) from e
 
 
 def _common_folder(names: list[str]) -> str:
