@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from engine import safe_yaml
 from engine.background.runner import BackgroundRunner
 from engine.background.workers import EXTENSION_KEY as CELERY_KEY
 from engine.cli import connectors, documents, worker
@@ -108,8 +108,15 @@ def _deploy_all(folder: Path) -> None:
         click.echo(f"Proceso {result.deployment.key} v{result.deployment.version} ({state})")
 
 
+MAX_USERS_FILE_BYTES = 256 * 1024
+
+
 def _seed_demo_users(path: Path) -> None:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["users"]
+    try:
+        entries = safe_yaml.load(path.read_bytes(), max_bytes=MAX_USERS_FILE_BYTES)["users"]
+    except (safe_yaml.YamlRefused, TypeError, KeyError) as e:
+        detail = str(e) if isinstance(e, safe_yaml.YamlRefused) else "Debe tener una lista «users»."
+        _fail(EngineError(f"{path}: {detail}"))
     click.echo("Usuarios de demostración (solo para pruebas, no para producción):")
     for entry in entries:
         user, created = ensure_user(
