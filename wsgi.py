@@ -199,13 +199,15 @@ def _engine_options(url: str) -> dict[str, Any]:
 def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
     """Connector settings of the services the embedded default runs inside the platform.
 
-    Without ``TRAMITES_GAF_URL`` the GAF sandbox is mounted at ``/_sandbox/gaf`` and the GAF
-    connector points at it; without ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector
-    reads the sample parcels that pygeoapi serves at ``/ogc``.
+    With ``GAF_SANDBOX`` (on by default only in the embedded default without
+    ``TRAMITES_GAF_URL``, see :func:`engine.settings.read_settings`) the GAF sandbox is mounted
+    at ``/_sandbox/gaf`` and the GAF connector points at it; without
+    ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector reads the sample parcels that pygeoapi
+    serves at ``/ogc``.
     """
     public = settings["PUBLIC_URL"].rstrip("/")
     found: dict[str, str] = {}
-    if not (settings.get("GAF_URL") or os.environ.get("TRAMITES_GAF_URL")):
+    if settings["GAF_SANDBOX"]:
         instance = settings["INSTANCE_PATH"]
         found.update(GAF_URL=public + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))

@@ -156,13 +156,18 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @with_appcontext
 def check() -> None:
-    """Report every dependency, one line each; exit 1 when a configured one is down."""
+    """Report every dependency, one line each (and the GAF sandbox when it is on); exit 1 when one is down."""
     rt = runtime()
     results = run_checks(rt.tools.checks, rt.tools.check_targets)
     for r in results:
         state = "--" if not r.configured else ("OK" if r.ok else "CAÍDO")
         latency = f"{r.latency_ms:>7.1f} ms" if r.latency_ms is not None else " " * 10
         click.echo(f"{r.name:<9} {state:<6} {latency}  {r.detail}")
+    if rt.settings.get("GAF_SANDBOX"):
+        consent = rt.settings.get("GAF_SANDBOX_IN_PRODUCTION")
+        accepted = " (aceptado con TRAMITES_GAF_SANDBOX_IN_PRODUCTION)" if consent else ""
+        click.echo(f"{'sandbox':<9} {'ACTIVO':<6} {'':>10}  GAF de prueba en /_sandbox/gaf{accepted}: cualquiera "
+                   "puede marcar una boleta como pagada (pagos falsos); apáguelo con TRAMITES_GAF_SANDBOX=0")
     if not all(r.ok for r in results):
         sys.exit(1)
 
