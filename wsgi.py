@@ -53,6 +53,7 @@ from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
 from engine.citizens import notifications
 from engine.db import db, tune_sqlite
+from engine.errors import EngineError, NotFound, Unavailable
 from engine.identity.accounts import Group
 from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
@@ -119,10 +120,32 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
     _secure_fronts(app, settings, registry)
+    _translate_storage_errors(app)
     _send_notification_emails(app, settings, runtime)
     engine.cli.commands.register(app)
     app.cli.add_command(engine.cli.users.user)
     return app
+
+
+def _translate_storage_errors(app: Flask) -> None:
+    """A storage failure that reaches a request is the engine's error of the same meaning.
+
+    The engine may not know ``storage``, so it would take a broken store for a bug (500): the
+    API answers its problem document and the staff pages their error page, 503 while the store
+    is down.
+    """
+
+    def translate(error: storage.StorageError) -> Any:
+        if isinstance(error, storage.NotFound):
+            meaning: EngineError = NotFound(error.public_message)
+        elif isinstance(error, storage.InvalidKey):
+            meaning = EngineError(error.public_message)
+        else:
+            log.error("document storage failed on %s %s: %s", request.method, request.path, error)
+            meaning = Unavailable(f"{error.public_message} Intente de nuevo en unos minutos.")
+        return app.handle_user_exception(meaning)
+
+    app.register_error_handler(storage.StorageError, translate)
 
 
 def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
@@ -177,13 +200,15 @@ def _engine_options(url: str) -> dict[str, Any]:
 def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
     """Connector settings of the services the embedded default runs inside the platform.
 
-    Without ``TRAMITES_GAF_URL`` the GAF sandbox is mounted at ``/_sandbox/gaf`` and the GAF
-    connector points at it; without ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector
-    reads the sample parcels that pygeoapi serves at ``/ogc``.
+    With ``GAF_SANDBOX`` (on by default only in the embedded default without
+    ``TRAMITES_GAF_URL``, see :func:`engine.settings.read_settings`) the GAF sandbox is mounted
+    at ``/_sandbox/gaf`` and the GAF connector points at it; without
+    ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector reads the sample parcels that pygeoapi
+    serves at ``/ogc``.
     """
     public = settings["PUBLIC_URL"].rstrip("/")
     found: dict[str, str] = {}
-    if not (settings.get("GAF_URL") or os.environ.get("TRAMITES_GAF_URL")):
+    if settings["GAF_SANDBOX"]:
         instance = settings["INSTANCE_PATH"]
         found.update(GAF_URL=public + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))

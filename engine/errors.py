@@ -55,6 +55,13 @@ class DataInvalid(EngineError):
     title = "Datos inválidos"
 
 
+class Unavailable(EngineError):
+    """A service the platform depends on (the document storage) does not answer: try again later."""
+
+    status = 503
+    title = "Servicio no disponible"
+
+
 class EngineLimit(EngineError):
     """The instance hit a limit the engine cannot lift; it becomes an incident."""
 

@@ -92,6 +92,27 @@ def _text(value: str) -> str:
     return value
 
 
+_YES = {"1", "true", "si", "sí", "yes", "on"}
+_NO = {"0", "false", "no", "off"}
+
+
+def _switch(value: str) -> bool:
+    word = value.strip().lower()
+    if word not in _YES | _NO:
+        raise ValueError("must be 1 (on) or 0 (off)")
+    return word in _YES
+
+
+#: The words TRAMITES_GAF_SANDBOX_IN_PRODUCTION must hold to run the GAF sandbox in production.
+GAF_SANDBOX_CONSENT = "acepto-pagos-falsos"
+
+
+def _consent(value: str) -> str:
+    if value.strip() != GAF_SANDBOX_CONSENT:
+        raise ValueError(f"the only accepted value is {GAF_SANDBOX_CONSENT}")
+    return value.strip()
+
+
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© colaboradores de OpenStreetMap"
 # A CSP host-source: letters, digits, dots and dashes, maybe a leading "*." (from "{s}.").
@@ -167,6 +188,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),
     Setting("MAP_TILES_URL", _map_tiles, "Tiles of the forms' maps: a URL template, then (after a space) the credit.",
             OSM_TILES),
+    Setting("GAF_SANDBOX", _switch, "1: mount the GAF sandbox (fake payments) at /_sandbox/gaf; "
+            "unset = only in the embedded default without TRAMITES_GAF_URL."),
+    Setting("GAF_SANDBOX_IN_PRODUCTION", _consent,
+            f"{GAF_SANDBOX_CONSENT}: let the sandbox run on a production configuration."),
 )
 
 
@@ -193,7 +218,50 @@ def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
     values.update(overrides)  # extra keys (test switches) pass through untouched
     if not values["SENSOR_RESET"] < values["SENSOR_THRESHOLD"]:
         raise ConfigError("SENSOR_RESET", f"must be lower than {PREFIX}SENSOR_THRESHOLD")
+    production = production_signs(values)
+    gaf_url = values.get("GAF_URL") or environ.get(PREFIX + "GAF_URL")
+    values["GAF_SANDBOX"] = _gaf_sandbox(values["GAF_SANDBOX"], values["GAF_SANDBOX_IN_PRODUCTION"], production,
+                                         bool(gaf_url))
     return _with_embedded_defaults(values)
+
+
+def production_signs(values: Mapping[str, Any]) -> list[str]:
+    """What makes a configuration production rather than the embedded default, in Spanish.
+
+    A PostgreSQL database, S3 storage or a secret key that was set, not generated (read before
+    the embedded defaults fill the unset ones in).
+    """
+    signs = []
+    if str(values.get("DATABASE_URL") or "").startswith("postgresql"):
+        signs.append("base PostgreSQL")
+    if str(values.get("STORAGE_URL") or "").startswith("s3:"):
+        signs.append("almacenamiento S3")
+    if values.get("SECRET_KEY"):
+        signs.append(f"{PREFIX}SECRET_KEY definida")
+    return signs
+
+
+def _gaf_sandbox(asked: bool | None, consent: str | None, production: list[str], gaf_url: bool) -> bool:
+    """Whether the GAF sandbox is mounted: it marks any fee paid for anyone who presses «Pagar».
+
+    Unset, only in the embedded default without ``TRAMITES_GAF_URL``. Asked for on a production
+    configuration, only with :data:`GAF_SANDBOX_CONSENT` in ``TRAMITES_GAF_SANDBOX_IN_PRODUCTION``.
+
+    :raises ConfigError: asked for in production without that consent, or next to a real GAF.
+    """
+    if asked is None:
+        return not production and not gaf_url
+    if not asked:
+        return False
+    if gaf_url:
+        raise ConfigError("GAF_SANDBOX", f"{PREFIX}GAF_URL también está definida: el sandbox de GAF cobraría "
+                                         "boletas que nadie lee; quite una de las dos.")
+    if production and consent != GAF_SANDBOX_CONSENT:
+        raise ConfigError("GAF_SANDBOX", "el sandbox de GAF deja que cualquiera marque una boleta como pagada "
+                                         f"y esta configuración es de producción ({', '.join(production)}); "
+                                         f"quítelo, o acepte los pagos falsos con "
+                                         f"{PREFIX}GAF_SANDBOX_IN_PRODUCTION={GAF_SANDBOX_CONSENT}.")
+    return True
 
 
 def _with_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:

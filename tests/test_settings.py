@@ -46,6 +46,8 @@ def test_postgres_urls_use_the_shipped_driver(tmp_path: Path) -> None:
         ("TIMEZONE", "Mars/Olympus", "time zone"),
         ("MAX_UPLOAD_MB", "many", "invalid literal"),
         ("MAX_UPLOAD_MB", "0", "positive"),
+        ("GAF_SANDBOX", "quizás", "must be 1 (on) or 0 (off)"),
+        ("GAF_SANDBOX_IN_PRODUCTION", "si", "acepto-pagos-falsos"),
     ],
 )
 def test_malformed_settings_name_the_variable(tmp_path: Path, variable: str, value: str, message: str) -> None:

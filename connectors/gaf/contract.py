@@ -24,8 +24,19 @@ from referencing.jsonschema import DRAFT202012
 from connectors.schema_errors import describe_errors
 
 CONTRACT_PATH = Path(__file__).with_name("openapi.yaml")
+MAX_CONTRACT_BYTES = 1024 * 1024
 _BASE_URI = "urn:tramites:gaf:openapi"
 _METHODS = ("get", "put", "post", "delete", "patch")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader refusing anchors and aliases (a 1 KB "billion laughs" expands to gigabytes)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "no se admiten anclas ni alias de YAML", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 class Problem(Exception):
@@ -86,8 +97,20 @@ class Contract:
 
     @classmethod
     def load(cls, path: Path = CONTRACT_PATH) -> Contract:
-        """Read the contract file (YAML)."""
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+        """Read the contract file (YAML: plain types, no anchors or aliases, at most 1 MB).
+
+        :raises ValueError: for a file past the size, with an anchor or alias, or not YAML.
+        """
+        text = path.read_bytes()
+        if len(text) > MAX_CONTRACT_BYTES:
+            raise ValueError(f"{path}: supera los {MAX_CONTRACT_BYTES} bytes")
+        loader = _NoAliasLoader(text.decode("utf-8"))
+        try:
+            return cls(loader.get_single_data())
+        except yaml.YAMLError as e:
+            raise ValueError(f"{path}: {e}") from e
+        finally:
+            loader.dispose()
 
     @cached_property
     def operations(self) -> dict[str, OperationSpec]:

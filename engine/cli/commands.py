@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from engine import safe_yaml
 from engine.background.runner import BackgroundRunner
 from engine.background.workers import EXTENSION_KEY as CELERY_KEY
 from engine.cli import connectors, documents, worker
@@ -108,8 +108,15 @@ def _deploy_all(folder: Path) -> None:
         click.echo(f"Proceso {result.deployment.key} v{result.deployment.version} ({state})")
 
 
+MAX_USERS_FILE_BYTES = 256 * 1024
+
+
 def _seed_demo_users(path: Path) -> None:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["users"]
+    try:
+        entries = safe_yaml.load(path.read_bytes(), max_bytes=MAX_USERS_FILE_BYTES)["users"]
+    except (safe_yaml.YamlRefused, TypeError, KeyError) as e:
+        detail = str(e) if isinstance(e, safe_yaml.YamlRefused) else "Debe tener una lista «users»."
+        _fail(EngineError(f"{path}: {detail}"))
     click.echo("Usuarios de demostración (solo para pruebas, no para producción):")
     for entry in entries:
         user, created = ensure_user(
@@ -149,13 +156,18 @@ def serve(host: str, port: int) -> None:
 @click.command()
 @with_appcontext
 def check() -> None:
-    """Report every dependency, one line each; exit 1 when a configured one is down."""
+    """Report every dependency, one line each (and the GAF sandbox when it is on); exit 1 when one is down."""
     rt = runtime()
     results = run_checks(rt.tools.checks, rt.tools.check_targets)
     for r in results:
         state = "--" if not r.configured else ("OK" if r.ok else "CAÍDO")
         latency = f"{r.latency_ms:>7.1f} ms" if r.latency_ms is not None else " " * 10
         click.echo(f"{r.name:<9} {state:<6} {latency}  {r.detail}")
+    if rt.settings.get("GAF_SANDBOX"):
+        consent = rt.settings.get("GAF_SANDBOX_IN_PRODUCTION")
+        accepted = " (aceptado con TRAMITES_GAF_SANDBOX_IN_PRODUCTION)" if consent else ""
+        click.echo(f"{'sandbox':<9} {'ACTIVO':<6} {'':>10}  GAF de prueba en /_sandbox/gaf{accepted}: cualquiera "
+                   "puede marcar una boleta como pagada (pagos falsos); apáguelo con TRAMITES_GAF_SANDBOX=0")
     if not all(r.ok for r in results):
         sys.exit(1)
 

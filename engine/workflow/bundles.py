@@ -6,19 +6,24 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
-import yaml
-
+from engine import safe_yaml
 from engine.errors import BundleError
 
 MANIFEST = "manifest.yaml"
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 200
+#: What a manifest may hold: it is catalogue text, shown on every visit to the guide.
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_MANIFEST_TEXT = 5_000  # characters of one text (a description is a paragraph)
+MAX_MANIFEST_ITEMS = 100  # entries of one list or mapping
+MAX_MANIFEST_DEPTH = 4  # the manifest, its lists and their mappings
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 
 
@@ -71,14 +76,37 @@ def _read_manifest(raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         return {}
     try:
-        manifest = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
-        raise _refused(f"No es YAML válido ({e}).", MANIFEST) from e
+        manifest = safe_yaml.load(raw, max_bytes=MAX_MANIFEST_BYTES)
+    except safe_yaml.YamlRefused as e:
+        raise _refused(str(e), MANIFEST) from e
     if manifest is None:
         return {}
     if not isinstance(manifest, dict):
         raise _refused("Debe ser un mapa de claves y valores.", MANIFEST)
+    _check_manifest_bounds(manifest)
     return manifest
+
+
+def _check_manifest_bounds(manifest: dict[str, Any]) -> None:
+    """Refuse a manifest whose texts, lists or nesting go past what a catalogue entry needs."""
+    pending: list[tuple[str, Any, int]] = [("", manifest, 1)]
+    while pending:
+        where, value, depth = pending.pop()
+        name = f"«{where}»" if where else "El manifiesto"
+        if isinstance(value, str) and len(value) > MAX_MANIFEST_TEXT:
+            raise _refused(f"{name} supera los {MAX_MANIFEST_TEXT} caracteres.", MANIFEST)
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_MANIFEST_DEPTH:
+            raise _refused(f"{name} anida listas o mapas en más de {MAX_MANIFEST_DEPTH} niveles.", MANIFEST)
+        if len(value) > MAX_MANIFEST_ITEMS:
+            raise _refused(f"{name} tiene más de {MAX_MANIFEST_ITEMS} elementos.", MANIFEST)
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            key_text = str(key)
+            if len(key_text) > MAX_MANIFEST_TEXT:
+                raise _refused(f"Una clave de {name} supera los {MAX_MANIFEST_TEXT} caracteres.", MANIFEST)
+            pending.append((f"{where}.{key_text}" if where else key_text, item, depth + 1))
 
 
 def bundle_from_path(path: Path) -> Bundle:
@@ -99,17 +127,28 @@ def bundle_from_path(path: Path) -> Bundle:
 
 
 def bundle_from_zip(data: bytes) -> Bundle:
-    """Read a bundle from zip bytes, refusing zip bombs and unsafe member names."""
+    """Read a bundle from zip bytes, refusing zip bombs, unsafe member names and lying headers."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError) as e:
         raise _refused("El archivo .zip está dañado.") from e
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_BUNDLE_BYTES:
         raise _refused("El paquete descomprimido supera los 20 MB.")
-    files = {m.filename: archive.read(m) for m in members if not m.filename.startswith("__MACOSX/")}
+    files = {m.filename: _member(archive, m) for m in members if not m.filename.startswith("__MACOSX/")}
     prefix = _common_folder(list(files))
     return bundle_from_files({name[len(prefix):]: content for name, content in files.items()})
+
+
+def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """One member's bytes; the reader stops at the size the header declares and checks the CRC."""
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # sizes or checksums that lie, broken data
+        raise _refused("El archivo .zip está dañado: su contenido no coincide con lo que declara.",
+                       member.filename) from e
+    except (NotImplementedError, RuntimeError) as e:  # another compression method, a password
+        raise _refused("El archivo .zip usa una compresión o un cifrado que no se admite.", member.filename) from e
 
 
 def _common_folder(names: list[str]) -> str:

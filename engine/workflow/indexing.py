@@ -27,10 +27,14 @@ from engine import audit
 from engine.db import db
 from engine.deadlines import clock
 from engine.deadlines.holidays import Calendar, city_calendar
+from engine.errors import DataInvalid
 from engine.models import Instance, Subscription, Task
 from engine.workflow.tasks import applicant_lane, describe, is_human, task_properties
 
 KEY_LENGTH = 500  # Subscription.correlation_key's length
+#: How deep lists and objects may nest in a case's data (forms nest a few levels; deeper is an attack).
+MAX_DATA_DEPTH = 32
+TOO_DEEP = f"Los datos están anidados en más de {MAX_DATA_DEPTH} niveles de listas u objetos."
 
 
 def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str) -> None:
@@ -238,12 +242,17 @@ def _next_timer(events: list[PendingEvent]) -> datetime | None:
     return min(due) if due else None
 
 
-def json_safe(value: Any) -> Any:
-    """Task data as plain JSON types (dates as ISO text, decimals as strings)."""
+def json_safe(value: Any, _depth: int = 0) -> Any:
+    """Task data as plain JSON types (dates as ISO text, decimals as strings).
+
+    :raises DataInvalid: when lists and objects nest deeper than :data:`MAX_DATA_DEPTH`.
+    """
+    if isinstance(value, dict | list | tuple | set) and _depth >= MAX_DATA_DEPTH:
+        raise DataInvalid(TOO_DEEP)
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, _depth + 1) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -251,3 +260,20 @@ def json_safe(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+def too_deep(value: Any, limit: int = MAX_DATA_DEPTH) -> bool:
+    """Whether lists and objects in ``value`` nest deeper than ``limit`` (counted without recursion)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple | set):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False

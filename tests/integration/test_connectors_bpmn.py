@@ -22,7 +22,7 @@ from connectors.documents import create_development_certificate
 from connectors.gaf.sandbox import sandbox_of
 from tests.fixtures.browser import LiveServer
 from tests.fixtures.cx_cloud_api import CloudApiStandIn, whatsapp_settings
-from tests.fixtures.engine import ApiClient, make_token
+from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
 from tests.fixtures.require import free_port
 from tests.fixtures.services import LdapDirectory
 from tests.fixtures.smtp import SmtpServer
@@ -52,7 +52,7 @@ def live(make_app: Callable[..., Flask], live_server: Callable[..., LiveServer],
     port = free_port()
     app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}", **slapd.connector_config(), **smtp_server.settings(),
                    **whatsapp_settings(whatsapp_url), SIGNING_CERT=str(signing_cert),
-                   SIGNING_PASSWORD=SIGNING_PASSWORD)
+                   SIGNING_PASSWORD=SIGNING_PASSWORD, **GAF_SANDBOX)
     live_server(app, port)
     return app, ApiClient(app, make_token(app, "conectores", "admin"))
 

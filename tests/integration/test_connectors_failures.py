@@ -19,7 +19,7 @@ from connectors.base import JSON, Connector, ConnectorContext, TemporaryError, o
 from connectors.gaf.sandbox import sandbox_of
 from engine.background.runner import BackgroundRunner
 from tests.fixtures.browser import LiveServer
-from tests.fixtures.engine import ApiClient, make_token
+from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
 from tests.fixtures.require import free_port
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def _incident(api: ApiClient, instance_id: str) -> dict[str, Any]:
 def test_gaf_down_is_retried_then_becomes_an_incident_that_staff_retry(
         make_app: Callable[..., Flask], live_server: Callable[..., LiveServer]) -> None:
     port = free_port()
-    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
+    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}", **GAF_SANDBOX)
     url = live_server(app, port).url
     clock = Clock()
     app.extensions["tramites"].clock = clock

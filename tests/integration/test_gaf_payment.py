@@ -16,7 +16,7 @@ import requests
 from flask import Flask
 
 from tests.fixtures.browser import LiveServer
-from tests.fixtures.engine import ApiClient, make_token
+from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
 from tests.fixtures.require import free_port
 
 APPLICANT = {"nombre": "Ana Pérez", "dni": "30111222", "importe": "1500.00", "referencia": "EX-2026-000001-SMT-PGF"}
@@ -34,7 +34,7 @@ def _wait_for(api: ApiClient, instance_id: str, status: str, seconds: float = 15
 def test_a_payment_notice_by_webhook_moves_the_process_on(make_app: Callable[..., Flask],
                                                           live_server: Callable[..., LiveServer]) -> None:
     port = free_port()
-    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
+    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}", **GAF_SANDBOX)
     url = live_server(app, port).url
     api = ApiClient(app, make_token(app, "pruebas", "admin"))
     assert api.deploy("gaf_pago").status_code == 201
@@ -71,7 +71,8 @@ def _slips_for_the_citizen(app: Flask, instance_id: str) -> list[str]:
         return urls
 
 
-def test_a_notice_with_a_bad_signature_is_refused_and_changes_nothing(app: Flask) -> None:
+def test_a_notice_with_a_bad_signature_is_refused_and_changes_nothing(make_app: Callable[..., Flask]) -> None:
+    app = make_app(GAF_WEBHOOK_SECRET="secreto-de-los-avisos")
     body = b'{"id": "ev-1", "evento": "pago_confirmado"}'
     refused = app.test_client().post("/hooks/gaf", data=body, headers={"X-GAF-Signature": "0" * 64})
     assert refused.status_code == 400 and refused.mimetype == "application/problem+json"

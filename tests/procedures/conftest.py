@@ -40,7 +40,7 @@ from engine.identity.accounts import ensure_group, ensure_user
 from engine.uow import unit_of_work
 from storage.uploads import receive
 from tests.fixtures.browser import LiveServer, axe_violations
-from tests.fixtures.engine import ApiClient, make_token
+from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
 from tests.fixtures.require import free_port
 from tests.fixtures.smtp import SmtpServer
 
@@ -299,7 +299,7 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
     def build(**overrides: Any) -> Platform:
         port = free_port()
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGNING_CERT": str(procedures_signing_p12),
-                    "SIGNING_PASSWORD": SIGNING_PASSWORD, **smtp_server.settings(), **overrides}
+                    "SIGNING_PASSWORD": SIGNING_PASSWORD, **GAF_SANDBOX, **smtp_server.settings(), **overrides}
         app = make_app(**settings)
         _seed_groups(app)
         clock = Clock()

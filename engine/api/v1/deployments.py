@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import page_body, runtime, transaction
+from engine.api.v1.edge import Blueprint, page_body, runtime, transaction
 from engine.api.v1.schemas import DeploymentSchema, PageArgs, ProcessDetailSchema, ProcessPageSchema
 from engine.errors import BundleError
 from engine.workflow import deployments, forms_io

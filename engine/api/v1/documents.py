@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from engine.api.auth import requires
+from engine.api.v1.edge import Blueprint
 from engine.api.v1.schemas import DocumentSchema
 from engine.casefile import expediente
 from engine.web import downloads

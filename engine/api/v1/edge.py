@@ -1,14 +1,55 @@
-"""What every API view shares: the composed runtime, one transaction per request, paging."""
+"""What every API view shares: the composed runtime, one transaction per request, paging, and
+the blueprint whose JSON bodies are read safely."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import flask
+import flask_smorest
 from sqlalchemy import Select, func, inspect, select
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from engine.db import db
 from engine.web.request import runtime as runtime  # re-exported for the modules of this face
 from engine.web.request import transaction as transaction
+from engine.workflow.indexing import MAX_DATA_DEPTH, TOO_DEEP, too_deep
+
+#: Any page past this one is empty anyway, and its offset must still fit the database's integers.
+MAX_PAGE = 1_000_000
+
+
+class SafeJsonParser(FlaskParser):
+    """webargs' parser, answering a JSON body it cannot take as a problem instead of a 500.
+
+    Malformed JSON is a 400; well-formed JSON the platform refuses is a 422: lists and objects
+    nested deeper than the case data may be (Python would run out of stack working on them) and
+    numbers of more digits than Python converts (``int`` stops at 4,300).
+    """
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            body = json.loads(req.get_data(cache=True).decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            abort(400, exc=e, message="El cuerpo no es JSON válido.", messages={"json": ["JSON inválido."]})
+        except RecursionError as e:
+            abort(422, exc=e, message=TOO_DEEP, messages={"json": [TOO_DEEP]})
+        except ValueError as e:  # a number past int's digit limit
+            message = "El cuerpo tiene un número de demasiadas cifras."
+            abort(422, exc=e, message=message, messages={"json": [message]})
+        if too_deep(body, MAX_DATA_DEPTH + 1):  # the body itself is one level around the data
+            abort(422, message=TOO_DEEP, messages={"json": [TOO_DEEP]})
+        return body
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The API's blueprint: :class:`SafeJsonParser` reads its arguments."""
+
+    ARGUMENTS_PARSER = SafeJsonParser()
 
 
 def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:

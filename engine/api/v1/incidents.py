@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import page_body, paginate, transaction
+from engine.api.v1.edge import Blueprint, page_body, paginate, transaction
 from engine.api.v1.schemas import IncidentPageSchema, IncidentSchema, PageArgs
 from engine.background import jobs
 from engine.models import Incident

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine.api import idempotency
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import WithExtra, page_body, paginate, transaction
+from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import (
     EventPageSchema,
     InstanceDetailSchema,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from engine.api import idempotency
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import transaction
+from engine.api.v1.edge import Blueprint, transaction
 from engine.api.v1.schemas import InstanceRefSchema, MessageArgs, MessageResultSchema
 from engine.workflow import messages
 

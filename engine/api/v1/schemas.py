@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.api.v1.edge import MAX_PAGE
 from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(
+        min=1, max=MAX_PAGE, error="La página debe ser un número entre {min} y {max}."))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(
+        min=1, max=200, error="«per_page» debe ser un número entre {min} y {max}."))
 
 
 class PageSchema(Schema):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine.api.auth import current_actor, requires
-from engine.api.v1.edge import Snapshot, WithExtra, page_body, paginate, transaction
+from engine.api.v1.edge import Blueprint, Snapshot, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
 from engine.workflow import completion, forms_io, human_tasks
