@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import UTC, datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.api.v1.edge import MAX_PAGE
 from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
 
+
+def within_the_calendar(moment: datetime) -> None:
+    """A filter's moment must exist in UTC too (``0001-01-01T00:00+03:00`` does not: year 0)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as e:
+        raise ValidationError("La fecha está fuera del calendario.") from e
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(
@@ -114,7 +123,7 @@ class TaskQueryArgs(PageArgs):
     assignee = fields.String()
     status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
     process = fields.String()
-    due_before = fields.AwareDateTime(default_timezone=None)
+    due_before = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
     sort = fields.String(load_default="due_at",
                          validate=validate.OneOf(["due_at", "-due_at", "created_at", "-created_at",
                                                   "priority", "-priority"]))
@@ -170,8 +179,8 @@ class InstanceQueryArgs(PageArgs):
     process = fields.String()
     status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
-    created_after = fields.AwareDateTime(default_timezone=None)
-    created_before = fields.AwareDateTime(default_timezone=None)
+    created_after = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
+    created_before = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
 
 
 class EventSchema(Schema):
