@@ -152,6 +152,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNING_CERT", _text, "PKCS#12 file that signs certificates; unset = a development one."),
     Setting("SIGNING_PASSWORD", _text, "Password of the PKCS#12 file.", secret=True),
     Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),
+    Setting("AUDIT_CHECKPOINT_MINUTES", _positive_int,
+            "Minutes between two signed checkpoints of the audit trail (when it changed).", "60"),
     Setting("OIDC_ISSUER", _url("https", "http"), "OpenID Connect provider for citizens; unset = off."),
     Setting("OIDC_CLIENT_ID", _text, "Client id at the OpenID Connect provider."),
     Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),
