@@ -134,12 +134,23 @@ class Subscription(db.Model):  # type: ignore[name-defined]
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
-    """One entry of an expediente's timeline. Appended, never updated or deleted."""
+    """One entry of an expediente's timeline. Appended, never updated or deleted.
+
+    Each event is a link of its chain (its case's, or ``sistema`` for events of no case):
+    ``seq`` counts from 1, ``prev_hash`` is the ``hash`` of the link before it and ``hash``
+    seals the event's content (see :mod:`engine.audit.chain`). The three are written once, when
+    the event's transaction commits.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
     instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
     actor: Mapped[str] = mapped_column(String(200))
@@ -147,6 +158,33 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     type: Mapped[str] = mapped_column(String(60))
     element_id: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class AuditChain(db.Model):  # type: ignore[name-defined]
+    """The head of one audit chain: its last link's ``seq`` and ``hash``.
+
+    Sealing a transaction's events locks the heads of their chains (one row per case), so
+    links are numbered without gaps or forks and without any lock shared by all cases.
+    """
+
+    __tablename__ = "audit_chains"
+
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):  # type: ignore[name-defined]
+    """A signed list of every chain's head, kept as a document in the document store."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    document: Mapped[str] = mapped_column(String(64))  # its key in the document store (SHA-256)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of its list of heads
+    chains: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
 
 
 class Incident(db.Model):  # type: ignore[name-defined]

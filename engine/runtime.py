@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from engine.audit import checkpoints
 from engine.casefile import expediente
 from engine.db import utcnow
 from engine.health import Check
@@ -23,15 +25,18 @@ from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
 
 EXTENSION_KEY = "tramites"
+DEFAULT_CHECKPOINT_MINUTES = 60
 
 
 @dataclass
 class PlatformContext(EngineContext):
-    """An engine context with what the background work needs: readings retention, and the
-    connectors' own call to deliver the outbox with."""
+    """An engine context with what the background work needs: readings retention, the
+    connectors' own call to deliver the outbox with, and the audit trail's checkpoint."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
     deliver: outbox.Deliver | None = None
+    #: ``checkpoint_audit(now)``: sign the audit chains' heads into the document store when due.
+    checkpoint_audit: Callable[[datetime], object] | None = None
 
 
 @dataclass
@@ -85,12 +90,19 @@ class Runtime:
             return []
         return self.connectors.validate_literal_params(operation, params, expressions)
 
+    def audit_key(self) -> bytes:
+        """The key that signs the audit trail's checkpoints (derived from ``SECRET_KEY``)."""
+        return checkpoints.signing_key(self.settings["SECRET_KEY"])
+
     def engine_context(self) -> PlatformContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
         retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
+        every = timedelta(minutes=self.settings.get("AUDIT_CHECKPOINT_MINUTES") or DEFAULT_CHECKPOINT_MINUTES)
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
-                              sensor_retention_days=retention)
+                              sensor_retention_days=retention,
+                              checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
+                                                       self.audit_key(), every))
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _registering_certificates(self._deliver)

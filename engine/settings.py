@@ -183,6 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),
     Setting("TRUSTED_PROXIES", _networks, "Reverse proxies whose X-Forwarded-For is believed (addresses or "
             "networks, comma-separated); unset = the connection's address is the client's."),
+    Setting("AUDIT_CHECKPOINT_MINUTES", _positive_int,
+            "Minutes between two signed checkpoints of the audit trail (when it changed).", "60"),
     Setting("OIDC_ISSUER", _url("https", "http"), "OpenID Connect provider for citizens; unset = off."),
     Setting("OIDC_CLIENT_ID", _text, "Client id at the OpenID Connect provider."),
     Setting("OIDC_CLIENT_SECRET", _text, "Client secret at the OpenID Connect provider.", secret=True),

@@ -1,5 +1,5 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
-retries, readings retention, uploads left behind.
+retries, readings retention, uploads left behind, the audit trail's checkpoints.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -95,7 +95,7 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages, one transaction
-    each, then prune old sensor readings.
+    each, then prune old sensor readings and sign the audit trail's checkpoint when it is due.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
     """
@@ -115,6 +115,8 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
+    if ctx.checkpoint_audit is not None:
+        _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     return done
 
 

@@ -1,10 +1,15 @@
-"""The expediente's timeline: append-only audit events.
+"""The expediente's timeline: append-only, tamper-evident audit events.
 
 Events are only ever inserted. The application refuses to change or remove one: an ORM
 update or delete of an :class:`~engine.models.AuditEvent`, or an ``UPDATE``/``DELETE``
 statement on its table run through a session, raises :class:`AuditImmutable` before
 anything reaches the database. (Maintenance outside the application, such as emptying
 a test database with a plain connection, is not the application's business.)
+
+Whoever owns the database can still get around any guard, so the trail is also
+tamper-evident: each case's events are a hash chain sealed at commit (:mod:`.chain`), the
+background work signs a checkpoint of every chain's head into the document store
+(:mod:`.checkpoints`), and ``tramites audit verify`` names the first broken link (:mod:`.verify`).
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
+from engine.audit.chain import SYSTEM_CHAIN, as_stored, chain_of, track
 from engine.db import db, utcnow
 from engine.errors import EngineError
 from engine.models import AuditEvent
+
+__all__ = ["SYSTEM_CHAIN", "AuditImmutable", "record", "timeline"]
 
 
 class AuditImmutable(EngineError):
@@ -35,7 +43,8 @@ def record(
     element_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event (flushed with the step's transaction, never committed here).
+    """Append one event (flushed with the step's transaction, never committed here; its link
+    in the case's chain is sealed when that transaction commits).
 
     :param type_: what happened (``instance_started``, ``incident_opened``...).
     :param actor: who did it: a user, a token's service account or ``sistema``.
@@ -44,13 +53,15 @@ def record(
     event_ = AuditEvent(
         type=type_,
         actor=actor,
+        chain=chain_of(instance_id),
         instance_id=instance_id,
         task_id=task_id,
         element_id=element_id,
-        data=data or {},
+        data=as_stored(data or {}),
         at=utcnow(),
     )
     db.session.add(event_)
+    track(db.session(), event_)
     return event_
 
 
