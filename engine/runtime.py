@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.casefile import expediente
+from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
@@ -23,15 +24,20 @@ from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
 
 EXTENSION_KEY = "tramites"
+#: How often the background work sweeps the document store, unless ``DOCUMENT_SWEEP_MINUTES`` says.
+DEFAULT_SWEEP_MINUTES = 60
 
 
 @dataclass
 class PlatformContext(EngineContext):
-    """An engine context with what the background work needs: readings retention, and the
-    connectors' own call to deliver the outbox with."""
+    """An engine context with what the background work needs: readings retention, the
+    connectors' own call to deliver the outbox with, and the document store with the
+    schedule of its sweep."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
     deliver: outbox.Deliver | None = None
+    documents: DocumentStore | None = None
+    sweeps: SweepSchedule | None = None
 
 
 @dataclass
@@ -74,6 +80,12 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
     dispatch: Callable[[int], None] | None = None
+    #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
+    sweeps: SweepSchedule = field(init=False)
+
+    def __post_init__(self) -> None:
+        minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
+        self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
 
     def operations(self) -> frozenset[str]:
         """The operations service tasks may call (none without connectors)."""
@@ -90,7 +102,8 @@ class Runtime:
         retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
-                              sensor_retention_days=retention)
+                              sensor_retention_days=retention, documents=self.documents.store,
+                              sweeps=self.sweeps)
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _registering_certificates(self._deliver)

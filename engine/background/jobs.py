@@ -1,5 +1,5 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
-retries, readings retention, uploads left behind.
+retries, readings retention, uploads left behind, the sweep of the document store.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -16,8 +16,8 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
-from engine.casefile import drafts
-from engine.db import db
+from engine.casefile import drafts, sweep
+from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
@@ -95,7 +95,8 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages, one transaction
-    each, then prune old sensor readings.
+    each, then prune old sensor readings, release uploads left behind and, when its schedule
+    says so, sweep the document store of objects nothing references.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
     """
@@ -115,7 +116,19 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
+    _sweep_when_due(ctx, unit_of_work)
     return done
+
+
+def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
+    # The store's own clock, not the engine's (which tests pin): objects carry its times.
+    store, schedule, now = ctx.documents, ctx.sweeps, utcnow()
+    if store is None or schedule is None or not schedule.take(now):
+        return
+    try:
+        sweep.sweep(store, unit_of_work, now)
+    except Exception:  # the store may be down; the next schedule tries again
+        log.exception("background job document sweep failed")
 
 
 def _prune_readings(now: datetime, days: int) -> None:

@@ -38,7 +38,7 @@ CLI_ACTOR = "cli"
 
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
-    for command in (init, check, deploy, validate, instances, token, documents.certificate,
+    for command in (init, check, deploy, validate, instances, token, documents.certificate, documents.documents,
                     worker.worker, *connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(connectors.with_sensors(serve))
