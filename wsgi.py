@@ -43,7 +43,7 @@ import storage
 import worklists
 import worklists.queries.models  # noqa: F401
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
-from connectors.catastro.ogc import ogc_url, write_pygeoapi_config
+from connectors.catastro.ogc import SAMPLE_DATA, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
 from connectors.gaf import GafConnector
 from connectors.notify import NotifyConnector
@@ -203,8 +203,9 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
     With ``GAF_SANDBOX`` (on by default only in the embedded default without
     ``TRAMITES_GAF_URL``, see :func:`engine.settings.read_settings`) the GAF sandbox is mounted
     at ``/_sandbox/gaf`` and the GAF connector points at it; without
-    ``TRAMITES_CATASTRO_OGC_URL`` the cadastre connector reads the sample parcels that pygeoapi
-    serves at ``/ogc``.
+    ``TRAMITES_CATASTRO_OGC_URL`` (nor ``TRAMITES_CATASTRO_DATA``) the cadastre connector reads
+    the sample parcels' file itself, owners and valuations included: never the public ``/ogc``,
+    which serves only their public attributes.
     """
     public = settings["PUBLIC_URL"].rstrip("/")
     found: dict[str, str] = {}
@@ -212,8 +213,8 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
         instance = settings["INSTANCE_PATH"]
         found.update(GAF_URL=public + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
-    if not (settings.get("CATASTRO_OGC_URL") or os.environ.get("TRAMITES_CATASTRO_OGC_URL")):
-        found["CATASTRO_OGC_URL"] = ogc_url(public)
+    if not any(settings.get(key) or os.environ.get(f"TRAMITES_{key}") for key in ("CATASTRO_OGC_URL", "CATASTRO_DATA")):
+        found["CATASTRO_DATA"] = str(SAMPLE_DATA)
     if not (settings.get("TEMPLATES_ROOT") or os.environ.get("TRAMITES_TEMPLATES_ROOT")):
         found["TEMPLATES_ROOT"] = str(HERE / "processes")
     if not settings.get("SIGNING_CERT"):
@@ -281,7 +282,7 @@ def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mappi
 
 
 def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Serve the sample cadastre as OGC API – Features at ``/ogc`` (pygeoapi)."""
+    """Serve the sample cadastre's public attributes as OGC API – Features at ``/ogc`` (pygeoapi)."""
     config_path, openapi_path = write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
     os.environ.setdefault("PYGEOAPI_CONFIG", str(config_path))
     os.environ.setdefault("PYGEOAPI_OPENAPI", str(openapi_path))

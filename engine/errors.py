@@ -62,6 +62,18 @@ class Unavailable(EngineError):
     title = "Servicio no disponible"
 
 
+class QuotaExceeded(EngineError):
+    """A person would hold more in files not yet handed in than they may (``limit`` and ``held`` in bytes)."""
+
+    status = 413
+    title = "Sin espacio para archivos"
+
+    def __init__(self, message: str, *, limit: int, held: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.held = held
+
+
 class EngineLimit(EngineError):
     """The instance hit a limit the engine cannot lift; it becomes an incident."""
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.audit import checkpoints
 from engine.casefile import expediente
+from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
@@ -26,17 +27,22 @@ from engine.workflow.step import EngineContext
 
 EXTENSION_KEY = "tramites"
 DEFAULT_CHECKPOINT_MINUTES = 60
+#: How often the background work sweeps the document store, unless ``DOCUMENT_SWEEP_MINUTES`` says.
+DEFAULT_SWEEP_MINUTES = 60
 
 
 @dataclass
 class PlatformContext(EngineContext):
     """An engine context with what the background work needs: readings retention, the
-    connectors' own call to deliver the outbox with, and the audit trail's checkpoint."""
+    connectors' own call to deliver the outbox with, the audit trail's checkpoint, and the
+    document store with the schedule of its sweep."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
     deliver: outbox.Deliver | None = None
     #: ``checkpoint_audit(now)``: sign the audit chains' heads into the document store when due.
     checkpoint_audit: Callable[[datetime], object] | None = None
+    documents: DocumentStore | None = None
+    sweeps: SweepSchedule | None = None
 
 
 @dataclass
@@ -79,6 +85,12 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
     dispatch: Callable[[int], None] | None = None
+    #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
+    sweeps: SweepSchedule = field(init=False)
+
+    def __post_init__(self) -> None:
+        minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
+        self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
 
     def operations(self) -> frozenset[str]:
         """The operations service tasks may call (none without connectors)."""
@@ -102,7 +114,8 @@ class Runtime:
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
-                                                       self.audit_key(), every))
+                                                       self.audit_key(), every),
+                              documents=self.documents.store, sweeps=self.sweeps)
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _registering_certificates(self._deliver)

@@ -8,6 +8,7 @@ method reads a whole object into memory.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol
@@ -45,7 +46,12 @@ class Readable(Protocol):
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """What a backend knows about one stored object."""
+    """What a backend knows about one stored object.
+
+    ``created`` is when its bytes were last stored: a :meth:`Storage.put` of content already
+    there refreshes it, so an object someone has just uploaded again looks new to a sweep of
+    unreferenced objects (see ``engine/casefile/sweep.py``).
+    """
 
     key: str
     size: int
@@ -80,7 +86,8 @@ class Storage:
         """Store the stream's bytes atomically and return their SHA-256 key.
 
         The stream is read in bounded chunks until it is exhausted. Content already
-        stored is not written again (deduplication). An exception raised by the stream
+        stored is not written again (deduplication), but its ``created`` time is refreshed,
+        as if it had just been written. An exception raised by the stream
         propagates unchanged and leaves nothing behind: no object under any key and no
         temporary leftovers.
 
@@ -110,6 +117,16 @@ class Storage:
 
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing key is not an error."""
+        raise NotImplementedError
+
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        """Yield every stored object (key, size, time last stored), in no particular order.
+
+        Only objects under content keys: temporaries of writes in progress are not listed.
+        Objects stored or deleted while the listing runs may or may not appear.
+
+        :raises StorageError: when the backend fails.
+        """
         raise NotImplementedError
 
     def url(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from storage.base import (
     CHUNK_SIZE,
+    KEY_PATTERN,
     NotFound,
     ObjectInfo,
     Readable,
@@ -72,10 +74,14 @@ class LocalStorage(Storage):
             raise
 
     def _commit(self, tmp_name: str, target: Path) -> None:
-        """Move the finished temporary file to its final name, or drop it if already stored."""
+        """Move the finished temporary file to its final name, or drop it if already stored.
+
+        Already stored content gets its modification time refreshed instead, so that a sweep
+        of unreferenced objects sees it as just stored (``ObjectInfo.created``).
+        """
         try:
             target.parent.mkdir(exist_ok=True)
-            if target.exists():
+            if _touch(target):
                 os.unlink(tmp_name)  # deduplicated: the same bytes are already stored
                 return
             os.replace(tmp_name, target)  # atomic on one file system: never half visible
@@ -114,6 +120,32 @@ class LocalStorage(Storage):
         except OSError as e:
             raise StorageError(f"cannot delete the document {key}: {e}") from e
 
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        if not self._objects.is_dir():
+            return
+        try:
+            with os.scandir(self._objects) as folders:
+                prefixes = sorted(f.name for f in folders if f.is_dir() and len(f.name) == 2)
+            for prefix in prefixes:
+                yield from self._objects_under(prefix)
+        except OSError as e:
+            raise StorageError(f"cannot list the document folder {self.root}: {e}") from e
+
+    def _objects_under(self, prefix: str) -> Iterator[ObjectInfo]:
+        try:
+            entries = list(os.scandir(self._objects / prefix))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            key = prefix + entry.name
+            if not KEY_PATTERN.match(key):
+                continue
+            try:
+                info = entry.stat()
+            except FileNotFoundError:
+                continue  # deleted while listing
+            yield ObjectInfo(key=key, size=info.st_size, sha256=key, created=datetime.fromtimestamp(info.st_mtime, UTC))
+
     def url(
         self,
         key: str,
@@ -133,6 +165,15 @@ class LocalStorage(Storage):
                 pass
         except OSError as e:
             raise StorageError(f"the document folder {self.root} is not writable: {e}") from e
+
+
+def _touch(path: Path) -> bool:
+    """Set the file's modification time to now; ``False`` when there is no such file."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
 
 
 def _write(out: BinaryIO, chunk: bytes) -> None:

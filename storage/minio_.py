@@ -32,6 +32,7 @@ from minio.lifecycleconfig import AbortIncompleteMultipartUpload, Expiration, Li
 
 from storage.base import (
     CHUNK_SIZE,
+    KEY_PATTERN,
     NotFound,
     ObjectInfo,
     Readable,
@@ -202,8 +203,10 @@ class MinioStorage(Storage):
         key = reader.hexdigest()
         try:
             with self._errors("store"):
-                if not self._stat_or_none(key):
-                    self._client.copy_object(self.bucket, key, CopySource(self.bucket, temporary))
+                # Also when the content is already there: the copy (server-side, atomic for
+                # readers, the same bytes) refreshes its Last-Modified, so a sweep of
+                # unreferenced objects sees content stored again just now as new.
+                self._client.copy_object(self.bucket, key, CopySource(self.bucket, temporary))
         finally:
             self._remove_quietly(temporary)
         return key
@@ -248,6 +251,17 @@ class MinioStorage(Storage):
                 self._client.remove_object(self.bucket, key)  # S3 answers 204 for a missing key
         except NotFound:
             pass  # the bucket itself is missing: nothing to delete either
+
+    def iter_objects(self) -> Iterator[ObjectInfo]:
+        self._ensure_bucket()
+        with self._errors("list"):
+            # Content keys live at the bucket's root; temporaries under tmp/ are not listed.
+            for item in self._client.list_objects(self.bucket, recursive=False):
+                name = item.object_name or ""
+                if item.is_dir or not KEY_PATTERN.match(name):
+                    continue
+                yield ObjectInfo(key=name, size=item.size or 0, sha256=name,
+                                 created=item.last_modified or datetime.now(UTC))
 
     def url(
         self,

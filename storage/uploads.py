@@ -55,6 +55,11 @@ class CaseFull(UploadError):
     reason = "case_full"
 
 
+class PersonFull(UploadError):
+    status = 413
+    reason = "person_full"
+
+
 class EmptyFile(UploadError):
     status = 400
     reason = "empty"
@@ -97,6 +102,19 @@ class CaseQuota:
 
 
 @dataclass(frozen=True)
+class PersonQuota(CaseQuota):
+    """The total a person may hold in files not handed in yet, and how much they hold."""
+
+
+def person_full_message(quota: CaseQuota) -> str:
+    """Why a person's file is refused when it does not fit in what they may still hold."""
+    return ("No queda espacio para sus archivos: lo que subió y todavía no presentó en un trámite "
+            f"(incluidos sus borradores) puede sumar hasta {format_size(quota.max_bytes)} y quedan "
+            f"{format_size(quota.room)} libres. Descarte los borradores que no necesite: el espacio de "
+            "los archivos descartados se libera en unas horas.")
+
+
+@dataclass(frozen=True)
 class StoredUpload:
     """A received file: its storage key (the SHA-256), display name, type and size."""
 
@@ -119,6 +137,7 @@ def receive(
     display_name: object = None,
     scanner: ClamdScanner | None = None,
     case_quota: CaseQuota | None = None,
+    person_quota: PersonQuota | None = None,
 ) -> StoredUpload:
     """Check and store an uploaded file, streaming it; refuse it before anything is stored.
 
@@ -131,17 +150,19 @@ def receive(
         match the content.
     :param scanner: a clamd scanner; without one, files are not scanned.
     :param case_quota: the case's total limit; ``max_bytes`` still applies per file.
+    :param person_quota: the person's total limit over the files they hold outside cases.
     :return: what was stored.
     :raises EmptyFile: the file has no bytes.
     :raises TypeNotAllowed: the content is not of an allowed type (whatever the name says).
     :raises TooLarge: the file exceeds ``max_bytes``.
     :raises CaseFull: the file does not fit in what is left of the case's quota.
+    :raises PersonFull: the file does not fit in what is left of the person's quota.
     :raises Infected: clamd found malware.
     :raises ScanFailed: clamd was configured but could not scan.
     :raises UploadInterrupted: reading the stream failed (the client went away).
     :raises storage.StorageError: the store failed.
     """
-    limit = _Limit.for_upload(max_bytes, case_quota)
+    limit = _Limit.for_upload(max_bytes, case_quota, person_quota)
     head = _read(stream, SNIFF_BYTES)
     if not head:
         raise EmptyFile()
@@ -192,16 +213,19 @@ class _Limit:
     message: str
 
     @classmethod
-    def for_upload(cls, max_bytes: int, quota: CaseQuota | None) -> _Limit:
-        per_file = cls(max_bytes, TooLarge, f"El archivo supera el tamaño máximo de {format_size(max_bytes)}.")
-        if quota is None or quota.room >= max_bytes:
-            return per_file
-        return cls(
-            quota.room,
-            CaseFull,
-            "El archivo no entra en el espacio disponible del trámite: los documentos pueden sumar "
-            f"hasta {format_size(quota.max_bytes)} y quedan {format_size(quota.room)} libres.",
-        )
+    def for_upload(cls, max_bytes: int, quota: CaseQuota | None, person: PersonQuota | None = None) -> _Limit:
+        """The tightest of the per-file limit, the case's room and the person's room."""
+        limit = cls(max_bytes, TooLarge, f"El archivo supera el tamaño máximo de {format_size(max_bytes)}.")
+        if quota is not None and quota.room < limit.max_bytes:
+            limit = cls(
+                quota.room,
+                CaseFull,
+                "El archivo no entra en el espacio disponible del trámite: los documentos pueden sumar "
+                f"hasta {format_size(quota.max_bytes)} y quedan {format_size(quota.room)} libres.",
+            )
+        if person is not None and person.room < limit.max_bytes:
+            limit = cls(person.room, PersonFull, person_full_message(person))
+        return limit
 
     def check(self, size: int) -> None:
         if size > self.max_bytes:
@@ -285,25 +309,30 @@ def receive_each(
     max_bytes: int,
     case_quota: CaseQuota,
     scanner: ClamdScanner | None = None,
+    person_quota: PersonQuota | None = None,
 ) -> Iterator[tuple[str, str, StoredUpload | UploadError]]:
     """Receive the files of one form post in turn: the one loop every front uses.
 
     Inputs left empty are skipped; each part is closed (a large one was spooled to a
-    temporary file), and each stored file counts against the case's quota for the next.
+    temporary file), and each stored file counts against the case's quota (and the person's,
+    when given) for the next.
 
     :param files: ``(input name, file part)`` pairs, as ``request.files.items(multi=True)``.
     :return: per file, ``(input name, the browser's file name, what was stored or the refusal)``;
         what to do with a refusal (keep the other fields, or stop) is the caller's.
     """
     used = case_quota.used_bytes
+    held = person_quota.used_bytes if person_quota is not None else 0
     for input_name, upload in files:
         if not upload.filename:
             continue
         outcome: StoredUpload | UploadError
         try:
+            person = PersonQuota(person_quota.max_bytes, held) if person_quota is not None else None
             outcome = receive(storage, upload.stream, max_bytes=max_bytes, display_name=upload.filename,
-                              scanner=scanner, case_quota=CaseQuota(case_quota.max_bytes, used))
+                              scanner=scanner, case_quota=CaseQuota(case_quota.max_bytes, used), person_quota=person)
             used += outcome.size
+            held += outcome.size
         except UploadError as e:
             outcome = e
         finally:

@@ -1,14 +1,21 @@
-"""The cadastre connector: find a parcel by cadastral number or by point over OGC API – Features.
+"""The cadastre connector: find a parcel by cadastral number or by point, owner data included.
 
-It reads any OGC API – Features server (pygeoapi mounted at ``/ogc`` in the embedded
-default) through plain HTTP: ``/collections/parcelas/items`` with a property filter for
-padrón or nomenclatura, and a small ``bbox`` query followed by an exact point-in-polygon
-test for a point.
+It reads the cadastre's own source, never the public ``/ogc`` (which carries only public
+attributes, see ``connectors/catastro/ogc.py``):
+
+- ``CATASTRO_OGC_URL``: the cadastre's internal OGC API – Features service, through plain
+  HTTP: ``/collections/parcelas/items`` with a property filter for padrón or nomenclatura,
+  and a small ``bbox`` query followed by an exact point-in-polygon test for a point;
+- else ``CATASTRO_DATA``: a GeoJSON FeatureCollection file (in the embedded default, the
+  sample parcels), searched the same way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -72,14 +79,15 @@ BY_POINT_SCHEMA: JSON = {
 
 
 class CatastroConnector(Connector):
-    """Parcels of the municipal cadastre, read from its OGC API – Features service.
+    """Parcels of the municipal cadastre, read from its own OGC API – Features service or file.
 
-    Settings: ``CATASTRO_OGC_URL`` (the OGC API base, e.g. ``<public_url>/ogc``) and
-    ``CATASTRO_COLLECTION`` (default ``parcelas``).
+    Settings: ``CATASTRO_OGC_URL`` (the cadastre's internal OGC API base, not the public
+    ``/ogc``), ``CATASTRO_COLLECTION`` (default ``parcelas``), and ``CATASTRO_DATA`` (a GeoJSON
+    file of the parcels, read when no OGC URL is set).
     """
 
     name = "catastro"
-    settings = ("CATASTRO_OGC_URL", "CATASTRO_COLLECTION")
+    settings = ("CATASTRO_OGC_URL", "CATASTRO_COLLECTION", "CATASTRO_DATA")
 
     @operation(params=BY_NUMBER_SCHEMA, result=RESULT_SCHEMA, timeout=30.0)
     def consultar_parcela(self, params: JSON, context: ConnectorContext) -> JSON:
@@ -116,7 +124,11 @@ class CatastroConnector(Connector):
         """Query the collection's items and return its features."""
         base = _setting(self, context, "CATASTRO_OGC_URL")
         if not base:
-            raise PermanentError("Falta configurar CATASTRO_OGC_URL (servicio OGC del catastro).")
+            source = _setting(self, context, "CATASTRO_DATA")
+            if source:
+                return _file_items(Path(source), query)
+            raise PermanentError("Falta configurar CATASTRO_OGC_URL (servicio OGC del catastro) "
+                                 "o CATASTRO_DATA (archivo GeoJSON de parcelas).")
         collection = _setting(self, context, "CATASTRO_COLLECTION") or DEFAULT_COLLECTION
         url = f"{base.rstrip('/')}/collections/{collection}/items"
         data = _get_json(url, {**query, "f": "json", "offset": 0}, context)
@@ -164,6 +176,51 @@ def _get_json(url: str, params: Mapping[str, Any], context: ConnectorContext) ->
     if not isinstance(data, dict):
         raise PermanentError("El servicio de catastro no respondió en JSON.")
     return data
+
+
+def _file_items(path: Path, query: Mapping[str, Any]) -> list[JSON]:
+    """The features of a GeoJSON file that match ``query`` as the OGC service would match them.
+
+    :raises PermanentError: when the file cannot be read or is not a FeatureCollection.
+    """
+    try:
+        info = path.stat()
+    except OSError as e:
+        raise PermanentError("No se pudo leer el archivo de parcelas del catastro.", detail=str(e)) from e
+    parcels = _parcels(path, info.st_mtime_ns, info.st_size)
+    limit = int(query.get("limit", MAX_CANDIDATES))
+    if "bbox" in query:
+        minx, miny, maxx, maxy = (float(v) for v in str(query["bbox"]).split(","))
+        found = [f for f, (fx, fy, gx, gy) in parcels if fx <= maxx and gx >= minx and fy <= maxy and gy >= miny]
+    else:
+        ((key, value),) = ((k, v) for k, v in query.items() if k in ("padron", "nomenclatura"))
+        found = [f for f, _box in parcels if str((f.get("properties") or {}).get(key)) == str(value)]
+    return found[:limit]
+
+
+@lru_cache(maxsize=4)
+def _parcels(path: Path, _mtime_ns: int, _size: int) -> tuple[tuple[JSON, tuple[float, float, float, float]], ...]:
+    """Every feature of the file with its bounding box (read again when the file changes)."""
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        return tuple((f, _bounds(f["geometry"]["coordinates"])) for f in features)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        raise PermanentError("El archivo de parcelas del catastro no es una colección GeoJSON válida.",
+                             detail=str(e)) from e
+
+
+def _bounds(coordinates: Any) -> tuple[float, float, float, float]:
+    xs: list[float] = []
+    ys: list[float] = []
+    stack = [coordinates]
+    while stack:
+        item = stack.pop()
+        if item and isinstance(item[0], int | float):
+            xs.append(float(item[0]))
+            ys.append(float(item[1]))
+        else:
+            stack.extend(item)
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def _result(feature: JSON | None) -> JSON:

@@ -4,6 +4,13 @@ Pure file generation, no Flask: ``create_app`` calls :func:`write_pygeoapi_confi
 ``PYGEOAPI_CONFIG`` and ``PYGEOAPI_OPENAPI`` to the two paths it returns, and only then
 imports ``pygeoapi.flask_app`` (which reads both at import time) to mount its blueprint
 at ``/ogc``.
+
+``/ogc`` is public (CC0, no sign-in), so pygeoapi never reads the cadastre itself: it serves
+a copy written next to its configuration with only the attributes in
+:data:`PUBLIC_PROPERTIES` (parcel, address, area, zone; no owner, no valuation). Whatever
+pygeoapi derives from its data (items in every format, queryables, schema, the OpenAPI
+document's filters) therefore cannot show more. The cadastre connector reads the owner data
+from its own source (``CATASTRO_DATA`` or an internal ``CATASTRO_OGC_URL``).
 """
 
 from __future__ import annotations
@@ -23,6 +30,13 @@ COLLECTION = "parcelas"
 MOUNT_PATH = "/ogc"
 SAMPLE_DATA = Path(__file__).resolve().parent / "data" / "parcelas_smt.geojson"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+#: The attributes of a parcel anyone may read at ``/ogc``; every other one (the owner, the
+#: fiscal valuation, whatever a cadastre adds later) stays out of the public copy.
+PUBLIC_PROPERTIES = (
+    "padron", "nomenclatura", "seccion", "circunscripcion", "manzana", "parcela", "superficie_m2",
+    "calle", "numero", "zona", "fuente",
+)
+PUBLIC_DATA_NAME = "parcelas_publicas.geojson"
 
 
 class OgcConfigError(Exception):
@@ -47,6 +61,7 @@ def write_pygeoapi_config(
     :param folder: where to write ``pygeoapi.yml`` and ``pygeoapi-openapi.yml`` (created if missing).
     :param public_url: the platform's public URL; ``server.url`` becomes ``<public_url>/ogc``.
     :param data_path: the parcels as a GeoJSON FeatureCollection in EPSG:4326; the sample by default.
+        Only their public attributes are served (:func:`write_public_copy`).
     :return: ``(config_path, openapi_path)``, for ``PYGEOAPI_CONFIG`` and ``PYGEOAPI_OPENAPI``.
     :raises OgcConfigError: when the data file is missing or is not a usable FeatureCollection.
     """
@@ -55,10 +70,12 @@ def write_pygeoapi_config(
         stat = data.stat()
     except OSError as e:
         raise OgcConfigError(f"cannot read the parcels at {data}: {e}") from e
-    config = pygeoapi_config(public_url, data, list(_extent(data, stat.st_mtime_ns, stat.st_size)))
-    config_text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    bbox = list(_extent(data, stat.st_mtime_ns, stat.st_size))
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
+    public = write_public_copy(data, target / PUBLIC_DATA_NAME)
+    config = pygeoapi_config(public_url, public, bbox)
+    config_text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
     config_path = target / "pygeoapi.yml"
     openapi_path = target / "pygeoapi-openapi.yml"
     stamp_path = target / "pygeoapi-openapi.sha256"
@@ -68,6 +85,52 @@ def write_pygeoapi_config(
         openapi_path.write_text(_openapi(config_text), encoding="utf-8")
         stamp_path.write_text(stamp, encoding="ascii")
     return config_path, openapi_path
+
+
+def write_public_copy(source: Path, target: Path) -> Path:
+    """Write the parcels of ``source`` with only their :data:`PUBLIC_PROPERTIES` to ``target``.
+
+    The copy is ASCII JSON, as the sample, since pygeoapi's GeoJSON provider opens the file
+    without naming an encoding. It is written again only when the source or the list of
+    public attributes changed (a stamp beside it says from what it was made).
+
+    :return: ``target``.
+    :raises OgcConfigError: when the source is not a usable FeatureCollection.
+    """
+    info = source.stat()
+    stamp_path = target.with_suffix(".sha256")
+    stamp = hashlib.sha256(
+        f"{source}\n{info.st_mtime_ns}\n{info.st_size}\n{','.join(PUBLIC_PROPERTIES)}".encode()).hexdigest()
+    if target.exists() and _read(stamp_path) == stamp:
+        return target
+    target.write_text(_public_text(source, info.st_mtime_ns, info.st_size), encoding="ascii")
+    stamp_path.write_text(stamp, encoding="ascii")
+    return target
+
+
+@lru_cache(maxsize=4)
+def _public_text(source: Path, _mtime_ns: int, _size: int) -> str:
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        features = [_public_feature(f) for f in data["features"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise OgcConfigError(f"cannot read the parcels at {source}: {e}") from e
+    head = {"type": "FeatureCollection", "name": COLLECTION,
+            "description": "Parcelas del catastro municipal: solo sus datos públicos."}
+    lines = [json.dumps(f, ensure_ascii=True, separators=(",", ":")) for f in features]
+    opening = json.dumps(head, ensure_ascii=True, separators=(",", ":"))[:-1]
+    return opening + ',"features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def _public_feature(feature: dict[str, Any]) -> dict[str, Any]:
+    properties = feature.get("properties") or {}
+    public = {key: properties[key] for key in PUBLIC_PROPERTIES if key in properties}
+    found: dict[str, Any] = {"type": "Feature"}
+    if "id" in feature:
+        found["id"] = feature["id"]
+    found["properties"] = public
+    found["geometry"] = feature["geometry"]
+    return found
 
 
 def _read(path: Path) -> str | None:
@@ -160,8 +223,8 @@ def _collection(data_path: Path, bbox: list[float]) -> dict[str, Any]:
         "title": "Parcelas",
         "description": (
             "Parcelas de San Miguel de Tucumán con padrón, nomenclatura catastral, superficie, "
-            "domicilio, titular, valuación fiscal y zona. Los datos de ejemplo tienen geometría "
-            "sintética (grilla regular alrededor de la Plaza Independencia) y titulares ficticios."
+            "domicilio y zona: solo sus datos públicos. Los datos de ejemplo tienen geometría "
+            "sintética (grilla regular alrededor de la Plaza Independencia)."
         ),
         "keywords": ["catastro", "parcelas", "padrón", "nomenclatura"],
         "links": [],

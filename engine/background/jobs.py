@@ -1,5 +1,6 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
-retries, readings retention, uploads left behind, the audit trail's checkpoints.
+retries, readings retention, uploads left behind, the audit trail's checkpoints, the sweep of
+the document store.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -16,8 +17,8 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
-from engine.casefile import drafts
-from engine.db import db
+from engine.casefile import drafts, sweep
+from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
@@ -95,7 +96,9 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages, one transaction
-    each, then prune old sensor readings and sign the audit trail's checkpoint when it is due.
+    each, then prune old sensor readings, release uploads left behind, sign the audit trail's
+    checkpoint when it is due and, when its schedule says so, sweep the document store of objects
+    nothing references.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
     """
@@ -117,7 +120,19 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
+    _sweep_when_due(ctx, unit_of_work)
     return done
+
+
+def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
+    # The store's own clock, not the engine's (which tests pin): objects carry its times.
+    store, schedule, now = ctx.documents, ctx.sweeps, utcnow()
+    if store is None or schedule is None or not schedule.take(now):
+        return
+    try:
+        sweep.sweep(store, unit_of_work, now)
+    except Exception:  # the store may be down; the next schedule tries again
+        log.exception("background job document sweep failed")
 
 
 def _prune_readings(now: datetime, days: int) -> None:

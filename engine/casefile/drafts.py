@@ -6,8 +6,14 @@ under a *scope* (``inicio:<key>`` for a new case, ``caso:<instance id>`` for a t
 a form hands them in by reference, and :func:`claim_files` accepts only references to the
 person's own uploads of that scope, so nobody can slip another person's document into a case.
 Files referenced by a draft stay with it until the draft is submitted or discarded; the
-background work forgets uploads that nothing kept for :data:`STALE_AFTER` (the person left
-the form), so they stop counting against the person's quota.
+background work releases uploads that nothing kept for :data:`STALE_AFTER` (the person left
+the form).
+
+A discarded draft's uploads and the stale ones are *released*, not forgotten at once: they
+can no longer be handed in, but they keep counting against the person's quota
+(:func:`held_bytes`, ``MAX_PERSON_PENDING_MB``) until the sweep (``engine/casefile/sweep.py``)
+has deleted their objects, so discarding and uploading again cannot fill the store faster
+than the sweep empties it.
 """
 
 from __future__ import annotations
@@ -15,16 +21,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from engine.casefile import expediente
 from engine.casefile.models import Draft, PendingUpload
 from engine.db import db, utcnow
-from engine.errors import DataInvalid, NotFound
+from engine.errors import DataInvalid, NotFound, QuotaExceeded
+from engine.identity.accounts import User
 from engine.models import Document
 
 #: How long an upload that no draft keeps waits for its form to be submitted.
 STALE_AFTER = timedelta(days=7)
+#: What an upload that can still be handed in is: one not released.
+LIVE = PendingUpload.released_at.is_(None)
 
 
 def start_scope(process_key: str) -> str:
@@ -56,8 +65,8 @@ def drafts_of(user_id: str) -> list[Draft]:
     return list(db.session.scalars(select(Draft).where(Draft.user_id == user_id).order_by(Draft.updated_at.desc())))
 
 
-def discard_draft(user_id: str, process_key: str) -> None:
-    """Delete the draft and the uploads only it referenced (flushes).
+def discard_draft(user_id: str, process_key: str, now: datetime | None = None) -> None:
+    """Delete the draft and release the uploads of its form (flushes).
 
     :raises NotFound: when the person has no draft of that procedure.
     """
@@ -65,8 +74,9 @@ def discard_draft(user_id: str, process_key: str) -> None:
     if draft is None:
         raise NotFound("El borrador no existe.")
     db.session.delete(draft)
-    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id,
-                                                   PendingUpload.scope == start_scope(process_key)))
+    db.session.execute(update(PendingUpload).where(
+        PendingUpload.user_id == user_id, PendingUpload.scope == start_scope(process_key), LIVE,
+    ).values(released_at=now or utcnow()))
     db.session.flush()
 
 
@@ -75,18 +85,42 @@ def drop_draft(user_id: str, process_key: str) -> None:
     db.session.execute(delete(Draft).where(Draft.user_id == user_id, Draft.process_key == process_key))
 
 
-def record_upload(user_id: str, scope: str, *, key: str, name: str, content_type: str, size: int) -> dict[str, Any]:
-    """Remember a received file for the person and scope; return the reference the form keeps."""
+def record_upload(user_id: str, scope: str, *, key: str, name: str, content_type: str, size: int,
+                  max_held_bytes: int | None = None) -> dict[str, Any]:
+    """Remember a received file for the person and scope; return the reference the form keeps.
+
+    :param max_held_bytes: what the person may hold at most in files not handed in
+        (:func:`held_bytes`); ``None`` for no limit. Concurrent uploads of one person are
+        counted one after the other (their account row is locked until the caller commits).
+    :raises QuotaExceeded: when the file would take the person over ``max_held_bytes``
+        (the caller rolls back; the stored object is left to the sweep).
+    """
+    if max_held_bytes is not None:
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
     db.session.add(PendingUpload(user_id=user_id, scope=scope, storage_key=key, display_name=name,
                                  content_type=content_type, size=size, created_at=utcnow()))
     db.session.flush()
+    if max_held_bytes is not None:
+        held = held_bytes(user_id)
+        if held > max_held_bytes:
+            raise QuotaExceeded("Sus archivos todavía no presentados superan el espacio permitido.",
+                                limit=max_held_bytes, held=held - size)
     return {"key": key, "name": name, "content_type": content_type, "size": size, "sha256": key}
 
 
 def pending_bytes(user_id: str, scope: str) -> int:
     """What the person's uploads of a scope add up to (for the per-case limit)."""
     return int(db.session.scalar(select(func.coalesce(func.sum(PendingUpload.size), 0))
-                                 .where(PendingUpload.user_id == user_id, PendingUpload.scope == scope)) or 0)
+                                 .where(PendingUpload.user_id == user_id, PendingUpload.scope == scope, LIVE)) or 0)
+
+
+def held_bytes(user_id: str) -> int:
+    """What is stored for the person outside cases: every upload of theirs not handed in, of
+    every scope (their drafts' files among them), released ones included until the sweep
+    settles them; content uploaded twice counts once, as it is stored once."""
+    stored = (select(PendingUpload.storage_key, func.max(PendingUpload.size).label("size"))
+              .where(PendingUpload.user_id == user_id).group_by(PendingUpload.storage_key).subquery())
+    return int(db.session.scalar(select(func.coalesce(func.sum(stored.c.size), 0))) or 0)
 
 
 def case_bytes(instance_id: str) -> int:
@@ -105,7 +139,7 @@ def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[st
     errors = []
     for pointer, ref in expediente.file_refs(data):
         row = db.session.scalar(select(PendingUpload).where(
-            PendingUpload.user_id == user_id, PendingUpload.scope == scope,
+            PendingUpload.user_id == user_id, PendingUpload.scope == scope, LIVE,
             PendingUpload.storage_key == str(ref.get("key")), PendingUpload.size == ref.get("size")).limit(1))
         if row is None or ref.get("sha256") != row.storage_key:
             errors.append({"pointer": pointer, "message": "Vuelva a subir este archivo."})
@@ -118,14 +152,18 @@ def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[st
 
 def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], author: str, scope: str,
                 user_id: str, task_id: str | None = None) -> list[Document]:
-    """Add the uploads to the case's expediente (kind ``uploaded``) and forget the scope's pending rows."""
+    """Add the uploads to the case's expediente (kind ``uploaded``) and forget the scope's pending rows.
+
+    Released rows of the scope stay: they count against the person's quota until the sweep.
+    """
     added = []
     for pointer, row in uploads:
         new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name),
                                      filename=row.display_name, content_type=row.content_type, size=row.size,
                                      sha256=row.storage_key, storage_key=row.storage_key)
         added.append(expediente.add_document(instance_id, new, author, task_id=task_id))
-    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id, PendingUpload.scope == scope))
+    db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id, PendingUpload.scope == scope,
+                                                   LIVE))
     return added
 
 
@@ -135,20 +173,20 @@ def _title(pointer: str, name: str) -> str:
 
 
 def forget_stale_uploads(now: datetime) -> int:
-    """Forget the uploads older than :data:`STALE_AFTER` that no draft refers to (flushes).
+    """Release the uploads older than :data:`STALE_AFTER` that no draft refers to (flushes).
 
-    The stored objects stay: they are content-addressed and may be shared with documents or
-    with an upload arriving right now, so removing them is not safe from here.
+    Their objects are the sweep's to delete (``engine/casefile/sweep.py``): content-addressed,
+    they may be shared with documents or with an upload arriving right now.
 
-    :return: how many uploads were forgotten.
+    :return: how many uploads were released.
     """
-    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - STALE_AFTER)))
+    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - STALE_AFTER, LIVE)))
     if not stale:
         return 0
     kept = _keys_kept_by_drafts({row.user_id for row in stale})
     forgotten = [row for row in stale if (row.user_id, row.scope, row.storage_key) not in kept]
     for row in forgotten:
-        db.session.delete(row)
+        row.released_at = now
     db.session.flush()
     return len(forgotten)
 

@@ -44,7 +44,8 @@ class PendingUpload(db.Model):  # type: ignore[name-defined]
     """A file a person uploaded for a form not submitted yet (a new case or a draft).
 
     The form keeps only a reference; on submission the reference is checked against these
-    rows (a person can only hand in what they uploaded) and the row goes away.
+    rows (a person can only hand in what they uploaded) and the row goes away. A row also
+    keeps its stored object from the sweep, until it is released.
     """
 
     __tablename__ = "portal_uploads"
@@ -53,11 +54,15 @@ class PendingUpload(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: What the file is for: ``inicio:<process key>`` (a new case) or ``caso:<instance id>`` (a task's form).
     scope: Mapped[str] = mapped_column(String(150))
-    storage_key: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), index=True)
     display_name: Mapped[str] = mapped_column(String(300))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the upload stopped being wanted (its draft discarded, or left behind for a week).
+    #: A released upload is no longer the person's to hand in, but it still counts against
+    #: their quota until the sweep has deleted its object (``engine/casefile/sweep.py``).
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotificationMark(db.Model):  # type: ignore[name-defined]

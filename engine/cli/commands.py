@@ -38,8 +38,8 @@ CLI_ACTOR = "cli"
 
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
-    for command in (init, check, deploy, validate, instances, token, documents.certificate, audit.audit,
-                    worker.worker, *connectors.COMMANDS):
+    for command in (init, check, deploy, validate, instances, token, documents.certificate, documents.documents,
+                    audit.audit, worker.worker, *connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(connectors.with_sensors(serve))
 

@@ -1,4 +1,5 @@
-"""``tramites certificate``: certificates staff issue outside any process, and revocations."""
+"""``tramites certificate``: certificates staff issue outside any process, and revocations;
+``tramites documents sweep``: delete the stored documents nothing references."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import NoReturn, TextIO
 import click
 from flask.cli import with_appcontext
 
-from engine.casefile import expediente
+from engine.casefile import expediente, sweep
 from engine.db import utcnow
 from engine.errors import EngineError
 from engine.uow import unit_of_work
@@ -71,6 +72,28 @@ def revoke(code: str, reason: str) -> None:
     except EngineError as e:
         _fail(e.message)
     click.echo(f"Certificado {found.code} revocado.")
+
+
+@click.group()
+def documents() -> None:
+    """The document store."""
+
+
+@documents.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Delete the stored objects no document, certificate or pending upload references.
+
+    Only objects stored more than an hour ago go (an upload in progress is safe); the
+    background work runs the same sweep every TRAMITES_DOCUMENT_SWEEP_MINUTES.
+    """
+    try:
+        report = sweep.sweep(runtime().documents.store, unit_of_work, utcnow())
+    except Exception as e:  # the store's errors carry a message staff may read
+        _fail(getattr(e, "message", None) or str(e))
+    freed = f"{report.freed_bytes / (1024 * 1024):.1f}".replace(".", ",")
+    click.echo(f"Documentos revisados: {report.examined}; borrados: {report.deleted} ({freed} MB liberados); "
+               f"subidas descartadas olvidadas: {report.released_forgotten}.")
 
 
 def _fail(message: str) -> NoReturn:

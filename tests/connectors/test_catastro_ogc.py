@@ -1,5 +1,9 @@
 """Cadastre over real HTTP: pygeoapi mounted at ``/ogc`` in a bare Flask app, read by OWSLib and the connector.
 
+The mount serves only the parcels' public attributes (``connectors.catastro.ogc.PUBLIC_PROPERTIES``),
+so the connector, pointed at it, finds parcels without their owners; pointed at the
+cadastre's own file (``CATASTRO_DATA``), as the platform's processes are, it gets them all.
+
 pygeoapi reads ``PYGEOAPI_CONFIG``/``PYGEOAPI_OPENAPI`` when ``pygeoapi.flask_app`` is first
 imported and then reconfigures the root logger, so the server runs in its own Python
 process (under the suite's warning policy, ``tests/warning_policy.py``): the test process
@@ -23,7 +27,7 @@ from shapely.geometry import shape
 
 from connectors.base import ConnectorContext, PermanentError, TemporaryError
 from connectors.catastro import CatastroConnector
-from connectors.catastro.ogc import SAMPLE_DATA, write_pygeoapi_config
+from connectors.catastro.ogc import PUBLIC_PROPERTIES, SAMPLE_DATA, write_pygeoapi_config
 from tests.fixtures.require import free_port, wait_for_port
 from tests.warning_policy import python_argv
 
@@ -66,9 +70,14 @@ def ogc_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def sample() -> dict[int, dict[str, Any]]:
-    """The sample parcels by padrón, read straight from the file the server serves."""
+    """The sample parcels by padrón, read straight from the cadastre's file."""
     features = json.loads(SAMPLE_DATA.read_text(encoding="ascii"))["features"]
     return {f["properties"]["padron"]: f for f in features}
+
+
+def public(feature: dict[str, Any]) -> dict[str, Any]:
+    """What ``/ogc`` shows of a parcel's attributes."""
+    return {k: v for k, v in feature["properties"].items() if k in PUBLIC_PROPERTIES}
 
 
 @pytest.fixture
@@ -119,9 +128,10 @@ def test_owslib_bbox_finds_the_parcels_in_a_box(ogc_url: str, sample: dict[int, 
 def test_owslib_reads_one_parcel_by_id(ogc_url: str, sample: dict[int, dict[str, Any]]) -> None:
     api = Features(ogc_url, timeout=10)
     item = api.collection_item("parcelas", "100123")
-    assert item["properties"] == sample[100123]["properties"]
+    assert item["properties"] == public(sample[100123])
     assert item["geometry"]["type"] == "Polygon"
-    assert "padron" in api.collection_queryables("parcelas")["properties"]
+    queryables = api.collection_queryables("parcelas")["properties"]
+    assert "padron" in queryables and "titular" not in queryables and "valuacion" not in queryables
 
 
 # --- the connector against the same server -------------------------------------------------
@@ -130,15 +140,27 @@ def test_owslib_reads_one_parcel_by_id(ogc_url: str, sample: dict[int, dict[str,
 def test_by_padron(call: Any, sample: dict[int, dict[str, Any]]) -> None:
     result = call("consultar_parcela", {"padron": 100777})
     assert result["encontrada"] is True
-    assert result["parcela"] == sample[100777]["properties"]
+    assert result["parcela"] == public(sample[100777])
     assert result["geometria"] == sample[100777]["geometry"]
     assert call("consultar_parcela", {"padron": "100777"})["parcela"]["padron"] == 100777
 
 
 def test_by_nomenclatura_keeps_accents(call: Any, sample: dict[int, dict[str, Any]]) -> None:
-    expected = next(f["properties"] for f in sample.values() if "ñ" in (f["properties"]["titular"] or ""))
+    expected = next(public(f) for f in sample.values() if "Á" in f["properties"]["calle"])
     result = call("consultar_parcela", {"nomenclatura": expected["nomenclatura"].lower()})
     assert result["encontrada"] is True and result["parcela"] == expected
+
+
+@pytest.mark.parametrize("source", ["ogc", "file"])
+def test_the_owner_data_come_from_the_cadastres_own_file_only(
+        source: str, ogc_url: str, sample: dict[int, dict[str, Any]]) -> None:
+    config = {"CATASTRO_OGC_URL": ogc_url} if source == "ogc" else {"CATASTRO_DATA": str(SAMPLE_DATA)}
+    connector = CatastroConnector(config)
+    context = ConnectorContext(config=config)
+    expected = public(sample[100777]) if source == "ogc" else sample[100777]["properties"]
+    by_number = connector.consultar_parcela({"padron": 100777}, context)
+    assert by_number["parcela"] == expected and by_number["geometria"] == sample[100777]["geometry"]
+    assert ("titular" in by_number["parcela"]) is (source == "file")
 
 
 def test_by_point(call: Any, sample: dict[int, dict[str, Any]]) -> None:
@@ -169,6 +191,32 @@ def test_server_down_is_temporary() -> None:
     with pytest.raises(TemporaryError, match="No se pudo conectar") as caught:
         connector.consultar_parcela({"padron": 100001}, ConnectorContext(config={"CATASTRO_OGC_URL": down}))
     assert caught.value.temporary and caught.value.status == 503
+
+
+# --- the connector on the cadastre's own file (CATASTRO_DATA, the embedded default) -------
+
+
+def test_the_file_source_finds_parcels_as_the_service_does(sample: dict[int, dict[str, Any]]) -> None:
+    connector = CatastroConnector()
+    context = ConnectorContext(config={"CATASTRO_DATA": str(SAMPLE_DATA)})
+    named = sample[100650]["properties"]
+    assert connector.consultar_parcela({"nomenclatura": named["nomenclatura"].lower()}, context)["parcela"] == named
+    assert connector.consultar_parcela({"padron": "100001"}, context)["parcela"] == sample[100001]["properties"]
+    for padron in (100001, 100650, 101440):
+        point = shape(sample[padron]["geometry"]).representative_point()
+        found = connector.parcela_en_punto({"lon": point.x, "lat": point.y}, context)
+        assert found["parcela"] == sample[padron]["properties"]
+    empty = {"encontrada": False, "parcela": None, "geometria": None}
+    assert connector.consultar_parcela({"padron": 999999}, context) == empty
+    assert connector.parcela_en_punto({"lon": -65.2038, "lat": -26.8303}, context) == empty  # the plaza
+
+
+def test_a_missing_or_broken_file_is_permanent(tmp_path: Path) -> None:
+    broken = tmp_path / "parcelas.geojson"
+    broken.write_text("{no es json", encoding="utf-8")
+    for path, message in ((tmp_path / "falta.geojson", "No se pudo leer"), (broken, "no es una colección")):
+        with pytest.raises(PermanentError, match=message):
+            CatastroConnector().consultar_parcela({"padron": 1}, ConnectorContext(config={"CATASTRO_DATA": str(path)}))
 
 
 def test_missing_setting_is_permanent() -> None:

@@ -13,7 +13,13 @@ from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from connectors.catastro import make_sample
-from connectors.catastro.ogc import SAMPLE_DATA, OgcConfigError, write_pygeoapi_config
+from connectors.catastro.ogc import (
+    PUBLIC_DATA_NAME,
+    PUBLIC_PROPERTIES,
+    SAMPLE_DATA,
+    OgcConfigError,
+    write_pygeoapi_config,
+)
 
 PLAZA = Point(make_sample.PLAZA_LON, make_sample.PLAZA_LAT)
 
@@ -107,9 +113,34 @@ def test_config_points_at_the_mount_and_validates(written: tuple[Path, Path]) ->
     collection = config["resources"]["parcelas"]
     assert collection["title"] == "Parcelas" and "sintética" in collection["description"]
     provider = collection["providers"][0]
-    assert provider["name"] == "GeoJSON" and Path(provider["data"]) == SAMPLE_DATA
+    assert provider["name"] == "GeoJSON" and Path(provider["data"]) == config_path.parent / PUBLIC_DATA_NAME
     minx, miny, maxx, maxy = collection["extents"]["spatial"]["bbox"]
     assert minx < PLAZA.x < maxx and miny < PLAZA.y < maxy
+
+
+def test_pygeoapi_serves_a_copy_with_the_public_attributes_only(
+        written: tuple[Path, Path], features: list[dict[str, Any]]) -> None:
+    copy = json.loads((written[0].parent / PUBLIC_DATA_NAME).read_text(encoding="ascii"))
+    assert [f["id"] for f in copy["features"]] == [f["id"] for f in features]
+    for served, source in zip(copy["features"], features, strict=True):
+        assert served["properties"] == {k: v for k, v in source["properties"].items() if k in PUBLIC_PROPERTIES}
+        assert served["geometry"] == source["geometry"]
+    assert "titular" not in json.dumps(copy) and "valuaci" not in json.dumps(copy)
+
+
+def test_the_public_copy_is_written_again_only_when_its_source_changes(tmp_path: Path) -> None:
+    source = tmp_path / "parcelas.geojson"
+    source.write_text(SAMPLE_DATA.read_text(encoding="ascii"), encoding="ascii")
+    write_pygeoapi_config(tmp_path / "ogc", "http://x", source)
+    copy = tmp_path / "ogc" / PUBLIC_DATA_NAME
+    copy.write_text("{}", encoding="ascii")  # only a changed source or list rewrites it
+    write_pygeoapi_config(tmp_path / "ogc", "http://x", source)
+    assert copy.read_text(encoding="ascii") == "{}"
+    data = json.loads(source.read_text(encoding="ascii"))
+    data["features"] = data["features"][:3]
+    source.write_text(json.dumps(data), encoding="ascii")
+    write_pygeoapi_config(tmp_path / "ogc", "http://x", source)
+    assert len(json.loads(copy.read_text(encoding="ascii"))["features"]) == 3
 
 
 def test_openapi_document_is_pygeoapis_own_and_valid(written: tuple[Path, Path]) -> None:
@@ -120,8 +151,8 @@ def test_openapi_document_is_pygeoapis_own_and_valid(written: tuple[Path, Path])
     assert validate_openapi_document(document)
     assert document["servers"][0]["url"] == "https://tramites.smt.gob.ar/ogc"
     assert "/collections/parcelas/items" in document["paths"]
-    item_params = document["paths"]["/collections/parcelas/items"]["get"]["parameters"]
-    assert {"padron", "nomenclatura"} <= {p.get("name") for p in item_params}
+    item_params = {p.get("name") for p in document["paths"]["/collections/parcelas/items"]["get"]["parameters"]}
+    assert {"padron", "nomenclatura"} <= item_params and not {"titular", "valuacion"} & item_params
 
 
 def test_missing_or_bad_data_is_reported(tmp_path: Path) -> None:

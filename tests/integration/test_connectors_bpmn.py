@@ -1,7 +1,8 @@
 """A BPMN process calls every operation of every connector through the engine, each against its real peer.
 
 The platform is served over real HTTP on loopback: GAF is the embedded sandbox at
-``/_sandbox/gaf`` and the cadastre is pygeoapi at ``/ogc`` of the same app; the directory is a
+``/_sandbox/gaf`` and the cadastre is the sample parcels' file, owners included (the public
+``/ogc`` has none; the connector over OGC API is tested in ``tests/connectors``); the directory is a
 real ``slapd``; e-mail goes to a real SMTP server (aiosmtpd); WhatsApp goes to the local
 stand-in of the Cloud API (no WhatsApp server is reachable here); certificates are rendered
 and signed for real and stored in the app's document storage. Connector settings reach the

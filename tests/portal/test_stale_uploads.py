@@ -1,4 +1,4 @@
-"""Uploads a person left behind stop counting against their quota after a week; a draft keeps its own."""
+"""Uploads a person left behind are released after a week, then forgotten by the sweep; a draft keeps its own."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Shared fixtures of the procedure tests: a platform served over real HTTP, its clock, GAF payments.
 
-Every procedure of ``processes/`` talks to the embedded GAF sandbox and the cadastre's
-pygeoapi through HTTP at the platform's ``PUBLIC_URL``, so the platform is served on a
-loopback port for the test. Payments go the real way: the sandbox's "Pagar" button records
+Every procedure of ``processes/`` talks to the embedded GAF sandbox through HTTP at the
+platform's ``PUBLIC_URL`` (the cadastre connector reads the sample parcels' file, owners
+included; the public ``/ogc`` has none), so the platform is served on a loopback port for
+the test. Payments go the real way: the sandbox's "Pagar" button records
 the payment and sends GAF's signed notice to ``POST /hooks/gaf``, which moves the case.
 
 Use ``platform`` (a :class:`Platform`) in a test::

@@ -1,4 +1,4 @@
-"""Certificado catastral (CAT) end to end: the cadastre over OGC API (pygeoapi in process), GAF and its webhook."""
+"""Certificado catastral (CAT) end to end: the cadastre connector on the sample parcels, GAF and its webhook."""
 
 from __future__ import annotations
 

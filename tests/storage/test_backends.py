@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
@@ -77,6 +78,46 @@ def test_exists_and_delete(backend: Backend) -> None:
     assert not backend.store.exists(key)
     assert backend.observer.objects() == set()
     backend.store.delete(key)  # deleting what is gone is not an error
+
+
+def test_iter_objects_lists_every_content_key_with_size_and_age(backend: Backend) -> None:
+    assert list(backend.store.iter_objects()) == []
+    keys = {backend.store.put(io.BytesIO(b"x" * n)): n for n in (1, 10, 100_000)}
+
+    listed = {info.key: info for info in backend.store.iter_objects()}
+
+    assert {k: i.size for k, i in listed.items()} == keys
+    assert all(i.sha256 == i.key and i.created.tzinfo is not None for i in listed.values())
+    backend.store.delete(next(iter(keys)))
+    assert len(list(backend.store.iter_objects())) == 2
+
+
+def test_iter_objects_skips_writes_in_progress(backend: Backend) -> None:
+    stream = GeneratedStream(20 * BLOCK, fail_after=12 * BLOCK)
+    seen: list[set[str]] = []
+    original = stream.read
+
+    def read_and_list(size: int = -1, /) -> bytes:
+        if stream.position > 6 * BLOCK and not seen:
+            seen.append({info.key for info in backend.store.iter_objects()})
+        return original(size)
+
+    stream.read = read_and_list  # type: ignore[method-assign]
+    kept = backend.store.put(io.BytesIO(b"ya guardado"))
+    with pytest.raises(BrokenUpload):
+        backend.store.put(stream)
+    assert seen == [{kept}]
+
+
+def test_storing_known_content_again_makes_it_look_new(backend: Backend) -> None:
+    key = backend.store.put(io.BytesIO(b"constancia subida otra vez"))
+    first = backend.store.stat(key).created
+    time.sleep(1.1)  # S3 keeps Last-Modified to the second
+
+    assert backend.store.put(io.BytesIO(b"constancia subida otra vez")) == key
+
+    assert backend.store.stat(key).created > first
+    assert backend.observer.objects() == {key} and backend.observer.leftovers() == []
 
 
 def test_missing_key_raises_not_found(backend: Backend) -> None:
