@@ -48,7 +48,6 @@ INSTALL_REQUIRES = [
 EXTRAS_REQUIRE = {
     "prod": [
         "gunicorn>=22",
-        "schemathesis>=4.3",
         "celery[redis]>=5.4",
         "redis>=5",
     ],

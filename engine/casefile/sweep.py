@@ -1,8 +1,9 @@
 """Deleting the stored objects nothing keeps: a mark-and-sweep of the document store.
 
 Objects are content-addressed (the key is the SHA-256 of the bytes), so one object may serve
-several rows at once: the documents of cases, the certificates issued, and the uploads
-people have not handed in yet (a draft keeps its files through those, see ``drafts.py``).
+several rows at once: the documents of cases, the certificates issued, the uploads people
+have not handed in yet (a draft keeps its files through those, see ``drafts.py``), and the
+audit trail's signed checkpoints.
 An object is kept while any of them references it; everything else is garbage: the files of
 discarded drafts, uploads left behind, a certificate whose step rolled back, a staff form
 refused after its files were stored.
@@ -38,7 +39,7 @@ from sqlalchemy import delete, select
 from engine.casefile.drafts import LIVE
 from engine.casefile.models import PendingUpload
 from engine.db import db
-from engine.models import Certificate, Document
+from engine.models import AuditCheckpoint, Certificate, Document
 from engine.ports import DocumentStore, StoredObject
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def referenced(keys: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     found: set[str] = set()
-    for column, *where in ((Document.storage_key,), (Certificate.storage_key,), (PendingUpload.storage_key, LIVE)):
+    for column, *where in ((Document.storage_key,), (Certificate.storage_key,), (PendingUpload.storage_key, LIVE),
+                           (AuditCheckpoint.document,)):
         found.update(db.session.scalars(select(column).where(column.in_(wanted), *where).distinct()))
     return found
 

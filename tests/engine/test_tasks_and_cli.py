@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from engine.identity.accounts import ensure_user
+from engine.uow import unit_of_work
 from tests.fixtures.engine import BUNDLES, ApiClient
 
 
@@ -37,6 +39,9 @@ def test_a_tasks_token_claims_releases_and_completes_group_tasks(app: Flask, api
 def test_assignment_needs_the_tasks_scope_and_binds_the_task(app: Flask, api: ApiClient,
                                                               api_with: Callable[..., ApiClient]) -> None:
     task = _task(api)
+    with app.app_context(), unit_of_work():  # a person who may hold the task (tests/security: who may not)
+        ensure_user("jperez", display_name="J. Pérez", password="jperez-clave-segura", roles=("staff",),
+                    groups=(task["candidate_group"],))
     reader = api_with(app, "read", name="tablero")
     refused = reader.post(f"/api/v1/tasks/{task['id']}/assign", json={"assignee": "jperez"})
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"

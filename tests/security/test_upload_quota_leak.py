@@ -31,7 +31,7 @@ from engine.casefile import drafts, expediente
 from engine.casefile.models import PendingUpload
 from engine.db import db
 from engine.identity.accounts import User, ensure_user
-from engine.models import Certificate, Document
+from engine.models import AuditCheckpoint, Certificate, Document
 from engine.runtime import EXTENSION_KEY, Runtime
 from engine.uow import unit_of_work
 from tests.fixtures.identity import Web, password_of
@@ -123,7 +123,7 @@ def test_uploading_saving_and_discarding_drafts_in_a_loop_is_bounded_and_swept(c
     # an hour later the background work has deleted the discarded files and freed the quota
     _age_local_objects(citizen_app)
     _run_background(citizen_app)
-    assert _local_objects(citizen_app) == {}
+    assert set(_local_objects(citizen_app)) <= _checkpoints(citizen_app)  # the audit trail's own, kept
     assert upload(web, _pdf(24 * MB, "de nuevo"), "plano.pdf").status_code == 201
 
 
@@ -170,7 +170,7 @@ def test_parallel_uploads_cannot_pass_the_quota_together(citizen_app: Flask) -> 
         assert drafts.held_bytes(user_id) == 3 * MB
 
 
-def test_what_a_case_a_draft_or_a_certificate_references_survives_the_sweep(citizen_app: Flask) -> None:
+def test_what_a_case_a_draft_a_certificate_or_the_audit_trail_references_survives_the_sweep(citizen_app: Flask) -> None:
     web = _citizen(citizen_app)
     number = start_case(web)  # its constancia is a document of the case
     kept_by_draft = upload(web, _pdf(1000, "borrador")).get_json()["referencia"]
@@ -185,13 +185,15 @@ def test_what_a_case_a_draft_or_a_certificate_references_survives_the_sweep(citi
             "bytes": 2000, "fecha_emision": datetime.now(UTC).isoformat()}, "cli")
         in_case = db.session.scalar(select(Document.storage_key).where(Document.kind == "uploaded"))
         assert db.session.get(Certificate, "ABCD2345EFGH") is not None
+    assert citizen_app.test_cli_runner().invoke(args=["audit", "checkpoint"]).exit_code == 0
+    [checkpoint] = _checkpoints(citizen_app)  # the audit trail's, which only its own table names
     _age_local_objects(citizen_app)
 
     swept = citizen_app.test_cli_runner().invoke(args=["documents", "sweep"])
 
     assert swept.exit_code == 0, swept.output
     assert "borrados: 1" in swept.output
-    assert set(_local_objects(citizen_app)) == {in_case, kept_by_draft["key"], certificate}
+    assert set(_local_objects(citizen_app)) == {in_case, kept_by_draft["key"], certificate, checkpoint}
     assert garbage not in _local_objects(citizen_app)
     assert web.client.get(f"/mis-tramites/{number}").status_code == 200
 
@@ -245,3 +247,9 @@ def test_content_stored_again_while_the_sweep_runs_survives(
     for key in keys[:2]:
         with store.get(key) as stream:
             assert hashlib.sha256(stream.read()).hexdigest() == key
+
+
+def _checkpoints(app: Flask) -> set[str]:
+    """The audit trail's signed checkpoints, which the background work also keeps in the store."""
+    with app.app_context():
+        return set(db.session.scalars(select(AuditCheckpoint.document)))
