@@ -27,6 +27,7 @@ from engine.uow import unit_of_work
 from portal import security
 
 bp = Blueprint("auth", __name__)
+security.install_errors(bp)
 log = logging.getLogger(__name__)
 MAX_FIELD = 256
 NOTICES_PER_WINDOW, NOTICE_WINDOW = 2, timedelta(minutes=15)

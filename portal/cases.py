@@ -23,12 +23,13 @@ from engine.web.request import runtime, transaction
 from engine.workflow import completion, forms_io
 from engine.workflow.completion import EarlierUploads, Submission
 from engine.workflow.human_tasks import Actor
-from portal import uploads
+from portal import security, uploads
 from portal.presentation import signed_in_user
 from storage.names import content_disposition
 from storage.uploads import UploadError
 
 bp = Blueprint("cases", __name__, url_prefix="/mis-tramites")
+security.install_errors(bp)
 CHUNK = 64 * 1024
 
 

@@ -18,9 +18,11 @@ from flask.typing import ResponseReturnValue
 from engine.identity.access import public
 from engine.models import Deployment
 from engine.workflow import deployments, starters
+from portal import security
 from portal.security import current_user
 
 bp = Blueprint("guide", __name__, url_prefix="/guia")
+security.install_errors(bp)
 
 
 def _plain(text: str) -> str:

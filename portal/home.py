@@ -6,8 +6,10 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from engine.identity.access import public
+from portal import security
 
 bp = Blueprint("home", __name__)
+security.install_errors(bp)
 
 
 @bp.get("/")

@@ -8,9 +8,11 @@ from flask.typing import ResponseReturnValue
 from engine.citizens import notifications
 from engine.identity.access import roles_required
 from engine.uow import unit_of_work
+from portal import security
 from portal.presentation import signed_in_user
 
 bp = Blueprint("notifications", __name__, url_prefix="/novedades")
+security.install_errors(bp)
 
 
 @bp.get("/")

@@ -21,6 +21,7 @@ from engine.uow import unit_of_work
 from portal import security
 
 bp = Blueprint("oidc", __name__)
+security.install_errors(bp)
 log = logging.getLogger(__name__)
 EXTENSION = "tramites_oidc"
 

@@ -15,6 +15,7 @@ from engine.uow import unit_of_work
 from portal import security
 
 bp = Blueprint("password", __name__, url_prefix="/contrasena")
+security.install_errors(bp)
 log = logging.getLogger(__name__)
 MAX_FIELD = 256
 

@@ -16,6 +16,7 @@ from portal import security, wording
 from storage.uploads import format_size
 
 bp = Blueprint("presentation", __name__)
+security.install_errors(bp)
 log = logging.getLogger(__name__)
 
 

@@ -28,6 +28,7 @@ from portal import security
 from storage.uploads import UploadError, receive
 
 bp = Blueprint("reclamos", __name__, url_prefix="/reclamos")
+security.install_errors(bp)
 
 MAX_PHOTOS = 3
 #: Reclamos one address, one contact or one account may send per window.

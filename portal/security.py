@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from engine.db import utcnow
+from engine.db import db, utcnow
+from engine.errors import EngineError
 from engine.identity import sessions
 from engine.identity.access import access_of, allows, is_csrf_exempt
 from engine.identity.accounts import User
@@ -204,6 +205,17 @@ def may_open(endpoint: str) -> bool:
     """Whether the signed-in person may open the page: menus show only the links that work."""
     view = current_app.view_functions.get(endpoint)
     return view is not None and may_open_view(view, current_user())
+
+
+def install_errors(bp: Blueprint) -> None:
+    """Show the engine's refusals on ``bp``'s pages (a missing case, a store that does not
+    answer…) as the portal's Spanish error page, with their status."""
+    bp.register_error_handler(EngineError, _engine_error_page)
+
+
+def _engine_error_page(error: EngineError) -> ResponseReturnValue:
+    db.session.rollback()
+    return _error_page(error.status, error.message)
 
 
 def _error_page(status: int, message: str) -> ResponseReturnValue:

@@ -22,6 +22,7 @@ from portal.presentation import signed_in_user
 from storage.uploads import UploadError
 
 bp = Blueprint("start", __name__)
+security.install_errors(bp)
 
 
 def _user() -> User:

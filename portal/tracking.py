@@ -12,9 +12,11 @@ from flask.typing import ResponseReturnValue
 from engine.casefile import tracking
 from engine.citizens import cases
 from engine.identity.access import public
+from portal import security
 from portal.cases import summary
 
 bp = Blueprint("tracking", __name__, url_prefix="/seguimiento")
+security.install_errors(bp)
 
 
 @bp.get("/")

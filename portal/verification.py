@@ -19,8 +19,10 @@ from engine.casefile import expediente
 from engine.identity.access import csrf_exempt, public
 from engine.models import Certificate
 from engine.web.request import runtime
+from portal import security
 
 bp = Blueprint("verification", __name__, url_prefix="/verificar")
+security.install_errors(bp)
 MAX_PDF_BYTES = 20 * 1024 * 1024
 
 VERDICTS = {

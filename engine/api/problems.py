@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +16,10 @@ from engine.errors import EngineError
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+DATABASE_DOWN = "La base de datos no responde. Intente de nuevo en unos minutos."
+#: What a person sees while the database is down: no layout, which would read the database again.
+DATABASE_DOWN_PAGE = ('<!doctype html><html lang="es-AR"><meta charset="utf-8"><title>Servicio no disponible</title>'
+                      '<h1>Servicio no disponible</h1><p>' + DATABASE_DOWN + '</p></html>')
 API_PREFIXES = ("/api/", "/hooks/")
 
 
@@ -50,40 +55,58 @@ def _is_api() -> bool:
 
 def register(app: Flask) -> None:
     """Answer problem documents on API paths; leave the web fronts' error pages alone."""
+    app.register_error_handler(EngineError, _engine_error)
+    app.register_error_handler(StaleDataError, _stale)
+    app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
 
-    @app.errorhandler(EngineError)
-    def engine_error(error: EngineError) -> Any:
+
+def _engine_error(error: EngineError) -> Any:
+    db.session.rollback()
+    if not _is_api():
+        return error  # the fronts register their own handler for EngineError
+    return problem(error.status, error.title, error.message, error.errors)
+
+
+def _stale(_error: StaleDataError) -> Any:
+    db.session.rollback()
+    detail = "Otra operación cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
+    if not _is_api():
+        return detail, 409
+    return problem(409, "Conflicto", detail)
+
+
+def _database_down(error: OperationalError) -> Any:
+    """The database refused the connection or dropped it: a 503 to retry, never a 500."""
+    try:
         db.session.rollback()
-        if not _is_api():
-            return error  # the fronts register their own handler for EngineError
-        return problem(error.status, error.title, error.message, error.errors)
+    except OperationalError:
+        pass  # the connection is gone already; the pool replaces it
+    log.error("the database does not answer on %s %s: %s", request.method, request.path, error.orig)
+    headers = {"Retry-After": "30"}
+    if _is_api():
+        return problem(503, "Servicio no disponible", DATABASE_DOWN, headers=headers)
+    return Response(DATABASE_DOWN_PAGE, status=503, mimetype="text/html", headers=headers)
 
-    @app.errorhandler(StaleDataError)
-    def stale(error: StaleDataError) -> Any:
-        db.session.rollback()
-        detail = "Otra operación cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
-        if not _is_api():
-            return detail, 409
-        return problem(409, "Conflicto", detail)
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
-        if not _is_api():
-            return error
-        data = getattr(error, "data", None) or {}
-        errors = _webargs_errors(data.get("messages")) if "messages" in data else None
-        status = error.code or 500
-        detail = data.get("message") or error.description or ""
-        headers = dict(data.get("headers") or {})
-        allowed = getattr(error, "valid_methods", None)
-        if allowed:  # a 405 names what the resource does allow (RFC 9110)
-            headers["Allow"] = ", ".join(allowed)
-        return problem(status, error.name, detail, errors, headers=headers)
+def _http_error(error: HTTPException) -> Any:
+    if not _is_api():
+        return error
+    data = getattr(error, "data", None) or {}
+    errors = _webargs_errors(data.get("messages")) if "messages" in data else None
+    status = error.code or 500
+    detail = data.get("message") or error.description or ""
+    headers = dict(data.get("headers") or {})
+    allowed = getattr(error, "valid_methods", None)
+    if allowed:  # a 405 names what the resource does allow (RFC 9110)
+        headers["Allow"] = ", ".join(allowed)
+    return problem(status, error.name, detail, errors, headers=headers)
 
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Any:
-        db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        if _is_api():
-            return problem(500, "Error interno", "Ocurrió un error inesperado; quedó registrado.")
-        return "Ocurrió un error inesperado; quedó registrado.", 500
+
+def _unexpected(_error: Exception) -> Any:
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if _is_api():
+        return problem(500, "Error interno", "Ocurrió un error inesperado; quedó registrado.")
+    return "Ocurrió un error inesperado; quedó registrado.", 500

@@ -15,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from engine import safe_yaml
@@ -27,6 +28,7 @@ from engine.health import run_checks
 from engine.identity import tokens
 from engine.identity.accounts import ensure_user
 from engine.models import Instance
+from engine.settings import redact_url
 from engine.uow import unit_of_work
 from engine.web.request import runtime
 from engine.workflow import deployments
@@ -53,8 +55,14 @@ def _require_migrated() -> None:
     config = Config()
     config.set_main_option("script_location", current_app.extensions["migrate"].directory)
     expected = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    try:
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except OperationalError:
+        url = redact_url(current_app.config["TRAMITES"]["DATABASE_URL"])
+        click.echo(f"Error: la base de datos no responde ({url}): revise que esté en marcha y TRAMITES_DATABASE_URL.",
+                   err=True)
+        sys.exit(1)
     if current != expected:
         state = "no está preparada" if not current else "está en una versión anterior"
         click.echo(f"Error: la base de datos {state}: ejecute `tramites init` (migra sin borrar datos).", err=True)

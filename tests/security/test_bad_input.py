@@ -16,8 +16,10 @@ import pytest
 from flask import Flask
 
 from engine.casefile import expediente
+from engine.identity.accounts import ensure_user
 from engine.uow import unit_of_work
 from tests.fixtures.engine import BUNDLES, ApiClient, make_token
+from tests.fixtures.identity import Web, password_of
 from tests.fixtures.require import free_port
 
 HUGE_PAGE = "99999999999999999999"
@@ -97,3 +99,21 @@ def test_documents_while_the_storage_is_down_are_a_503(make_app: Callable[..., F
     body = _problem(response, 503)
     assert "almacenamiento" in body["detail"]
 
+
+
+def test_a_portal_document_while_the_storage_is_down_is_a_spanish_503(secure_app: Callable[..., Flask]) -> None:
+    app = secure_app(STORAGE_URL=f"s3://clave:secreto@127.0.0.1:{free_port()}/expedientes")
+    with app.app_context(), unit_of_work():
+        ensure_user("admin", display_name="Admin", password=password_of("admin"), roles=("admin",))
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
+    case_id = _case(api)
+    digest = hashlib.sha256(b"dni").hexdigest()
+    with app.app_context(), unit_of_work():
+        document_id = expediente.add_document(case_id, expediente.NewDocument(
+            kind="uploaded", title="DNI", filename="dni.pdf", content_type="application/pdf", size=3,
+            sha256=digest, storage_key=digest), "ciudadana").id
+    number = api.get(f"/api/v1/instances/{case_id}").get_json()["number"]
+    web = Web(app.test_client())
+    web.sign_in("admin", password_of("admin"))
+    response = web.client.get(f"/mis-tramites/{number}/documentos/{document_id}")
+    assert response.status_code == 503 and "almacenamiento" in response.get_data(as_text=True)
