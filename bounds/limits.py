@@ -11,6 +11,8 @@ operation runs and refuses what would pass these limits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: Counted steps of one run (loop passes, calls, attribute and item reads, operators).
 OPERATIONS = 100_000
 #: Wall-clock seconds of one run.
@@ -27,6 +29,18 @@ INT_BITS = 14_000
 MODULAR_WORK = 2**36
 #: ``round(x, n)`` for ``|n|`` beyond this computes ``10 ** |n|`` for nothing.
 ROUND_DIGITS = 4300
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one script run or one template render (each default is the constant above)."""
+
+    operations: int = OPERATIONS
+    seconds: float = SECONDS
+    sequence_length: int = SEQUENCE_LENGTH  # one value: characters or items
+    int_bits: int = INT_BITS
+    modular_work: int = MODULAR_WORK  # bits(exponent) × bits(modulus)² of one pow(b, e, m)
+    allocation: int = ALLOCATION  # characters or items one run creates (a render: and writes) in all
+
 
 _SMALLEST_MODULUS_BITS = 64  # below a machine word the cost is per step, not per bit
 

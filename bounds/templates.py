@@ -32,7 +32,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from decimal import Decimal
 from types import BuiltinMethodType
 from typing import Any
@@ -49,13 +48,8 @@ from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
 from bounds.limits import (
-    ALLOCATION,
-    INT_BITS,
-    MODULAR_WORK,
-    OPERATIONS,
     ROUND_DIGITS,
-    SECONDS,
-    SEQUENCE_LENGTH,
+    Limits,
     power_bits,
     product_bits,
 )
@@ -64,16 +58,8 @@ from bounds.sizes import estimated_size, text_size
 __all__ = ["BoundedEnvironment", "BoundedTemplate", "TemplateLimitError", "TemplateLimits"]
 
 
-@dataclass(frozen=True)
-class TemplateLimits:
-    """Bounds of one render; the script sandbox's defaults (:mod:`bounds.limits`)."""
-
-    operations: int = OPERATIONS
-    seconds: float = SECONDS
-    sequence_length: int = SEQUENCE_LENGTH  # one value: characters or items
-    int_bits: int = INT_BITS
-    modular_work: int = MODULAR_WORK
-    allocation: int = ALLOCATION  # characters or items one render creates and writes in all
+#: The bounds of one render: the script sandbox's own (:class:`bounds.limits.Limits`).
+TemplateLimits = Limits
 
 
 class TemplateLimitError(SecurityError):

@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.smtp",
     "tests.fixtures.engine",
+    "tests.fixtures.timing",
     "tests.fixtures.identity",
     "tests.fixtures.cx_cloud_api",
     "tests.fixtures.oidc_provider",

@@ -23,18 +23,13 @@ from typing import Any, NoReturn
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 
 from bounds.limits import (
-    ALLOCATION,
-    INT_BITS,
-    MODULAR_WORK,
-    OPERATIONS,
     ROUND_DIGITS,
-    SECONDS,
-    SEQUENCE_LENGTH,
     modular_work,
     power_bits,
     product_bits,
     shift_bits,
 )
+from bounds.limits import Limits as SharedLimits
 from bounds.sizes import estimated_size, is_container, text_size
 from engine.sandbox.builtins import (
     BUILTINS,
@@ -51,15 +46,9 @@ from engine.sandbox.compiling import BLOCKED_ATTRIBUTES, FILENAME, ScriptError
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Bounds of one evaluation or script run."""
+class Limits(SharedLimits):
+    """Bounds of one evaluation or script run: the shared ones, and the size of what it leaves."""
 
-    operations: int = OPERATIONS
-    seconds: float = SECONDS
-    sequence_length: int = SEQUENCE_LENGTH  # one result: characters or items
-    int_bits: int = INT_BITS
-    modular_work: int = MODULAR_WORK  # bits(exponent) × bits(modulus)² of one pow(b, e, m)
-    allocation: int = ALLOCATION  # total of the sized results of one run
     data_size: int = 10_000_000  # characters of the task data a run leaves, as JSON would write them
 
 

@@ -7,29 +7,12 @@ session), lined up on a barrier so that the requests really overlap.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from tests.fixtures.engine import ApiClient
+from tests.fixtures.timing import in_parallel
 
 WORKERS = 8
-
-
-def _in_parallel(count: int, call: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def work(index: int) -> None:
-        barrier.wait()
-        results[index] = call(index)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_parallel_completions_of_one_task_one_wins_the_others_conflict(api: ApiClient) -> None:
@@ -37,7 +20,7 @@ def test_parallel_completions_of_one_task_one_wins_the_others_conflict(api: ApiC
     started = api.start("tramite_simple", {"solicitante": "Ana"}).get_json()
     task = api.ready_task(started["id"], "revisar")
 
-    responses = _in_parallel(4, lambda i: api.complete(task["id"], {"completo": True, "observaciones": f"n{i}"}))
+    responses = in_parallel(4, lambda i: api.complete(task["id"], {"completo": True, "observaciones": f"n{i}"}))
 
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409, 409, 409], [r.get_json() for r in responses]
@@ -51,7 +34,7 @@ def test_parallel_completions_of_one_task_one_wins_the_others_conflict(api: ApiC
 def test_parallel_case_number_allocation_has_no_duplicates_and_no_gaps(api: ApiClient) -> None:
     assert api.deploy("simple").status_code == 201
 
-    responses = _in_parallel(WORKERS, lambda i: api.start("tramite_simple", {"solicitante": f"P{i}"}))
+    responses = in_parallel(WORKERS, lambda i: api.start("tramite_simple", {"solicitante": f"P{i}"}))
 
     assert [r.status_code for r in responses] == [201] * WORKERS, [r.get_json() for r in responses]
     numbers = sorted(r.get_json()["number"] for r in responses)
@@ -67,7 +50,7 @@ def test_parallel_messages_each_reach_their_own_instance(api: ApiClient) -> None
         return api.post("/api/v1/messages/pago_confirmado",
                         json={"correlation": {"liquidacion": f"L-{i}"}, "data": {"importe": 100 + i}})
 
-    responses = _in_parallel(WORKERS, send)
+    responses = in_parallel(WORKERS, send)
 
     assert [r.status_code for r in responses] == [202] * WORKERS, [r.get_json() for r in responses]
     for i, instance_id in enumerate(ids):
@@ -82,7 +65,7 @@ def test_the_same_message_sent_twice_at_once_is_delivered_once(api: ApiClient) -
     instance_id = api.start("pago", {"liquidacion": "L-9"}).get_json()["id"]
     body = {"correlation": {"liquidacion": "L-9"}, "data": {"importe": 7}}
 
-    responses = _in_parallel(2, lambda i: api.post("/api/v1/messages/pago_confirmado", json=body))
+    responses = in_parallel(2, lambda i: api.post("/api/v1/messages/pago_confirmado", json=body))
 
     codes = sorted(r.status_code for r in responses)
     # One delivery; the other either conflicts on the instance or finds nobody waiting.

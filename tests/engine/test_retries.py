@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -18,21 +18,7 @@ from engine.db import db
 from engine.models import Instance
 from engine.workflow.spiff import ScriptEngine, state_from_dict
 from tests.fixtures.engine import ApiClient
-
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The engine's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+from tests.fixtures.timing import T0, Clock
 
 
 class SwitchConnector(Connector):
@@ -48,13 +34,6 @@ class SwitchConnector(Connector):
         if SwitchConnector.down:
             raise TemporaryError("El padrón no responde")
         return {"inscripto": True, "cuit": params["cuit"]}
-
-
-@pytest.fixture
-def clock(app: Flask) -> Clock:
-    moved = Clock()
-    app.extensions["tramites"].clock = moved
-    return moved
 
 
 @pytest.fixture

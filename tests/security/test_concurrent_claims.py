@@ -11,11 +11,8 @@ up on a barrier so that the claims really overlap.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -25,30 +22,10 @@ from engine.models import AuditEvent, Task
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient
 from tests.fixtures.identity import csrf_in, password_of
-from tests.worklists.helpers import GROUP, Staffed, staffed, text_of
+from tests.fixtures.timing import in_parallel
+from tests.worklists.helpers import GROUP, Staffed, text_of
 
 RACERS = 8
-
-
-@pytest.fixture
-def staff(identity_app: Flask) -> Staffed:
-    return staffed(identity_app)
-
-
-def _at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def work(index: int) -> None:
-        barrier.wait()
-        results[index] = call(index)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _claims_recorded(app: Flask, task_id: str) -> tuple[int, str | None]:
@@ -68,7 +45,7 @@ def test_concurrent_api_claims_of_one_task_exactly_one_wins(
     task = api.ready_task(started["id"], "revisar")
     clients = [api_with(app, "tasks", name=f"integracion-{i}") for i in range(RACERS)]
 
-    responses = _at_once(RACERS, lambda i: clients[i].post(f"/api/v1/tasks/{task['id']}/claim"))
+    responses = in_parallel(RACERS, lambda i: clients[i].post(f"/api/v1/tasks/{task['id']}/claim"))
 
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * (RACERS - 1), [r.get_json() for r in responses]
@@ -88,7 +65,7 @@ def test_concurrent_inbox_claims_of_one_task_exactly_one_wins(staff: Staffed) ->
     webs = [staff.web(name) for name in people]
     tokens = [csrf_in(w.client.get("/bandeja/").get_data(as_text=True)) for w in webs]
 
-    responses = _at_once(RACERS, lambda i: webs[i].client.post(
+    responses = in_parallel(RACERS, lambda i: webs[i].client.post(
         f"/bandeja/tareas/{task_id}/tomar", data={"csrf_token": tokens[i], "volver": "/bandeja/"}))
 
     assert [r.status_code for r in responses] == [303] * RACERS

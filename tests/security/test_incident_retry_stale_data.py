@@ -11,7 +11,7 @@ certificate was issued with stale data.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -20,18 +20,7 @@ from flask import Flask
 from connectors.base import JSON, Connector, ConnectorContext, TemporaryError, operation
 from engine.background.runner import BackgroundRunner
 from tests.fixtures.engine import ApiClient
-
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The engine's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.fixtures.timing import Clock
 
 
 class Issuer(Connector):
@@ -51,13 +40,6 @@ class Issuer(Connector):
         if Issuer.down:
             raise TemporaryError("Falta la plantilla del certificado")
         return {"asistentes": params["asistentes"], "plano": params["plano"], "tasa": params["tasa"]}
-
-
-@pytest.fixture
-def clock(app: Flask) -> Clock:
-    moved = Clock()
-    app.extensions["tramites"].clock = moved
-    return moved
 
 
 @pytest.fixture
