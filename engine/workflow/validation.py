@@ -23,6 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 import forms
 from engine import sandbox
+from engine.workflow import contract
 from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import applicant_lane, group_of_lane
@@ -294,3 +295,4 @@ def _check_manifest(bundle: Bundle, report: Report) -> None:
     days = manifest.get("plazo_dias_habiles")
     if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
         report.add("manifest.yaml", "plazo_dias_habiles", "«plazo_dias_habiles» debe ser un número entero de días.")
+    contract.check_manifest(manifest, bundle.files, report.warn, report.add)
