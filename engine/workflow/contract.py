@@ -106,11 +106,11 @@ def layout_blocks_of(path: Path) -> list[str]:
 
 def suggestion(name: str, known: list[str] | tuple[str, ...] | frozenset[str]) -> str | None:
     """The known name closest to a misspelt one, or ``None`` when none is close enough."""
-    found = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    if found:
-        return found[0]
-    lowered = {k.lower(): k for k in known}  # ``Start_Form`` is still ``start_form``
-    return lowered.get(name.lower())
+    lowered = {k.lower(): k for k in known}  # case is the likeliest slip: ``Start_Form`` is ``start_form``
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    found = difflib.get_close_matches(name.lower(), sorted(lowered), n=1, cutoff=0.6)
+    return lowered[found[0]] if found else None
 
 
 Warn = Callable[[str, str, str], None]
