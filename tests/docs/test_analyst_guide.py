@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from defusedxml.ElementTree import fromstring as safe_fromstring
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 import forms
@@ -179,6 +180,17 @@ def test_the_dmn_cells_the_guide_refuses_do_not_compile() -> None:
     cells = [line.strip() for line in tagged("celdas-dmn-rechazadas")[0].body.splitlines() if line.strip()]
     assert "between 200 and 1000" in cells
     assert [cell for cell in cells if not _dmn_cell_problems(cell)] == []
+
+
+_NAMESPACES = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+               'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"')
+
+
+@pytest.mark.parametrize("fence", [f for f in fences() if f.language == "xml" and not f.tag],
+                         ids=lambda f: f"linea-{f.line}")
+def test_each_bpmn_snippet_is_well_formed(fence: Fence) -> None:
+    """Snippets are parts of a model: inside a root that declares the namespaces, they parse."""
+    safe_fromstring(f"<fragmento {_NAMESPACES}>{fence.body}</fragmento>")
 
 
 # --- links --------------------------------------------------------------------------------------
