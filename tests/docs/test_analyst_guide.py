@@ -131,6 +131,18 @@ def test_the_example_bundle_passes_tramites_validate(runner: Any, tmp_path: Path
     assert "sin problemas" in result.output
 
 
+def test_the_layout_shown_is_the_example_bundle() -> None:
+    names: list[str] = []
+    folder = ""
+    for line in tagged("arbol")[0].body.splitlines()[1:]:  # the first line is the bundle's folder
+        name = line.lstrip("│├└─ ")
+        if name.endswith("/"):
+            folder = name
+        else:
+            names.append(folder + name if line.startswith(" ") else name)
+    assert sorted(names) == sorted(example_files())
+
+
 @pytest.mark.parametrize("fence", tagged("manifest"), ids=lambda f: f"linea-{f.line}")
 def test_each_manifest_example_passes_inside_the_example_bundle(fence: Fence, registry: ConnectorRegistry) -> None:
     files = example_files()
