@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from engine.workflow.validation import validate_bundle
 from tests.fixtures.engine import BUNDLES
 
 Collected = list[tuple[str, str, str]]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(manifest: dict[str, Any], files: dict[str, bytes] | None = None) -> tuple[Collected, Collected]:
@@ -78,3 +81,19 @@ def test_the_validator_reports_them_with_the_rest() -> None:
             "message": "La plataforma no lee la clave «plazo_dias_habil» del manifiesto. "
                        "¿Quiso decir «plazo_dias_habiles»?"} in report.warnings
     assert [p["element"] for p in report.problems] == ["start_form"]
+
+
+#: ``manifest.get("x")`` (Python), ``MANIFEST_FIELD = "x"`` (a module's key), ``manifest.x %}`` (Jinja).
+_READS = re.compile(r"manifest(?: or \{\}\))?\.get\(\"(\w+)\"|MANIFEST_FIELD\s*=\s*\"(\w+)\""
+                    r"|manifest\.([a-z_]+)\s*(?:%\}|\}\})")
+
+
+def test_every_key_the_code_reads_is_in_the_registry() -> None:
+    """A key read somewhere in the platform but missing from the registry would be warned about and undocumented."""
+    read: set[str] = set()
+    for folder in ("engine", "portal", "worklists"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".html"):
+                read |= {"".join(m) for m in _READS.findall(path.read_text(encoding="utf-8"))}
+    assert {"start_form", "plazo_dias_habiles", "iniciado_por", "guia", "description"} <= read
+    assert read - set(contract.MANIFEST_KEYS) - contract.COMPUTED_MANIFEST_KEYS == set()
