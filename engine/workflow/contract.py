@@ -17,7 +17,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as safe_fromstring
+
+from engine.workflow.bundles import SPIFF_NS, Bundle
+
 MANIFEST_FILE = "manifest.yaml"
+_BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_PROPERTY_PATH = f"./{{{_BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,40 @@ def suggestion(name: str, known: list[str] | tuple[str, ...] | frozenset[str]) -
 
 
 Warn = Callable[[str, str, str], None]
+
+
+def check_bundle(bundle: Bundle, warn: Warn, problem: Warn) -> None:
+    """Check what the bundle declares against the contract: manifest keys and task properties.
+
+    :param warn: ``(file, element, message)`` for a warning.
+    :param problem: the same, for a problem that stops the deployment.
+    """
+    check_manifest(bundle.manifest, bundle.files, warn, problem)
+    for name in bundle.names(".bpmn"):
+        check_task_properties(name, bundle.files[name], warn)
+
+
+def check_task_properties(file: str, content: bytes, warn: Warn) -> None:
+    """Warn about a ``spiffworkflow:property`` the platform does not read (a misspelt
+    ``candidateGrup`` would silently route the task by its lane).
+
+    A file that does not parse is left alone: the validator already reports it.
+    """
+    try:
+        root = safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        return
+    for element in root.iter():
+        for prop in element.findall(_PROPERTY_PATH):
+            name = prop.get("name") or ""
+            if name not in EXTENSION_PROPERTIES:
+                warn(file, element.get("id") or "", _unknown_property_message(name))
+
+
+def _unknown_property_message(name: str) -> str:
+    message = f"La plataforma no lee la propiedad «{name}» de la tarea."
+    near = suggestion(name, frozenset(EXTENSION_PROPERTIES))
+    return f"{message} ¿Quiso decir «{near}»?" if near else message
 
 
 def check_manifest(manifest: Mapping[str, Any], files: Mapping[str, bytes], warn: Warn, problem: Warn) -> None:

@@ -79,6 +79,7 @@ def validate_bundle(
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
+    contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None
@@ -295,4 +296,3 @@ def _check_manifest(bundle: Bundle, report: Report) -> None:
     days = manifest.get("plazo_dias_habiles")
     if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
         report.add("manifest.yaml", "plazo_dias_habiles", "«plazo_dias_habiles» debe ser un número entero de días.")
-    contract.check_manifest(manifest, bundle.files, report.warn, report.add)

@@ -97,3 +97,30 @@ def test_every_key_the_code_reads_is_in_the_registry() -> None:
                 read |= {"".join(m) for m in _READS.findall(path.read_text(encoding="utf-8"))}
     assert {"start_form", "plazo_dias_habiles", "iniciado_por", "guia", "description"} <= read
     assert read - set(contract.MANIFEST_KEYS) - contract.COMPUTED_MANIFEST_KEYS == set()
+
+
+def _model(*properties: str) -> bytes:
+    rows = "".join(f'<spiffworkflow:property name="{name}" value="x"/>' for name in properties)
+    return (f'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+            f'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d">'
+            f'<bpmn:process id="p" isExecutable="true"><bpmn:userTask id="revisar"><bpmn:extensionElements>'
+            f'<spiffworkflow:properties>{rows}</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>'
+            f'</bpmn:process></bpmn:definitions>').encode()
+
+
+def test_a_task_property_the_platform_does_not_read_is_a_warning_with_a_suggestion() -> None:
+    warnings: Collected = []
+    contract.check_task_properties("p.bpmn", _model("formJsonSchemaFilename", "candidateGrup", "color"),
+                                   lambda *w: warnings.append(w))
+    assert warnings == [
+        ("p.bpmn", "revisar", "La plataforma no lee la propiedad «candidateGrup» de la tarea. "
+                              "¿Quiso decir «candidateGroup»?"),
+        ("p.bpmn", "revisar", "La plataforma no lee la propiedad «color» de la tarea."),
+    ]
+
+
+def test_every_property_the_platform_reads_passes_and_a_broken_file_is_left_to_the_parser() -> None:
+    warnings: Collected = []
+    contract.check_task_properties("p.bpmn", _model(*contract.EXTENSION_PROPERTIES), lambda *w: warnings.append(w))
+    contract.check_task_properties("roto.bpmn", b"<bpmn:definitions", lambda *w: warnings.append(w))
+    assert warnings == []
