@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.workflow import contract
-from engine.workflow.bundles import bundle_from_files
+from engine.workflow.bundles import bundle_from_files, bundle_from_path
 from engine.workflow.validation import validate_bundle
 from tests.fixtures.engine import BUNDLES
 
@@ -124,3 +124,13 @@ def test_every_property_the_platform_reads_passes_and_a_broken_file_is_left_to_t
     contract.check_task_properties("p.bpmn", _model(*contract.EXTENSION_PROPERTIES), lambda *w: warnings.append(w))
     contract.check_task_properties("roto.bpmn", b"<bpmn:definitions", lambda *w: warnings.append(w))
     assert warnings == []
+
+
+PROCEDURES = sorted(p for p in (ROOT / "processes").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", PROCEDURES, ids=lambda p: p.name)
+def test_every_shipped_procedure_keeps_to_the_contract(folder: Path) -> None:
+    found: Collected = []
+    contract.check_bundle(bundle_from_path(folder), lambda *w: found.append(w), lambda *p: found.append(p))
+    assert found == []
