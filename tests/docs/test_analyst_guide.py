@@ -108,6 +108,20 @@ def test_every_connector_operation_is_in_the_guide(registry: ConnectorRegistry) 
     assert _documented(sorted(registry.operations()), "| `{}` |") == []
 
 
+def test_each_operation_row_names_its_parameters_and_marks_the_required_ones(registry: ConnectorRegistry) -> None:
+    rows = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r"^\| `(\w+/\w+)` \| (.*) \| (.*) \|$", TEXT,
+                                                                       re.MULTILINE)}
+    for operation in registry.describe():
+        params, result = rows[operation["name"]]
+        schema = operation["params"]
+        for name in schema.get("properties", {}):
+            required = name in schema.get("required", [])
+            assert (f"`{name}`\\*" in params) is required, (operation["name"], name, required)
+            assert f"`{name}`" in params, (operation["name"], name)
+        for name in (operation["result"] or {}).get("properties", {}):
+            assert f"`{name}`" in result, (operation["name"], name)
+
+
 def test_layout_blocks_are_read_from_the_template_text() -> None:
     text = '{% extends "x" %}{% block a %}{% endblock %}{%- block b_2 -%}{% block a %}'
     assert contract.layout_blocks(text) == ["a", "b_2"]
