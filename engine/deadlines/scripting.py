@@ -88,7 +88,8 @@ def helpers(now: Callable[[], datetime], calendar: Callable[[], Calendar]) -> di
         """Today's date in the city (``AAAA-MM-DD``), on the engine's clock."""
         return calendar().local_date(now()).isoformat()
 
-    found = [dias_habiles, dias_habiles_desde, dias_habiles_entre, es_dia_habil, vence_en_dias_habiles, hoy]
+    found: list[Callable[..., Any]] = [dias_habiles, dias_habiles_desde, dias_habiles_entre, es_dia_habil,
+                                       vence_en_dias_habiles, hoy]
     return {f.__name__: f for f in found}
 
 

@@ -23,8 +23,8 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import audit, sandbox
-from engine.deadlines.holidays import city_calendar
 from engine.db import db, new_id
+from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineLimit
 from engine.models import Incident, Instance
 from engine.workflow import indexing
