@@ -9,9 +9,11 @@ Spanish message; the script engine turns it into the sandbox's error.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.deadlines.holidays import Calendar
 
@@ -91,6 +93,39 @@ def helpers(now: Callable[[], datetime], calendar: Callable[[], Calendar]) -> di
     found: list[Callable[..., Any]] = [dias_habiles, dias_habiles_desde, dias_habiles_entre, es_dia_habil,
                                        vence_en_dias_habiles, hoy]
     return {f.__name__: f for f in found}
+
+
+def literal_problems(source: str, mode: str = "eval") -> list[str]:
+    """Problems of helper calls whose arguments are all literals, found at deploy time.
+
+    ``dias_habiles('diez')`` or ``dias_habiles_desde('4/12/2026', 3)`` would only fail when the
+    case reaches them; calls whose arguments are variables are known at run time only and pass.
+
+    :param mode: ``"eval"`` for an expression, ``"exec"`` for a script.
+    :return: Spanish messages (empty when nothing is wrong or the code does not parse: the
+        compile check reports that).
+    """
+    try:
+        tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+    except (SyntaxError, ValueError):
+        return []
+    found = helpers(lambda: datetime(2000, 1, 3, tzinfo=UTC), lambda: Calendar(ZoneInfo("UTC")))
+    problems = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in found):
+            continue
+        try:
+            args = [ast.literal_eval(arg) for arg in node.args]
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue  # a variable or an expression: known when the case runs
+        try:
+            found[node.func.id](*args, **kwargs)
+        except BusinessDayError as e:
+            problems.append(str(e))
+        except TypeError:
+            problems.append(f"{node.func.id}: se escribe {USAGE[node.func.id]}.")
+    return problems
 
 
 def _days(helper: str, n: Any) -> int:

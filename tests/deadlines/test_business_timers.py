@@ -9,6 +9,9 @@ that same moment, the end of 22/12 in Tucumán. Time moves by setting ``Runtime.
 
 from __future__ import annotations
 
+import copy
+import json
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from engine.deadlines.holidays import Calendar
 from engine.deadlines.scripting import MAX_DAYS, BusinessDayError, BusinessDays, helpers
 from engine.sandbox import SandboxedEnvironment, ScriptError
 from engine.workflow.spiff import ScriptEngine
+from engine.workflow.tasks import due_date
 from tests.deadlines.common import set_holidays
 from tests.engine.test_constructs_common import Case, with_clock
 from tests.fixtures.engine import ApiClient
@@ -173,8 +177,6 @@ def test_the_helpers_read_the_engine_clock_not_the_system_clock() -> None:
 def test_dias_habiles_is_a_marked_duration_that_stays_plain_text() -> None:
     value = _helpers()["dias_habiles"](10)
     assert isinstance(value, BusinessDays) and value == "P10D" and value.days == 10
-    import copy
-    import json
     assert copy.deepcopy(value).days == 10 and json.dumps({"plazo": value}) == '{"plazo": "P10D"}'
 
 
@@ -224,12 +226,12 @@ def test_a_wrong_call_in_the_sandbox_is_a_spanish_script_error(expression: str, 
 
 
 def test_a_wrong_business_day_timer_becomes_a_spanish_incident(app: Flask, api: ApiClient, tmp_path: Path) -> None:
-    import shutil
     target = tmp_path / "vencimiento_habil"
     shutil.copytree(DATA / "vencimiento_habil", target)
     bpmn = target / "vencimiento_habil.bpmn"
-    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace(">dias_habiles(10)<", ">dias_habiles('diez')<"),
-                    encoding="utf-8")
+    # A variable: known only when the case runs (a literal is refused at deploy, see below).
+    text = bpmn.read_text(encoding="utf-8").replace(">dias_habiles(10)<", ">dias_habiles(plazo)<")
+    bpmn.write_text(text.replace("hoy_es_habil = ", "plazo = 'diez'\nhoy_es_habil = "), encoding="utf-8")
     set_holidays(app, *HOLIDAYS)
     with_clock(app).now = FRIDAY.astimezone(UTC)
     assert api.deploy(target).status_code in (200, 201)
@@ -242,8 +244,23 @@ def test_a_wrong_business_day_timer_becomes_a_spanish_incident(app: Flask, api: 
     assert "la cantidad de días debe ser un número entero" in incident["message"], incident["message"]
 
 
+def test_wrong_literal_arguments_are_refused_at_deploy_with_every_problem(api: ApiClient, tmp_path: Path) -> None:
+    target = tmp_path / "vencimiento_habil"
+    shutil.copytree(DATA / "vencimiento_habil", target)
+    bpmn = target / "vencimiento_habil.bpmn"
+    text = bpmn.read_text(encoding="utf-8").replace(">dias_habiles(10)<", ">dias_habiles('diez')<")
+    bpmn.write_text(text.replace("dias_habiles_desde(hoy(), 10)", "dias_habiles_desde('4/12/2026', 10)"),
+                    encoding="utf-8")
+    response = api.deploy(target)
+    assert response.status_code == 422, response.get_json()
+    problems = {(p.get("element"), p["message"].split(": ", 1)[1]) for p in response.get_json()["errors"]}
+    assert ("correccion_vencida", "dias_habiles(n): la cantidad de días debe ser un número entero entre 0 y "
+            f"{MAX_DAYS} (se recibió «diez»).") in problems, problems
+    assert ("calcular", "dias_habiles_desde(fecha, n): «4/12/2026» no es una fecha; "
+            "escríbala como AAAA-MM-DD.") in problems, problems
+
+
 def test_the_sla_and_the_timer_share_one_rule() -> None:
-    from engine.workflow.tasks import due_date
     calendar = _calendar()
     now = FRIDAY.astimezone(UTC)
     assert due_date("P10D", now, calendar) == calendar.due_after(now, 10) == DUE
