@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.dates import date_text
 from engine.deadlines.holidays import Calendar
 
 #: About ten years of business days: more is a mistake, and would scan the calendar for long.
@@ -28,6 +29,7 @@ USAGE = {
     "es_dia_habil": "es_dia_habil(fecha)",
     "vence_en_dias_habiles": "vence_en_dias_habiles(n)",
     "hoy": "hoy()",
+    "fecha_texto": "fecha_texto(fecha)",
 }
 HELPER_NAMES = frozenset(USAGE)
 
@@ -90,8 +92,12 @@ def helpers(now: Callable[[], datetime], calendar: Callable[[], Calendar]) -> di
         """Today's date in the city (``AAAA-MM-DD``), on the engine's clock."""
         return calendar().local_date(now()).isoformat()
 
+    def fecha_texto(fecha: Any) -> str:
+        """``fecha`` as people read it, ``dd/mm/aaaa`` (a moment: its date in the city)."""
+        return date_text(_day("fecha_texto", fecha, calendar()))
+
     found: list[Callable[..., Any]] = [dias_habiles, dias_habiles_desde, dias_habiles_entre, es_dia_habil,
-                                       vence_en_dias_habiles, hoy]
+                                       vence_en_dias_habiles, hoy, fecha_texto]
     return {f.__name__: f for f in found}
 
 

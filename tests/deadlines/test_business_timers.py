@@ -72,6 +72,7 @@ def test_a_correction_from_friday_4_december_is_due_and_expires_on_22_december(a
     assert datetime.fromisoformat(data["vence_correccion"]) == DUE
     assert data["vence_correccion"].startswith("2026-12-22T23:59:59")  # city time, for «vence el 22/12/2026»
     assert data["vence_correccion_dia"] == "2026-12-22"
+    assert data["vence_correccion_texto"] == "22/12/2026"
     assert data["hoy_es_habil"] is True
 
     # A Monday–Friday count would have expired it at the end of Friday 18: it must still wait.
@@ -167,6 +168,8 @@ def test_the_helpers_count_with_the_holiday_calendar() -> None:
     assert found["dias_habiles_entre"]("2026-12-22", "2026-12-04") == 0
     assert found["hoy"]() == "2026-12-04"
     assert found["vence_en_dias_habiles"](10) == "2026-12-22T23:59:59-03:00"
+    assert found["fecha_texto"](found["vence_en_dias_habiles"](10)) == "22/12/2026"  # «vence el 22/12/2026»
+    assert found["fecha_texto"]("2026-12-23T02:59:59+00:00") == "22/12/2026"  # the city's date of the moment
 
 
 def test_the_helpers_read_the_engine_clock_not_the_system_clock() -> None:
