@@ -23,6 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 import forms
 from engine import sandbox
+from engine.deadlines.scripting import literal_problems
 from engine.workflow import contract
 from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.spiff import Parser
@@ -192,7 +193,7 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
             for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):
                 report.add(file, element, message)
         for source, mode, label in _code_of(task_spec):
-            for message in sandbox.check_compiles(source, mode):
+            for message in sandbox.check_compiles(source, mode) or literal_problems(source, mode):
                 report.add(file, element, f"{label} «{source.strip()[:80]}»: {message}")
 
 
