@@ -10,7 +10,7 @@ paid at the GAF sandbox; the permit is a signed certificate made from the correc
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from defusedxml import ElementTree
 from engine.identity.accounts import ensure_group
 from engine.uow import unit_of_work
 from engine.workflow.tasks import group_of_lane
+from tests.deadlines.common import set_holidays
 from tests.procedures.conftest import PNG_BYTES, PROCESSES, Case, Platform
 
 KEY = "evento_publico"
@@ -226,6 +227,32 @@ def test_an_unanswered_correction_archives_the_case_after_its_deadline(ev: Platf
     assert case.path()[-3:] == ["archivar_vencido", "aviso_vencido", "fin_vencido"]
     subjects = [str(r.message["Subject"]) for r in ev.mail.wait_for(3)]
     assert len(subjects) == 3 and re.search(r"finaliz", subjects[-1], re.I), subjects
+
+
+def test_the_correction_deadline_counts_business_days_past_the_december_holidays(ev: Platform) -> None:
+    """Asked on Friday 4/12/2026: 7 and 8 December are holidays, so the 10th business day is 22/12.
+
+    A Monday-to-Friday count would end on 18/12; the task's due date, the timer and the date the
+    citizen sees must all say 22/12.
+    """
+    # the seeded calendar's December holidays (the tests empty every table after each test)
+    set_holidays(ev.app, date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 25))
+    ev.clock.now = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # 13:00 in the city
+    case = ev.start(KEY, solicitud(ev))
+    case.complete("revisar_solicitud", {"revision": "corregir", "observaciones": "Falta el plano firmado."})
+    due = datetime.fromisoformat(case.task("corregir_solicitud")["due_at"]).astimezone(CITY)
+    assert due.date() == date(2026, 12, 22), due
+
+    tree = ElementTree.parse(PROCESSES / KEY / f"{KEY}.bpmn")
+    duration = tree.find(f".//{BPMN}boundaryEvent[@id='vence_correccion']//{BPMN}timeDuration")
+    if duration is None or "dias_habiles" not in (duration.text or ""):
+        pytest.xfail("TODO(lead): the timer becomes dias_habiles(10) when the «timers» part is merged")
+    ev.advance(datetime(2026, 12, 19, 3, 0, tzinfo=UTC) - ev.clock.now)  # the end of 18/12 in the city
+    assert case.ready() == ["corregir_solicitud"]
+    ev.advance(due - ev.clock.now - timedelta(minutes=5))
+    assert case.ready() == ["corregir_solicitud"]
+    ev.advance(timedelta(minutes=10))
+    assert case.status == "completed" and case.path()[-1] == "fin_vencido"
 
 
 def test_the_direction_may_refuse(ev: Platform) -> None:
