@@ -59,6 +59,9 @@ def _complete(person: Person, task_id: str, fill: Callable[[Any], None]) -> None
 def _start(citizen: Person, platform: Platform, plan: Path) -> None:
     page = citizen.page
     page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # no network in tests
+    citizen.go(f"/guia/{KEY}")
+    citizen.check()
+    assert "Permiso para evento en espacio público" in page.inner_text("main")
     citizen.go(f"/iniciar/{KEY}")
     citizen.check()
     page.check("#campo-organizador-tipo__persona--1")
