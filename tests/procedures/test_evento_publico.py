@@ -198,25 +198,16 @@ def test_the_correction_loop_sends_the_corrected_data_to_the_review_and_the_perm
     assert shown["Asistentes autorizados"] == "1200"
 
 
-def _correction_deadline(case: Case, asked_at: datetime) -> datetime:
-    """When the correction timer fires: the business-day form agrees with the task's due date.
-
-    TODO(lead): keep only the first branch once the timer reads ``dias_habiles(10)``.
-    """
-    tree = ElementTree.parse(PROCESSES / KEY / f"{KEY}.bpmn")
-    duration = tree.find(f".//{BPMN}boundaryEvent[@id='vence_correccion']//{BPMN}timeDuration")
-    assert duration is not None and duration.text
-    if "dias_habiles" in duration.text:
-        return datetime.fromisoformat(case.task("corregir_solicitud")["due_at"])
-    assert duration.text.strip() == '"P10D"'
-    return asked_at + timedelta(days=10)
+def _correction_deadline(case: Case) -> datetime:
+    """When the correction timer fires: the business-day timer agrees with the task's due date."""
+    return datetime.fromisoformat(case.task("corregir_solicitud")["due_at"])
 
 
 def test_an_unanswered_correction_archives_the_case_after_its_deadline(ev: Platform) -> None:
     case = ev.start(KEY, solicitud(ev))
     case.complete("revisar_solicitud", {"revision": "corregir", "observaciones": "Falta el plano firmado."})
     asked_at = ev.clock.now
-    deadline = _correction_deadline(case, asked_at)
+    deadline = _correction_deadline(case)
     ev.advance(deadline - asked_at - timedelta(minutes=5))
     assert case.ready() == ["corregir_solicitud"]
     ev.advance(timedelta(minutes=10))
@@ -243,10 +234,6 @@ def test_the_correction_deadline_counts_business_days_past_the_december_holidays
     due = datetime.fromisoformat(case.task("corregir_solicitud")["due_at"]).astimezone(CITY)
     assert due.date() == date(2026, 12, 22), due
 
-    tree = ElementTree.parse(PROCESSES / KEY / f"{KEY}.bpmn")
-    duration = tree.find(f".//{BPMN}boundaryEvent[@id='vence_correccion']//{BPMN}timeDuration")
-    if duration is None or "dias_habiles" not in (duration.text or ""):
-        pytest.xfail("TODO(lead): the timer becomes dias_habiles(10) when the «timers» part is merged")
     ev.advance(datetime(2026, 12, 19, 3, 0, tzinfo=UTC) - ev.clock.now)  # the end of 18/12 in the city
     assert case.ready() == ["corregir_solicitud"]
     ev.advance(due - ev.clock.now - timedelta(minutes=5))
