@@ -75,7 +75,8 @@ def _duplicate_ids(file: str, root: Any, names: BundleNames, report: Report) -> 
     changed = False
     for element in list(root.iter(f"{{{BPMN}}}*")):
         element_id = element.get("id")
-        if not element_id:
+        # tools often give the definitions the process's id; nothing refers to the definitions by it
+        if not element_id or element is root:
             continue
         if element_id not in first:
             first[element_id] = element.sourceline

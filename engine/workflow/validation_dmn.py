@@ -29,6 +29,7 @@ from engine.workflow.validation_report import Report
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # the engine's own pattern
 _BETWEEN = re.compile(r"^\s*between\s+(.+?)\s+and\s+(.+?)\s*$", re.IGNORECASE)
 _INTERVAL = re.compile(r"^\s*([\[\](])\s*(.+?)\s*\.\.\s*(.+?)\s*([\[\])])\s*$")
+_BOTH_ENDS = re.compile(r"^\s*>(=?)\s*(.+?)\s+and\s+<(=?)\s*(.+?)\s*$", re.IGNORECASE)
 _RANGE_HINT = "«{a} <= ? <= {b}» (o «? >= {a} and ? <= {b}»)"
 
 
@@ -103,6 +104,9 @@ def _engine_expression(input_expression: str, cell: str) -> str | None:
 def _hint(cell: str) -> str:
     between = _BETWEEN.match(cell)
     interval = _INTERVAL.match(cell)
+    both = _BOTH_ENDS.match(cell)
+    if both:
+        return f"Para un rango escriba «{both.group(2)} <{both.group(1)} ? <{both.group(3)} {both.group(4)}»."
     if between:
         return "Para un rango escriba " + _RANGE_HINT.format(a=between.group(1), b=between.group(2)) + "."
     if interval:

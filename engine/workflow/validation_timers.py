@@ -61,10 +61,12 @@ def _business_days_problems(kind: str, call: ast.Call) -> list[str]:
         return [f"{BUSINESS_DAYS}(n) es una duración: úsela en un temporizador de duración (timeDuration)."]
     if len(call.args) != 1 or call.keywords:
         return [f"{BUSINESS_DAYS}(n) recibe un solo número de días hábiles, por ejemplo {BUSINESS_DAYS}(10)."]
-    days = call.args[0]
-    if isinstance(days, ast.Constant) and not (isinstance(days.value, int) and not isinstance(days.value, bool)
-                                               and days.value >= 0):
-        return [f"{BUSINESS_DAYS}(n): n debe ser un número entero de días (0 o más), no {days.value!r}."]
+    try:
+        days = ast.literal_eval(call.args[0])
+    except ValueError:
+        return []  # an expression over the case data: known when the timer starts
+    if not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
+        return [f"{BUSINESS_DAYS}(n): n debe ser un número entero de días (0 o más), no {days!r}."]
     return []
 
 
