@@ -68,10 +68,10 @@ def _check_table(file: str, decision: str, table: Any, report: Report) -> bool:
                 _blank(entry)
                 changed = True
         for label, entry in zip(outputs, results, strict=True):
-            text = _text(entry)
-            for message in sandbox.check_compiles(text, "eval") if text and text.strip() else []:
+            text = (_text(entry) or "").strip()
+            for message in sandbox.check_compiles(text, "eval") if text else []:
                 report.add(file, decision, f"{where}, resultado «{label}»: la celda «{text}» no es una expresión "
-                           f"válida ({message}). Un texto va entre comillas: \"{text.strip()}\".",
+                           f"válida ({message}). Un texto va entre comillas: \"{text}\".",
                            entry.sourceline, row)
                 _blank(entry)
                 changed = True

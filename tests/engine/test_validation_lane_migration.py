@@ -26,7 +26,7 @@ def test_ready_tasks_of_the_old_rule_move_to_the_new_group(app: Flask, api: ApiC
             downgrade(revision=PARENT)
         finally:
             upgrade()
-        rows = dict((tuple(row) for row in db.session.execute(select(Task.status, Task.candidate_group))))
+        rows = dict(tuple(row) for row in db.session.execute(select(Task.status, Task.candidate_group)))
         db.session.remove()
         db.engine.dispose()
     assert rows == {"ready": "mesa_entradas", "completed": "mesa_de_entradas"}

@@ -14,9 +14,8 @@ Create Date: 2026-12-06 12:30:00
 import re
 import unicodedata
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'f3c1d5a7b9e2'
 down_revision = 'e8a2c4f6b1d9'
