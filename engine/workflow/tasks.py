@@ -134,6 +134,8 @@ def due_date(expression: Any, now: datetime, calendar: Calendar | None = None) -
     months = relativedelta(years=parts.get("years", 0), months=parts.get("months", 0))
     if calendar is None:
         return now + months + timedelta(days=business) + clock
+    if business and not clock and not parts.get("years") and not parts.get("months"):
+        return calendar.due_after(now, business)  # the rule business-day timers follow too
     local = now.astimezone(calendar.zone)
     day = local.date() + months
     if months and not calendar.is_business_day(day):

@@ -25,7 +25,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 import forms
 from engine import sandbox
-from engine.workflow import validation_bpmn, validation_dmn
+from engine.deadlines.scripting import literal_problems
+from engine.workflow import contract, validation_bpmn, validation_dmn
 from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
@@ -81,6 +82,7 @@ def validate_bundle(
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
+    contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None
@@ -228,7 +230,7 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
             for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):
                 report.add(file, element, message)
         for source, mode, label in _code_of(task_spec):
-            for message in sandbox.check_compiles(source, mode):
+            for message in sandbox.check_compiles(source, mode) or literal_problems(source, mode):
                 report.add(file, element, f"{label} «{source.strip()[:80]}»: {message}")
 
 

@@ -7,8 +7,9 @@ expression per case:
 - a cell with ``?`` (outside quotes) is evaluated as written with ``?`` as the input's value:
   ``200 <= ? <= 1000``;
 - a cell that is an expression by itself is compared for equality: ``(superficie) == ("A")``;
-- otherwise the cell is appended to the input expression: ``> 100`` → ``superficie > 100``,
-  ``in ("a", "b")`` → ``superficie in ("a", "b")``.
+- otherwise the cell is appended to the input expression *without a space*: ``> 100`` →
+  ``superficie> 100``, but ``in ("a", "b")`` → ``superficiein ("a", "b")``, a call of a name
+  that does not exist (refused here: ``? in ("a", "b")`` is the form that works).
 
 FEEL ranges (``between 200 and 1000``, ``[200..1000]``) and ``>= 200 and <= 1000`` fit none of
 these and fail only when a case reaches the table; here they are refused with the form the
@@ -29,6 +30,8 @@ from engine.workflow.validation_report import Report
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # the engine's own pattern
 _BETWEEN = re.compile(r"^\s*between\s+(.+?)\s+and\s+(.+?)\s*$", re.IGNORECASE)
 _INTERVAL = re.compile(r"^\s*([\[\](])\s*(.+?)\s*\.\.\s*(.+?)\s*([\[\])])\s*$")
+_GLUED = re.compile(r"^\w")
+_GLUED_END = re.compile(r"\w$")
 _BOTH_ENDS = re.compile(r"^\s*>(=?)\s*(.+?)\s+and\s+<(=?)\s*(.+?)\s*$", re.IGNORECASE)
 _RANGE_HINT = "«{a} <= ? <= {b}» (o «? >= {a} and ? <= {b}»)"
 
@@ -83,6 +86,10 @@ def input_cell_problems(input_expression: str, cell: str | None) -> list[str]:
     if cell is None or cell == "-":
         return []
     expression = _engine_expression(input_expression, cell)
+    if expression == input_expression + cell and _GLUED.match(cell) and _GLUED_END.search(input_expression):
+        # the engine glues the cell to the input without a space: "tipo" + "in (…)" is "tipoin (…)"
+        return [f"la celda «{cell}» se pega a la entrada sin espacio («{input_expression}{cell[:12]}…»), un nombre "
+                f"que no existe: escriba «? {cell}»."]
     if expression is None:
         return [f"la celda «{cell}» no es una condición que el motor entienda. {_hint(cell)}"]
     errors = sandbox.check_compiles(expression, "eval")
@@ -115,7 +122,7 @@ def _hint(cell: str) -> str:
         a, b = interval.group(2), interval.group(3)
         return f"Para un rango escriba «{a} {low} ? {high} {b}»."
     return ("Formas válidas: un valor («\"comercio\"», «5»), una comparación («> 100», «<= 5»), "
-            "varios valores («in (\"a\", \"b\")»), un rango con ? como el dato («200 <= ? <= 1000») "
+            "varios valores («? in (\"a\", \"b\")»), un rango con ? como el dato («200 <= ? <= 1000») "
             "o «-» para cualquier valor.")
 
 
@@ -129,7 +136,7 @@ def tuple_cells(file: str, root: Any, report: Report) -> None:
                     if cell and "?" not in cell and _parses(cell) and isinstance(_body(cell), ast.Tuple):
                         report.warn(file, decision.get("id") or "",
                                     f"Fila {row}: la celda «{cell}» compara el dato con la lista entera y nunca "
-                                    f"coincide; para «uno de» escriba «in ({cell})».", entry.sourceline, row)
+                                    f"coincide; para «uno de» escriba «? in ({cell})».", entry.sourceline, row)
 
 
 def _parses(source: str) -> bool:

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 
 from engine import sandbox
+from engine.deadlines.scripting import literal_problems
 
 BUSINESS_DAYS = "dias_habiles"
 _DURATION = re.compile(
@@ -44,8 +45,12 @@ def timer_problems(kind: str, text: str | None) -> list[str]:
     if isinstance(body, ast.Constant) and isinstance(body.value, str):
         return _literal_problems(kind, body.value.strip())
     if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == BUSINESS_DAYS:
-        return _business_days_problems(kind, body)
-    return []  # an expression over the case data: its value is only known when the timer starts
+        shape = _business_days_problems(kind, body)
+        if shape:
+            return shape
+    # the date helpers' own check of literal arguments (dias_habiles('diez')); anything else is
+    # an expression over the case data, whose value is only known when the timer starts
+    return literal_problems(source, "eval")
 
 
 def _literal_problems(kind: str, value: str) -> list[str]:
@@ -61,12 +66,6 @@ def _business_days_problems(kind: str, call: ast.Call) -> list[str]:
         return [f"{BUSINESS_DAYS}(n) es una duración: úsela en un temporizador de duración (timeDuration)."]
     if len(call.args) != 1 or call.keywords:
         return [f"{BUSINESS_DAYS}(n) recibe un solo número de días hábiles, por ejemplo {BUSINESS_DAYS}(10)."]
-    try:
-        days = ast.literal_eval(call.args[0])
-    except ValueError:
-        return []  # an expression over the case data: known when the timer starts
-    if not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
-        return [f"{BUSINESS_DAYS}(n): n debe ser un número entero de días (0 o más), no {days!r}."]
     return []
 
 

@@ -7,6 +7,7 @@ runs them, so what deploys does not fail when a case reaches it.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -124,6 +125,31 @@ def test_feel_ranges_are_refused_with_a_form_the_engine_really_runs(cell: str, h
     assert _decide(hint, 500) is True and _decide(hint, 1500) is False
 
 
-@pytest.mark.parametrize("cell", [None, "-", "> 5", '"comercio"', 'in ("a", "b")', "? % 2 == 0", "not 5"])
+@pytest.mark.parametrize("cell", [None, "-", "> 5", '"comercio"', '? in (1, 500)', "? % 2 == 0", "not 5", " in (1, 2)"])
 def test_cells_the_engine_runs_are_accepted(cell: str | None) -> None:
     assert input_cell_problems("asistentes", cell) == []
+    if cell is not None and cell != "-":
+        _decide(cell, 500)  # runs in the engine without raising
+
+
+@pytest.mark.parametrize("cell", ['in (1, 500)', "not in (1, 2)"])
+def test_a_cell_the_engine_would_glue_to_the_input_is_refused(cell: str) -> None:
+    problems = input_cell_problems("asistentes", cell)
+    assert len(problems) == 1 and f"«? {cell}»" in problems[0], problems
+    with pytest.raises(Exception):  # noqa: B017 - "asistentesin (…)": a name that does not exist
+        _decide(cell, 500)
+
+
+def _guide_cells(tag: str) -> list[str]:
+    guide = (BUNDLES.parents[2] / "docs" / "guia-analista.md").read_text(encoding="utf-8")
+    block = re.search(rf"```text {tag}\n(.*?)```", guide, re.DOTALL)
+    assert block, tag
+    return [line.strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_the_validator_agrees_with_the_analyst_guide_on_dmn_cells() -> None:
+    """What the guide says works deploys; what it says fails is refused at deploy, not at run time."""
+    accepted = {cell: input_cell_problems("entrada", cell) for cell in _guide_cells("celdas-dmn")}
+    assert accepted == {cell: [] for cell in accepted}
+    refused = [cell for cell in _guide_cells("celdas-dmn-rechazadas") if not input_cell_problems("entrada", cell)]
+    assert refused == []
