@@ -7,7 +7,9 @@ runs them, so what deploys does not fail when a case reaches it.
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -153,3 +155,40 @@ def test_the_validator_agrees_with_the_analyst_guide_on_dmn_cells() -> None:
     assert accepted == {cell: [] for cell in accepted}
     refused = [cell for cell in _guide_cells("celdas-dmn-rechazadas") if not input_cell_problems("entrada", cell)]
     assert refused == []
+
+
+BREAKS = {  # file → (original, broken): each one of the faults the issue lists
+    "evento_publico.bpmn": [
+        ('<bpmn:timeDuration>"P10D"</bpmn:timeDuration>', "<bpmn:timeDuration>P10D</bpmn:timeDuration>"),
+        ("<spiffworkflow:calledDecisionId>evento_riesgo<", "<spiffworkflow:calledDecisionId>evento_riesgos<"),
+        ('id="f_revisar" sourceRef="revisar_solicitud" targetRef="revision_gw"',
+         'id="f_revisar" sourceRef="revisar_solicitud" targetRef="revision_gw2"'),
+        ('name="Defensa Civil"', 'name="Defensa Cvil"'),
+    ],
+    "riesgo.dmn": [("<text>200 &lt;= ? &lt; 1000</text>", "<text>between 200 and 999</text>")],
+}
+
+
+def test_a_broken_copy_of_the_evento_bundle_lists_every_problem(app: Flask, api: ApiClient, tmp_path: Path) -> None:
+    source = BUNDLES.parents[2] / "processes" / "evento_publico"
+    files = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    for name, changes in BREAKS.items():
+        text = files[name].decode()
+        for original, broken in changes:
+            assert original in text, original
+            text = text.replace(original, broken, 1)
+        files[name] = text.encode()
+    app.extensions["tramites"].known_groups = lambda: KNOWN_GROUPS | {"direccion_espacios_publicos"}
+    response = api.post("/api/v1/deployments", content_type="multipart/form-data",
+                        data={"files": [(io.BytesIO(content), name) for name, content in files.items()]})
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    found = [(e["file"], e["element"], e["message"]) for e in body["errors"]]
+    for file, phrase in [("evento_publico.bpmn", 'entre comillas: "P10D"'),
+                         ("evento_publico.bpmn", "¿Quiso decir «evento_riesgo»"),
+                         ("evento_publico.bpmn", "«revision_gw2», que no existe en el proceso"),
+                         ("riesgo.dmn", "Fila 2, columna «Asistentes")]:
+        assert [f for f in found if f[0] == file and f[1] and phrase in f[2]], (phrase, "\n".join(map(str, found)))
+    assert all(e.get("line") for e in body["errors"])
+    warned = {(w["file"], w["element"]): w["message"] for w in body["warnings"]}
+    assert "¿Quiso decir «defensa_civil»?" in warned[("evento_publico.bpmn", "defensa_cvil")]
