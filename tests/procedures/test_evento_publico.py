@@ -55,11 +55,9 @@ def solicitud(platform: Platform, asistentes: int = 80, tipo: str = "feria", cor
 
 
 def seed_lane_groups(platform: Platform) -> None:
-    """Know the groups the platform derives from this bundle's lanes, whatever its rule.
+    """Create the groups of this bundle's lanes, as the directory holds them in production.
 
-    TODO(lead): a no-op once the team's lane rule («Mesa de Entradas» → ``mesa_entradas``) is
-    merged, since those are the demo users' groups; until then the lanes' derived groups would
-    warn as unknown (the tasks are routed by their ``candidateGroup`` in the meantime).
+    Deploying with a lane whose group nobody belongs to is a warning, and these tests refuse warnings.
     """
     tree = ElementTree.parse(PROCESSES / KEY / f"{KEY}.bpmn")
     with platform.app.app_context(), unit_of_work():
