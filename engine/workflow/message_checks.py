@@ -1,0 +1,28 @@
+"""Deploy-time checks of message events (called from :mod:`engine.workflow.validation`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+
+def uncorrelated_catch(task_spec: Any) -> list[str]:
+    """A warning when a catch event (intermediate, boundary, receive task) waits for a message without correlation.
+
+    Such an event is subscribed with no values, so any message of that name — sent for any
+    case — reaches every instance waiting there. A start event is left alone: it creates the
+    case, there is nothing to correlate with yet. A ``processVariableCorrelation`` alone does
+    not correlate: the values are indexed by the message's correlation properties.
+    """
+    if not isinstance(task_spec, CatchingEvent) or isinstance(task_spec, StartEvent):
+        return []
+    definition = getattr(task_spec, "event_definition", None)
+    if not isinstance(definition, MessageEventDefinition) or definition.correlation_properties:
+        return []
+    return [f"El evento espera el mensaje «{definition.name}» sin correlación: aceptaría cualquier mensaje con "
+            "ese nombre, enviado para cualquier expediente. Defina para el mensaje una propiedad de correlación "
+            "(«correlationProperty» con su «correlationPropertyRetrievalExpression», que nombre la variable del "
+            "expediente)."]
