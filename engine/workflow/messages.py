@@ -162,9 +162,9 @@ def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str,
         payload = event.payload if isinstance(event.payload, dict) else {"valor": event.payload}
         try:
             found, _started = deliver(ctx, definition.name, correlation, payload, actor)
-        except NotFound:
+        except (NotFound, DataInvalid) as e:  # never an error of the sender's step
             audit.record("message_dropped", actor,
-                         data={"name": definition.name, "correlation": json_safe(correlation)})
+                         data={"name": definition.name, "correlation": json_safe(correlation), "reason": e.message})
             continue
         if sender is not None:
             for target in found:
