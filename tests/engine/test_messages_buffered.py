@@ -4,7 +4,7 @@ that would accept any message."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -14,6 +14,7 @@ from engine.db import db
 from engine.models import AuditEvent
 from tests.engine.test_constructs_common import Case, with_clock
 from tests.fixtures.engine import ApiClient
+from tests.fixtures.timing import in_parallel
 
 
 def _send(api: ApiClient, number: str, resultado: str, **extra: Any) -> Any:
@@ -153,3 +154,33 @@ def test_a_catch_event_without_correlation_is_warned_at_deploy(api: ApiClient) -
     assert "aviso_general" in warnings[0]["message"] and "sin correlación" in warnings[0]["message"]
     correlated = api.deploy("msg_expresion")
     assert correlated.status_code == 201 and correlated.get_json()["warnings"] == []
+
+
+def test_one_kept_message_reaches_one_of_two_cases_that_wait_for_it_at_once(api: ApiClient) -> None:
+    assert api.deploy("msg_sin_correlacion").status_code == 201
+    kept = api.post("/api/v1/messages/aviso_general", json={"data": {"texto": "corte de calle"}, "ttl": 600})
+    assert kept.status_code == 202 and kept.get_json()["buffered"] is not None, kept.get_json()
+
+    responses = in_parallel(2, lambda i: api.start("msg_sin_correlacion", {}))
+
+    assert [r.status_code for r in responses] == [201, 201], [r.get_json() for r in responses]
+    statuses = sorted(api.instance(r.get_json()["id"])["status"] for r in responses)
+    assert statuses == ["completed", "waiting"]
+    [message] = api.get("/api/v1/messages?name=aviso_general&status=all").get_json()["items"]
+    assert message["instance_id"] in [r.get_json()["id"] for r in responses]
+
+
+def test_a_kept_message_is_claimed_once_and_a_release_frees_it(app: Flask) -> None:
+    from engine.uow import unit_of_work
+    from engine.workflow import buffer
+
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    with app.app_context(), unit_of_work():
+        message = buffer.keep("aviso_general", {}, {}, None, "api:prueba", now, timedelta(minutes=5))
+        assert buffer.pending("aviso_general", "{}", now) == [message]
+        assert buffer.claim(message, "caso-1", now) is True
+        assert buffer.claim(message, "caso-2", now) is False  # what a second worker sees
+        assert message.instance_id == "caso-1" and buffer.pending("aviso_general", "{}", now) == []
+        buffer.release(message)
+        assert message.delivered_at is None and buffer.pending("aviso_general", "{}", now) == [message]
+        assert buffer.pending("aviso_general", "{}", now + timedelta(minutes=5)) == []  # expired
