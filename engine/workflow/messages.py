@@ -78,7 +78,7 @@ def deliver_kept(ctx: EngineContext, instance: Instance, awaited: list[tuple[str
     One message is handed over: the case then moves on, and the save of that step looks again
     for what the case waits for next (so several kept messages reach it one after another).
     """
-    if not awaited or instance.status in INACTIVE:
+    if not awaited or instance.status in (*INACTIVE, "error"):
         return
     now = ctx.now()
     for name, key in awaited:
@@ -103,8 +103,11 @@ def deliver_awaited(ctx: EngineContext, message_id: str) -> Instance | None:
 
 
 def _hand_over(ctx: EngineContext, message: BufferedMessage, instance: Instance) -> bool:
-    """Claim a kept message for the instance and deliver it; undo the claim when the case does not catch it."""
-    if not buffer.claim(message, instance.id, ctx.now()):
+    """Claim a kept message for the instance and deliver it; undo the claim when the case does not catch it.
+
+    A case stopped by an incident gets it once the incident is resolved (that step's save looks again).
+    """
+    if instance.status == "error" or not buffer.claim(message, instance.id, ctx.now()):
         return False
     try:
         found = _deliver_to(ctx, instance, message.name, message.correlation, message.payload, message.sender,
