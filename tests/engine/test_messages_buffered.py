@@ -184,3 +184,16 @@ def test_a_kept_message_is_claimed_once_and_a_release_frees_it(app: Flask) -> No
         buffer.release(message)
         assert message.delivered_at is None and buffer.pending("aviso_general", "{}", now) == [message]
         assert buffer.pending("aviso_general", "{}", now + timedelta(minutes=5)) == []  # expired
+
+
+def test_a_boundary_event_correlated_by_expression_interrupts_only_its_own_case(api: ApiClient) -> None:
+    first = Case.start(api, "msg_expresion_borde")
+    second = Case.start(api, "msg_expresion_borde")
+    number = second.detail["number"]
+    assert second.detail["subscriptions"] == [{"message_name": "retiro_solicitud",
+                                               "correlation": {"expediente": number}}]
+    response = api.post("/api/v1/messages/retiro_solicitud", json={"correlation": {"expediente": number}})
+    assert response.status_code == 202, response.get_json()
+    assert [i["id"] for i in response.get_json()["instances"]] == [second.id]
+    assert second.status == "completed" and second.path()[-2:] == ["retirada", "fin_retirada"]
+    assert first.ready() == ["revisar"]
