@@ -8,6 +8,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
+from engine.workflow.validation_report import Report
+
 
 def uncorrelated_catch(task_spec: Any) -> list[str]:
     """A warning when a catch event (intermediate, boundary, receive task) waits for a message without correlation.
@@ -26,3 +28,15 @@ def uncorrelated_catch(task_spec: Any) -> list[str]:
             "ese nombre, enviado para cualquier expediente. Defina para el mensaje una propiedad de correlación "
             "(«correlationProperty» con su «correlationPropertyRetrievalExpression», que nombre la variable del "
             "expediente)."]
+
+
+def warn_uncorrelated_catch(task_spec: Any, file: str, element: str, report: Report) -> None:
+    """Add :func:`uncorrelated_catch`'s warning, unless the element already has a problem.
+
+    An undeclared message is reported as a problem of its event (and declared bare for the
+    library, so it has no correlation): the warning would only repeat it.
+    """
+    if any(problem["file"] == file and problem["element"] == element for problem in report.problems):
+        return
+    for message in uncorrelated_catch(task_spec):
+        report.warn(file, element, message)
