@@ -112,6 +112,7 @@ class Runtime:
         every = timedelta(minutes=self.settings.get("AUDIT_CHECKPOINT_MINUTES") or DEFAULT_CHECKPOINT_MINUTES)
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
+                              deliver_kept=messages.deliver_kept,
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
                                                        self.audit_key(), every),

@@ -54,6 +54,9 @@ class EngineContext:
     #: (``engine.workflow.messages.dispatch_thrown``, which builds on :class:`Step`; injected so
     #: that this module does not import it back).
     dispatch_thrown: Callable[..., Any] | None = None
+    #: Hands a case that now waits for messages the kept ones it catches
+    #: (``engine.workflow.messages.deliver_kept``; injected for the same reason).
+    deliver_kept: Callable[..., Any] | None = None
 
     def script_engine(self, instance: Instance) -> ScriptEngine:
         facts = {"instance_id": instance.id, "case_number": instance.number,
@@ -77,6 +80,7 @@ class Step:
         self.failure: Exception | None = None
         self.failed_task: SpiffTask | None = None
         self.progress = 0  # tasks completed by this step
+        self.awaited: list[tuple[str, str]] = []  # the messages the saved workflow waits for
         self._running: tuple[SpiffTask, dict[str, Any]] | None = None  # the engine task now running, its data
 
     def run(self) -> None:
@@ -156,7 +160,8 @@ class Step:
 
         A step that failed before completing any task keeps the stored workflow and indexes as
         they were (a failed retry changes nothing but its incident). Messages the step threw
-        are then delivered to the instances that wait for them, in the same transaction.
+        are then delivered to the instances that wait for them, in the same transaction, and
+        a kept message the case now waits for is handed to it.
         """
         # Taken before serializing: get_events() also clears them from the stored state.
         thrown = self.workflow.get_events() if self.failure is None or self.progress else []
@@ -165,6 +170,8 @@ class Step:
             if self.ctx.dispatch_thrown is None:
                 raise RuntimeError("this engine context cannot deliver messages (no dispatch_thrown)")
             self.ctx.dispatch_thrown(self.ctx, thrown, self.actor, sender=instance)
+        if self.awaited and self.ctx.deliver_kept is not None:
+            self.ctx.deliver_kept(self.ctx, instance, self.awaited, self.actor)
         return instance
 
     def _save(self) -> Instance:
@@ -174,7 +181,7 @@ class Step:
         if self.failure is None or self.progress:
             prune(self.workflow)
             # Indexing first: resuming the case's clock moves business-day timers in the workflow.
-            indexing.sync(instance, self.workflow, now, self.ctx.timezone)
+            self.awaited = indexing.sync(instance, self.workflow, now, self.ctx.timezone)
             instance.state = state_to_dict(self.workflow)
             instance.data = _public_data(self.workflow)
         previous = instance.status

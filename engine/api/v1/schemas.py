@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.api.v1.edge import MAX_PAGE
+from engine.errors import DataInvalid
 from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
+from engine.workflow import buffer
 
 
 def within_the_calendar(moment: datetime) -> None:
@@ -214,15 +217,61 @@ class MigrateArgs(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class TimeToLive(fields.Field):
+    """Seconds (a number or digits) or an ISO 8601 duration, up to the buffer's bound; loads a ``timedelta``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
+        try:
+            return buffer.parse_ttl(value)
+        except DataInvalid as e:
+            raise ValidationError(e.message) from e
+
+
 class MessageArgs(Schema):
     correlation = fields.Dict(load_default=dict)
     data = fields.Dict(load_default=dict)
     message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    ttl = TimeToLive(load_default=None, allow_none=True, metadata={
+        "oneOf": [{"type": "integer", "minimum": 1, "maximum": int(buffer.MAX_TTL.total_seconds())},
+                  {"type": "string", "example": "P3D"}],
+        "description": "Si ninguna instancia espera el mensaje, guardarlo este tiempo (segundos o duración "
+                       f"ISO 8601, hasta {buffer.MAX_TTL.days} días) y entregarlo cuando una llegue a esperarlo."})
+
+
+class KeptRefSchema(Schema):
+    """A kept message in the answer; plain text already (the answer is stored for idempotent replays)."""
+
+    id = fields.String()
+    expires_at = fields.String(metadata={"format": "date-time"})
 
 
 class MessageResultSchema(Schema):
     started = fields.Boolean()
     instances = fields.List(fields.Nested(InstanceRefSchema))
+    buffered = fields.Nested(KeptRefSchema, allow_none=True)
+
+
+class BufferedMessageSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    correlation = fields.Dict()
+    payload = fields.Dict()
+    message_id = fields.String(allow_none=True)
+    sender = fields.String()
+    received_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+    instance_id = fields.String(allow_none=True)
+
+
+class BufferedMessagePageSchema(PageSchema):
+    items = fields.List(fields.Nested(BufferedMessageSchema))
+
+
+class BufferedMessageArgs(PageArgs):
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+    status = fields.String(load_default="pending", validate=validate.OneOf(
+        ("pending", "delivered", "all"), error="«status» debe ser «pending», «delivered» o «all»."))
 
 
 class TokenArgs(Schema):
