@@ -173,6 +173,9 @@ def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: 
         if operation not in deferred:
             return call_connector(operation, params, facts)
         connectors.check_params(operation, params)
+        if facts.get("test_case"):  # a test case never reaches real addresses
+            outbox.suppress(operation, params, facts, ctx.now())
+            return {"encolado": True, "suprimido": True}
         message_id = outbox.enqueue(operation, params, facts, ctx.now())
         ctx.after_commit.append(lambda: hand_over(message_id))
         return {"encolado": True}

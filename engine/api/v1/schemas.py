@@ -153,6 +153,7 @@ class SubscriptionSchema(Schema):
 class InstanceSchema(Schema):
     id = fields.String()
     number = fields.String()
+    is_test = fields.Boolean()
     process_key = fields.String()
     version = fields.Integer()
     business_key = fields.String(allow_none=True)
@@ -173,6 +174,19 @@ class InstanceDetailSchema(InstanceSchema):
 
 class InstancePageSchema(PageSchema):
     items = fields.List(fields.Nested(InstanceSchema))
+
+
+class TestCaseSchema(InstanceRefSchema):
+    """A test case: its clock runs ``clock_offset`` seconds ahead of the platform's."""
+
+    is_test = fields.Boolean()
+    clock_offset = fields.Integer(metadata={"description": "Segundos que el reloj del caso va adelantado."})
+    next_timer_at = fields.DateTime(allow_none=True, metadata={"description": "En el reloj de la plataforma."})
+
+
+class ClockArgs(Schema):
+    advance = fields.Raw(required=True, metadata={
+        "description": "Cuánto adelantar: duración ISO 8601 (P3D, PT5H, P1W) o segundos.", "example": "P3D"})
 
 
 class InstanceQueryArgs(PageArgs):
