@@ -94,17 +94,23 @@ def parse_advance(value: Any) -> timedelta:
     """
     if isinstance(value, bool):
         raise _bad_advance()
-    if isinstance(value, int | float):
-        amount = timedelta(seconds=int(value))
-    elif isinstance(value, str) and (found := _DURATION.match(value.strip().upper())) and value.strip() != "P":
-        parts = {name: int(number or 0) for name, number in found.groupdict().items()}
-        amount = timedelta(**parts)
-    else:
-        raise _bad_advance()
-    if amount <= timedelta(0) or amount > MAX_ADVANCE:
+    try:
+        amount = _amount_of(value)
+    except (OverflowError, ValueError):  # more than timedelta holds, NaN, infinities
+        amount = None
+    if amount is None or amount <= timedelta(0) or amount > MAX_ADVANCE:
         raise DataInvalid(f"El reloj se adelanta entre 1 segundo y {MAX_ADVANCE.days} días.",
                           errors=[{"pointer": "/advance", "message": "Fuera de rango."}])
     return amount
+
+
+def _amount_of(value: Any) -> timedelta:
+    if isinstance(value, int | float):
+        return timedelta(seconds=int(value))
+    found = _DURATION.match(value.strip().upper()) if isinstance(value, str) and value.strip() != "P" else None
+    if found is None:
+        raise _bad_advance()
+    return timedelta(**{name: int(number or 0) for name, number in found.groupdict().items()})
 
 
 def _bad_advance() -> DataInvalid:
