@@ -191,3 +191,15 @@ def test_delete_all_of_a_version(app: Flask, deployed: ApiClient, clock: Clock) 
         remaining = list(db.session.scalars(select(Instance.number)))
         assert remaining == [real["number"]]
         db.session.remove()
+
+
+def test_a_test_case_never_reaches_the_real_gaf(app: Flask, api: ApiClient, clock: Clock) -> None:
+    """Without the GAF sandbox the platform talks to the real GAF: a test case's fee is refused for good."""
+    assert not app.extensions[EXTENSION_KEY].settings.get("GAF_SANDBOX")
+    assert api.deploy("gaf_pago").status_code == 201
+    data = {"nombre": "Ana Pérez", "dni": "30111222", "importe": "1500.00", "referencia": "PRUEBA"}
+    case = api.post("/api/v1/processes/pago_gaf/versions/1/test-cases", json={"data": data}).get_json()
+    detail = api.instance(case["id"])
+    assert detail["status"] == "error", detail
+    [incident] = detail["incidents"]
+    assert "sandbox" in incident["message"] and incident["status"] == "open"
