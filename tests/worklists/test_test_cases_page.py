@@ -4,6 +4,7 @@ test cases stay out of inboxes, counts and the dashboard."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from engine.db import db
 from engine.models import Instance, Task
@@ -120,3 +121,18 @@ def test_citizens_and_staff_cannot_open_the_test_pages(staff: Staffed) -> None:
     assert mesa.client.get(f"/bandeja/tareas/{review.id}").status_code == 404
     admin = staff.web("admin")
     assert admin.client.get(PAGE).status_code == 200
+
+
+def test_due_dates_of_a_moved_case_follow_its_clock(staff: Staffed) -> None:
+    analyst = staff.web("analista")
+    number = _start_test_case(analyst)
+    instance_id, [first] = _case(staff, number)
+    assert staff.api.post(f"/api/v1/instances/{instance_id}/clock", json={"advance": "P14D"}).status_code == 200
+    assert _complete(analyst, first.id, {"!o": "1", "!b/completo": "1"}).status_code == 303
+    [correction] = _case(staff, number)[1]
+    assert _complete(analyst, correction.id, {"!o": "1", "$/respuesta": "Listo"}).status_code == 303
+    [second] = _case(staff, number)[1]
+    assert first.due_at is not None and second.due_at is not None
+    # Three business days from a clock two weeks ahead (ten business days): far past the first due date,
+    # where the platform's own clock would have given (nearly) the same date again.
+    assert second.due_at - first.due_at >= timedelta(days=10), (first.due_at, second.due_at)
