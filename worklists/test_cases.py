@@ -25,6 +25,7 @@ from engine.identity.accounts import User
 from engine.models import Deployment, Instance, Task
 from engine.uow import unit_of_work
 from engine.workflow import deployments, forms_io, instances, outbox, testcases
+from engine.workflow.step import EngineContext
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive_each
@@ -33,8 +34,9 @@ from worklists import web
 bp = Blueprint("test_cases", __name__, url_prefix="/estudio/pruebas", template_folder="templates")
 web.install_errors(bp)
 ANALYSTS = ("analyst",)
-#: The units of «Adelantar reloj»: form value -> (label, one unit).
+#: The units of «Adelantar reloj»: form value -> one unit; business days are counted on the calendar.
 UNITS = {"horas": timedelta(hours=1), "dias": timedelta(days=1), "semanas": timedelta(weeks=1)}
+BUSINESS_DAYS = "dias_habiles"
 #: What one move may ask for, in each unit (the engine refuses beyond a year anyway).
 MAX_AMOUNT = 999
 DEFAULT_CASE_MB = 100
@@ -133,7 +135,7 @@ def advance(instance_id: str) -> ResponseReturnValue:
     """«Adelantar reloj»: move the case's clock forward; what falls due fires now."""
     case = testcases.get(instance_id)
     back = url_for(".version", key=case.process_key, number=case.version)
-    amount = _amount()
+    amount = _amount(web.runtime().engine_context(), instance_id)
     if amount is None:
         flash(_("Indique cuánto adelantar: un número entero entre 1 y %(max)s y una unidad.", max=MAX_AMOUNT),
               "error")
@@ -145,15 +147,21 @@ def advance(instance_id: str) -> ResponseReturnValue:
     return redirect(back, 303)
 
 
-def _amount() -> timedelta | None:
-    unit = UNITS.get(request.form.get("unidad", ""))
+def _amount(ctx: EngineContext, instance_id: str) -> timedelta | None:
+    """The form's amount and unit as a duration (business days by the holiday calendar)."""
+    unit = request.form.get("unidad", "")
     try:
         count = int(request.form.get("cantidad", ""))
     except ValueError:
         return None
-    if unit is None or not 1 <= count <= MAX_AMOUNT:
+    if unit not in (*UNITS, BUSINESS_DAYS) or not 1 <= count <= MAX_AMOUNT:
         return None
-    return unit * count
+    if unit == BUSINESS_DAYS:
+        try:
+            return testcases.business_days_ahead(ctx, instance_id, count)
+        except DataInvalid:
+            return None
+    return UNITS[unit] * count
 
 
 @bp.post("/casos/<instance_id>/borrar")

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Table, select
 from engine import audit
 from engine.casefile import sweep
 from engine.db import db
+from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, DataInvalid
 from engine.models import AuditEvent, Certificate, Deployment, Document, Instance, Task
 from engine.ports import DocumentStore
@@ -111,6 +112,25 @@ def _amount_of(value: Any) -> timedelta:
     if found is None:
         raise _bad_advance()
     return timedelta(**{name: int(number or 0) for name, number in found.groupdict().items()})
+
+
+#: The most business days one move may ask for (about a year).
+MAX_BUSINESS_DAYS = 250
+
+
+def business_days_ahead(ctx: EngineContext, instance_id: str, days: Any) -> timedelta:
+    """How far to move a test case's clock so that it stands ``days`` business days later, same
+    time of day, by the city's holiday calendar (weekends and holidays are skipped as timers skip them).
+
+    :raises DataInvalid: for anything but a whole number from 1 to :data:`MAX_BUSINESS_DAYS`.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_BUSINESS_DAYS:
+        raise DataInvalid(f"Los días hábiles son un número entero entre 1 y {MAX_BUSINESS_DAYS}.",
+                          errors=[{"pointer": "/business_days", "message": "Fuera de rango."}])
+    instance = get(instance_id)
+    calendar = city_calendar(ctx.timezone)
+    today = calendar.local_date(ctx.clock_for(instance)())
+    return timedelta(days=(calendar.add_business_days(today, days) - today).days)
 
 
 def _bad_advance() -> DataInvalid:

@@ -203,3 +203,20 @@ def test_a_test_case_never_reaches_the_real_gaf(app: Flask, api: ApiClient, cloc
     assert detail["status"] == "error", detail
     [incident] = detail["incidents"]
     assert "sandbox" in incident["message"] and incident["status"] == "open"
+
+
+def test_the_clock_moves_by_business_days_of_the_city_calendar(app: Flask, deployed: ApiClient,
+                                                               clock: Clock) -> None:
+    case = _start_test(deployed)  # Monday 2 March 2026
+    moved = deployed.post(f"/api/v1/instances/{case['id']}/clock", json={"business_days": 10})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["clock_offset"] == 14 * 86400  # two weekends skipped: Monday 16 March
+    assert deployed.instance(case["id"])["status"] == "completed"  # the 10-day timer fired
+
+
+@pytest.mark.parametrize("body", [{}, {"advance": "P1D", "business_days": 1}, {"business_days": 0},
+                                  {"business_days": 251}, {"business_days": "diez"}])
+def test_the_clock_takes_a_duration_or_business_days(deployed: ApiClient, clock: Clock, body: dict[str, Any]) -> None:
+    case = _start_test(deployed)
+    moved = deployed.post(f"/api/v1/instances/{case['id']}/clock", json=body)
+    assert moved.status_code == 422 and moved.mimetype == "application/problem+json", moved.get_json()

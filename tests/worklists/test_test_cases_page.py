@@ -4,9 +4,10 @@ test cases stay out of inboxes, counts and the dashboard."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from engine.db import db
+from engine.deadlines.holidays import city_calendar
 from engine.models import Instance, Task
 from tests.fixtures.identity import Web, csrf_in
 from tests.worklists.helpers import GROUP, KEY, Staffed, text_of
@@ -136,3 +137,18 @@ def test_due_dates_of_a_moved_case_follow_its_clock(staff: Staffed) -> None:
     # Three business days from a clock two weeks ahead (ten business days): far past the first due date,
     # where the platform's own clock would have given (nearly) the same date again.
     assert second.due_at - first.due_at >= timedelta(days=10), (first.due_at, second.due_at)
+
+
+def test_the_page_moves_the_clock_by_business_days(staff: Staffed) -> None:
+    analyst = staff.web("analista")
+    number = _start_test_case(analyst)
+    instance_id, _tasks = _case(staff, number)
+    moved = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/reloj",
+                              {"cantidad": "5", "unidad": "dias_habiles"}, token_from=PAGE)
+    assert moved.status_code == 303
+    with staff.app.app_context():
+        offset = db.session.get(Instance, instance_id).clock_offset  # type: ignore[union-attr]
+        calendar = city_calendar(staff.app.extensions["tramites"].settings["TIMEZONE"])
+        today = calendar.local_date(datetime.now(UTC))
+        expected = (calendar.add_business_days(today, 5) - today).days
+    assert expected >= 5 and offset == expected * 86400  # whole days, weekends and holidays skipped

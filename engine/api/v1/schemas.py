@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.api.v1.edge import MAX_PAGE
 from engine.identity.tokens import SCOPES
@@ -185,8 +186,17 @@ class TestCaseSchema(InstanceRefSchema):
 
 
 class ClockArgs(Schema):
-    advance = fields.Raw(required=True, metadata={
+    """One of the two: a duration, or business days by the city's holiday calendar."""
+
+    advance = fields.Raw(metadata={
         "description": "Cuánto adelantar: duración ISO 8601 (P3D, PT5H, P1W) o segundos.", "example": "P3D"})
+    business_days = fields.Integer(metadata={
+        "description": "O bien: días hábiles a adelantar (feriados y fines de semana no cuentan).", "example": 10})
+
+    @validates_schema
+    def one_of_the_two(self, data: dict[str, Any], **_: Any) -> None:
+        if ("advance" in data) == ("business_days" in data):
+            raise ValidationError("Indique «advance» o «business_days» (uno de los dos).", "_schema")
 
 
 class InstanceQueryArgs(PageArgs):

@@ -32,9 +32,12 @@ def start(args: dict[str, Any], key: str, number: int) -> Any:
 @bp.arguments(ClockArgs)
 @bp.response(200, TestCaseSchema)
 def advance(args: dict[str, Any], instance_id: str) -> Any:
-    """Move a test case's clock forward (``P3D``, ``PT5H`` or seconds); due timers fire at once."""
-    amount = testcases.parse_advance(args["advance"])
+    """Move a test case's clock forward (``P3D``, ``PT5H``, seconds, or business days); due timers fire at once."""
     with transaction() as ctx:
+        if "business_days" in args:
+            amount = testcases.business_days_ahead(ctx, instance_id, args["business_days"])
+        else:
+            amount = testcases.parse_advance(args["advance"])
         return testcases.advance(ctx, instance_id, amount, current_actor().name)
 
 
