@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
@@ -152,3 +153,18 @@ def test_the_page_moves_the_clock_by_business_days(staff: Staffed) -> None:
         today = calendar.local_date(datetime.now(UTC))
         expected = (calendar.add_business_days(today, 5) - today).days
     assert expected >= 5 and offset == expected * 86400  # whole days, weekends and holidays skipped
+
+
+def test_the_start_form_of_the_version_is_the_real_one(staff: Staffed) -> None:
+    bundle = Path(__file__).resolve().parents[1] / "data" / "bundles" / "prueba_reloj"
+    assert staff.api.deploy(bundle).status_code == 201
+    page = "/estudio/pruebas/prueba_reloj/1"
+    analyst = staff.web("analista")
+    assert 'name="$/correo"' in analyst.client.get(page).get_data(as_text=True)
+    refused = analyst.post_form(page, {"!o": "1", "$/correo": "no es un correo"}, token_from=page)
+    assert refused.status_code == 422 and "Hay datos que corregir" in text_of(refused)
+    started = analyst.post_form(page, {"!o": "1", "$/correo": "prueba@example.com"}, token_from=page)
+    assert started.status_code == 303, text_of(started)
+    with staff.app.app_context():
+        case = db.session.query(Instance).filter_by(process_key="prueba_reloj").one()
+        assert case.is_test and case.started_by == "analista" and case.data["correo"] == "prueba@example.com"
