@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 import forms
 from engine import audit
 from engine.casefile import drafts
-from engine.errors import DataInvalid
+from engine.errors import DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User
 from engine.models import Deployment, Instance, Task
@@ -66,11 +66,11 @@ def index() -> ResponseReturnValue:
     return render_template("worklists/test_cases_index.html", procedures=found)
 
 
-@bp.get("/<key>/<int:number>")
+@bp.get("/<key>/<version>")
 @roles_required(*ANALYSTS)
-def version(key: str, number: int) -> ResponseReturnValue:
+def version(key: str, version: str) -> ResponseReturnValue:
     """The version's start form and its test cases."""
-    deployment = deployments.version(key, number)
+    deployment = _deployment(key, version)
     schema, ui = forms_io.start_form(deployment)
     return _page(deployment, forms.render(schema, ui, None) if schema is not None else None)
 
@@ -86,12 +86,15 @@ def _page(deployment: Deployment, form_html: Any, problems: list[str] | None = N
                            max_amount=MAX_AMOUNT), status
 
 
-@bp.post("/<key>/<int:number>")
+@bp.post("/<key>/<version>")
 @roles_required(*ANALYSTS)
-def start(key: str, number: int) -> ResponseReturnValue:
+def start(key: str, version: str) -> ResponseReturnValue:
     """Start a test case with the start form's data (errors next to the fields, the data kept)."""
     request.max_content_length = _case_bytes() + MB
-    deployment = deployments.version(key, number)
+    try:
+        deployment = _deployment(key, version)
+    except NotFound as e:
+        return _gone(e)
     person = web.user()
     schema, ui = forms_io.start_form(deployment)
     scope = drafts.start_scope(deployment.key)
@@ -118,7 +121,7 @@ def start(key: str, number: int) -> ResponseReturnValue:
             errors.setdefault(str(item.get("pointer", "")), []).append(str(item.get("message", e.message)))
         return _invalid(deployment, (schema, ui), data, errors or {"": [e.message]}, choices)
     flash(_("Inició el caso de prueba %(number)s.", number=case_number), "ok")
-    return redirect(url_for(".version", key=key, number=number), 303)
+    return redirect(_back(deployment), 303)
 
 
 def _invalid(deployment: Deployment, form: tuple[Any, Any], data: dict[str, Any], errors: dict[str, list[str]],
@@ -133,8 +136,11 @@ def _invalid(deployment: Deployment, form: tuple[Any, Any], data: dict[str, Any]
 @roles_required(*ANALYSTS)
 def advance(instance_id: str) -> ResponseReturnValue:
     """«Adelantar reloj»: move the case's clock forward; what falls due fires now."""
-    case = testcases.get(instance_id)
-    back = url_for(".version", key=case.process_key, number=case.version)
+    try:
+        case = testcases.get(instance_id)
+    except NotFound as e:
+        return _gone(e)
+    back = url_for(".version", key=case.process_key, version=case.version)
     amount = _amount(web.runtime().engine_context(), instance_id)
     if amount is None:
         flash(_("Indique cuánto adelantar: un número entero entre 1 y %(max)s y una unidad.", max=MAX_AMOUNT),
@@ -168,8 +174,11 @@ def _amount(ctx: EngineContext, instance_id: str) -> timedelta | None:
 @roles_required(*ANALYSTS)
 def delete(instance_id: str) -> ResponseReturnValue:
     """Delete one test case with its tasks, documents and messages."""
-    case = testcases.get(instance_id)
-    back = url_for(".version", key=case.process_key, number=case.version)
+    try:
+        case = testcases.get(instance_id)
+    except NotFound as e:
+        return _gone(e)
+    back = url_for(".version", key=case.process_key, version=case.version)
     with web.transaction() as ctx:
         number = testcases.delete(instance_id, web.user().username,
                                   testcases.discard_after_commit(ctx, web.runtime().documents.store))
@@ -177,16 +186,39 @@ def delete(instance_id: str) -> ResponseReturnValue:
     return redirect(back, 303)
 
 
-@bp.post("/<key>/<int:number>/borrar")
+@bp.post("/<key>/<version>/borrar-todos")
 @roles_required(*ANALYSTS)
-def delete_all(key: str, number: int) -> ResponseReturnValue:
+def delete_all(key: str, version: str) -> ResponseReturnValue:
     """Delete every test case of the version."""
-    deployment = deployments.version(key, number)
+    try:
+        deployment = _deployment(key, version)
+    except NotFound as e:
+        return _gone(e)
     with web.transaction() as ctx:
         gone = testcases.delete_all(deployment, web.user().username,
                                     testcases.discard_after_commit(ctx, web.runtime().documents.store))
     flash(_("Se borraron %(count)s casos de prueba.", count=len(gone)), "ok")
-    return redirect(url_for(".version", key=key, number=number), 303)
+    return redirect(_back(deployment), 303)
+
+
+def _deployment(key: str, version: str) -> Deployment:
+    """The deployed version named in the URL.
+
+    :raises NotFound: for an unknown key or version (or one that is not a number).
+    """
+    if not version.isdigit() or len(version) > 9:
+        raise NotFound("No existe esa versión del trámite.")
+    return deployments.version(key, int(version))
+
+
+def _back(deployment: Deployment) -> str:
+    return url_for(".version", key=deployment.key, version=deployment.version)
+
+
+def _gone(error: NotFound) -> ResponseReturnValue:
+    """A post about a version or case that is no longer there (deleted in another tab): back to the list."""
+    flash(error.message, "error")
+    return redirect(url_for(".index"), 303)
 
 
 def _receive_files(person: User, scope: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
