@@ -58,10 +58,19 @@ class EngineContext:
     #: (``engine.workflow.messages.deliver_kept``; injected for the same reason).
     deliver_kept: Callable[..., Any] | None = None
 
+    def clock_for(self, instance: Instance) -> Callable[[], datetime]:
+        """The instance's own clock: the platform's, moved forward by a test case's offset."""
+        offset = timedelta(seconds=instance.clock_offset or 0)
+        if not offset:
+            return self.now
+        return lambda: self.now() + offset
+
     def script_engine(self, instance: Instance) -> ScriptEngine:
-        facts = {"instance_id": instance.id, "case_number": instance.number,
-                 "process_key": instance.process_key, "public_url": self.public_url}
-        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.now,
+        facts: dict[str, Any] = {"instance_id": instance.id, "case_number": instance.number,
+                                 "process_key": instance.process_key, "public_url": self.public_url}
+        if instance.is_test:  # connectors see it: notifications are suppressed, GAF goes to its sandbox
+            facts["test_case"] = True
+        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.clock_for(instance),
                             calendar=lambda: city_calendar(self.timezone))
 
 
@@ -73,6 +82,8 @@ class Step:
         self.incident = incident
         self.ctx = ctx
         self.actor = actor
+        #: The case's clock (a test case's runs ahead): timers, due dates and the case clock read it.
+        self.now = ctx.clock_for(instance)
         # The deployment (and its large spec column) is read only when its specs are not cached yet.
         self.workflow: BpmnWorkflow = state_from_dict(
             instance.state, instance.deployment_id, lambda: instance.deployment.spec, ctx.script_engine(instance)
@@ -181,7 +192,11 @@ class Step:
         if self.failure is None or self.progress:
             prune(self.workflow)
             # Indexing first: resuming the case's clock moves business-day timers in the workflow.
-            self.awaited = indexing.sync(instance, self.workflow, now, self.ctx.timezone)
+            # A test case's clock runs ahead (``clock_for``): its due dates and pauses follow it.
+            self.awaited = indexing.sync(instance, self.workflow, self.now(), self.ctx.timezone)
+            if instance.next_timer_at is not None and instance.clock_offset:
+                # The runner compares with the platform's clock: a test case's timer is due that much earlier.
+                instance.next_timer_at -= timedelta(seconds=instance.clock_offset)
             instance.state = state_to_dict(self.workflow)
             instance.data = _public_data(self.workflow)
         previous = instance.status

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.api.v1.edge import MAX_PAGE
 from engine.errors import DataInvalid
@@ -157,6 +157,7 @@ class SubscriptionSchema(Schema):
 class InstanceSchema(Schema):
     id = fields.String()
     number = fields.String()
+    is_test = fields.Boolean()
     process_key = fields.String()
     version = fields.Integer()
     business_key = fields.String(allow_none=True)
@@ -177,6 +178,28 @@ class InstanceDetailSchema(InstanceSchema):
 
 class InstancePageSchema(PageSchema):
     items = fields.List(fields.Nested(InstanceSchema))
+
+
+class TestCaseSchema(InstanceRefSchema):
+    """A test case: its clock runs ``clock_offset`` seconds ahead of the platform's."""
+
+    is_test = fields.Boolean()
+    clock_offset = fields.Integer(metadata={"description": "Segundos que el reloj del caso va adelantado."})
+    next_timer_at = fields.DateTime(allow_none=True, metadata={"description": "En el reloj de la plataforma."})
+
+
+class ClockArgs(Schema):
+    """One of the two: a duration, or business days by the city's holiday calendar."""
+
+    advance = fields.Raw(metadata={
+        "description": "Cuánto adelantar: duración ISO 8601 (P3D, PT5H, P1W) o segundos.", "example": "P3D"})
+    business_days = fields.Integer(metadata={
+        "description": "O bien: días hábiles a adelantar (feriados y fines de semana no cuentan).", "example": 10})
+
+    @validates_schema
+    def one_of_the_two(self, data: dict[str, Any], **_: Any) -> None:
+        if ("advance" in data) == ("business_days" in data):
+            raise ValidationError("Indique «advance» o «business_days» (uno de los dos).", "_schema")
 
 
 class InstanceQueryArgs(PageArgs):
