@@ -34,7 +34,7 @@ def deploy() -> Any:
     with transaction():
         rt = runtime()
         result = deployments.deploy(bundle, current_actor().name, rt.operations(), rt.known_groups,
-                                    rt.validate_params)
+                                    rt.validate_params, rt.documents.check_template)
     return result.deployment, 201 if result.created else 200
 
 
