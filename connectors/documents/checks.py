@@ -16,7 +16,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import SecurityError
 
-from connectors.documents.errors import DocumentError, RenderError
+from connectors.documents.errors import DocumentError
 from connectors.documents.folders import BASE_TEMPLATE_DIR, ENTRY_TEMPLATE, Files, folder_of, platform_folder
 from connectors.documents.render import PLATFORM_PREFIX, environment, render_certificate, render_html
 from connectors.documents.summary import FILE as DECLARATION
