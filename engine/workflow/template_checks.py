@@ -77,9 +77,11 @@ def check_templates(bundle: Bundle, processes: Iterable[BpmnProcessSpec], report
 def _report(report: Reporter, element: str, problems: list[dict[str, Any]]) -> None:
     for problem in problems:
         line = problem.get("line")
-        where = f" (línea {line})" if line and f"línea {line}" not in problem["message"] else ""
+        message = str(problem["message"])
+        if line and f"línea {line}" not in message:
+            message = f"{message.removesuffix('.')} (línea {line})."
         add = report.warn if problem.get("level") == "warning" else report.add
-        add(str(problem["file"]), element, f"{problem['message']}{where}")
+        add(str(problem["file"]), element, message)
 
 
 def _folders(files: Mapping[str, bytes]) -> list[str]:

@@ -9,7 +9,7 @@ A deployment never changes, so its files are cached by deployment id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -17,10 +17,13 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.db import db
-from engine.models import DeploymentFile, Instance
+from engine.errors import DataInvalid, NotFound, Unavailable
+from engine.models import Deployment, DeploymentFile, Instance
+from engine.workflow.sample_data import sample_case_data
 
 #: Where the facts of a connector call carry the files (``connectors.base.FILES_FACT``).
 FILES_FACT = "deployment_files"
+ENTRY_TEMPLATE = "template.html"
 _CACHED_DEPLOYMENTS = 32
 
 
@@ -45,3 +48,34 @@ def with_deployment_files(facts: Mapping[str, Any]) -> dict[str, Any]:
     if not deployment_id:
         return dict(facts)
     return {**facts, FILES_FACT: deployment_files(str(deployment_id))}
+
+
+#: ``preview_template(deployment_files, folder, sample_datos) -> pdf`` (the documents connector's).
+PreviewTemplate = Callable[[Mapping[str, bytes], str, Mapping[str, Any]], bytes]
+
+
+def template_folders(deployment: Deployment) -> list[str]:
+    """The folders of a deployed version that hold a certificate template (``template.html``)."""
+    suffix = "/" + ENTRY_TEMPLATE
+    return sorted(item.name[: -len(suffix)] for item in deployment.files if item.name.endswith(suffix))
+
+
+def preview(deployment: Deployment, folder: str, render: PreviewTemplate | None) -> bytes:
+    """A deployed version's template rendered as an unsigned PDF with sample data from its forms.
+
+    :raises NotFound: the version has no such template folder.
+    :raises DataInvalid: the template does not render with the sample data (the message says why).
+    :raises Unavailable: no renderer is configured.
+    """
+    if folder not in template_folders(deployment):
+        raise NotFound(f"La versión {deployment.version} de «{deployment.key}» no tiene la plantilla «{folder}».")
+    if render is None:
+        raise Unavailable("No hay un generador de documentos configurado para la vista previa.")
+    files = deployment_files(deployment.id)
+    try:
+        return render(files, folder, sample_case_data(files))
+    except Exception as e:  # the connector's errors (a leaf we may not import) carry a Spanish message
+        if getattr(e, "status", 500) == 404:
+            raise NotFound(str(getattr(e, "message", e))) from e
+        raise DataInvalid("La plantilla no se pudo generar con datos de ejemplo: "
+                          f"{getattr(e, 'message', None) or type(e).__name__}") from e
