@@ -17,8 +17,8 @@ from connectors.documents import (
     SigningConfigError,
     TemplateNotFoundError,
     create_development_certificate,
-    inspect_pdf,
     folder_of,
+    inspect_pdf,
     normalize_verification_code,
     signing_certificate,
 )
