@@ -95,4 +95,4 @@ def _sample_text(schema: Mapping[str, Any], name: str) -> Any:
     title = str(schema.get("title") or name or "dato").strip()
     first = title[:1].lower() if title[1:2].islower() else title[:1]  # «CUIT» stays, «Nombre» → «nombre»
     text = f"Ejemplo de {first}{title[1:]}"
-    return text[: schema["maxLength"]] if isinstance(schema.get("maxLength"), int) else text
+    return text[: schema["maxLength"]].rstrip() if isinstance(schema.get("maxLength"), int) else text
