@@ -7,9 +7,10 @@ version would get, never a file on the server's disk. Analysts (and administrato
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.errors import NotFound
 from engine.identity.access import roles_required
 from engine.web.request import runtime
 from engine.workflow import deployments, templates
@@ -28,10 +29,13 @@ def index() -> ResponseReturnValue:
     return render_template("worklists/template_preview.html", rows=rows)
 
 
-@bp.get("/<key>/<int:number>/<path:folder>/vista-previa.pdf")
+@bp.get("/<key>/<version>/vista-previa.pdf")
 @roles_required("analyst")
-def pdf(key: str, number: int, folder: str) -> ResponseReturnValue:
-    """One template of one version as PDF (404 for an unknown version or folder)."""
-    found = templates.preview(deployments.version(key, number), folder, runtime().documents.preview_template)
-    name = f"{key}-v{number}-{folder.replace('/', '_')}.pdf"
+def pdf(key: str, version: str) -> ResponseReturnValue:
+    """One template (``?carpeta=permiso``) of one version as PDF; 404 for an unknown version or folder."""
+    folder = request.args.get("carpeta", "")
+    if not version.isdigit() or not folder:
+        raise NotFound("No existe esa plantilla.")
+    found = templates.preview(deployments.version(key, int(version)), folder, runtime().documents.preview_template)
+    name = f"{key}-v{version}-{folder.replace('/', '_')}.pdf"
     return Response(found, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

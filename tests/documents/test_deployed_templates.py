@@ -159,13 +159,14 @@ def test_preview_page_for_analysts(identity_app: Flask, tmp_path: Path, user: st
     page = web.client.get("/estudio/plantillas/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    link = "/estudio/plantillas/certificado_prueba/1/permiso/vista-previa.pdf"
+    link = "/estudio/plantillas/certificado_prueba/1/vista-previa.pdf?carpeta=permiso"
     assert link in html
     pdf = web.client.get(link)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert "Ejemplo de titular" in _text(pdf.data, tmp_path)
-    assert web.client.get("/estudio/plantillas/certificado_prueba/1/otra/vista-previa.pdf").status_code == 404
-    assert web.client.get("/estudio/plantillas/certificado_prueba/7/permiso/vista-previa.pdf").status_code == 404
+    for missing in ("1/vista-previa.pdf?carpeta=otra", "7/vista-previa.pdf?carpeta=permiso", "1/vista-previa.pdf",
+                    "uno/vista-previa.pdf?carpeta=permiso"):
+        assert web.client.get(f"/estudio/plantillas/certificado_prueba/{missing}").status_code == 404, missing
 
 
 @pytest.mark.parametrize("user", [u for u, (roles, _) in ROLE_USERS.items() if not {"analyst", "admin"} & set(roles)])
@@ -173,7 +174,7 @@ def test_preview_page_is_closed_to_others(identity_app: Flask, tmp_path: Path, u
     _analyst_app(identity_app, tmp_path)
     web = Web(identity_app.test_client())
     web.sign_in(user, password_of(user))
-    for path in ("/estudio/plantillas/", "/estudio/plantillas/certificado_prueba/1/permiso/vista-previa.pdf"):
+    for path in ("/estudio/plantillas/", "/estudio/plantillas/certificado_prueba/1/vista-previa.pdf?carpeta=permiso"):
         assert web.client.get(path).status_code == 403, (user, path)
 
 
