@@ -81,7 +81,7 @@ def _report(report: Reporter, element: str, problems: list[dict[str, Any]]) -> N
         if line and f"línea {line}" not in message:
             message = f"{message.removesuffix('.')} (línea {line})."
         add = report.warn if problem.get("level") == "warning" else report.add
-        add(str(problem["file"]), element, message)
+        add(str(problem["file"]), element, message, line=line if isinstance(line, int) else None)
 
 
 def _folders(files: Mapping[str, bytes]) -> list[str]:
