@@ -88,8 +88,7 @@ def validate_bundle(
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
     contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
-    check_templates(bundle, [p for c in checked.values() for p in (c.spec, *c.subprocess_specs.values())], report,
-                    check_template)
+    check_templates(bundle, report, check_template)  # template folders: present, parse, blocks, render
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None
