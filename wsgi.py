@@ -45,6 +45,7 @@ import worklists.queries.models  # noqa: F401
 from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import SAMPLE_DATA, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
+from connectors.documents.checks import check_template, preview_template
 from connectors.gaf import GafConnector
 from connectors.notify import NotifyConnector
 from connectors.notify.mail import plain_sender
@@ -215,8 +216,6 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
     if not any(settings.get(key) or os.environ.get(f"TRAMITES_{key}") for key in ("CATASTRO_OGC_URL", "CATASTRO_DATA")):
         found["CATASTRO_DATA"] = str(SAMPLE_DATA)
-    if not (settings.get("TEMPLATES_ROOT") or os.environ.get("TRAMITES_TEMPLATES_ROOT")):
-        found["TEMPLATES_ROOT"] = str(HERE / "processes")
     if not settings.get("SIGNING_CERT"):
         # `tramites init` creates this file (see _signing_preparer); it is labelled not for production.
         found["SIGNING_CERT"] = str(Path(settings["INSTANCE_PATH"]) / DEV_SIGNING_FILE)
@@ -352,7 +351,8 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], doc
         targets[name] = redact_url(url) if url else ""
     services = DocumentServices(store=documents, inspect_pdf=_pdf_inspector(settings, embedded),
                                 issue_certificate=_certificate_issuer(registry), render_case_file=render_case_file,
-                                prepare_signing=_signing_preparer(settings, embedded))
+                                prepare_signing=_signing_preparer(settings, embedded),
+                                check_template=check_template, preview_template=preview_template)
     tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
                           run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}))
     return Runtime(settings=settings, documents=services, connectors=registry, tools=tools, known_groups=_known_groups)

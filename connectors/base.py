@@ -84,6 +84,11 @@ class Operation:
     after_commit: bool = False
 
 
+#: The key of the facts mapping under which the engine hands over the deployment's files
+#: (moved into :attr:`ConnectorContext.files`, never left among the plain facts).
+FILES_FACT = "deployment_files"
+
+
 @dataclass
 class ConnectorContext:
     """What an operation may use besides its parameters.
@@ -93,12 +98,15 @@ class ConnectorContext:
     :param logger: where to log; never log secrets.
     :param instance: plain facts about the calling process instance (id, case number,
         public URL), empty outside a process.
+    :param files: the files of the calling instance's deployed version (bundle-relative name →
+        bytes, read-only), empty outside a process: templates come from here, never from disk.
     """
 
     config: Mapping[str, Any] = field(default_factory=dict)
     storage: Any = None
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("tramites.connectors"))
     instance: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def operation(

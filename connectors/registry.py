@@ -30,6 +30,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
 from connectors.base import (
+    FILES_FACT,
     JSON,
     Connector,
     ConnectorContext,
@@ -307,7 +308,9 @@ class ConnectorRegistry:
         elif isinstance(given, ConnectorContext):
             base = given
         elif isinstance(given, Mapping):
-            base = ConnectorContext(instance=dict(given))
+            facts = dict(given)
+            files = facts.pop(FILES_FACT, None)
+            base = ConnectorContext(instance=facts, files=MappingProxyType(dict(files or {})))
         else:
             raise TypeError(f"context must be a ConnectorContext or a mapping, not {type(given).__name__}")
         logger = base.logger

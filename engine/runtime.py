@@ -24,6 +24,8 @@ from engine.ports import Connectors, DocumentStore, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
+from engine.workflow.template_checks import CheckTemplate
+from engine.workflow.templates import with_deployment_files
 
 EXTENSION_KEY = "tramites"
 DEFAULT_CHECKPOINT_MINUTES = 60
@@ -58,6 +60,10 @@ class DocumentServices:
     prepare_signing: Callable[[], str | None] | None = None
     #: ``render_case_file(cover, index, timeline, pdfs_by_folio) -> pdf``: the whole case file.
     render_case_file: Callable[..., bytes] | None = None
+    #: ``check_template(bundle_files, folder, sample_datos, strict) -> problems``: a template checked at deploy.
+    check_template: CheckTemplate | None = None
+    #: ``preview_template(deployment_files, folder, sample_datos) -> pdf``: a deployed template, unsigned.
+    preview_template: Callable[[Mapping[str, bytes], str, Mapping[str, Any]], bytes] | None = None
 
 
 @dataclass
@@ -140,7 +146,8 @@ class Runtime:
         # Read at call time: a test may swap the registry's invoke after the context was made.
         if self.connectors is None:
             raise RuntimeError("no connectors are configured")
-        return self.connectors.invoke(operation, params, facts)
+        # Templates come from the calling instance's deployed version, never from disk.
+        return self.connectors.invoke(operation, params, with_deployment_files(facts))
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:

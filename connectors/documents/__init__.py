@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import Any
 
 from connectors.documents.codes import normalize_verification_code, verification_code, verification_link
-from connectors.documents.connector import DocumentsConnector, resolve_template
+from connectors.documents.connector import DocumentsConnector
 from connectors.documents.errors import (
     DocumentError,
     DocumentStorageError,
@@ -18,6 +18,7 @@ from connectors.documents.errors import (
     SigningError,
     TemplateNotFoundError,
 )
+from connectors.documents.folders import folder_of, read_folder
 from connectors.documents.qr import qr_data_uri, qr_matrix
 from connectors.documents.render import BASE_TEMPLATE_DIR, MUNICIPALITY, format_issue_date, render_certificate
 
@@ -48,6 +49,7 @@ __all__ = [
     "SigningError",
     "TemplateNotFoundError",
     "create_development_certificate",
+    "folder_of",
     "format_issue_date",
     "inspect_pdf",
     "load_signer",
@@ -55,7 +57,7 @@ __all__ = [
     "qr_data_uri",
     "qr_matrix",
     "render_certificate",
-    "resolve_template",
+    "read_folder",
     "sign_pdf",
     "signing_certificate",
     "verification_code",

@@ -7,9 +7,13 @@ title, issue time); registering is the engine's job, after the step commits.
 
 Settings (without the ``TRAMITES_`` prefix): ``SIGNING_CERT`` (path of the PKCS#12 file),
 ``SIGNING_PASSWORD`` (secret), ``PUBLIC_URL`` (base of the verification link; the
-instance's ``public_url`` is the fallback), ``TEMPLATES_ROOT`` (the ``processes/`` folder)
-and ``TIMEZONE`` (the city's zone for the printed date). From ``context.instance`` it
-reads ``process_key`` (to find the procedure's templates) and ``case_number``.
+instance's ``public_url`` is the fallback) and ``TIMEZONE`` (the city's zone for the printed
+date). From ``context.instance`` it reads ``case_number``.
+
+The template is a folder of the calling instance's deployed version (``context.files``):
+templates deploy with their bundle, are immutable like it, and nothing is read from the
+server's disk (``TRAMITES_TEMPLATES_ROOT`` is gone and ignored if set). ``plataforma`` is
+the platform's default certificate.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,24 +28,21 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import JSON, Connector, ConnectorContext, PermanentError, operation
 from connectors.documents.codes import verification_code, verification_link
-from connectors.documents.errors import DocumentStorageError, SigningConfigError, TemplateNotFoundError
-from connectors.documents.render import BASE_TEMPLATE_DIR, CITY_TIMEZONE, ENTRY_TEMPLATE, render_certificate
+from connectors.documents.errors import DocumentStorageError, SigningConfigError
+from connectors.documents.folders import NAME_PATTERN, Files, folder_of, read_folder
+from connectors.documents.render import CITY_TIMEZONE, render_certificate
 from connectors.documents.summary import summarize
 
 if TYPE_CHECKING:
     from connectors.documents.signing import MunicipalSigner
-
-PLATFORM_TEMPLATE = "plataforma"
-_NAME = r"[A-Za-z0-9_-]+"
-_TEMPLATE_PATTERN = rf"^(?:{_NAME}/)?{_NAME}$"
 
 PARAMS_SCHEMA: JSON = {
     "type": "object",
     "required": ["plantilla", "datos", "titulo"],
     "additionalProperties": False,
     "properties": {
-        "plantilla": {"type": "string", "pattern": _TEMPLATE_PATTERN, "maxLength": 200,
-                      "description": "carpeta del trámite, «trámite/carpeta», o «plataforma»"},
+        "plantilla": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 200,
+                      "description": "carpeta del paquete del trámite (con template.html), o «plataforma»"},
         "datos": {"type": "object", "description": "datos del caso que la plantilla muestra"},
         "titulo": {"type": "string", "minLength": 1, "maxLength": 200},
     },
@@ -68,41 +68,11 @@ RESULT_SCHEMA: JSON = {
 }
 
 
-def resolve_template(root: str | Path | None, name: str, process_key: str | None = None) -> Path:
-    """Find the folder of a certificate template.
-
-    ``plataforma`` is the platform's default certificate; ``carpeta`` is a folder of the
-    calling procedure (``<root>/<process_key>/carpeta``); ``tramite/carpeta`` names
-    another procedure's folder. The result always lies inside ``root``.
-
-    :param root: the templates root (the ``processes/`` folder).
-    :param name: the template name from the BPMN.
-    :param process_key: the calling procedure's key.
-    :raises TemplateNotFoundError: when the name is malformed, escapes ``root`` or has no
-        ``template.html``.
-    """
-    if name == PLATFORM_TEMPLATE:
-        return BASE_TEMPLATE_DIR
-    if not re.match(_TEMPLATE_PATTERN, name):
-        raise TemplateNotFoundError(f"El nombre de plantilla «{name:.80}» no es válido.")
-    if root is None:
-        raise TemplateNotFoundError("No hay carpeta de plantillas configurada (TRAMITES_TEMPLATES_ROOT).")
-    if "/" not in name:
-        if not process_key or not re.fullmatch(_NAME, process_key):
-            raise TemplateNotFoundError(f"La plantilla «{name}» necesita el trámite que la contiene.")
-        name = f"{process_key}/{name}"
-    base = Path(root).resolve()
-    folder = (base / name).resolve()
-    if not folder.is_relative_to(base) or not (folder / ENTRY_TEMPLATE).is_file():
-        raise TemplateNotFoundError(f"La plantilla de certificado «{name}» no existe.", detail=str(folder))
-    return folder
-
-
 class DocumentsConnector(Connector):
     """Issues signed certificates (``documentos/emitir_certificado``)."""
 
     name = "documentos"
-    settings = ("SIGNING_CERT", "SIGNING_PASSWORD", "PUBLIC_URL", "TEMPLATES_ROOT", "TIMEZONE")
+    settings = ("SIGNING_CERT", "SIGNING_PASSWORD", "PUBLIC_URL", "TIMEZONE")
     secrets = ("SIGNING_PASSWORD",)
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
@@ -136,25 +106,25 @@ class DocumentsConnector(Connector):
         Retrying is harmless: a failed call registers nothing (at worst it leaves an
         unreferenced object in storage), and each success carries its own code.
         """
-        config = self._settings(context)
-        folder = resolve_template(config.get("TEMPLATES_ROOT"), params["plantilla"],
-                                  context.instance.get("process_key"))
+        folder = folder_of(context.files, params["plantilla"])
         result = self.issue(folder, params["datos"], params["titulo"], context,
-                            case_number=context.instance.get("case_number"))
+                            case_number=context.instance.get("case_number"), name=params["plantilla"])
         return {**result, "plantilla": params["plantilla"]}
 
-    def issue(self, folder: Path, data: JSON, title: str, context: ConnectorContext,
-              case_number: str | None = None) -> JSON:
-        """Render the template in ``folder`` with ``data``, sign it and store it.
+    def issue(self, folder: Path | Files, data: JSON, title: str, context: ConnectorContext,
+              case_number: str | None = None, name: str | None = None) -> JSON:
+        """Render the template ``folder`` (its files, or a folder on disk) with ``data``, sign it and store it.
 
         The operation's path, and the one of ``tramites certificate issue`` (a certificate
-        outside any process, from any template folder).
+        outside any process, from any template folder on disk).
 
         :return: the operation's result, without ``plantilla``.
         :raises SigningConfigError: without a signing certificate, or one that cannot be opened.
         :raises PermanentError: without a public URL for the QR code.
         """
         config = self._settings(context)
+        files = folder if isinstance(folder, Mapping) else read_folder(folder)
+        name = name or (folder.name if isinstance(folder, Path) else "plantilla")
         if not config.get("SIGNING_CERT"):
             raise SigningConfigError("No hay certificado de firma configurado (TRAMITES_SIGNING_CERT).")
         public_url = config.get("PUBLIC_URL") or context.instance.get("public_url")
@@ -166,7 +136,7 @@ class DocumentsConnector(Connector):
         except ValueError as e:
             raise PermanentError("La dirección pública configurada (TRAMITES_PUBLIC_URL) no es válida.") from e
         issued_at = datetime.now(UTC).replace(microsecond=0)
-        pdf = render_certificate(folder, data, verification_url=url, case_number=case_number,
+        pdf = render_certificate(files, data, verification_url=url, name=name, case_number=case_number,
                                  issued_at=issued_at, title=title, verification_code=code,
                                  timezone=config.get("TIMEZONE") or CITY_TIMEZONE)
         signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
@@ -184,7 +154,7 @@ class DocumentsConnector(Connector):
             "fecha_emision": issued_at.isoformat(),
             "bytes": len(signed),
             "numero_expediente": None if case_number is None else str(case_number),
-            "resumen": summarize(folder, data),
+            "resumen": summarize(files, data),
         }
 
 

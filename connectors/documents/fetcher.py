@@ -1,8 +1,9 @@
 """The only way WeasyPrint may read anything while rendering a certificate.
 
 Modelled on indico's receipts (``indico/modules/receipts/util.py``): a template may load
-its own assets (stylesheets, images, fonts) from inside its folder, and ``data:`` URIs
-(the QR code). Everything else — ``file://`` elsewhere (``/etc/passwd``), ``http(s)``
+its own assets (stylesheets, images, fonts) from its folder's files — held in memory, under
+a virtual base URL (:data:`MEMORY_BASE`) that is never looked up on disk —, the platform's
+own folder, and ``data:`` URIs (the QR code). Everything else — ``file://`` elsewhere (``/etc/passwd``), ``http(s)``
 (which would let a template leak case data to a foreign host or hang the render), ``ftp``
 and any other scheme — is refused. WeasyPrint logs the refusal and renders without the
 resource, so a bad reference never crashes an issue nor leaks a file into the PDF.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +27,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger("tramites.connectors.documents")
+#: The base URL of a template's files in memory; a ``file:`` URL under it is served from the mapping only.
+MEMORY_BASE = "/plantilla-en-memoria/"
 
 
 class RefusedResource(ValueError):
@@ -31,14 +36,16 @@ class RefusedResource(ValueError):
 
 
 class ConfinedURLFetcher(URLFetcher):
-    """Serve files from inside ``roots`` and ``data:`` URIs; refuse every other URL.
+    """Serve a template's files in memory, files inside ``roots`` and ``data:`` URIs; refuse every other URL.
 
     :param roots: folders whose files (after resolving symbolic links) may be read.
+    :param files: the template's own files by relative name, served under :data:`MEMORY_BASE`.
     """
 
-    def __init__(self, roots: list[Path], **kwargs: Any) -> None:
+    def __init__(self, roots: list[Path], files: Mapping[str, bytes] | None = None, **kwargs: Any) -> None:
         super().__init__(timeout=5, allow_redirects=False, fail_on_errors=False, **kwargs)
         self._roots = [Path(root).resolve() for root in roots]
+        self._files = files or {}
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         """Return the resource at ``url`` or raise :class:`RefusedResource`."""
@@ -48,6 +55,14 @@ class ConfinedURLFetcher(URLFetcher):
             # urllib's DataHandler decodes it; nothing is read from disk or network.
             return super().fetch(url, headers)
         if scheme == "file" and parts.netloc in ("", "localhost"):
+            # normpath folds "..": an escape from the virtual folder is a path like any other below.
+            virtual = posixpath.normpath(url2pathname(parts.path))
+            if virtual.startswith(MEMORY_BASE):
+                content = self._files.get(virtual[len(MEMORY_BASE):])
+                if content is not None:
+                    content_type = mimetypes.guess_type(virtual)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, content, {"Content-Type": content_type})
+                raise RefusedResource(f"la plantilla no tiene el archivo: {url:.200}")
             path = Path(url2pathname(parts.path)).resolve()
             if path.is_file() and any(path.is_relative_to(root) for root in self._roots):
                 content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -56,6 +71,10 @@ class ConfinedURLFetcher(URLFetcher):
         raise RefusedResource(f"recurso no permitido en un certificado: {url:.200}")
 
 
-def write_pdf(html: str, base: Path, roots: list[Path]) -> bytes:
-    """Lay ``html`` out as PDF; relative references resolve against ``base``, within ``roots``."""
+def write_pdf(html: str, base: Path | Mapping[str, bytes], roots: list[Path]) -> bytes:
+    """Lay ``html`` out as PDF; relative references resolve against ``base`` (a platform folder on
+    disk, or a template's files in memory), absolute ones within ``roots``."""
+    if isinstance(base, Mapping):
+        fetcher = ConfinedURLFetcher(roots, base)
+        return bytes(HTML(string=html, base_url="file://" + MEMORY_BASE, url_fetcher=fetcher).write_pdf())
     return bytes(HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=ConfinedURLFetcher(roots)).write_pdf())

@@ -1,11 +1,13 @@
 """Render a certificate template (Jinja2 in a sandbox) to PDF (WeasyPrint).
 
-A template is a folder with ``template.html`` and its assets (CSS, images). It may
+A template is a folder with ``template.html`` and its assets (CSS, images), given as a
+mapping of relative name → bytes (a deployed version's stored files, see
+:mod:`connectors.documents.folders`) or as a folder on disk, copied into memory first. It may
 ``{% extends %}`` or ``{% include %}`` files of its own folder, and the platform's
 layout under the ``plataforma/`` prefix (``{% extends "plataforma/layout.html" %}``), which
 gives every certificate the municipal letterhead, the QR block and the footer. Nothing
-else on disk is reachable: not from Jinja (confined loader) nor from WeasyPrint
-(:class:`~connectors.documents.fetcher.ConfinedURLFetcher`). Jinja runs in
+else is reachable: not from Jinja (a loader over the mapping) nor from WeasyPrint
+(:class:`~connectors.documents.fetcher.ConfinedURLFetcher`, which serves the same mapping). Jinja runs in
 :class:`bounds.templates.BoundedEnvironment`, with the script sandbox's limits of size,
 operations and time.
 
@@ -30,13 +32,17 @@ from markupsafe import Markup, escape
 
 from bounds.templates import BoundedEnvironment, TemplateLimitError
 from connectors.documents.errors import RenderError, TemplateNotFoundError
+from connectors.documents.folders import BASE_TEMPLATE_DIR, ENTRY_TEMPLATE, Files, read_folder
 from connectors.documents.qr import qr_data_uri
 
 MUNICIPALITY = "Municipalidad de San Miguel de Tucumán"
 CITY_TIMEZONE = "America/Argentina/Tucuman"
-ENTRY_TEMPLATE = "template.html"
 PLATFORM_PREFIX = "plataforma"
-BASE_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "base_certificate"
+#: A template: its files in memory, or a folder on disk (the CLI, the platform's own).
+TemplateSource = str | Path | Files
+
+__all__ = ["BASE_TEMPLATE_DIR", "CITY_TIMEZONE", "ENTRY_TEMPLATE", "MUNICIPALITY", "render_certificate",
+           "render_html"]
 
 
 class _ConfinedLoader(jinja2.FileSystemLoader):
@@ -57,6 +63,24 @@ class _ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _MemoryLoader(jinja2.BaseLoader):
+    """Load templates from a folder's files in memory; a name with ``..`` is refused by Jinja."""
+
+    def __init__(self, files: Files) -> None:
+        self._files = files
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        name = "/".join(jinja2.loaders.split_template_path(template))
+        content = self._files.get(name)
+        if content is None:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            source = content.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise jinja2.TemplateSyntaxError("el archivo no está en UTF-8", 1, name, name) from e
+        return source, name, lambda: True
+
+
 def _as_text(value: Any) -> Markup | str:
     """Show a data value the way a person reads it on paper (the ``texto`` filter)."""
     if value is None or value == "":
@@ -70,14 +94,15 @@ def _as_text(value: Any) -> Markup | str:
     return escape(value)
 
 
-def _environment(template_dir: Path) -> BoundedEnvironment:
+def environment(files: Files, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined) -> BoundedEnvironment:
+    """The sandboxed environment of one template folder (also what deploy-time checks parse with)."""
     # The platform's prefix first: a template's own "plataforma/" folder cannot shadow it.
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({PLATFORM_PREFIX: _ConfinedLoader(BASE_TEMPLATE_DIR)}),
-        _ConfinedLoader(template_dir),
+        _MemoryLoader(files),
     ])
     # The script sandbox's limits of size, operations and time (bounds.templates).
-    env = BoundedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env = BoundedEnvironment(loader=loader, autoescape=True, undefined=undefined)
     env.filters["texto"] = _as_text
     env.filters["etiqueta"] = lambda key: str(key).replace("_", " ").strip().capitalize()
     return env
@@ -95,8 +120,16 @@ def format_issue_date(issued_at: datetime, timezone: str = CITY_TIMEZONE) -> str
     return format_datetime(issued_at, "d 'de' MMMM 'de' y, HH:mm 'h'", tzinfo=ZoneInfo(timezone), locale="es_AR")
 
 
+def _files_and_name(template: TemplateSource, name: str | None) -> tuple[Files, str]:
+    if isinstance(template, Mapping):
+        if ENTRY_TEMPLATE not in template:
+            raise TemplateNotFoundError(f"La plantilla de certificado «{name or '?'}» no existe.")
+        return template, name or "plantilla"
+    return read_folder(template), name or Path(template).name
+
+
 def render_html(
-    template_dir: str | Path,
+    template: TemplateSource,
     data: Mapping[str, Any],
     *,
     verification_url: str,
@@ -105,11 +138,11 @@ def render_html(
     title: str = "Certificado",
     verification_code: str | None = None,
     timezone: str = CITY_TIMEZONE,
+    name: str | None = None,
+    undefined: type[jinja2.Undefined] = jinja2.StrictUndefined,
 ) -> str:
-    """Render ``template.html`` of ``template_dir`` to HTML text; see :func:`render_certificate`."""
-    folder = Path(template_dir).resolve()
-    if not (folder / ENTRY_TEMPLATE).is_file():
-        raise TemplateNotFoundError(f"La plantilla de certificado «{folder.name}» no existe.", detail=str(folder))
+    """Render ``template.html`` of a template to HTML text; see :func:`render_certificate`."""
+    files, name = _files_and_name(template, name)
     issued_at = issued_at or datetime.now(UTC)
     context = {
         "municipalidad": MUNICIPALITY,
@@ -123,21 +156,23 @@ def render_html(
         "datos": data,
     }
     try:
-        return _environment(folder).get_template(ENTRY_TEMPLATE).render(context)
+        return environment(files, undefined).get_template(ENTRY_TEMPLATE).render(context)
     except jinja2.TemplateNotFound as e:
-        raise RenderError(f"La plantilla «{folder.name}» usa un archivo que no existe: {e.name}.") from e
+        raise RenderError(f"La plantilla «{name}» usa un archivo que no existe: {e.name}.") from e
     except jinja2.TemplateSyntaxError as e:
-        raise RenderError(f"La plantilla «{folder.name}» tiene un error en la línea {e.lineno}: {e.message}.") from e
+        where = f"«{e.filename}», " if e.filename and e.filename != ENTRY_TEMPLATE else ""
+        raise RenderError(f"La plantilla «{name}» tiene un error en {where}la línea {e.lineno}: {e.message}.",
+                          detail=e.filename) from e
     except jinja2.UndefinedError as e:
-        raise RenderError(f"Faltan datos para la plantilla «{folder.name}»: {e.message}.") from e
+        raise RenderError(f"Faltan datos para la plantilla «{name}»: {e.message}.") from e
     except TemplateLimitError as e:
-        raise RenderError(f"La plantilla «{folder.name}» excede los límites de cálculo: {e}.") from e
+        raise RenderError(f"La plantilla «{name}» excede los límites de cálculo: {e}.") from e
     except (SecurityError, jinja2.TemplateError, TypeError, ValueError) as e:
-        raise RenderError(f"La plantilla «{folder.name}» no se pudo completar.", detail=repr(e)) from e
+        raise RenderError(f"La plantilla «{name}» no se pudo completar.", detail=repr(e)) from e
 
 
 def render_certificate(
-    template_dir: str | Path,
+    template: TemplateSource,
     data: Mapping[str, Any],
     *,
     verification_url: str,
@@ -146,10 +181,12 @@ def render_certificate(
     title: str = "Certificado",
     verification_code: str | None = None,
     timezone: str = CITY_TIMEZONE,
+    name: str | None = None,
 ) -> bytes:
     """Render a certificate template with the case data to an (unsigned) PDF.
 
-    :param template_dir: folder holding ``template.html`` and its assets.
+    :param template: the template's files (relative name → bytes, ``template.html`` among
+        them), or a folder on disk holding them.
     :param data: the case data, available to the template as ``datos``.
     :param verification_url: the public verification link; the QR code encodes it.
     :param case_number: the expediente number printed on the certificate.
@@ -157,20 +194,21 @@ def render_certificate(
     :param title: the certificate's title (``titulo``), also the PDF's title.
     :param verification_code: the code printed under the QR code.
     :param timezone: the city's IANA time zone for the printed date.
+    :param name: the template's name in messages (the folder's name by default).
     :return: the PDF bytes.
-    :raises TemplateNotFoundError: when ``template_dir`` has no ``template.html``.
+    :raises TemplateNotFoundError: when the template has no ``template.html``.
     :raises RenderError: when the template does not render with this data.
     """
-    html = render_html(template_dir, data, verification_url=verification_url, case_number=case_number,
+    files, name = _files_and_name(template, name)
+    html = render_html(files, data, verification_url=verification_url, case_number=case_number, name=name,
                        issued_at=issued_at, title=title, verification_code=verification_code, timezone=timezone)
     from connectors.documents.fetcher import write_pdf  # WeasyPrint, on the first render
 
-    folder = Path(template_dir).resolve()
     try:
-        pdf = write_pdf(html, folder, [folder, BASE_TEMPLATE_DIR])
+        pdf = write_pdf(html, files, [BASE_TEMPLATE_DIR])
     except Exception as e:
         # WeasyPrint raises assorted errors on broken CSS or layout; the issue must fail clean.
-        raise RenderError(f"La plantilla «{folder.name}» no se pudo convertir a PDF.", detail=repr(e)) from e
+        raise RenderError(f"La plantilla «{name}» no se pudo convertir a PDF.", detail=repr(e)) from e
     if not pdf:
-        raise RenderError(f"La plantilla «{folder.name}» produjo un PDF vacío.")
+        raise RenderError(f"La plantilla «{name}» produjo un PDF vacío.")
     return pdf

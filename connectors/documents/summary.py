@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 FILE = "verificacion.json"
@@ -19,12 +18,15 @@ MAX_FIELDS = 12
 MAX_VALUE = 300
 
 
-def summarize(template_dir: Path, data: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The declared lines, as ``[{"etiqueta", "valor"}]`` (a missing or empty datum is left out)."""
-    declared = template_dir / FILE
-    if not declared.is_file():
+def summarize(files: Mapping[str, bytes], data: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The declared lines, as ``[{"etiqueta", "valor"}]`` (a missing or empty datum is left out).
+
+    :param files: the template folder's files (``verificacion.json`` among them, or not).
+    """
+    raw = files.get(FILE)
+    if raw is None:
         return []
-    fields = json.loads(declared.read_text(encoding="utf-8")).get("campos", [])
+    fields = json.loads(raw.decode("utf-8")).get("campos", [])
     if fields == "todos":
         fields = [{"dato": key, "etiqueta": key.replace("_", " ").capitalize()} for key in data if key != "cuerpo"]
     fields = fields[:MAX_FIELDS]
@@ -34,6 +36,29 @@ def summarize(template_dir: Path, data: Mapping[str, Any]) -> list[dict[str, str
         if value not in (None, "", [], {}):
             found.append({"etiqueta": str(field["etiqueta"])[:100], "valor": _text(value)})
     return found
+
+
+def declaration_problems(raw: bytes) -> list[str]:
+    """What is wrong with a ``verificacion.json`` (checked when its bundle is deployed), in Spanish."""
+    try:
+        declared = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        return [f"no es JSON válido: {e}"]
+    if not isinstance(declared, Mapping) or "campos" not in declared:
+        return ['debe ser un objeto con la clave «campos»: una lista o "todos"']
+    fields = declared["campos"]
+    if fields == "todos":
+        return []
+    if not isinstance(fields, list):
+        return ['«campos» debe ser una lista de {"dato", "etiqueta"} o "todos"']
+    problems = []
+    if len(fields) > MAX_FIELDS:
+        problems.append(f"«campos» tiene {len(fields)} elementos; la verificación muestra a lo sumo {MAX_FIELDS}")
+    for number, field in enumerate(fields, start=1):
+        if not (isinstance(field, Mapping) and isinstance(field.get("dato"), str) and field["dato"].strip()
+                and isinstance(field.get("etiqueta"), str) and field["etiqueta"].strip()):
+            problems.append(f"el campo {number} debe tener «dato» y «etiqueta» (textos no vacíos)")
+    return problems
 
 
 def _lookup(data: Any, path: str) -> Any:

@@ -117,7 +117,7 @@ def _deploy_all(folder: Path) -> None:
     for bundle_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         try:
             result = deployments.deploy(bundle_from_path(bundle_dir), CLI_ACTOR, rt.operations(),
-                                        rt.known_groups, rt.validate_params)
+                                        rt.known_groups, rt.validate_params, rt.documents.check_template)
         except EngineError as e:
             _fail(e)
         state = "nueva versión" if result.created else "sin cambios"
@@ -198,7 +198,7 @@ def deploy(path: Path) -> None:
     try:
         with unit_of_work():
             result = deployments.deploy(bundle_from_path(path), CLI_ACTOR, rt.operations(), rt.known_groups,
-                                        rt.validate_params)
+                                        rt.validate_params, rt.documents.check_template)
     except EngineError as e:
         _fail(e)
     for warning in result.warnings:
@@ -216,7 +216,7 @@ def validate(path: Path) -> None:
     rt = runtime()
     try:
         problems, warnings = deployments.validate(bundle_from_path(path), rt.operations(), rt.known_groups,
-                                                  rt.validate_params)
+                                                  rt.validate_params, rt.documents.check_template)
     except EngineError as e:
         _fail(e)
     for warning in warnings:

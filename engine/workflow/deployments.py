@@ -14,6 +14,7 @@ from engine.errors import DeploymentInvalid, NotFound
 from engine.models import Deployment, DeploymentFile
 from engine.workflow.bundles import Bundle
 from engine.workflow.spiff import specs_to_dict
+from engine.workflow.template_checks import CheckTemplate
 from engine.workflow.validation import CheckParams, Problem, validate_bundle
 
 
@@ -25,21 +26,23 @@ class DeployResult:
 
 
 def validate(bundle: Bundle, operations: frozenset[str], known_groups: Callable[[], set[str]] | None = None,
-             check_params: CheckParams | None = None) -> tuple[list[Problem], list[Problem]]:
+             check_params: CheckParams | None = None,
+             check_template: CheckTemplate | None = None) -> tuple[list[Problem], list[Problem]]:
     """Return ``(problems, warnings)`` of a bundle without deploying it."""
-    _parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
+    _parsed, report = validate_bundle(bundle, operations, known_groups, check_params, check_template)
     return report.problems, report.warnings
 
 
 def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
-           known_groups: Callable[[], set[str]] | None = None, check_params: CheckParams | None = None) -> DeployResult:
+           known_groups: Callable[[], set[str]] | None = None, check_params: CheckParams | None = None,
+           check_template: CheckTemplate | None = None) -> DeployResult:
     """Validate and store a bundle as the next version of its process key.
 
     An unchanged bundle (same content hash) returns the existing version.
 
     :raises DeploymentInvalid: listing every problem found.
     """
-    parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
+    parsed, report = validate_bundle(bundle, operations, known_groups, check_params, check_template)
     if parsed is None:
         raise DeploymentInvalid("El paquete tiene errores; no se desplegó nada.", errors=report.problems,
                                 warnings=report.warnings)

@@ -67,7 +67,8 @@ class EngineContext:
 
     def script_engine(self, instance: Instance) -> ScriptEngine:
         facts: dict[str, Any] = {"instance_id": instance.id, "case_number": instance.number,
-                                 "process_key": instance.process_key, "public_url": self.public_url}
+                                 "process_key": instance.process_key, "deployment_id": instance.deployment_id,
+                                 "public_url": self.public_url}
         if instance.is_test:  # connectors see it: notifications are suppressed, GAF goes to its sandbox
             facts["test_case"] = True
         return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.clock_for(instance),

@@ -31,6 +31,7 @@ from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.message_checks import warn_uncorrelated_catch
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
+from engine.workflow.template_checks import CheckTemplate, check_templates
 from engine.workflow.validation_report import Problem, Report
 from engine.workflow.validation_spanish import spanish
 
@@ -57,6 +58,7 @@ def validate_bundle(
     operations: frozenset[str],
     known_groups: Callable[[], set[str]] | None = None,
     check_params: CheckParams | None = None,
+    check_template: CheckTemplate | None = None,
 ) -> tuple[ParsedBundle | None, Report]:
     """Check every file of the bundle; return the parsed bundle when there is no problem.
 
@@ -65,6 +67,8 @@ def validate_bundle(
 
     :param check_params: the connector registry's check of an operation's literal
         parameters (``Runtime.validate_params``); without it only operation names are checked.
+    :param check_template: the documents connector's check of a template folder
+        (``Runtime.check_template``); without it only the templates' presence is checked.
     """
     report = Report()
     parser = Parser()
@@ -84,6 +88,7 @@ def validate_bundle(
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
     contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
+    check_templates(bundle, report, check_template)  # template folders: present, parse, blocks, render
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None

@@ -1,4 +1,4 @@
-"""``documentos/emitir_certificado`` end to end: template folder, real signing, LocalStorage."""
+"""``documentos/emitir_certificado`` end to end: the deployment's template files, real signing, LocalStorage."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ import pytest
 
 from connectors.base import ConnectorContext, PermanentError, TemporaryError
 from connectors.documents import (
-    BASE_TEMPLATE_DIR,
     DocumentsConnector,
     SigningConfigError,
     TemplateNotFoundError,
     create_development_certificate,
+    folder_of,
     inspect_pdf,
     normalize_verification_code,
-    resolve_template,
     signing_certificate,
 )
 from storage.local import LocalStorage
@@ -40,19 +39,17 @@ def p12(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_development_certificate(tmp_path_factory.mktemp("firma") / "municipal.p12", PASSWORD)
 
 
+CERTIFICATE = ('{% extends "plataforma/layout.html" %}{% block cuerpo %}'
+               "<p>Titular: {{ datos.titular }} — Padrón {{ datos.padron }}.</p>"
+               "<p>{% if datos.deuda %}Registra deuda.{% else %}No registra deuda.{% endif %}</p>"
+               "{% endblock %}")
+
+
 @pytest.fixture
-def templates_root(tmp_path: Path) -> Path:
-    root = tmp_path / "processes"
-    folder = root / "catastro" / "certificado"
-    folder.mkdir(parents=True)
-    (folder / "template.html").write_text(
-        '{% extends "plataforma/layout.html" %}{% block cuerpo %}'
-        "<p>Titular: {{ datos.titular }} — Padrón {{ datos.padron }}.</p>"
-        "<p>{% if datos.deuda %}Registra deuda.{% else %}No registra deuda.{% endif %}</p>"
-        "{% endblock %}", encoding="utf-8")
-    (root / "secreto").mkdir()
-    (root / "secreto" / "notas.txt").write_text("no", encoding="utf-8")
-    return root
+def files() -> dict[str, bytes]:
+    """A deployed version's files, as the engine hands them over (bundle-relative names)."""
+    return {"catastro.bpmn": b"<definitions/>", "certificado/template.html": CERTIFICATE.encode(),
+            "otra/template.html": b"<p>{{ datos.titular }}</p>", "secreto/notas.txt": b"no"}
 
 
 @pytest.fixture
@@ -61,14 +58,15 @@ def storage(tmp_path: Path) -> LocalStorage:
 
 
 @pytest.fixture
-def config(p12: Path, templates_root: Path) -> dict[str, Any]:
+def config(p12: Path, files: dict[str, bytes]) -> dict[str, Any]:
     return {"SIGNING_CERT": str(p12), "SIGNING_PASSWORD": PASSWORD, "PUBLIC_URL": PUBLIC_URL,
-            "TEMPLATES_ROOT": str(templates_root), "TIMEZONE": "America/Argentina/Tucuman"}
+            "TIMEZONE": "America/Argentina/Tucuman", "_files": files}
 
 
 def _context(config: dict[str, Any], storage: Any, **instance: Any) -> ConnectorContext:
     facts = {"process_key": "catastro", "case_number": "CAT-2026-000031", **instance}
-    return ConnectorContext(config=config, storage=storage, instance=facts)
+    settings = {k: v for k, v in config.items() if k != "_files"}
+    return ConnectorContext(config=settings, storage=storage, instance=facts, files=config["_files"])
 
 
 def _operation() -> Any:
@@ -121,24 +119,33 @@ def test_each_issue_gets_its_own_code(config: dict[str, Any], storage: LocalStor
     assert storage.exists(first["clave"]) and storage.exists(second["clave"])
 
 
-def test_platform_template_and_other_procedure(config: dict[str, Any], storage: LocalStorage) -> None:
+def test_platform_template_and_another_folder_of_the_deployment(config: dict[str, Any],
+                                                                 storage: LocalStorage) -> None:
     connector = DocumentsConnector(config)
     base = connector.emitir_certificado({**PARAMS, "plantilla": "plataforma"}, _context(config, storage))
-    other = connector.emitir_certificado({**PARAMS, "plantilla": "catastro/certificado"},
-                                         _context(config, storage, process_key="reclamos"))
+    other = connector.emitir_certificado({**PARAMS, "plantilla": "otra"}, _context(config, storage))
     assert storage.exists(base["clave"]) and storage.exists(other["clave"])
+    assert other["plantilla"] == "otra"
 
 
-def test_template_resolution(templates_root: Path) -> None:
-    assert resolve_template(templates_root, "plataforma") == BASE_TEMPLATE_DIR
-    assert resolve_template(templates_root, "certificado", "catastro") == templates_root / "catastro" / "certificado"
-    (templates_root / "catastro" / "fuga").symlink_to(BASE_TEMPLATE_DIR)
-    for name, key in (("../catastro", "x"), ("certificado", None), ("certificado", "../x"), ("secreto", "catastro"),
-                      ("catastro/no_existe", None), ("a/b/c", None), ("fuga", "catastro"), ("", None)):
+def test_template_resolution(files: dict[str, bytes]) -> None:
+    assert "layout.html" in folder_of(files, "plataforma")
+    assert set(folder_of(files, "certificado")) == {"template.html"}
+    nested = {**files, "plantillas/permiso/template.html": b"x", "plantillas/permiso/estilo.css": b"p{}"}
+    assert set(folder_of(nested, "plantillas/permiso")) == {"template.html", "estilo.css"}
+    for name in ("../certificado", "certificado/..", "secreto", "no_existe", "", "/certificado", "certificado/"):
         with pytest.raises(TemplateNotFoundError):
-            resolve_template(templates_root, name, key)
-    with pytest.raises(TemplateNotFoundError, match="TRAMITES_TEMPLATES_ROOT"):
-        resolve_template(None, "certificado", "catastro")
+            folder_of(files, name)
+    with pytest.raises(TemplateNotFoundError, match="no existe en esta versión"):
+        folder_of({}, "certificado")
+
+
+def test_nothing_is_read_from_the_server_disk(config: dict[str, Any], storage: LocalStorage) -> None:
+    """Outside a process (no deployment files) a bundle's folder is unknown, whatever the disk holds."""
+    assert "TEMPLATES_ROOT" not in DocumentsConnector.settings
+    empty = {**config, "_files": {}}
+    with pytest.raises(TemplateNotFoundError, match="no existe en esta versión"):
+        DocumentsConnector(config).emitir_certificado(dict(PARAMS), _context(empty, storage))
 
 
 def test_configuration_errors(config: dict[str, Any], storage: LocalStorage) -> None:

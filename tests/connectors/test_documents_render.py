@@ -288,3 +288,31 @@ def test_a_missing_template_folder(tmp_path: Path) -> None:
     with pytest.raises(TemplateNotFoundError) as caught:
         render_certificate(tmp_path / "no-existe", {}, verification_url=URL)
     assert caught.value.status == 404
+
+
+def test_fetcher_serves_a_templates_files_from_memory_only(tmp_path: Path) -> None:
+    """A deployed template's assets come from its mapping; the virtual folder is never a disk path."""
+    from connectors.documents.fetcher import MEMORY_BASE
+
+    files = {"estilo.css": b"p {}", "img/sello.png": b"\x89PNG"}
+    fetcher = ConfinedURLFetcher([], files)
+    assert fetcher.fetch(f"file://{MEMORY_BASE}estilo.css").read() == b"p {}"
+    assert fetcher.fetch(f"file://{MEMORY_BASE}img/sello.png").content_type == "image/png"
+    for refused in (f"file://{MEMORY_BASE}otro.css", f"file://{MEMORY_BASE}../etc/passwd",
+                    f"file://{MEMORY_BASE}img/../../etc/passwd", "file:///etc/passwd", (tmp_path / "x").as_uri()):
+        with pytest.raises(RefusedResource):
+            fetcher.fetch(refused)
+
+
+def test_a_template_renders_from_its_files_in_memory(tmp_path: Path) -> None:
+    files = {"template.html": (b'{% extends "plataforma/layout.html" %}{% block estilos %}'
+                               b'<link rel="stylesheet" href="e.css">{% endblock %}'
+                               b'{% block cuerpo %}<p class="m">En memoria: {{ datos.nombre }}</p>'
+                               b'{% include "pie.html" %}{% endblock %}'),
+             "pie.html": b"<p>Pie propio.</p>", "e.css": b'.m::after { content: " CSS EN MEMORIA"; }'}
+    pdf = render_certificate(files, {"nombre": "Ñandú"}, verification_url=URL, name="permiso")
+    text = pdf_text(pdf, tmp_path)
+    assert "En memoria: Ñandú CSS EN MEMORIA" in text and "Pie propio." in text
+    with pytest.raises(RenderError, match="«permiso» usa un archivo que no existe"):
+        render_certificate({"template.html": b'{% include "../pie.html" %}'}, {}, verification_url=URL,
+                           name="permiso")

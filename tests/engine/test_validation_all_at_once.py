@@ -166,6 +166,7 @@ BREAKS = {  # file → (original, broken): each one of the faults the issue list
         ('name="Defensa Civil"', 'name="Defensa Cvil"'),
     ],
     "riesgo.dmn": [("<text>200 &lt;= ? &lt; 1000</text>", "<text>between 200 and 999</text>")],
+    "permiso/template.html": [("{% block encabezado_extra %}", "{% block encabezado %}")],
 }
 
 
@@ -187,7 +188,8 @@ def test_a_broken_copy_of_the_evento_bundle_lists_every_problem(app: Flask, api:
     for file, phrase in [("evento_publico.bpmn", 'entre comillas: "P10D"'),
                          ("evento_publico.bpmn", "¿Quiso decir «evento_riesgo»"),
                          ("evento_publico.bpmn", "«revision_gw2», que no existe en el proceso"),
-                         ("riesgo.dmn", "Fila 2, columna «Asistentes")]:
+                         ("riesgo.dmn", "Fila 2, columna «Asistentes"),
+                         ("permiso/template.html", "El bloque «encabezado» no existe en plataforma/layout.html")]:
         assert [f for f in found if f[0] == file and f[1] and phrase in f[2]], (phrase, "\n".join(map(str, found)))
     assert all(e.get("line") for e in body["errors"])
     warned = {(w["file"], w["element"]): w["message"] for w in body["warnings"]}

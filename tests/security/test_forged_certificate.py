@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from connectors.documents.folders import read_folder
 from connectors.documents.summary import summarize
 from engine.casefile import expediente
 from engine.runtime import EXTENSION_KEY
@@ -45,5 +46,5 @@ def test_each_procedures_certificate_declares_what_it_certifies() -> None:
     assert {"certificado_catastral/certificado", "habilitacion_comercial/licencia", "permiso_via_publica/permiso",
             "compras/orden_compra"} <= set(declared)
     sample = {"parcela": {"titular": "Ana", "nomenclatura": "S1"}, "tipo": "simple"}
-    lines = summarize(PROCESSES / "certificado_catastral" / "certificado", sample)
+    lines = summarize(read_folder(PROCESSES / "certificado_catastral" / "certificado"), sample)
     assert {"etiqueta": "Titular", "valor": "Ana"} in lines and len(lines) == 3

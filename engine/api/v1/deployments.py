@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Blueprint, page_body, runtime, transaction
 from engine.api.v1.schemas import DeploymentSchema, PageArgs, ProcessDetailSchema, ProcessPageSchema
-from engine.errors import BundleError
-from engine.workflow import deployments, forms_io
+from engine.errors import BundleError, NotFound
+from engine.workflow import deployments, forms_io, templates
 from engine.workflow.bundles import bundle_from_files, bundle_from_zip
 
 bp = Blueprint("api_deployments", __name__, url_prefix="/api/v1", description="Despliegues y procesos")
@@ -34,7 +34,7 @@ def deploy() -> Any:
     with transaction():
         rt = runtime()
         result = deployments.deploy(bundle, current_actor().name, rt.operations(), rt.known_groups,
-                                    rt.validate_params)
+                                    rt.validate_params, rt.documents.check_template)
     return result.deployment, 201 if result.created else 200
 
 
@@ -61,3 +61,15 @@ def process(key: str) -> Any:
     schema, ui_schema = forms_io.start_form(latest)
     return {"key": key, "name": latest.name, "manifest": latest.manifest, "versions": deployments.versions(key),
             "start_form": schema, "start_ui_form": ui_schema}
+
+
+@bp.get("/processes/<key>/versions/<int:number>/templates/<path:folder>/preview")
+@requires("deploy")
+@bp.response(200, description="The template rendered as an unsigned PDF with sample data from the bundle's forms.")
+def template_preview(key: str, number: int, folder: str) -> Any:
+    """Preview a deployed version's certificate template (analysts: the ``deploy`` scope)."""
+    if number > templates.MAX_VERSION:  # beyond any database's integer: no such version
+        raise NotFound(f"El proceso «{key}» no tiene la versión {number}.")
+    pdf = templates.preview(deployments.version(key, number), folder, runtime().documents.preview_template)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{folder.replace("/", "_")}.pdf"'})

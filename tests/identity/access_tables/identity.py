@@ -13,11 +13,14 @@ TABLE: dict[str, frozenset[str]] = {
     "auth.account": SIGNED_IN,
     "auth.sign_out": SIGNED_IN,
     "preview.show": ANALYSTS,
+    "template_preview.index": ANALYSTS,
+    "template_preview.pdf": ANALYSTS,
     "verification.start": PUBLIC,
     "verification.by_code": PUBLIC,
     "verification.by_file": PUBLIC,
     "guide.index": PUBLIC,
     "guide.detail": PUBLIC,
 }
-SAMPLE_ARGS = {"token": "enlace-de-prueba", "code": "CODIGO-INEXISTENTE", "key": "tramite_inexistente"}
-SERVED_GET = {"verification.by_code": 404, "guide.detail": 404}
+SAMPLE_ARGS = {"token": "enlace-de-prueba", "code": "CODIGO-INEXISTENTE", "key": "tramite_inexistente",
+               "version": "1"}
+SERVED_GET = {"verification.by_code": 404, "guide.detail": 404, "template_preview.pdf": 404}
