@@ -24,8 +24,8 @@ from engine.ports import Connectors, DocumentStore, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
-from engine.workflow.template_checks import CheckTemplate
 from engine.workflow.templates import with_deployment_files
+from engine.workflow.validation.templates import CheckTemplate
 
 EXTENSION_KEY = "tramites"
 DEFAULT_CHECKPOINT_MINUTES = 60

@@ -14,8 +14,8 @@ from engine.errors import DeploymentInvalid, NotFound
 from engine.models import Deployment, DeploymentFile
 from engine.workflow.bundles import Bundle
 from engine.workflow.spiff import specs_to_dict
-from engine.workflow.template_checks import CheckTemplate
 from engine.workflow.validation import CheckParams, Problem, validate_bundle
+from engine.workflow.validation.templates import CheckTemplate
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import DataInvalid, NotFound, Unavailable
 from engine.models import Deployment, DeploymentFile, Instance
-from engine.workflow.sample_data import sample_case_data
+from engine.workflow.validation.sample_data import sample_case_data
 
 #: Where the facts of a connector call carry the files (``connectors.base.FILES_FACT``).
 FILES_FACT = "deployment_files"

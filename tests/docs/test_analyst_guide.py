@@ -27,10 +27,9 @@ import forms
 from connectors.documents.render import BASE_TEMPLATE_DIR
 from connectors.registry import ConnectorRegistry
 from engine import sandbox
-from engine.workflow import contract
 from engine.workflow.bundles import bundle_from_files
 from engine.workflow.spiff import ScriptEngine
-from engine.workflow.validation import validate_bundle
+from engine.workflow.validation import contract, validate_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guia-analista.md"

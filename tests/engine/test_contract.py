@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.workflow import contract
 from engine.workflow.bundles import bundle_from_files, bundle_from_path
-from engine.workflow.validation import validate_bundle
+from engine.workflow.validation import contract, validate_bundle
 from tests.fixtures.engine import BUNDLES
 
 Collected = list[tuple[str, str, str]]

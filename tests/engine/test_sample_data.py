@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.workflow.sample_data import SAMPLE_CASE_NUMBER, sample_case_data, sample_value
+from engine.workflow.validation.sample_data import SAMPLE_CASE_NUMBER, sample_case_data, sample_value
 
 SCHEMA = {
     "type": "object",

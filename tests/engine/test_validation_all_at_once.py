@@ -19,8 +19,8 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 from engine.workflow.spiff import ScriptEngine
 from engine.workflow.tasks import group_of_lane
-from engine.workflow.validation_dmn import input_cell_problems
-from engine.workflow.validation_timers import timer_problems
+from engine.workflow.validation.dmn import input_cell_problems
+from engine.workflow.validation.timers import timer_problems
 from tests.fixtures.engine import BUNDLES, ApiClient
 
 KNOWN_GROUPS = {"mesa_entradas", "defensa_civil", "transito"}

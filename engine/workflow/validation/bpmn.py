@@ -18,8 +18,8 @@ from typing import Any
 from lxml import etree
 
 from engine.workflow.tasks import APPLICANT_LANES, slug, task_group
-from engine.workflow.validation_report import Report
-from engine.workflow.validation_timers import timer_problems
+from engine.workflow.validation.report import Report
+from engine.workflow.validation.timers import timer_problems
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"

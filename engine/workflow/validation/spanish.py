@@ -1,6 +1,6 @@
 """The SpiffWorkflow parser's English messages that still reach analysts, said in Spanish.
 
-The pre-checks (validation_bpmn, validation_dmn, validation_timers) catch most faults before
+The pre-checks (the bpmn, dmn and timers modules of this package) catch most faults before
 the library sees them; these are the ones left to it. A message not listed passes unchanged.
 """
 

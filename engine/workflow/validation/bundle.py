@@ -26,14 +26,16 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 import forms
 from engine import sandbox
 from engine.deadlines.scripting import literal_problems
-from engine.workflow import contract, validation_bpmn, validation_dmn
 from engine.workflow.bundles import Bundle, adapt_foreign
-from engine.workflow.message_checks import warn_uncorrelated_catch
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
-from engine.workflow.template_checks import CheckTemplate, check_templates
-from engine.workflow.validation_report import Problem, Report
-from engine.workflow.validation_spanish import spanish
+from engine.workflow.validation import bpmn as validation_bpmn
+from engine.workflow.validation import contract
+from engine.workflow.validation import dmn as validation_dmn
+from engine.workflow.validation.messages import warn_uncorrelated_catch
+from engine.workflow.validation.report import Problem, Report
+from engine.workflow.validation.spanish import spanish
+from engine.workflow.validation.templates import CheckTemplate, check_templates
 
 __all__ = ["CheckParams", "ParsedBundle", "Problem", "Report", "validate_bundle"]
 

@@ -4,7 +4,7 @@ Every literal ``plantilla`` of a ``documentos/emitir_certificado`` service task 
 folder of the bundle with a ``template.html`` (or ``plataforma``), and every template folder
 must parse, fill only blocks the platform's layout defines, declare a valid
 ``verificacion.json`` and render with sample data made from the bundle's form schemas
-(:mod:`engine.workflow.sample_data`). The engine may not import connectors: the renderer's
+(:mod:`engine.workflow.validation.sample_data`). The engine may not import connectors: the renderer's
 check arrives as an injected callable (:data:`CheckTemplate`, ``Runtime.check_template``).
 """
 
@@ -21,7 +21,7 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from engine.sandbox import SandboxedEnvironment
 from engine.workflow.bundles import SPIFF_NS, Bundle
-from engine.workflow.sample_data import sample_of_bundle
+from engine.workflow.validation.sample_data import sample_of_bundle
 
 CERTIFICATE_OPERATION = "documentos/emitir_certificado"
 PLATFORM_TEMPLATE = "plataforma"

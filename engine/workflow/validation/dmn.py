@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from engine import sandbox
-from engine.workflow.validation_report import Report
+from engine.workflow.validation.report import Report
 
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # the engine's own pattern
 _BETWEEN = re.compile(r"^\s*between\s+(.+?)\s+and\s+(.+?)\s*$", re.IGNORECASE)

@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
-from engine.workflow.validation_report import Report
+from engine.workflow.validation.report import Report
 
 
 def uncorrelated_catch(task_spec: Any) -> list[str]:
