@@ -119,10 +119,15 @@ def document(number: str, document_id: str) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/<number>/tareas/<task_id>")
+@bp.route("/<number>/tareas/<task_id>", methods=["GET", "POST"])
 @login_required
 def task(number: str, task_id: str) -> ResponseReturnValue:
-    """A task the staff left for the citizen (a correction): its form."""
+    """A task the staff left for the citizen (a correction): its form.
+
+    A POST here is the form's htmx re-render (``hx-post=""`` posts to the page's own URL).
+    """
+    if request.method == "POST":
+        return complete_task()
     instance = _case(number)
     found = _task(instance, task_id)
     schema, ui = forms_io.task_form(found)
