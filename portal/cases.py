@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 import forms
 from engine.casefile import access, drafts, expediente, tracking
+from engine.casefile import summary as summary_lines
 from engine.citizens import cases
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import login_required, roles_required
@@ -80,21 +81,7 @@ def detail(number: str) -> ResponseReturnValue:
     return render_template("portal/case.html", summary=summary(instance), instance=instance,
                            documents=cases.documents(instance), timeline=cases.timeline(instance),
                            certificates=cases.certificates(instance), code=code, owner=owner,
-                           data=_shown_data(instance.data), new=request.args.get("nuevo") == "1")
-
-
-def _shown_data(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The submitted data as label/value pairs (files by their name)."""
-    rows = []
-    for name, value in (data or {}).items():
-        if isinstance(value, dict) and {"name", "size"} <= value.keys():
-            value = value["name"]
-        elif isinstance(value, bool):
-            value = "Sí" if value else "No"
-        elif isinstance(value, list | dict):
-            continue
-        rows.append((name.replace("_", " ").capitalize(), str(value)))
-    return rows
+                           data=summary_lines.for_citizen(instance), new=request.args.get("nuevo") == "1")
 
 
 @bp.get("/<number>/documentos/<document_id>")

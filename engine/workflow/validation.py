@@ -24,6 +24,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 import forms
 from engine import sandbox
 from engine.workflow.bundles import Bundle, adapt_foreign
+from engine.workflow.presentation_checks import check_presentation
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import applicant_lane, group_of_lane
 
@@ -78,6 +79,7 @@ def validate_bundle(
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
+    check_presentation(bundle, report)
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -128,22 +127,3 @@ def add_comment(instance_id: str, author: str, body: str, now: datetime) -> Case
     db.session.flush()
     audit.record("comment_added", author, instance_id=instance_id, data={"comment_id": comment.id})
     return comment
-
-
-def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The case data as ``(field, value)`` lines people read (files by their name)."""
-    return [(key.replace("_", " ").capitalize(), _value(value)) for key, value in sorted(data.items())]
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Sí" if value else "No"
-    if value is None:
-        return "—"
-    if isinstance(value, dict):
-        if "sha256" in value and "name" in value:
-            return f"archivo «{value['name']}»"
-        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(_value(v) for v in value) or "—"
-    return str(value)

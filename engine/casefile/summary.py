@@ -1,0 +1,154 @@
+"""What a case's summary shows each audience: label, value in es-AR words, group — plain data.
+
+The bundle declares it in its manifest (the analyst's choice, not the platform's guess)::
+
+    resumen:
+      ciudadano: [organizador.nombre, evento.fecha, calles_afectadas]
+      personal: [organizador.nombre, {campo: tasa.importe, etiqueta: Tasa liquidada}]
+
+An item is a dotted path into the case data, or ``{campo: path, etiqueta: text}``; a path to a
+group shows each of its fields. Labels are the fields' ``title`` in the bundle's form schemas
+(a nested field carries its parent's title as its group); values are written es-AR
+(:mod:`forms.display`). Without a ``ciudadano`` list a citizen sees only the fields of the forms
+they filled themselves (the start form and their own tasks' forms), never internal variables;
+staff without a ``personal`` list see every datum (:func:`every_line`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.db import db
+from engine.models import Deployment, Instance, Task
+from forms.catalogue import FieldInfo, catalogue, humanize
+from forms.display import value_text
+
+MANIFEST_KEY = "resumen"
+AUDIENCES = ("ciudadano", "personal")
+SCHEMA_SUFFIX = ".schema.json"
+UI_SUFFIX = ".uischema.json"
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a summary; ``link`` is for values that lead somewhere (a slip to pay)."""
+
+    label: str
+    value: str
+    group: str = ""
+    link: str | None = None
+
+
+def declared_items(manifest: Mapping[str, Any] | None, audience: str) -> list[tuple[str, str | None]] | None:
+    """The audience's ``(path, label)`` items, or ``None`` when the manifest declares none."""
+    declared = (manifest or {}).get(MANIFEST_KEY)
+    items = declared.get(audience) if isinstance(declared, Mapping) else None
+    if not isinstance(items, list):
+        return None
+    found: list[tuple[str, str | None]] = []
+    for item in items:
+        if isinstance(item, str):
+            found.append((item, None))
+        elif isinstance(item, Mapping) and isinstance(item.get("campo"), str):
+            label = item.get("etiqueta")
+            found.append((item["campo"], label if isinstance(label, str) else None))
+    return found
+
+
+def for_citizen(instance: Instance) -> list[Line]:
+    """The declared ``ciudadano`` lines, else the fields of the forms the citizen filled."""
+    fields = fields_of(instance.deployment)
+    items = declared_items(instance.deployment.manifest, "ciudadano")
+    if items is not None:
+        return _declared_lines(instance.data or {}, items, fields)
+    own = _citizen_forms(instance)
+    paths = [p for name in own for p in _schema_fields(instance.deployment, name)]
+    return _declared_lines(instance.data or {}, [(p, None) for p in dict.fromkeys(paths) if "." not in p], fields)
+
+
+def for_staff(instance: Instance) -> list[Line] | None:
+    """The declared ``personal`` lines, or ``None`` when the manifest declares none (show every line)."""
+    items = declared_items(instance.deployment.manifest, "personal")
+    if items is None:
+        return None
+    return _declared_lines(instance.data or {}, items, fields_of(instance.deployment))
+
+
+def every_line(instance: Instance) -> list[Line]:
+    """Every top-level variable of the case (staff may see all data), the forms' fields first."""
+    data = instance.data or {}
+    fields = fields_of(instance.deployment)
+    known = [p for p in fields if "." not in p and p in data]
+    rest = sorted(k for k in data if k not in fields)
+    return _declared_lines(data, [(p, None) for p in [*known, *rest]], fields)
+
+
+def fields_of(deployment: Deployment) -> dict[str, FieldInfo]:
+    """Every form field of the version by dotted path (the start form's titles win)."""
+    names = [str((deployment.manifest or {}).get("start_form") or "")]
+    names += sorted(f.name for f in deployment.files if f.name.endswith(SCHEMA_SUFFIX))
+    found: dict[str, FieldInfo] = {}
+    for name in dict.fromkeys(n for n in names if n):
+        for path, info in _schema_fields(deployment, name).items():
+            found.setdefault(path, info)
+    return found
+
+
+def _schema_fields(deployment: Deployment, name: str) -> dict[str, FieldInfo]:
+    schema = _json(deployment, name)
+    ui_name = (deployment.manifest or {}).get("start_ui_form") if name == (deployment.manifest or {}).get(
+        "start_form") else None
+    ui = _json(deployment, str(ui_name or name.removesuffix(SCHEMA_SUFFIX) + UI_SUFFIX))
+    return catalogue(schema, ui)
+
+
+def _json(deployment: Deployment, name: str) -> Any:
+    raw = deployment.file(name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):  # checked at deploy; an old version may predate the check
+        return None
+
+
+def _citizen_forms(instance: Instance) -> list[str]:
+    """The start form and the forms of the tasks the citizen completed, in that order."""
+    start = (instance.deployment.manifest or {}).get("start_form")
+    rows = db.session.scalars(select(Task.form).where(Task.instance_id == instance.id, Task.for_applicant.is_(True),
+                                                      Task.status == "completed", Task.form.is_not(None)))
+    return [n for n in dict.fromkeys([start, *rows]) if isinstance(n, str) and n]
+
+
+def _declared_lines(data: Mapping[str, Any], items: Iterable[tuple[str, str | None]],
+                    fields: Mapping[str, FieldInfo]) -> list[Line]:
+    lines: list[Line] = []
+    for path, label in items:
+        value = lookup(data, path)
+        if value is _MISSING:
+            continue
+        info = fields.get(path)
+        children = [p for p in fields if p.startswith(path + ".")] if isinstance(value, Mapping) else []
+        if children and label is None:  # a group: each of its fields, under the group's title
+            lines += _declared_lines(data, [(p, None) for p in children if p.count(".") == path.count(".") + 1],
+                                     fields)
+            continue
+        text = label or (info.title if info else humanize(path.rsplit(".", 1)[-1]))
+        lines.append(Line(text, value_text(value, info, path), info.group if info else ""))
+    return lines
+
+
+def lookup(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path, or a private marker when any step is missing."""
+    value: Any = data
+    for step in path.split("."):
+        if not isinstance(value, Mapping) or step not in value:
+            return _MISSING
+        value = value[step]
+    return value
