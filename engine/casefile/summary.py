@@ -6,8 +6,9 @@ The bundle declares it in its manifest (the analyst's choice, not the platform's
       ciudadano: [organizador.nombre, evento.fecha, calles_afectadas]
       personal: [organizador.nombre, {campo: tasa.importe, etiqueta: Tasa liquidada}]
 
-An item is a dotted path into the case data, or ``{campo: path, etiqueta: text}``; a path to a
-group shows each of its fields. Labels are the fields' ``title`` in the bundle's form schemas
+An item is a dotted path into the case data, or ``{campo: path, etiqueta: text}`` (optionally
+``formato: moneda`` for an amount no form describes, such as a decision table's ``tasa``); a
+path to a group shows each of its fields. Labels are the fields' ``title`` in the bundle's form schemas
 (a nested field carries its parent's title as its group); values are written es-AR
 (:mod:`forms.display`). Without a ``ciudadano`` list a citizen sees only the fields of the forms
 they filled themselves (the start form and their own tasks' forms), never internal variables;
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -45,19 +46,29 @@ class Line:
     link: str | None = None
 
 
-def declared_items(manifest: Mapping[str, Any] | None, audience: str) -> list[tuple[str, str | None]] | None:
-    """The audience's ``(path, label)`` items, or ``None`` when the manifest declares none."""
+@dataclass(frozen=True)
+class Item:
+    """One declared item: a dotted path, an optional label and an optional format (``moneda``)."""
+
+    path: str
+    label: str | None = None
+    format: str | None = None
+
+
+def declared_items(manifest: Mapping[str, Any] | None, audience: str) -> list[Item] | None:
+    """The audience's items, or ``None`` when the manifest declares none."""
     declared = (manifest or {}).get(MANIFEST_KEY)
     items = declared.get(audience) if isinstance(declared, Mapping) else None
     if not isinstance(items, list):
         return None
-    found: list[tuple[str, str | None]] = []
+    found: list[Item] = []
     for item in items:
         if isinstance(item, str):
-            found.append((item, None))
+            found.append(Item(item))
         elif isinstance(item, Mapping) and isinstance(item.get("campo"), str):
-            label = item.get("etiqueta")
-            found.append((item["campo"], label if isinstance(label, str) else None))
+            label, kind = item.get("etiqueta"), item.get("formato")
+            found.append(Item(item["campo"], label if isinstance(label, str) else None,
+                              kind if isinstance(kind, str) else None))
     return found
 
 
@@ -69,7 +80,7 @@ def for_citizen(instance: Instance) -> list[Line]:
         return _declared_lines(instance.data or {}, items, fields)
     own = _citizen_forms(instance)
     paths = [p for name in own for p in _schema_fields(instance.deployment, name)]
-    return _declared_lines(instance.data or {}, [(p, None) for p in dict.fromkeys(paths) if "." not in p], fields)
+    return _declared_lines(instance.data or {}, [Item(p) for p in dict.fromkeys(paths) if "." not in p], fields)
 
 
 def for_staff(instance: Instance) -> list[Line] | None:
@@ -86,7 +97,7 @@ def every_line(instance: Instance) -> list[Line]:
     fields = fields_of(instance.deployment)
     known = [p for p in fields if "." not in p and p in data]
     rest = sorted(k for k in data if k not in fields)
-    return _declared_lines(data, [(p, None) for p in [*known, *rest]], fields)
+    return _declared_lines(data, [Item(p) for p in [*known, *rest]], fields)
 
 
 def fields_of(deployment: Deployment) -> dict[str, FieldInfo]:
@@ -126,21 +137,23 @@ def _citizen_forms(instance: Instance) -> list[str]:
     return [n for n in dict.fromkeys([start, *rows]) if isinstance(n, str) and n]
 
 
-def _declared_lines(data: Mapping[str, Any], items: Iterable[tuple[str, str | None]],
-                    fields: Mapping[str, FieldInfo]) -> list[Line]:
+def _declared_lines(data: Mapping[str, Any], items: Iterable[Item], fields: Mapping[str, FieldInfo]) -> list[Line]:
     lines: list[Line] = []
-    for path, label in items:
-        value = lookup(data, path)
+    for item in items:
+        value = lookup(data, item.path)
         if value is _MISSING:
             continue
-        info = fields.get(path)
-        children = [p for p in fields if p.startswith(path + ".")] if isinstance(value, Mapping) else []
-        if children and label is None:  # a group: each of its fields, under the group's title
-            lines += _declared_lines(data, [(p, None) for p in children if p.count(".") == path.count(".") + 1],
-                                     fields)
+        info = fields.get(item.path)
+        depth = item.path.count(".") + 1
+        children = [p for p in fields if p.startswith(item.path + ".") and p.count(".") == depth] \
+            if isinstance(value, Mapping) else []
+        if children and item.label is None:  # a group: each of its fields, under the group's title
+            lines += _declared_lines(data, [Item(p) for p in children], fields)
             continue
-        text = label or (info.title if info else humanize(path.rsplit(".", 1)[-1]))
-        lines.append(Line(text, value_text(value, info, path), info.group if info else ""))
+        if item.format:
+            info = replace(info or FieldInfo(item.path, humanize(item.path.rsplit(".", 1)[-1])), format=item.format)
+        text = item.label or (info.title if info else humanize(item.path.rsplit(".", 1)[-1]))
+        lines.append(Line(text, value_text(value, info, item.path), info.group if info else ""))
     return lines
 
 

@@ -18,6 +18,7 @@ from engine.casefile.payment import problems as payment_problems
 from engine.casefile.summary import AUDIENCES, MANIFEST_KEY, SCHEMA_SUFFIX, UI_SUFFIX
 from engine.workflow.bundles import MANIFEST, Bundle
 from forms.catalogue import unlabelled_enums
+from forms.display import MONEY_FORMAT
 
 
 class _Report(Protocol):
@@ -53,7 +54,8 @@ def summary_problems(manifest: Mapping[str, Any] | None) -> list[tuple[str, str]
             found.append((element, f"«{audience}» no es un público del resumen (use {audiences})."))
         elif not isinstance(items, list) or not all(_item_ok(i) for i in items):
             found.append((element, "Cada dato del resumen es una ruta de variable («organizador.nombre») o "
-                                   "«{campo: ruta, etiqueta: texto}»."))
+                                   "«{campo: ruta, etiqueta: texto, formato: moneda}» (etiqueta y formato "
+                                   "son optativos)."))
     return found
 
 
@@ -61,7 +63,8 @@ def _item_ok(item: Any) -> bool:
     if isinstance(item, str):
         return bool(item.strip())
     return (isinstance(item, Mapping) and isinstance(item.get("campo"), str) and bool(item["campo"].strip())
-            and set(item) <= {"campo", "etiqueta"} and isinstance(item.get("etiqueta", ""), str))
+            and set(item) <= {"campo", "etiqueta", "formato"} and isinstance(item.get("etiqueta", ""), str)
+            and item.get("formato", MONEY_FORMAT) == MONEY_FORMAT)
 
 
 def message_names(bundle: Bundle) -> set[str]:
