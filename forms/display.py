@@ -1,8 +1,8 @@
 """Saved values in the words people here read (es-AR): ``$ 120.000,00``, ``21/12/2026``, «Sí», labels.
 
-Which values are money is declared: ``"format": "moneda"`` in the field's schema. Data no form
-describes (what a connector answered, such as GAF's slip) follows its name: ``importe`` and
-``monto`` (alone or as a prefix, ``importe_total``) are money. ISO dates (``2026-12-21``) and
+Which values are money is declared: ``"format": "moneda"`` in the field's schema. Otherwise a
+value follows its name (a form field without a format, or what a connector answered, such as
+GAF's slip): ``importe`` and ``monto`` (alone or as a prefix, ``importe_total``) are money. ISO dates (``2026-12-21``) and
 times show as dates; lists are joined with commas; a document shows as its file name.
 """
 
@@ -73,7 +73,7 @@ def value_text(value: Any, info: FieldInfo | None = None, name: str = "") -> str
         return info.options.get(option_key(value), str(value))
     if isinstance(value, bool):
         return "Sí" if value else "No"
-    if (info is not None and info.format == MONEY_FORMAT) or (info is None and is_money_name(name)):
+    if (info is not None and info.format == MONEY_FORMAT) or (not (info and info.format) and is_money_name(name)):
         return money(value)
     if isinstance(value, int | float):
         return number(value)

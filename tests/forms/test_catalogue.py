@@ -68,6 +68,8 @@ def test_values_are_written_es_ar(path: str, value: Any, text: str) -> None:
 
 def test_data_no_form_describes_follows_its_name() -> None:
     assert value_text("120000.00", name="boleta.importe") == "$ 120.000,00"
+    field = catalogue({"properties": {"monto_total": {"type": "string", "title": "Monto"}}})["monto_total"]
+    assert value_text("1500.00", field, "monto_total") == "$ 1.500,00"  # a field with no format: by its name
     assert value_text(1500) == "1.500" and value_text(2.5) == "2,5"
     assert value_text({"name": "plano.pdf", "sha256": "0" * 64, "key": "k"}) == "plano.pdf"
     assert money("no es un número") == "no es un número"
