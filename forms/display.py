@@ -2,8 +2,9 @@
 
 Which values are money is declared: ``"format": "moneda"`` in the field's schema. Otherwise a
 value follows its name (a form field without a format, or what a connector answered, such as
-GAF's slip): ``importe`` and ``monto`` (alone or as a prefix, ``importe_total``) are money. ISO dates (``2026-12-21``) and
-times show as dates; lists are joined with commas; a document shows as its file name.
+GAF's slip): ``importe`` and ``monto`` (alone or as a prefix, ``importe_total``) are money.
+ISO dates (``2026-12-21``) and times show as dates; lists are joined with commas; a document
+shows as its file name.
 """
 
 from __future__ import annotations
