@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from forms.catalogue import FieldInfo
 from forms.values import option_key
@@ -54,20 +55,27 @@ def number(value: int | float | Decimal) -> str:
         else str(value).replace(".", ",")
 
 
-def date_or_moment(text: str) -> str | None:
-    """An ISO date as ``dd/mm/aaaa`` (a time's date part with its hour), or ``None`` when it is not one."""
+def date_or_moment(text: str, zone: str | None = None) -> str | None:
+    """An ISO date as ``dd/mm/aaaa``, a time as ``dd/mm/aaaa hh:mm`` (in ``zone`` when it has an
+    offset), or ``None`` when the text is neither."""
     try:
         if _ISO_DATE.match(text):
             return date.fromisoformat(text).strftime("%d/%m/%Y")
         if _ISO_MOMENT.match(text):
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if zone and moment.tzinfo is not None:
+                moment = moment.astimezone(ZoneInfo(zone))
+            return moment.strftime("%d/%m/%Y %H:%M")
+    except (ValueError, KeyError):  # not a date, or an unknown zone name
         return None
     return None
 
 
-def value_text(value: Any, info: FieldInfo | None = None, name: str = "") -> str:
-    """``value`` as people read it, using what its field declares (``info``) or its ``name``."""
+def value_text(value: Any, info: FieldInfo | None = None, name: str = "", zone: str | None = None) -> str:
+    """``value`` as people read it, using what its field declares (``info``) or its ``name``.
+
+    :param zone: the city's time zone, for times stored with an offset.
+    """
     if value is None or value == "" or value == []:
         return EMPTY
     if info is not None and info.options and not isinstance(value, list | dict):
@@ -79,15 +87,15 @@ def value_text(value: Any, info: FieldInfo | None = None, name: str = "") -> str
     if isinstance(value, int | float):
         return number(value)
     if isinstance(value, str):
-        return date_or_moment(value) or value
+        return date_or_moment(value, zone) or value
     if isinstance(value, list):
-        return ", ".join(value_text(v, info, name) for v in value) or EMPTY
-    return _mapping_text(value)
+        return ", ".join(value_text(v, info, name, zone) for v in value) or EMPTY
+    return _mapping_text(value, zone)
 
 
-def _mapping_text(value: Mapping[str, Any]) -> str:
+def _mapping_text(value: Mapping[str, Any], zone: str | None) -> str:
     if isinstance(value.get("name"), str) and ("sha256" in value or "key" in value):
         return value["name"]  # a document: its file name
     if {"lat", "lon"} <= value.keys():
         return f"{value_text(value['lat'])}, {value_text(value['lon'])}"
-    return "; ".join(f"{k.replace('_', ' ')}: {value_text(v, name=k)}" for k, v in value.items())
+    return "; ".join(f"{k.replace('_', ' ')}: {value_text(v, name=k, zone=zone)}" for k, v in value.items())

@@ -81,7 +81,8 @@ def detail(number: str) -> ResponseReturnValue:
     return render_template("portal/case.html", summary=summary(instance), instance=instance,
                            documents=cases.documents(instance), timeline=cases.timeline(instance),
                            certificates=cases.certificates(instance), code=code, owner=owner,
-                           data=summary_lines.for_citizen(instance), new=request.args.get("nuevo") == "1")
+                           data=summary_lines.for_citizen(instance, runtime().settings["TIMEZONE"]),
+                           new=request.args.get("nuevo") == "1")
 
 
 @bp.get("/<number>/documentos/<document_id>")

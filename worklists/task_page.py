@@ -62,7 +62,8 @@ def _page(task: Task, form_html: Any, problems: list[str] | None = None, status:
     return render_template("worklists/task.html", task=task, form_html=form_html, problems=problems or [],
                            may_complete=may_complete(task), now=web.now(), local_time=web.local,
                            me=web.user().username, panels=web.case_panels(task.instance),
-                           declared=summary.for_staff(task.instance), data=summary.every_line(task.instance)), status
+                           declared=summary.for_staff(task.instance, web.runtime().settings["TIMEZONE"]),
+                           data=summary.every_line(task.instance, web.runtime().settings["TIMEZONE"])), status
 
 
 @bp.post("/completar")

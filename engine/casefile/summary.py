@@ -72,32 +72,36 @@ def declared_items(manifest: Mapping[str, Any] | None, audience: str) -> list[It
     return found
 
 
-def for_citizen(instance: Instance) -> list[Line]:
-    """The declared ``ciudadano`` lines, else the fields of the forms the citizen filled."""
+def for_citizen(instance: Instance, zone: str | None = None) -> list[Line]:
+    """The declared ``ciudadano`` lines, else the fields of the forms the citizen filled.
+
+    :param zone: the city's time zone (the ``TIMEZONE`` setting), for times with an offset.
+    """
     fields = fields_of(instance.deployment)
     items = declared_items(instance.deployment.manifest, "ciudadano")
     if items is not None:
-        return _declared_lines(instance.data or {}, items, fields)
+        return _declared_lines(instance.data or {}, items, fields, zone)
     own = _citizen_forms(instance)
     paths = [p for name in own for p in _schema_fields(instance.deployment, name)]
-    return _declared_lines(instance.data or {}, [Item(p) for p in dict.fromkeys(paths) if "." not in p], fields)
+    return _declared_lines(instance.data or {}, [Item(p) for p in dict.fromkeys(paths) if "." not in p], fields,
+                           zone)
 
 
-def for_staff(instance: Instance) -> list[Line] | None:
+def for_staff(instance: Instance, zone: str | None = None) -> list[Line] | None:
     """The declared ``personal`` lines, or ``None`` when the manifest declares none (show every line)."""
     items = declared_items(instance.deployment.manifest, "personal")
     if items is None:
         return None
-    return _declared_lines(instance.data or {}, items, fields_of(instance.deployment))
+    return _declared_lines(instance.data or {}, items, fields_of(instance.deployment), zone)
 
 
-def every_line(instance: Instance) -> list[Line]:
+def every_line(instance: Instance, zone: str | None = None) -> list[Line]:
     """Every top-level variable of the case (staff may see all data), the forms' fields first."""
     data = instance.data or {}
     fields = fields_of(instance.deployment)
     known = [p for p in fields if "." not in p and p in data]
     rest = sorted(k for k in data if k not in fields)
-    return _declared_lines(data, [Item(p) for p in [*known, *rest]], fields)
+    return _declared_lines(data, [Item(p) for p in [*known, *rest]], fields, zone)
 
 
 def fields_of(deployment: Deployment) -> dict[str, FieldInfo]:
@@ -137,7 +141,8 @@ def _citizen_forms(instance: Instance) -> list[str]:
     return [n for n in dict.fromkeys([start, *rows]) if isinstance(n, str) and n]
 
 
-def _declared_lines(data: Mapping[str, Any], items: Iterable[Item], fields: Mapping[str, FieldInfo]) -> list[Line]:
+def _declared_lines(data: Mapping[str, Any], items: Iterable[Item], fields: Mapping[str, FieldInfo],
+                    zone: str | None) -> list[Line]:
     lines: list[Line] = []
     for item in items:
         value = lookup(data, item.path)
@@ -148,12 +153,12 @@ def _declared_lines(data: Mapping[str, Any], items: Iterable[Item], fields: Mapp
         children = [p for p in fields if p.startswith(item.path + ".") and p.count(".") == depth] \
             if isinstance(value, Mapping) else []
         if children and item.label is None:  # a group: each of its fields, under the group's title
-            lines += _declared_lines(data, [Item(p) for p in children], fields)
+            lines += _declared_lines(data, [Item(p) for p in children], fields, zone)
             continue
         if item.format:
             info = replace(info or FieldInfo(item.path, humanize(item.path.rsplit(".", 1)[-1])), format=item.format)
         text = item.label or (info.title if info else humanize(item.path.rsplit(".", 1)[-1]))
-        lines.append(Line(text, value_text(value, info, item.path), info.group if info else ""))
+        lines.append(Line(text, value_text(value, info, item.path, zone), info.group if info else ""))
     return lines
 
 

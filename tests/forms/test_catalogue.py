@@ -73,6 +73,7 @@ def test_data_no_form_describes_follows_its_name() -> None:
     assert value_text(1500) == "1.500" and value_text(2.5) == "2,5"
     assert value_text({"name": "plano.pdf", "sha256": "0" * 64, "key": "k"}) == "plano.pdf"
     assert money("no es un número") == "no es un número"
+    assert value_text("2026-12-21T13:30:00+00:00", zone="America/Argentina/Tucuman") == "21/12/2026 10:30"
 
 
 def test_enum_names_label_the_widget_too() -> None:

@@ -17,6 +17,7 @@ from engine.casefile.assembly import EVENT_LABELS
 from engine.db import db
 from engine.errors import DataInvalid
 from engine.models import AuditEvent, DeploymentFile, Instance, Task
+from forms.catalogue import humanize
 from worklists.queries import layout
 from worklists.queries.models import CaseComment
 
@@ -99,7 +100,7 @@ def _sentence(event: AuditEvent, task_names: dict[str, str]) -> str:
     if event.type == "document_added":
         detail = f"folio {data.get('folio')}: {data.get('title')}"
     if detail is None and event.element_id and event.type != "comment_added":
-        detail = event.element_id
+        detail = humanize(event.element_id)  # an element the BPMN left unnamed: its id in words
     if label is OTHER:
         detail = event.type
     return f"{label}: {detail}" if detail else label
