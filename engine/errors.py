@@ -25,10 +25,15 @@ class BundleError(EngineError):
 
 
 class DeploymentInvalid(EngineError):
-    """Validation found problems; ``errors`` lists every one of them."""
+    """Validation found problems; ``errors`` lists every one of them, ``warnings`` what else it noticed."""
 
     status = 422
     title = "El proceso tiene errores"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None,
+                 warnings: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, errors=errors)
+        self.warnings = warnings or []
 
 
 class NotFound(EngineError):

@@ -24,10 +24,12 @@ API_PREFIXES = ("/api/", "/hooks/")
 
 
 def problem(status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+            headers: dict[str, str] | None = None, warnings: list[dict[str, Any]] | None = None) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
+    if warnings:
+        body["warnings"] = warnings
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -66,7 +68,7 @@ def _engine_error(error: EngineError) -> Any:
     db.session.rollback()
     if not _is_api():
         return error  # the fronts register their own handler for EngineError
-    return problem(error.status, error.title, error.message, error.errors)
+    return problem(error.status, error.title, error.message, error.errors, warnings=getattr(error, "warnings", None))
 
 
 def _stale(_error: StaleDataError) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -72,9 +73,16 @@ def _require_migrated() -> None:
 def _fail(error: EngineError) -> None:
     click.echo(f"Error: {error.message}", err=True)
     for problem in error.errors:
-        where = " ".join(x for x in (problem.get("file"), problem.get("element") or problem.get("pointer")) if x)
-        click.echo(f"  - {where}: {problem.get('message')}" if where else f"  - {problem.get('message')}", err=True)
+        click.echo(f"  - {_where(problem)}{problem.get('message')}", err=True)
     sys.exit(1)
+
+
+def _where(problem: dict[str, Any]) -> str:
+    """``"proceso.bpmn revisar (línea 12): "``: file, element and line of a problem, when known."""
+    where = " ".join(x for x in (problem.get("file"), problem.get("element") or problem.get("pointer")) if x)
+    if problem.get("line"):
+        where += f" (línea {problem['line']})"
+    return f"{where}: " if where else ""
 
 
 @click.command()
@@ -212,7 +220,7 @@ def validate(path: Path) -> None:
     except EngineError as e:
         _fail(e)
     for warning in warnings:
-        click.echo(f"Aviso: {warning['element']}: {warning['message']}")
+        click.echo(f"Aviso: {_where(warning)}{warning['message']}")
     if problems:
         _fail(EngineError(f"{len(problems)} problema(s) en {path}", errors=problems))
     click.echo(f"{path}: sin problemas.")

@@ -68,6 +68,18 @@ class Calendar:
         """The city's date at an aware moment."""
         return moment.astimezone(self.zone).date()
 
+    def due_after(self, moment: datetime, n: int) -> datetime:
+        """The moment ``n`` business days after ``moment`` fall due: the end (23:59:59 local) of the
+        ``n``-th business day after ``moment``'s date in the city, in UTC.
+
+        The one rule for "due in n business days": task SLAs (``P10D``), business-day timers
+        (``dias_habiles(10)``) and the scripts' helpers all call it, so what the platform shows as
+        due, what the SLA counts and when the timer fires are the same moment.
+
+        :raises ValueError: for a negative ``n``.
+        """
+        return self.end_of_day(self.add_business_days(self.local_date(moment), n))
+
     def end_of_day(self, day: date) -> datetime:
         """23:59:59 of ``day`` in the city, in UTC (the only zone stored)."""
         return datetime(day.year, day.month, day.day, *END_OF_DAY, tzinfo=self.zone).astimezone(UTC)

@@ -56,7 +56,7 @@ CATEGORIES: dict[str, Category] = {c.code: c for c in (
     Category("baches", "Baches y calles", "Baches, hundimientos y calzadas rotas.",
              "obras_publicas", "Obras Públicas", "bache, pozo, calle, asfalto"),
     Category("residuos", "Residuos", "Basura acumulada, contenedores llenos o rotos, microbasurales.",
-             "cuadrilla_de_recoleccion", "Cuadrilla de Recolección", "basura, contenedor, residuos"),
+             "cuadrilla_recoleccion", "Cuadrilla de Recolección", "basura, contenedor, residuos"),
     Category("arbolado", "Arbolado", "Árboles caídos o con riesgo, poda, ramas sobre cables.",
              "espacios_verdes", "Espacios Verdes", "árbol, rama, poda"),
     Category("otros", "Otros", "Cualquier otro problema en la vía pública.",

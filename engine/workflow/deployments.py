@@ -41,7 +41,8 @@ def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
     """
     parsed, report = validate_bundle(bundle, operations, known_groups, check_params)
     if parsed is None:
-        raise DeploymentInvalid("El paquete tiene errores; no se desplegó nada.", errors=report.problems)
+        raise DeploymentInvalid("El paquete tiene errores; no se desplegó nada.", errors=report.problems,
+                                warnings=report.warnings)
     existing = db.session.scalar(
         select(Deployment).where(Deployment.key == parsed.key, Deployment.content_hash == bundle.content_hash)
     )

@@ -29,6 +29,7 @@ from engine.deadlines import clock
 from engine.deadlines.holidays import Calendar, city_calendar
 from engine.errors import DataInvalid
 from engine.models import Instance, Subscription, Task
+from engine.workflow.business_timers import move_staff_timers
 from engine.workflow.tasks import applicant_lane, describe, is_human, task_properties
 
 KEY_LENGTH = 500  # Subscription.correlation_key's length
@@ -48,9 +49,10 @@ def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: st
     events = pending_events(workflow)
     with db.session.no_autoflush:
         ready_ids, subscriptions = _indexed(instance.id)
-        _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
+        timers_moved = _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
         _sync_subscriptions(instance, workflow, events, subscriptions)
-    instance.next_timer_at = _next_timer(events)
+    # A pause that ended moved business-day timers: their due times are read again.
+    instance.next_timer_at = _next_timer(pending_events(workflow) if timers_moved else events)
 
 
 def _indexed(instance_id: str) -> tuple[list[str], list[tuple[int, str, str]]]:
@@ -97,23 +99,30 @@ class _LazyCalendar:
 
 
 def _sync_tasks(instance: Instance, workflow: BpmnWorkflow, now: datetime, indexed: list[str],
-                calendar: _LazyCalendar) -> None:
+                calendar: _LazyCalendar) -> bool:
     """Cancel the rows of tasks gone, run the case's clock, add the rows of new tasks.
 
     The clock resumes when the last applicant task leaves (before new staff tasks are added,
     whose due dates start from now) and pauses when an applicant task becomes ready.
+
+    :return: whether resuming the clock moved business-day timers.
     """
     ready = {str(t.id): t for t in _ready_human_tasks(workflow)}
     applicant_left = False
     for task_id in indexed:
         if task_id not in ready:
             applicant_left |= _leave(instance, task_id, now)
-    if applicant_left and not any(applicant_lane(t.task_spec) for t in ready.values()):
-        clock.resume(instance, now, calendar())
     known = set(indexed)
+    moved = 0
+    if applicant_left and not any(applicant_lane(t.task_spec) for t in ready.values()):
+        days = clock.resume(instance, now, calendar())
+        if days:
+            staff = [t for task_id, t in ready.items() if task_id in known and not applicant_lane(t.task_spec)]
+            moved = move_staff_timers(staff, days, calendar())
     for task_id, task in ready.items():
         if task_id not in known:
             _add_task(instance, task, now, calendar)
+    return moved > 0
 
 
 def _leave(instance: Instance, task_id: str, now: datetime) -> bool:

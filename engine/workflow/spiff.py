@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser as LibraryEventBasedGatewayParser
@@ -48,13 +50,22 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 
-from engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine
+from engine.deadlines.holidays import Calendar
+from engine.deadlines.scripting import USAGE, BusinessDayError, BusinessDays, helpers
+from engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine, ScriptError
+from engine.settings import CITY_TIMEZONE
 
 
 def _now(task: SpiffTask) -> datetime:
     """The engine's clock (injectable, so tests can move time), read through the script engine."""
     now = getattr(task.workflow.script_engine, "now", None)
     return now() if now is not None else datetime.now(UTC)
+
+
+def _calendar(task: SpiffTask) -> Calendar:
+    """The city's calendar, read through the script engine (holidays included)."""
+    calendar = getattr(task.workflow.script_engine, "calendar", None)
+    return calendar() if calendar is not None else Calendar(ZoneInfo(CITY_TIMEZONE))
 
 
 def _aware(value: datetime) -> datetime:
@@ -75,16 +86,24 @@ class ClockTimeDateEventDefinition(TimeDateEventDefinition):
 
 
 class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
-    """A duration timer counted from the engine's clock."""
+    """A duration timer counted from the engine's clock.
+
+    ``dias_habiles(n)`` is due when an SLA of ``n`` days is (:meth:`Calendar.due_after`); the
+    timer keeps ``business_days`` in its internal data so a pause of the case's clock can move it.
+    """
 
     def has_fired(self, my_task: SpiffTask) -> bool:
         event_value = my_task._get_internal_data("event_value")
         now = _now(my_task)
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            duration = TimerEventDefinition.parse_iso_duration(expression)
-            event_value = (now + TimerEventDefinition.get_timedelta_from_start(duration, now)).isoformat()
-            my_task._set_internal_data(event_value=event_value)
+            if isinstance(expression, BusinessDays):
+                event_value = _calendar(my_task).due_after(now, expression.days).isoformat()
+                my_task._set_internal_data(event_value=event_value, business_days=expression.days)
+            else:
+                duration = TimerEventDefinition.parse_iso_duration(expression)
+                event_value = (now + TimerEventDefinition.get_timedelta_from_start(duration, now)).isoformat()
+                my_task._set_internal_data(event_value=event_value)
         if _aware(TimerEventDefinition.get_datetime(event_value)) < now:
             my_task._set_internal_data(event_fired=True)
         return bool(my_task._get_internal_data("event_fired", False))
@@ -340,20 +359,43 @@ class ServiceCallError(Exception):
 ConnectorCall = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
 
+def _script_helper(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A business-day helper whose wrong calls fail as the sandbox's errors, in Spanish."""
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except BusinessDayError as e:
+            raise ScriptError(str(e)) from None
+        except TypeError:  # wrong number or names of arguments
+            raise ScriptError(f"{name}: se escribe {USAGE[name]}.") from None
+
+    return call
+
+
 class ScriptEngine(SandboxedScriptEngine):
     """Runs analysts' code in the sandbox and service tasks through the injected connectors.
 
     The sandboxed base keeps the sandbox's own message and line on errors, which the
-    library's engine would replace by "Error evaluating expression".
+    library's engine would replace by "Error evaluating expression". Scripts and expressions
+    see the business-day helpers (:mod:`engine.deadlines.scripting`) bound to ``now`` and
+    ``calendar``.
+
+    :param calendar: builds the city's calendar (holidays included); without it, weekends only
+        in the city's default zone.
     """
 
     def __init__(self, call_connector: ConnectorCall | None = None,
                  facts: Callable[[SpiffTask], dict[str, Any]] | None = None,
-                 now: Callable[[], datetime] | None = None) -> None:
-        super().__init__(SandboxedEnvironment())
+                 now: Callable[[], datetime] | None = None,
+                 calendar: Callable[[], Calendar] | None = None) -> None:
+        self.now = now or (lambda: datetime.now(UTC))
+        self.calendar = calendar or (lambda: Calendar(ZoneInfo(CITY_TIMEZONE)))
+        found = helpers(lambda: self.now(), lambda: self.calendar())
+        super().__init__(SandboxedEnvironment({name: _script_helper(name, f) for name, f in found.items()}))
         self._call_connector = call_connector
         self._facts = facts or (lambda task: {})
-        self.now = now or (lambda: datetime.now(UTC))
 
     def call_service(self, task: SpiffTask, operation_name: str = "",
                      operation_params: Mapping[str, Mapping[str, Any]] | None = None, **_: Any) -> str:

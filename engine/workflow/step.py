@@ -24,6 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import audit, sandbox
 from engine.db import db, new_id
+from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineLimit
 from engine.models import Incident, Instance
 from engine.workflow import indexing
@@ -57,7 +58,8 @@ class EngineContext:
     def script_engine(self, instance: Instance) -> ScriptEngine:
         facts = {"instance_id": instance.id, "case_number": instance.number,
                  "process_key": instance.process_key, "public_url": self.public_url}
-        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.now)
+        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.now,
+                            calendar=lambda: city_calendar(self.timezone))
 
 
 class Step:
@@ -128,6 +130,8 @@ class Step:
             task, data_before = self._running
             task.data = data_before  # what a script assigned before it failed is not kept
             self.failed_task = self.failed_task or task
+        # An expression evaluated while its task waits (a timer's duration) leaves no task in ERROR.
+        self.failed_task = self.failed_task or getattr(error, "task", None)
         log.info("instance %s failed at %s: %r", self.instance.id,
                  self.failed_task.task_spec.bpmn_id if self.failed_task else "?", error)
 
@@ -169,9 +173,10 @@ class Step:
         instance.updated_at = now
         if self.failure is None or self.progress:
             prune(self.workflow)
+            # Indexing first: resuming the case's clock moves business-day timers in the workflow.
+            indexing.sync(instance, self.workflow, now, self.ctx.timezone)
             instance.state = state_to_dict(self.workflow)
             instance.data = _public_data(self.workflow)
-            indexing.sync(instance, self.workflow, now, self.ctx.timezone)
         previous = instance.status
         if self.failure is not None:
             self._open_incident(self.failure, now)

@@ -22,14 +22,33 @@ _ISO_DURATION = re.compile(
 )
 
 
+# Spanish connecting words a lane name drops before becoming a group id (decision 1 of #17)
+CONNECTING_WORDS = frozenset({"de", "del", "la", "las", "el", "los", "y", "e", "al", "a"})
+
+
 def slug(text: str) -> str:
-    """``"Mesa de Entradas"`` → ``"mesa_de_entradas"``: lane names as group names."""
+    """``"Mesa de Entradas"`` → ``"mesa_de_entradas"``: lowercase ASCII, non-alphanumerics as ``_``."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
 
 
 def group_of_lane(lane: str) -> str:
-    return slug(lane)
+    """The platform's one lane → group rule: the slug of the name without connecting words.
+
+    «Mesa de Entradas» → ``mesa_entradas``, «Dirección de Espacios Públicos» →
+    ``direccion_espacios_publicos``. A group id given as the name (``mesa_entradas``) maps to
+    itself, so the API's filter accepts either form.
+    """
+    words = [word for word in slug(lane).split("_") if word and word not in CONNECTING_WORDS]
+    return "_".join(words) or slug(lane)
+
+
+def task_group(properties: dict[str, Any], lane: str | None) -> str | None:
+    """The group a staff task is offered to: its ``candidateGroup`` property, else its lane's group."""
+    override = str(properties.get("candidateGroup") or "").strip()
+    if override:
+        return override
+    return group_of_lane(lane) if lane and lane.strip() else None
 
 
 def task_properties(task_spec: Any) -> dict[str, Any]:
@@ -71,7 +90,7 @@ def describe(task: SpiffTask, now: datetime, calendar: Calendar | None = None) -
     spec = task.task_spec
     props = task_properties(spec)
     for_applicant = applicant_lane(spec)
-    group = props.get("candidateGroup") or (group_of_lane(spec.lane) if spec.lane else None)
+    group = task_group(props, spec.lane)
     return HumanTask(
         id=str(task.id),
         element_id=spec.bpmn_id,
@@ -115,6 +134,8 @@ def due_date(expression: Any, now: datetime, calendar: Calendar | None = None) -
     months = relativedelta(years=parts.get("years", 0), months=parts.get("months", 0))
     if calendar is None:
         return now + months + timedelta(days=business) + clock
+    if business and not clock and not parts.get("years") and not parts.get("months"):
+        return calendar.due_after(now, business)  # the rule business-day timers follow too
     local = now.astimezone(calendar.zone)
     day = local.date() + months
     if months and not calendar.is_business_day(day):

@@ -15,20 +15,27 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 import forms
 from engine import sandbox
+from engine.deadlines.scripting import literal_problems
+from engine.workflow import contract, validation_bpmn, validation_dmn
 from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.presentation_checks import check_presentation
 from engine.workflow.spiff import Parser
-from engine.workflow.tasks import applicant_lane, group_of_lane
+from engine.workflow.tasks import group_of_lane
+from engine.workflow.validation_report import Problem, Report
+from engine.workflow.validation_spanish import spanish
 
-Problem = dict[str, str]
+__all__ = ["CheckParams", "ParsedBundle", "Problem", "Report", "validate_bundle"]
+
 _ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>")
 
 
@@ -43,18 +50,6 @@ class ParsedBundle:
     processes: list[str]
     message_starts: list[str] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Report:
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    def add(self, file: str, element: str, message: str) -> None:
-        self.problems.append({"file": file, "element": element, "message": message})
-
-    def warn(self, file: str, element: str, message: str) -> None:
-        self.warnings.append({"file": file, "element": element, "message": message})
 
 
 def validate_bundle(
@@ -73,25 +68,45 @@ def validate_bundle(
     """
     report = Report()
     parser = Parser()
-    for name in bundle.names(".bpmn") + bundle.names(".dmn"):
-        _add_model(parser, name, bundle.files[name], report)
+    models = _read_models(bundle, report)
+    names = validation_bpmn.bundle_names(
+        [root for name, (_, root) in models.items() if name.endswith(".bpmn")],
+        [root for name, (_, root) in models.items() if name.endswith(".dmn")])
+    groups: dict[str, tuple[str, str, int]] = {}
+    for name, (content, root) in models.items():
+        content = _prechecked(name, content, root, names, report)
+        _add_model(parser, name, content, report)
+        if name.endswith(".bpmn"):
+            for group, lane, _task, line in validation_bpmn.staff_groups(root):
+                groups.setdefault(group, (name, lane, line))
     if not bundle.names(".bpmn"):
         report.add("", "", "El paquete no contiene ningún archivo .bpmn.")
     checked = _check_processes(parser, bundle, _Operations(operations, check_params), report)
     _check_manifest(bundle, report)
+    contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
     check_presentation(bundle, report)
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None
     parsed = checked.get(key) if key is not None else None
+    if known_groups is not None:
+        _warn_unknown_groups(groups, known_groups(), report)
+    report.locate()
     if parsed is None:
         return None, report
     parsed.name = str(bundle.manifest.get("name") or parsed.spec.description or parsed.key)
-    if known_groups is not None:
-        for group in sorted(parsed.groups - known_groups()):
-            report.warn(_file_of(parser, parsed.key), group,
-                        f"El carril nombra el grupo «{group}», que el directorio aún no conoce.")
+    parsed.groups = set(groups)
     return (None if report.problems else parsed), report
+
+
+def _warn_unknown_groups(groups: Mapping[str, tuple[str, str, int]], known: set[str], report: Report) -> None:
+    """One warning per group the directory does not know, naming the lane and the closest known groups."""
+    for group in sorted(set(groups) - known):
+        file, lane, line = groups[group]
+        source = f"El carril «{lane}» da el grupo" if lane and group_of_lane(lane) == group else \
+            "La propiedad candidateGroup nombra el grupo"
+        report.warn(file, group, f"{source} «{group}», que el directorio aún no conoce."
+                    f"{validation_bpmn.suggestion(group, known)}", line)
 
 
 def _check_processes(parser: Parser, bundle: Bundle, operations: _Operations,
@@ -124,17 +139,44 @@ def _file_of(parser: Parser, process_id: str) -> str:
     return str(getattr(process_parser, "filename", "") or "")
 
 
+def _read_models(bundle: Bundle, report: Report) -> dict[str, tuple[bytes, Any]]:
+    """Each well-formed, safe model file: its content (adapted when foreign) and its lxml tree."""
+    models: dict[str, tuple[bytes, Any]] = {}
+    for name in bundle.names(".bpmn") + bundle.names(".dmn"):
+        content = bundle.files[name]
+        try:
+            # defusedxml refuses DTDs, external entities and entity expansion before lxml sees the file
+            root = safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        except (ParseError, DefusedXmlException, ValueError) as e:
+            report.add(name, "", f"XML mal formado o no permitido (sin DTD ni entidades): {e}")
+            continue
+        if name.endswith(".bpmn"):
+            content, notes = adapt_foreign(root, content)
+            for element, message in notes:
+                report.warn(name, element, message)
+        tree = validation_bpmn.read_tree(content)
+        if tree is None:
+            report.add(name, "", "XML mal formado.")
+            continue
+        models[name] = (content, tree)
+    return models
+
+
+def _prechecked(name: str, content: bytes, root: Any, names: validation_bpmn.BundleNames, report: Report) -> bytes:
+    """Check the file's structure, references, timers and DMN cells; the content the library should parse.
+
+    A file with faults is handed to the library repaired, so its other problems still show.
+    """
+    validation_bpmn.record_lines(name, root, report)
+    if name.endswith(".dmn"):
+        validation_dmn.tuple_cells(name, root, report)
+        changed = validation_dmn.check_dmn(name, root, report)
+    else:
+        changed = validation_bpmn.precheck(name, root, names, report)
+    return etree.tostring(root) if changed else content
+
+
 def _add_model(parser: Parser, name: str, content: bytes, report: Report) -> None:
-    try:
-        # defusedxml refuses DTDs, external entities and entity expansion before lxml sees the file
-        root = safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as e:
-        report.add(name, "", f"XML mal formado o no permitido (sin DTD ni entidades): {e}")
-        return
-    if name.endswith(".bpmn"):
-        content, notes = adapt_foreign(root, content)
-        for element, message in notes:
-            report.warn(name, element, message)
     try:
         if name.endswith(".dmn"):
             parser.add_dmn_str(content, filename=name)
@@ -171,7 +213,7 @@ def _spiff_message(error: SpiffWorkflowException) -> str:
     notes = [n for n in getattr(error, "notes", []) or []]
     text = " ".join([str(error.args[0]) if error.args else str(error), *notes]).strip()
     # the library prints XML nodes as "<Element {namespace}tag at 0x…>": name the tag only
-    return _ELEMENT_REPR.sub(lambda m: f"«{m.group(1)}»", text)
+    return spanish(_ELEMENT_REPR.sub(lambda m: f"«{m.group(1)}»", text))
 
 
 def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operations,
@@ -179,8 +221,6 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
     file = getattr(process, "file", "") or ""
     for task_spec in process.task_specs.values():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-        if getattr(task_spec, "lane", None) and not applicant_lane(task_spec):
-            parsed.groups.add(group_of_lane(task_spec.lane))
         if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, MessageEventDefinition):
             parsed.message_starts.append(task_spec.event_definition.name)
         if isinstance(task_spec, NoneTask):
@@ -192,7 +232,7 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
             for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):
                 report.add(file, element, message)
         for source, mode, label in _code_of(task_spec):
-            for message in sandbox.check_compiles(source, mode):
+            for message in sandbox.check_compiles(source, mode) or literal_problems(source, mode):
                 report.add(file, element, f"{label} «{source.strip()[:80]}»: {message}")
 
 
@@ -270,7 +310,8 @@ def _code_of(task_spec: Any) -> Iterator[tuple[str, str, str]]:
         if isinstance(value, str) and value.strip():
             yield value, "eval", f"Parámetro «{name}»"
     event = getattr(task_spec, "event_definition", None)
-    expression = getattr(event, "expression", None)
+    # timers are checked on the XML (validation_timers), where an unquoted duration is told apart
+    expression = None if isinstance(event, TimerEventDefinition) else getattr(event, "expression", None)
     if isinstance(expression, str) and expression.strip():
         yield expression, "eval", "Expresión del evento"
     for attr in ("cardinality", "condition", "completion_condition"):

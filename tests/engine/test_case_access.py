@@ -30,7 +30,7 @@ def test_the_rule_for_each_kind_of_person(app: Flask, case: dict[str, str]) -> N
         instance = access.visible_case(case["id"], _person("api:pruebas", roles=("citizen",)))
         people = {
             "owner": _person("api:pruebas"),
-            "staff of the task's group": _person("mesa1", groups=("mesa_de_entradas",)),
+            "staff of the task's group": _person("mesa1", groups=("mesa_entradas",)),
             "auditor": _person("auditora", roles=("auditor",)),
             "admin": _person("jefa", roles=("admin",)),
             "another citizen": _person("vecino", roles=("citizen",)),

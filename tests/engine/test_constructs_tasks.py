@@ -55,7 +55,7 @@ def test_service_task_calls_the_operation_with_evaluated_parameters(app: Flask, 
 def test_manual_task_waits_for_a_person_and_then_runs_on(api: ApiClient) -> None:
     case = Case.start(api, "tarea_manual")
     task = case.detail["tasks"][0]
-    assert (task["element_id"], task["kind"], task["candidate_group"]) == ("entregar", "manual", "mesa_de_entradas")
+    assert (task["element_id"], task["kind"], task["candidate_group"]) == ("entregar", "manual", "mesa_entradas")
     assert case.path() == ["inicio"]
     case.complete("entregar")
     assert case.status == "completed"

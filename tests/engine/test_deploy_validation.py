@@ -73,12 +73,13 @@ def test_bpmn_the_library_cannot_parse_names_the_element(api: ApiClient) -> None
 
 
 def test_a_lane_naming_an_unknown_group_is_a_warning_and_deploys(app: Flask, api: ApiClient) -> None:
-    app.extensions["tramites"].known_groups = lambda: {"mesa_de_entradas"}
+    app.extensions["tramites"].known_groups = lambda: {"mesa_entradas", "tesoreria"}
     response = api.deploy("val_aviso_carril")
     assert response.status_code == 201, response.get_json()
     warnings = response.get_json()["warnings"]
-    assert [(w["file"], w["element"]) for w in warnings] == [("proceso.bpmn", "tesoreria_nueva")]
-    assert "directorio" in warnings[0]["message"]
+    assert [(w["file"], w["element"], w["line"]) for w in warnings] == [("proceso.bpmn", "tesoreria_nueva", "15")]
+    assert "«Tesorería Nueva»" in warnings[0]["message"] and "directorio" in warnings[0]["message"]
+    assert "¿Quiso decir «tesoreria»?" in warnings[0]["message"]
 
 
 def test_without_manifest_the_single_executable_process_gives_the_key(api: ApiClient) -> None:

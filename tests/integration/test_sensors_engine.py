@@ -136,7 +136,7 @@ def test_the_crew_collects_and_the_case_closes(app: Flask) -> None:
     assert detail["data"]["prioridad"] == "urgente" and detail["data"]["bateria_baja"] is True
     (task,) = detail["tasks"]
     assert (task["element_id"], task["name"]) == ("recolectar", "Vaciar el contenedor")
-    assert task["candidate_group"] == "cuadrilla_de_recoleccion" and task["due_at"]
+    assert task["candidate_group"] == "cuadrilla_recoleccion" and task["due_at"]
     form = api.get(f"/api/v1/tasks/{task['id']}").get_json()["form"]
     assert form["title"] == "Recolección del contenedor" and form["required"] == ["recolectado"]
     refused = api.complete(task["id"], {"observaciones": "sin dato"})

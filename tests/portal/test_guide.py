@@ -54,7 +54,7 @@ def test_a_procedure_staff_start_names_its_areas_and_offers_no_citizen_start(app
     bundle = tmp_path / "simple"
     shutil.copytree(BUNDLES / "simple", bundle)
     manifest = yaml.safe_load((bundle / "manifest.yaml").read_text(encoding="utf-8"))
-    starters = ["mesa_de_entradas", "despacho", "area_sin_titulo"]
+    starters = ["mesa_entradas", "despacho", "area_sin_titulo"]
     (bundle / "manifest.yaml").write_text(yaml.safe_dump({**manifest, "iniciado_por": starters}, allow_unicode=True),
                                           encoding="utf-8")
     with app.app_context(), unit_of_work():

@@ -48,7 +48,7 @@ def reclamos(platform: Platform) -> Platform:
 
 
 def test_each_category_and_zone_reaches_its_area(reclamos: Platform) -> None:
-    expected = {"alumbrado": "alumbrado", "baches": "obras_publicas", "residuos": "cuadrilla_de_recoleccion",
+    expected = {"alumbrado": "alumbrado", "baches": "obras_publicas", "residuos": "cuadrilla_recoleccion",
                 "arbolado": "espacios_verdes", "otros": "atencion_vecino"}
     for categoria, group in expected.items():
         case = reclamos.start("reclamo", reclamo(categoria))

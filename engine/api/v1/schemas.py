@@ -119,7 +119,8 @@ class TaskPageSchema(PageSchema):
 
 
 class TaskQueryArgs(PageArgs):
-    candidate_group = fields.String()
+    candidate_group = fields.String(metadata={
+        "description": "Group id (mesa_entradas) or a lane's name as written (Mesa de Entradas)."})
     assignee = fields.String()
     status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
     process = fields.String()

@@ -11,6 +11,7 @@ from engine.api.v1.edge import Blueprint, Snapshot, WithExtra, page_body, pagina
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
 from engine.workflow import completion, forms_io, human_tasks
+from engine.workflow.tasks import group_of_lane
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
 
@@ -25,7 +26,9 @@ def list_tasks(args: dict[str, Any]) -> Any:
     """Tasks filtered by candidate group, assignee, status, process and due date; paginated and sorted."""
     query = select(Task).where(Task.status == args["status"])
     if "candidate_group" in args:
-        query = query.where(Task.candidate_group == args["candidate_group"])
+        # a lane's name as written («Mesa de Entradas») or the group id (mesa_entradas)
+        wanted = args["candidate_group"]
+        query = query.where(Task.candidate_group.in_(sorted({wanted, group_of_lane(wanted)})))
     if "assignee" in args:
         query = query.where(Task.assignee == args["assignee"])
     if "process" in args:
