@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import UTCDateTime, db, new_id, utcnow
@@ -82,6 +82,10 @@ class Instance(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: A test case an analyst started to try a version: never counted, notified or numbered as real.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    #: Seconds a test case's clock runs ahead of the platform's (``engine.workflow.testcases``).
+    clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deployment: Mapped[Deployment] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -112,6 +112,7 @@ class Runtime:
         every = timedelta(minutes=self.settings.get("AUDIT_CHECKPOINT_MINUTES") or DEFAULT_CHECKPOINT_MINUTES)
         ctx = PlatformContext(call_connector=None, now=self.clock, timezone=self.settings["TIMEZONE"],
                               public_url=self.settings["PUBLIC_URL"], dispatch_thrown=messages.dispatch_thrown,
+                              deliver_kept=messages.deliver_kept,
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
                                                        self.audit_key(), every),
@@ -119,6 +120,7 @@ class Runtime:
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _registering_certificates(self._deliver)
+            call = _keeping_tests_off_real_gaf(call, bool(self.settings.get("GAF_SANDBOX")))
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
         return ctx
 
@@ -158,6 +160,38 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
     return call
 
 
+#: The connector whose calls move money: a test case may only reach its sandbox.
+GAF_PREFIX = "gaf/"
+
+
+def _keeping_tests_off_real_gaf(call_connector: Callable[..., Any], sandboxed: bool) -> Callable[..., Any]:
+    """Refuse a test case's GAF call unless GAF is the in-process sandbox (``GAF_SANDBOX``).
+
+    A test case must never liquidate a real fee: where the platform talks to the real GAF, the
+    call fails for good and the test case shows an incident that says why.
+    """
+    if sandboxed:
+        return call_connector
+
+    def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        if facts.get("test_case") and operation.startswith(GAF_PREFIX):
+            raise TestCaseRefused("En un caso de prueba GAF solo se usa en su sandbox, y esta instalación habla "
+                                  "con el GAF real (active TRAMITES_GAF_SANDBOX en un entorno de pruebas).")
+        return call_connector(operation, params, facts)
+
+    return call
+
+
+class TestCaseRefused(Exception):
+    """A call a test case may not make (permanent: retrying changes nothing)."""
+
+    temporary = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: EngineContext,
                hand_over: Callable[[int], None]) -> Callable[..., Any]:
     """Write the calls of after-commit operations (notifications) into the outbox of the step.
@@ -173,6 +207,9 @@ def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: 
         if operation not in deferred:
             return call_connector(operation, params, facts)
         connectors.check_params(operation, params)
+        if facts.get("test_case"):  # a test case never reaches real addresses
+            outbox.suppress(operation, params, facts, ctx.now())
+            return {"encolado": True, "suprimido": True}
         message_id = outbox.enqueue(operation, params, facts, ctx.now())
         ctx.after_commit.append(lambda: hand_over(message_id))
         return {"encolado": True}

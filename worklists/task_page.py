@@ -30,13 +30,17 @@ from worklists import web
 bp = Blueprint("task_page", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
 web.install_errors(bp)
 STAFF = ("staff", "supervisor")
+#: Analysts reach the page for their test cases only (``human_tasks.may_work_on`` decides).
+WORKERS = (*STAFF, "analyst")
 DEFAULT_CASE_MB = 100  # as the portal's uploads
 
 
 def visible_task(task_id: str) -> Task:
     """The task, when the signed-in person may work on it (others: 404)."""
     task = human_tasks.get(task_id)
-    if task.for_applicant or not human_tasks.may_work_on(task, web.actor_of(web.user())):
+    # A test case's applicant task is done here too: the analyst plays the citizen as well.
+    applicants_elsewhere = task.for_applicant and not task.instance.is_test
+    if applicants_elsewhere or not human_tasks.may_work_on(task, web.actor_of(web.user())):
         raise NotFound("La tarea no existe.")
     return task
 
@@ -47,7 +51,7 @@ def may_complete(task: Task) -> bool:
 
 
 @bp.route("/<task_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*WORKERS)
 def show(task_id: str) -> ResponseReturnValue:
     """The task, its instructions and its form (a POST here is the form's htmx re-render or submit)."""
     if request.method == "POST":
@@ -67,7 +71,7 @@ def _page(task: Task, form_html: Any, problems: list[str] | None = None, status:
 
 
 @bp.post("/completar")
-@roles_required(*STAFF)
+@roles_required(*WORKERS)
 def complete() -> ResponseReturnValue:
     """Complete the task with its form's data (or re-render the form for one of its actions)."""
     task_id = request.form.get("tarea", "")
@@ -87,7 +91,9 @@ def complete() -> ResponseReturnValue:
     data = forms.parse_submission(schema, request.form, files, ui) if schema is not None else {}
     choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
     submission = Submission(data, choices, attached=tuple(_attached(ref) for ref in files.values()))
-    name, number = task.name, task.instance.number
+    name, number, test = task.name, task.instance.number, task.instance.is_test
+    back = (url_for("test_cases.version", key=task.instance.process_key, version=task.instance.version) if test
+            else url_for("inbox.index", bandeja="mias"))
     try:
         with web.transaction() as ctx:
             completion.complete_task(ctx, task.id, submission, web.actor_of(web.user()))
@@ -98,7 +104,7 @@ def complete() -> ResponseReturnValue:
     except Conflict as e:
         return _conflict(visible_task(task.id), e.message)
     flash(_("Completó «%(task)s» del expediente %(number)s.", task=name, number=number), "ok")
-    return redirect(url_for("inbox.index", bandeja="mias"), 303)
+    return redirect(back, 303)
 
 
 def _attached(reference: dict[str, Any]) -> NewDocument:

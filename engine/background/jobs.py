@@ -1,6 +1,6 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
-retries, readings retention, uploads left behind, the audit trail's checkpoints, the sweep of
-the document store.
+retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
+uploads left behind, the audit trail's checkpoints, the sweep of the document store.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -23,7 +23,7 @@ from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.runtime import PlatformContext
-from engine.workflow import outbox
+from engine.workflow import buffer, messages, outbox
 from engine.workflow.step import EngineContext, Step, errored_task, reset_failed
 
 log = logging.getLogger(__name__)
@@ -95,10 +95,10 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 
 
 def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
-    """Fire due timers and due retries, deliver the outbox's due messages, one transaction
-    each, then prune old sensor readings, release uploads left behind, sign the audit trail's
-    checkpoint when it is due and, when its schedule says so, sweep the document store of objects
-    nothing references.
+    """Fire due timers and due retries, deliver the outbox's due messages and the kept messages
+    a case now waits for, one transaction each, sweep expired kept messages, then prune old sensor
+    readings, release uploads left behind, sign the audit trail's checkpoint when it is due and,
+    when its schedule says so, sweep the document store of objects nothing references.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
     """
@@ -116,11 +116,27 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             messages = outbox.due(now)
         for message_id in messages:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
+    done += _kept_messages(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
+    return done
+
+
+def _kept_messages(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Deliver kept messages their case now waits for (missed by the step's hook when the message
+    was kept while the case subscribed, in another transaction); sweep the expired ones.
+
+    :return: how many kept messages were delivered.
+    """
+    with unit_of_work():
+        awaited = buffer.awaited(now)
+    done = 0
+    for message_id in awaited:
+        done += _guarded(unit_of_work, partial(messages.deliver_awaited, ctx, message_id), f"kept message {message_id}")
+    _guarded(unit_of_work, partial(buffer.sweep_expired, now), "expired kept messages")
     return done
 
 

@@ -137,8 +137,11 @@ def email_for(event_id: int, public_url: str) -> tuple[str, dict[str, Any], dict
     params = {"para": owner.email, "plantilla": template,
               "datos": {"nombre": owner.display_name or owner.email, "tramite": instance.deployment.name,
                         "numero": instance.number, "enlace": link, **extra}}
-    facts = {"instance_id": instance.id, "case_number": instance.number, "process_key": instance.process_key,
-             "element_id": event_.element_id or "", "public_url": public_url}
+    facts: dict[str, Any] = {"instance_id": instance.id, "case_number": instance.number,
+                             "process_key": instance.process_key, "element_id": event_.element_id or "",
+                             "public_url": public_url}
+    if instance.is_test:
+        facts["test_case"] = True
     return owner.email, params, facts
 
 
@@ -193,7 +196,10 @@ def _queue(session: Session) -> None:
         found = email_for(event_id, mailer.public_url)
         if found is not None:
             _to, params, facts = found
-            queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
+            if facts.get("test_case"):  # kept, never sent: an analyst's test case reaches no one
+                outbox.suppress(EMAIL_OPERATION, params, facts, utcnow())
+            else:
+                queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
 
 
 def _committed(session: Session) -> None:

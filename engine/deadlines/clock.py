@@ -11,7 +11,7 @@ the pause lasted.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -56,6 +56,7 @@ def expected_date(instance: Instance, now: datetime, timezone: str) -> date | No
     days = duration_of(instance.deployment.manifest if instance.deployment else None)
     if days is None:
         return None
+    now += timedelta(seconds=instance.clock_offset or 0)  # a test case's pauses run on its own clock
     calendar = city_calendar(timezone)
     start = calendar.local_date(instance.created_at)
     # A case ended without its last step (terminated) may leave a pause open: it ran to the end.

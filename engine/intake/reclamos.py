@@ -199,7 +199,7 @@ def find_duplicates(category: str, point: tuple[float, float], now: datetime, *,
     """
     query = select(Instance).where(Instance.process_key == PROCESS_KEY,
                                    Instance.created_at >= now - timedelta(days=days),
-                                   Instance.status != "terminated")
+                                   Instance.status != "terminated", Instance.is_test.is_(False))
     found = []
     for other in db.session.scalars(query):
         data = other.data or {}

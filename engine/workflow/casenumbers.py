@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import db
+from engine.db import db, new_id
 from engine.models import CaseCounter
 
 CITY = "SMT"
+#: What a test case's number starts with (see :func:`test_number`).
+TEST_PREFIX = "PRUEBA-"
 
 
 def family_of(key: str, manifest: dict[str, object]) -> str:
@@ -44,6 +46,15 @@ def allocate(family: str, now: datetime, timezone: str) -> str:
             if number is None:  # pragma: no cover - the row exists after the IntegrityError
                 raise
     return f"EX-{year}-{number:06d}-{CITY}-{family}"
+
+
+def test_number(family: str) -> str:
+    """A test case's number, ``PRUEBA-1A2B3C4D-HAB``: outside every counter, never mistaken for a real one."""
+    return f"{TEST_PREFIX}{new_id().replace('-', '')[:8].upper()}-{family}"
+
+
+def is_test_number(number: str) -> bool:
+    return number.startswith(TEST_PREFIX)
 
 
 def _increment(family: str, year: int) -> int | None:

@@ -30,6 +30,7 @@ from engine.deadlines.holidays import Calendar, city_calendar
 from engine.errors import DataInvalid
 from engine.models import Instance, Subscription, Task
 from engine.workflow.business_timers import move_staff_timers
+from engine.workflow.correlation import by_retrieval_expression, waiting_values
 from engine.workflow.tasks import applicant_lane, describe, is_human, task_properties
 
 KEY_LENGTH = 500  # Subscription.correlation_key's length
@@ -38,21 +39,23 @@ MAX_DATA_DEPTH = 32
 TOO_DEEP = f"Los datos están anidados en más de {MAX_DATA_DEPTH} niveles de listas u objetos."
 
 
-def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str) -> None:
+def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str) -> list[tuple[str, str]]:
     """Bring the instance's index rows in line with its workflow, writing only what changed.
 
     The current rows are read once per table, without flushing: the step's changes reach the
     database together in the caller's flush.
 
     :param timezone: the city's zone for business-day due dates (the ``TIMEZONE`` setting).
+    :return: the messages the instance now waits for, as ``(name, correlation key)``.
     """
     events = pending_events(workflow)
     with db.session.no_autoflush:
         ready_ids, subscriptions = _indexed(instance.id)
         timers_moved = _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
-        _sync_subscriptions(instance, workflow, events, subscriptions)
+        awaited = _sync_subscriptions(instance, workflow, events, subscriptions)
     # A pause that ended moved business-day timers: their due times are read again.
     instance.next_timer_at = _next_timer(pending_events(workflow) if timers_moved else events)
+    return awaited
 
 
 def _indexed(instance_id: str) -> tuple[list[str], list[tuple[int, str, str]]]:
@@ -196,20 +199,23 @@ def event_subprocess_messages(workflow: BpmnWorkflow) -> list[MessageEventDefini
 
 
 def _sync_subscriptions(instance: Instance, workflow: BpmnWorkflow, events: list[PendingEvent],
-                        rows: list[tuple[int, str, str]]) -> None:
+                        rows: list[tuple[int, str, str]]) -> list[tuple[str, str]]:
     """Delete the rows of messages no longer awaited and add the new ones; unchanged rows stay.
 
     A row is unchanged when its message and canonical key are the same (a key cut at its
     maximum length is not trusted to be the same values: such a row is written again).
+
+    :return: every message awaited, as ``(name, correlation key)``.
     """
-    waiting = [(event.name, event.value or [], event.correlations or {})
-               for _task, definition, event in events if isinstance(definition, MessageEventDefinition)]
+    waiting = [_awaited(task, definition, event)
+               for task, definition, event in events if isinstance(definition, MessageEventDefinition)]
     waiting += [(definition.name, definition.correlation_properties, workflow.correlations)
                 for definition in event_subprocess_messages(workflow)]
     wanted = []
     for name, properties, correlations in waiting:
         correlation = flat_correlation(properties, correlations)
         wanted.append((name, correlation_key(correlation), correlation))
+    awaited = [(name, key) for name, key, _correlation in wanted]
     gone = []
     for row_id, name, key in rows:
         match = next((w for w in wanted if w[0] == name and w[1] == key and len(key) < KEY_LENGTH), None)
@@ -222,6 +228,19 @@ def _sync_subscriptions(instance: Instance, workflow: BpmnWorkflow, events: list
     for name, key, correlation in wanted:
         db.session.add(Subscription(instance_id=instance.id, message_name=name, correlation=correlation,
                                     correlation_key=key))
+    return awaited
+
+
+def _awaited(task: SpiffTask, definition: MessageEventDefinition,
+             event: PendingBpmnEvent) -> tuple[str, list[Any], dict[str, dict[str, Any]]]:
+    """A waiting message's name, correlation properties and the values it expects.
+
+    Without ``processVariableCorrelation`` the values come from the message's retrieval
+    expressions evaluated against the case's data (see :mod:`engine.workflow.correlation`).
+    """
+    if by_retrieval_expression(definition):
+        return definition.name, definition.correlation_properties, waiting_values(task, definition)
+    return event.name, event.value or [], event.correlations or {}
 
 
 def flat_correlation(properties: list[Any], correlations: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -39,11 +39,14 @@ def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
 
 def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str, Any], actor: str,
                      business_key: str | None = None, event: Any = None,
-                     on_created: Callable[[Instance], object] | None = None) -> Instance:
-    """Create the instance of a specific version, run it to its first wait, flush."""
+                     on_created: Callable[[Instance], object] | None = None, test: bool = False) -> Instance:
+    """Create the instance of a specific version, run it to its first wait, flush.
+
+    :param test: a test case (``engine.workflow.testcases``): numbered apart, so no real number is used.
+    """
     now = ctx.now()
     family = casenumbers.family_of(deployment.key, deployment.manifest)
-    number = casenumbers.allocate(family, now, ctx.timezone)
+    number = casenumbers.test_number(family) if test else casenumbers.allocate(family, now, ctx.timezone)
     # The case number is data of the process from its first step (GAF references, correlation).
     initial = {**json_safe(data), CASE_NUMBER: number}
     spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
@@ -54,7 +57,7 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
         number=number,
         deployment_id=deployment.id, deployment=deployment, process_key=deployment.key,
         version=deployment.version, business_key=business_key, status="running", started_by=actor,
-        state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now,
+        state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now, is_test=test,
     )
     db.session.add(instance)
     db.session.flush()

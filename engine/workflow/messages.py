@@ -1,8 +1,11 @@
-"""Deliver a message to the instances that wait for it, or start the process that catches it."""
+"""Deliver a message to the instances that wait for it, start the process that catches it, or keep
+it for the case that will wait for it (a message sent with a time-to-live, :mod:`engine.workflow.buffer`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent
@@ -12,12 +15,25 @@ from sqlalchemy import select
 from engine import audit
 from engine.casefile import expediente
 from engine.db import db
-from engine.errors import NotFound
+from engine.errors import DataInvalid, NotFound
 from engine.models import Deployment, Instance, Subscription
-from engine.workflow import deployments
+from engine.workflow import buffer, deployments
+from engine.workflow.buffer import BufferedMessage
+from engine.workflow.correlation import sent_values, with_named_fields
 from engine.workflow.indexing import correlation_key, event_subprocess_messages, json_safe, pending_events
 from engine.workflow.instances import start_deployment
 from engine.workflow.step import EngineContext, Step
+
+INACTIVE = ("suspended", "completed", "terminated")
+
+
+@dataclass
+class Delivery:
+    """What became of a message: the instances it reached, whether it started one, or where it was kept."""
+
+    instances: list[Instance]
+    started: bool
+    kept: BufferedMessage | None = None
 
 
 def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: dict[str, Any],
@@ -26,28 +42,109 @@ def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: di
 
     :raises NotFound: when no instance waits for it and no start event catches it.
     """
-    payload = {**json_safe(data), **json_safe(correlation)}
-    reached = []
-    for instance in _waiting(name, correlation):
-        step = Step(instance, ctx, actor)
-        event = _event_for(step, name, payload)
-        # Caught as an external event: a message nobody catches must not be kept as an outgoing one.
-        if event is None or step.workflow.event_manager.catch(event, internal=False) == 0:
-            continue
-        audit.record("message_received", actor, instance_id=instance.id,
-                     data={"name": name, "correlation": correlation, "data": data})
-        step.run()
-        reached.append(step.save())
+    reached = [found for instance in _waiting(name, correlation)
+               if (found := _deliver_to(ctx, instance, name, correlation, data, actor)) is not None]
     if reached:
         return reached, False
     deployment = _starter(name)
     if deployment is None:
         raise NotFound(f"Ninguna instancia espera el mensaje «{name}» con esa correlación y ningún proceso "
                        "empieza con él.")
+    payload = {**json_safe(data), **json_safe(correlation)}
     instance = start_deployment(ctx, deployment, {}, actor, event=_start_event(deployment, name, payload))
     audit.record("message_received", actor, instance_id=instance.id,
                  data={"name": name, "correlation": correlation, "data": data, "started": True})
     return [instance], True
+
+
+def deliver_or_keep(ctx: EngineContext, name: str, correlation: dict[str, Any], data: dict[str, Any], actor: str,
+                    ttl: timedelta | None = None, message_id: str | None = None) -> Delivery:
+    """Correlate a message or, when nobody takes it and it has a time-to-live, keep it for its case.
+
+    :raises NotFound: when nobody takes it and it has no time-to-live.
+    """
+    try:
+        reached, started = deliver(ctx, name, correlation, data, actor)
+    except NotFound:
+        if ttl is None:
+            raise
+        return Delivery([], False, buffer.keep(name, correlation, data, message_id, actor, ctx.now(), ttl))
+    return Delivery(reached, started)
+
+
+def deliver_kept(ctx: EngineContext, instance: Instance, awaited: list[tuple[str, str]], actor: str) -> None:
+    """Hand a case that now waits for messages the oldest kept one it catches (the step's hook).
+
+    One message is handed over: the case then moves on, and the save of that step looks again
+    for what the case waits for next (so several kept messages reach it one after another).
+    """
+    if not awaited or instance.status in (*INACTIVE, "error"):
+        return
+    now = ctx.now()
+    for name, key in awaited:
+        for message in buffer.pending(name, key, now):
+            if _hand_over(ctx, message, instance):
+                return
+
+
+def deliver_awaited(ctx: EngineContext, message_id: str) -> Instance | None:
+    """Deliver a kept message to a case that waits for it now (the background work's pass).
+
+    The step's hook misses a message kept while the case's own step was subscribing, in
+    another transaction; this pass closes that gap.
+    """
+    message = db.session.get(BufferedMessage, message_id)
+    if message is None or message.delivered_at is not None or message.expires_at <= ctx.now():
+        return None
+    for instance in _waiting(message.name, message.correlation):
+        if _hand_over(ctx, message, instance):
+            return instance
+    return None
+
+
+def _hand_over(ctx: EngineContext, message: BufferedMessage, instance: Instance) -> bool:
+    """Claim a kept message for the instance and deliver it; undo the claim when the case does not catch it.
+
+    A case stopped by an incident gets it once the incident is resolved (that step's save looks again).
+    """
+    if instance.status == "error" or not buffer.claim(message, instance.id, ctx.now()):
+        return False
+    try:
+        found = _deliver_to(ctx, instance, message.name, message.correlation, message.payload, message.sender,
+                            kept=message.id)
+    except DataInvalid:
+        found = None  # the payload does not fit this case's expressions: it stays kept for another
+    if found is None:
+        buffer.release(message)
+        return False
+    return True
+
+
+def _deliver_to(ctx: EngineContext, instance: Instance, name: str, correlation: dict[str, Any],
+                data: dict[str, Any], actor: str, kept: str | None = None) -> Instance | None:
+    """Deliver a message to one instance; ``None`` when the instance does not catch it (any more).
+
+    :raises DataInvalid: when the payload lacks what the message's retrieval expressions read.
+    """
+    payload = {**json_safe(data), **json_safe(correlation)}
+    step = Step(instance, ctx, actor)
+    event = _event_for(step, name, correlation, payload)
+    if event is None:
+        return None
+    try:
+        # Caught as an external event: a message nobody catches must not be kept as an outgoing one.
+        caught = step.workflow.event_manager.catch(event, internal=False)
+    except Exception as e:  # the library evaluates the retrieval expressions on the payload while catching
+        raise DataInvalid(f"El mensaje «{name}» no trae los datos que leen sus expresiones de correlación "
+                          f"({type(e).__name__}: {e}).") from e
+    if caught == 0:
+        return None
+    note: dict[str, Any] = {"name": name, "correlation": correlation, "data": data}
+    if kept is not None:
+        note["buffered"] = kept
+    audit.record("message_received", actor, instance_id=instance.id, data=note)
+    step.run()
+    return step.save()
 
 
 def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str,
@@ -68,9 +165,9 @@ def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str,
         payload = event.payload if isinstance(event.payload, dict) else {"valor": event.payload}
         try:
             found, _started = deliver(ctx, definition.name, correlation, payload, actor)
-        except NotFound:
+        except (NotFound, DataInvalid) as e:  # never an error of the sender's step
             audit.record("message_dropped", actor,
-                         data={"name": definition.name, "correlation": json_safe(correlation)})
+                         data={"name": definition.name, "correlation": json_safe(correlation), "reason": e.message})
             continue
         if sender is not None:
             for target in found:
@@ -86,19 +183,24 @@ def _waiting(name: str, correlation: dict[str, Any]) -> Iterator[Instance]:
                                                Subscription.correlation_key == key).distinct())
     for instance_id in list(ids):
         instance = db.session.get(Instance, instance_id)
-        if instance is not None and instance.status not in ("suspended", "completed", "terminated"):
+        if instance is not None and instance.status not in INACTIVE:
             yield instance
 
 
-def _event_for(step: Step, name: str, payload: dict[str, Any]) -> BpmnEvent | None:
+def _event_for(step: Step, name: str, correlation: dict[str, Any], payload: dict[str, Any]) -> BpmnEvent | None:
     """The message event for the first waiting definition named ``name`` (also inside event gateways),
-    or else for the message start of an event sub-process."""
+    or else for the message start of an event sub-process.
+
+    Its correlation values are the sender's, by property name, or else read from the payload by
+    the retrieval expressions (see :mod:`engine.workflow.correlation`).
+    """
     waiting = [definition for _task, definition, _details in pending_events(step.workflow)]
     for definition in [*waiting, *event_subprocess_messages(step.workflow)]:
         if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            engine = step.workflow.script_engine
-            correlations = definition.calculate_correlations(engine, definition.correlation_properties, payload)
-            return BpmnEvent(definition, payload=payload, correlations=correlations)
+            environment = step.workflow.script_engine.environment
+            payload = with_named_fields(definition, correlation, payload)
+            return BpmnEvent(definition, payload=payload,
+                             correlations=sent_values(definition, environment, correlation, payload))
     return None
 
 

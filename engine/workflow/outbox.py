@@ -48,7 +48,7 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     params: Mapped[dict[str, Any]] = mapped_column(Json)
     facts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed, suppressed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -64,6 +64,26 @@ def enqueue(operation: str, params: dict[str, Any], facts: dict[str, Any], now: 
     db.session.add(message)
     db.session.flush()
     return message.id
+
+
+def suppress(operation: str, params: dict[str, Any], facts: dict[str, Any], now: datetime) -> int:
+    """Keep a test case's notification without sending it (status ``suppressed``, never delivered).
+
+    The test page lists it, so the analyst sees what would have gone out and to whom. No audit
+    event: the portal's e-mails are written while the transaction commits, after its chain is sealed.
+    """
+    message = OutboxMessage(operation=operation, params=json_safe(params), facts=json_safe(facts),
+                            instance_id=facts.get("instance_id"), status="suppressed", attempts=0,
+                            next_attempt_at=now, created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    return message.id
+
+
+def of_instance(instance_id: str) -> list[OutboxMessage]:
+    """The messages of one case, oldest first."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == instance_id)
+                                   .order_by(OutboxMessage.id)))
 
 
 def deliver(message_id: int, call: Deliver, now: datetime) -> str:

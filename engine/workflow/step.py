@@ -54,11 +54,23 @@ class EngineContext:
     #: (``engine.workflow.messages.dispatch_thrown``, which builds on :class:`Step`; injected so
     #: that this module does not import it back).
     dispatch_thrown: Callable[..., Any] | None = None
+    #: Hands a case that now waits for messages the kept ones it catches
+    #: (``engine.workflow.messages.deliver_kept``; injected for the same reason).
+    deliver_kept: Callable[..., Any] | None = None
+
+    def clock_for(self, instance: Instance) -> Callable[[], datetime]:
+        """The instance's own clock: the platform's, moved forward by a test case's offset."""
+        offset = timedelta(seconds=instance.clock_offset or 0)
+        if not offset:
+            return self.now
+        return lambda: self.now() + offset
 
     def script_engine(self, instance: Instance) -> ScriptEngine:
-        facts = {"instance_id": instance.id, "case_number": instance.number,
-                 "process_key": instance.process_key, "public_url": self.public_url}
-        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.now,
+        facts: dict[str, Any] = {"instance_id": instance.id, "case_number": instance.number,
+                                 "process_key": instance.process_key, "public_url": self.public_url}
+        if instance.is_test:  # connectors see it: notifications are suppressed, GAF goes to its sandbox
+            facts["test_case"] = True
+        return ScriptEngine(self.call_connector, lambda task: dict(facts), now=self.clock_for(instance),
                             calendar=lambda: city_calendar(self.timezone))
 
 
@@ -70,6 +82,8 @@ class Step:
         self.incident = incident
         self.ctx = ctx
         self.actor = actor
+        #: The case's clock (a test case's runs ahead): timers, due dates and the case clock read it.
+        self.now = ctx.clock_for(instance)
         # The deployment (and its large spec column) is read only when its specs are not cached yet.
         self.workflow: BpmnWorkflow = state_from_dict(
             instance.state, instance.deployment_id, lambda: instance.deployment.spec, ctx.script_engine(instance)
@@ -77,6 +91,7 @@ class Step:
         self.failure: Exception | None = None
         self.failed_task: SpiffTask | None = None
         self.progress = 0  # tasks completed by this step
+        self.awaited: list[tuple[str, str]] = []  # the messages the saved workflow waits for
         self._running: tuple[SpiffTask, dict[str, Any]] | None = None  # the engine task now running, its data
 
     def run(self) -> None:
@@ -156,7 +171,8 @@ class Step:
 
         A step that failed before completing any task keeps the stored workflow and indexes as
         they were (a failed retry changes nothing but its incident). Messages the step threw
-        are then delivered to the instances that wait for them, in the same transaction.
+        are then delivered to the instances that wait for them, in the same transaction, and
+        a kept message the case now waits for is handed to it.
         """
         # Taken before serializing: get_events() also clears them from the stored state.
         thrown = self.workflow.get_events() if self.failure is None or self.progress else []
@@ -165,6 +181,8 @@ class Step:
             if self.ctx.dispatch_thrown is None:
                 raise RuntimeError("this engine context cannot deliver messages (no dispatch_thrown)")
             self.ctx.dispatch_thrown(self.ctx, thrown, self.actor, sender=instance)
+        if self.awaited and self.ctx.deliver_kept is not None:
+            self.ctx.deliver_kept(self.ctx, instance, self.awaited, self.actor)
         return instance
 
     def _save(self) -> Instance:
@@ -174,7 +192,11 @@ class Step:
         if self.failure is None or self.progress:
             prune(self.workflow)
             # Indexing first: resuming the case's clock moves business-day timers in the workflow.
-            indexing.sync(instance, self.workflow, now, self.ctx.timezone)
+            # A test case's clock runs ahead (``clock_for``): its due dates and pauses follow it.
+            self.awaited = indexing.sync(instance, self.workflow, self.now(), self.ctx.timezone)
+            if instance.next_timer_at is not None and instance.clock_offset:
+                # The runner compares with the platform's clock: a test case's timer is due that much earlier.
+                instance.next_timer_at -= timedelta(seconds=instance.clock_offset)
             instance.state = state_to_dict(self.workflow)
             instance.data = _public_data(self.workflow)
         previous = instance.status

@@ -28,6 +28,7 @@ from engine import sandbox
 from engine.deadlines.scripting import literal_problems
 from engine.workflow import contract, validation_bpmn, validation_dmn
 from engine.workflow.bundles import Bundle, adapt_foreign
+from engine.workflow.message_checks import warn_uncorrelated_catch
 from engine.workflow.presentation_checks import check_presentation
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
@@ -227,6 +228,7 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
             report.add(file, element, "Tarea sin tipo: el motor la esperaría como tarea manual que nadie ve. "
                        "Use una tarea de usuario, manual, de guion o de servicio.")
         _check_forms(task_spec, bundle, file, element, report)
+        warn_uncorrelated_catch(task_spec, file, element, report)
         operation = getattr(task_spec, "operation_name", None)
         if operation is not None:
             for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):

@@ -159,7 +159,7 @@ def test_the_validator_agrees_with_the_analyst_guide_on_dmn_cells() -> None:
 
 BREAKS = {  # file → (original, broken): each one of the faults the issue lists
     "evento_publico.bpmn": [
-        ('<bpmn:timeDuration>"P10D"</bpmn:timeDuration>', "<bpmn:timeDuration>P10D</bpmn:timeDuration>"),
+        ("<bpmn:timeDuration>dias_habiles(10)</bpmn:timeDuration>", "<bpmn:timeDuration>P10D</bpmn:timeDuration>"),
         ("<spiffworkflow:calledDecisionId>evento_riesgo<", "<spiffworkflow:calledDecisionId>evento_riesgos<"),
         ('id="f_revisar" sourceRef="revisar_solicitud" targetRef="revision_gw"',
          'id="f_revisar" sourceRef="revisar_solicitud" targetRef="revision_gw2"'),

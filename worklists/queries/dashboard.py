@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 
 from engine.db import db
 from engine.models import Task
+from engine.workflow import testcases
 
 WEEKS = 8
 
@@ -49,6 +50,8 @@ class StepTime:
 
 
 def _groups_filter(query: Any, groups: Iterable[str] | None) -> Any:
+    """Every figure's common filter: the groups asked for, and never an analyst's test cases."""
+    query = query.where(testcases.real_tasks())
     return query if groups is None else query.where(Task.candidate_group.in_(sorted(set(groups))))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, func, or_, select
 
 from engine.db import db
 from engine.models import Deployment, Instance, Task
+from engine.workflow import testcases
 
 MINE = "mias"
 STATES = ("sin_asignar", "asignadas", "mias")
@@ -82,7 +83,7 @@ def statement(query: InboxQuery, user: str, now: datetime) -> Any:
                     Task.assignee, Task.priority, Task.due_at, Task.created_at)
              .join(Instance, Instance.id == Task.instance_id)
              .join(Deployment, Deployment.id == Instance.deployment_id)
-             .where(Task.status == "ready"))
+             .where(Task.status == "ready", testcases.real_instances()))
     # A citizen's own task has no group: only "Mis tareas" must leave them out explicitly.
     found = (found.where(Task.assignee == user, Task.for_applicant.is_(False)) if query.box == MINE
              else found.where(Task.candidate_group == query.box))
@@ -153,19 +154,21 @@ def counts(groups: Iterable[str], user: str) -> dict[str, int]:
     found = {g: 0 for g in wanted}
     if wanted:
         rows = db.session.execute(
-            select(Task.candidate_group, func.count()).where(Task.status == "ready", Task.candidate_group.in_(wanted))
+            select(Task.candidate_group, func.count()).where(Task.status == "ready", Task.candidate_group.in_(wanted),
+                                                            testcases.real_tasks())
             .group_by(Task.candidate_group))
         found.update({str(group): int(n) for group, n in rows})
     found[MINE] = db.session.scalar(select(func.count()).select_from(Task)
                                     .where(Task.status == "ready", Task.assignee == user,
-                                           Task.for_applicant.is_(False))) or 0
+                                           Task.for_applicant.is_(False), testcases.real_tasks())) or 0
     return found
 
 
 def groups_with_open_tasks() -> list[str]:
     """Every group that has open tasks (what an administrator's inboxes are)."""
     return list(db.session.scalars(select(Task.candidate_group).where(Task.status == "ready",
-                                                                      Task.candidate_group.is_not(None))
+                                                                      Task.candidate_group.is_not(None),
+                                                                      testcases.real_tasks())
                                    .distinct().order_by(Task.candidate_group)))
 
 

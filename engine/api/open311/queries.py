@@ -45,7 +45,8 @@ def search(args: Mapping[str, str], now: datetime) -> list[Instance]:
 
     :raises DataInvalid: for an unreadable date or status.
     """
-    query = select(Instance).where(Instance.process_key == reclamos.PROCESS_KEY)
+    # An analyst's test cases are never public requests.
+    query = select(Instance).where(Instance.process_key == reclamos.PROCESS_KEY, Instance.is_test.is_(False))
     ids = [i.strip() for i in (args.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
         query = query.where(Instance.number.in_(ids))  # the spec: other filters are ignored
@@ -68,7 +69,7 @@ def search(args: Mapping[str, str], now: datetime) -> list[Instance]:
 
 
 def by_number(number: str) -> Instance | None:
-    return db.session.scalar(select(Instance).where(Instance.number == number,
+    return db.session.scalar(select(Instance).where(Instance.number == number, Instance.is_test.is_(False),
                                                     Instance.process_key == reclamos.PROCESS_KEY))
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.api.v1.edge import MAX_PAGE
+from engine.errors import DataInvalid
 from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
+from engine.workflow import buffer
 
 
 def within_the_calendar(moment: datetime) -> None:
@@ -154,6 +157,7 @@ class SubscriptionSchema(Schema):
 class InstanceSchema(Schema):
     id = fields.String()
     number = fields.String()
+    is_test = fields.Boolean()
     process_key = fields.String()
     version = fields.Integer()
     business_key = fields.String(allow_none=True)
@@ -174,6 +178,28 @@ class InstanceDetailSchema(InstanceSchema):
 
 class InstancePageSchema(PageSchema):
     items = fields.List(fields.Nested(InstanceSchema))
+
+
+class TestCaseSchema(InstanceRefSchema):
+    """A test case: its clock runs ``clock_offset`` seconds ahead of the platform's."""
+
+    is_test = fields.Boolean()
+    clock_offset = fields.Integer(metadata={"description": "Segundos que el reloj del caso va adelantado."})
+    next_timer_at = fields.DateTime(allow_none=True, metadata={"description": "En el reloj de la plataforma."})
+
+
+class ClockArgs(Schema):
+    """One of the two: a duration, or business days by the city's holiday calendar."""
+
+    advance = fields.Raw(metadata={
+        "description": "Cuánto adelantar: duración ISO 8601 (P3D, PT5H, P1W) o segundos.", "example": "P3D"})
+    business_days = fields.Integer(metadata={
+        "description": "O bien: días hábiles a adelantar (feriados y fines de semana no cuentan).", "example": 10})
+
+    @validates_schema
+    def one_of_the_two(self, data: dict[str, Any], **_: Any) -> None:
+        if ("advance" in data) == ("business_days" in data):
+            raise ValidationError("Indique «advance» o «business_days» (uno de los dos).", "_schema")
 
 
 class InstanceQueryArgs(PageArgs):
@@ -214,15 +240,61 @@ class MigrateArgs(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class TimeToLive(fields.Field):
+    """Seconds (a number or digits) or an ISO 8601 duration, up to the buffer's bound; loads a ``timedelta``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
+        try:
+            return buffer.parse_ttl(value)
+        except DataInvalid as e:
+            raise ValidationError(e.message) from e
+
+
 class MessageArgs(Schema):
     correlation = fields.Dict(load_default=dict)
     data = fields.Dict(load_default=dict)
     message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    ttl = TimeToLive(load_default=None, allow_none=True, metadata={
+        "oneOf": [{"type": "integer", "minimum": 1, "maximum": int(buffer.MAX_TTL.total_seconds())},
+                  {"type": "string", "example": "P3D"}],
+        "description": "Si ninguna instancia espera el mensaje, guardarlo este tiempo (segundos o duración "
+                       f"ISO 8601, hasta {buffer.MAX_TTL.days} días) y entregarlo cuando una llegue a esperarlo."})
+
+
+class KeptRefSchema(Schema):
+    """A kept message in the answer; plain text already (the answer is stored for idempotent replays)."""
+
+    id = fields.String()
+    expires_at = fields.String(metadata={"format": "date-time"})
 
 
 class MessageResultSchema(Schema):
     started = fields.Boolean()
     instances = fields.List(fields.Nested(InstanceRefSchema))
+    buffered = fields.Nested(KeptRefSchema, allow_none=True)
+
+
+class BufferedMessageSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    correlation = fields.Dict()
+    payload = fields.Dict()
+    message_id = fields.String(allow_none=True)
+    sender = fields.String()
+    received_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+    instance_id = fields.String(allow_none=True)
+
+
+class BufferedMessagePageSchema(PageSchema):
+    items = fields.List(fields.Nested(BufferedMessageSchema))
+
+
+class BufferedMessageArgs(PageArgs):
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+    status = fields.String(load_default="pending", validate=validate.OneOf(
+        ("pending", "delivered", "all"), error="«status» debe ser «pending», «delivered» o «all»."))
 
 
 class TokenArgs(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 STAFF = frozenset({"mesa", "supervisora", "admin"})
+ANALYSTS = frozenset({"analista", "admin"})
 READERS = STAFF | {"auditor"}
 SUPERVISORS = frozenset({"supervisora", "admin"})
 
@@ -13,8 +14,9 @@ TABLE: dict[str, frozenset[str]] = {
     "inbox.assign": STAFF,
     "inbox.claim_one": STAFF,
     "inbox.release_one": STAFF,
-    "task_page.show": STAFF,
-    "task_page.complete": STAFF,
+    # analysts too, for the tasks of their own test cases only (any other task is 404 to them)
+    "task_page.show": STAFF | ANALYSTS,
+    "task_page.complete": STAFF | ANALYSTS,
     "case_view.show": READERS,
     "case_view.document": READERS,
     "case_view.case_file": READERS,
@@ -27,9 +29,17 @@ TABLE: dict[str, frozenset[str]] = {
     "staff_start.index": STAFF,
     "staff_start.show": STAFF,
     "staff_start.submit": STAFF,
+    # analysts' test cases: a version or case that names nothing is 404 (GET) or back to the list (POST)
+    "test_cases.index": ANALYSTS,
+    "test_cases.version": ANALYSTS,
+    "test_cases.start": ANALYSTS,
+    "test_cases.advance": ANALYSTS,
+    "test_cases.delete": ANALYSTS,
+    "test_cases.delete_all": ANALYSTS,
 }
 SAMPLE_ARGS: dict[str, str] = {"task_id": "tarea-inexistente", "number": "EX-0000-000000-NADA",
                                "document_id": "documento-inexistente", "table": "pendientes",
-                               "key": "tramite_inexistente"}
+                               "key": "tramite_inexistente", "version": "1", "instance_id": "caso-inexistente"}
 SERVED_GET: dict[str, int] = {"task_page.show": 404, "case_view.show": 404, "case_view.document": 404,
-                             "case_view.case_file": 404, "staff_start.show": 404}
+                             "case_view.case_file": 404, "staff_start.show": 404,
+                             "test_cases.version": 404}
