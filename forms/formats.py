@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -152,7 +153,19 @@ def build_format_checker() -> FormatChecker:
         checker.checks(name)(_strings_only(check))
     checker.checks("documento")(_is_file)
     checker.checks("data-url")(_is_data_url)
+    checker.checks("moneda")(_is_money)
     return checker
+
+
+def _is_money(value: Any) -> bool:
+    """``"format": "moneda"`` marks an amount of pesos (shown ``$ 120.000,00``): at most two decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return True  # the type keyword speaks for other values
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return amount.is_finite() and amount == amount.quantize(Decimal("0.01"))
 
 
 FORMAT_CHECKER = build_format_checker()

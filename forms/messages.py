@@ -29,6 +29,7 @@ FORMATS = {
     "time": "Ingrese una hora válida (HH:MM).",
     "documento": "Adjunte un archivo válido.",
     "data-url": "Adjunte un archivo válido.",
+    "moneda": "Ingrese un importe en pesos con hasta dos decimales.",
 }
 
 

@@ -176,7 +176,11 @@ def options_of(c: CompiledSchema, s: dict[str, Any]) -> list[tuple[Any, str | No
 
 def _options_of(c: CompiledSchema, s: dict[str, Any]) -> list[tuple[Any, str | None]] | None:
     if isinstance(s.get("enum"), list):
-        return [(v, None) for v in s["enum"]]
+        # ``enumNames`` beside ``enum`` (the older react-jsonschema-form way) labels the values
+        found = s.get("enumNames")
+        names: list[Any] = found if isinstance(found, list) else []
+        return [(v, names[i] if i < len(names) and isinstance(names[i], str) else None)
+                for i, v in enumerate(s["enum"])]
     for keyword in ("oneOf", "anyOf"):
         branches = s.get(keyword)
         if isinstance(branches, list) and branches:

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 import forms
 from engine.casefile import access, drafts, expediente, tracking
+from engine.casefile import summary as summary_lines
 from engine.citizens import cases
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import login_required, roles_required
@@ -80,21 +81,8 @@ def detail(number: str) -> ResponseReturnValue:
     return render_template("portal/case.html", summary=summary(instance), instance=instance,
                            documents=cases.documents(instance), timeline=cases.timeline(instance),
                            certificates=cases.certificates(instance), code=code, owner=owner,
-                           data=_shown_data(instance.data), new=request.args.get("nuevo") == "1")
-
-
-def _shown_data(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The submitted data as label/value pairs (files by their name)."""
-    rows = []
-    for name, value in (data or {}).items():
-        if isinstance(value, dict) and {"name", "size"} <= value.keys():
-            value = value["name"]
-        elif isinstance(value, bool):
-            value = "Sí" if value else "No"
-        elif isinstance(value, list | dict):
-            continue
-        rows.append((name.replace("_", " ").capitalize(), str(value)))
-    return rows
+                           data=summary_lines.for_citizen(instance, runtime().settings["TIMEZONE"]),
+                           new=request.args.get("nuevo") == "1")
 
 
 @bp.get("/<number>/documentos/<document_id>")
@@ -119,10 +107,15 @@ def document(number: str, document_id: str) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/<number>/tareas/<task_id>")
+@bp.route("/<number>/tareas/<task_id>", methods=["GET", "POST"])
 @login_required
 def task(number: str, task_id: str) -> ResponseReturnValue:
-    """A task the staff left for the citizen (a correction): its form."""
+    """A task the staff left for the citizen (a correction): its form.
+
+    A POST here is the form's htmx re-render (``hx-post=""`` posts to the page's own URL).
+    """
+    if request.method == "POST":
+        return complete_task()
     instance = _case(number)
     found = _task(instance, task_id)
     schema, ui = forms_io.task_form(found)

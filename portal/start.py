@@ -40,10 +40,15 @@ def _procedure(key: str) -> Deployment:
     return deployment
 
 
-@bp.get("/iniciar/<key>")
+@bp.route("/iniciar/<key>", methods=["GET", "POST"])
 @roles_required("citizen")
 def show(key: str) -> ResponseReturnValue:
-    """The start form, with the person's draft when there is one."""
+    """The start form, with the person's draft when there is one.
+
+    A POST here is the form's htmx re-render (``hx-post=""`` posts to the page's own URL).
+    """
+    if request.method == "POST":
+        return submit()
     deployment = _procedure(key)
     draft = saved_drafts.find_draft(_user().id, key)
     return _page(deployment, draft.data if draft else None, None, resumed=draft is not None)

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.casefile import access, assembly, expediente
+from engine.casefile import access, assembly, expediente, summary
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
@@ -47,8 +47,10 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     actor = web.actor_of(person)
     tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
     xml = case_view.diagram_xml(instance)
+    zone = web.runtime().settings["TIMEZONE"]
     return render_template(
-        "worklists/case.html", instance=instance, read_only=read_only, data=case_view.readable_data(instance.data),
+        "worklists/case.html", instance=instance, read_only=read_only, declared=summary.for_staff(instance, zone),
+        data=summary.every_line(instance, zone),
         documents=expediente.documents(instance.id), timeline=case_view.timeline(instance.id),
         comments=case_view.comments(instance.id), tasks=tasks, workable={t.id for t in tasks if may_work_on(t, actor)},
         xml=xml, done=json.dumps(case_view.path_taken(instance.id)),

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 import forms
 from engine import audit
-from engine.casefile import expediente
+from engine.casefile import expediente, summary
 from engine.casefile.expediente import NewDocument
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
@@ -65,7 +65,9 @@ def show(task_id: str) -> ResponseReturnValue:
 def _page(task: Task, form_html: Any, problems: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
     return render_template("worklists/task.html", task=task, form_html=form_html, problems=problems or [],
                            may_complete=may_complete(task), now=web.now(), local_time=web.local,
-                           me=web.user().username, panels=web.case_panels(task.instance)), status
+                           me=web.user().username, panels=web.case_panels(task.instance),
+                           declared=summary.for_staff(task.instance, web.runtime().settings["TIMEZONE"]),
+                           data=summary.every_line(task.instance, web.runtime().settings["TIMEZONE"])), status
 
 
 @bp.post("/completar")

@@ -13,13 +13,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.casefile import drafts, expediente, tracking
+from engine.casefile import drafts, expediente, payment, tracking
 from engine.db import db
 from engine.deadlines import clock
 from engine.identity.accounts import User
 from engine.models import AuditEvent, Certificate, Document, Instance, Subscription, Task
 from engine.workflow import instances
 from engine.workflow.step import EngineContext
+from forms.catalogue import humanize
 
 #: Audit events a citizen sees on their case's timeline (the fronts word them).
 TIMELINE_KINDS = ("instance_started", "task_created", "task_completed", "document_added", "certificate_issued",
@@ -57,9 +58,8 @@ class CaseSummary:
     step: CaseStep
     expected: date | None
     actions: list[Task] = field(default_factory=list)
-    #: GAF payment slips to pay while the case waits for a payment (``numero``, ``importe``,
-    #: ``vencimiento``, ``url_boleta``).
-    slips: list[dict[str, Any]] = field(default_factory=list)
+    #: The slips to pay while the case waits at its declared payment step (manifest ``pago``).
+    slips: list[payment.Slip] = field(default_factory=list)
 
 
 def start_case(ctx: EngineContext, user: User, key: str, data: dict[str, Any]) -> Instance:
@@ -98,13 +98,7 @@ def summarize(instance: Instance, now: datetime, timezone: str) -> CaseSummary:
     return CaseSummary(instance=instance, status=instance.status, step=step,
                        expected=clock.expected_date(instance, now, timezone),
                        actions=[t for t in ready if t.for_applicant],
-                       slips=payment_slips(instance) if step.kind == "payment" else [])
-
-
-def payment_slips(instance: Instance) -> list[dict[str, Any]]:
-    """The payment slips in the case's data: what GAF's ``liquidar_tasa`` answered (a ``url_boleta``)."""
-    return [value for value in (instance.data or {}).values()
-            if isinstance(value, dict) and isinstance(value.get("url_boleta"), str)]
+                       slips=payment.slips(instance) if step.kind == "payment" else [])
 
 
 def current_step(instance: Instance, ready: list[Task] | None = None) -> CaseStep:
@@ -121,7 +115,8 @@ def current_step(instance: Instance, ready: list[Task] | None = None) -> CaseSte
         return CaseStep("review", tuple(dict.fromkeys(t.name for t in ready)))
     waiting = db.session.scalars(select(Subscription.message_name)
                                  .where(Subscription.instance_id == instance.id)).all()
-    if any("pago" in name.lower() for name in waiting):
+    paying = payment.declared(instance.deployment.manifest)
+    if paying is not None and paying.message in waiting:
         return CaseStep("payment")
     if waiting:
         return CaseStep("elsewhere")
@@ -137,16 +132,23 @@ def applicant_task(instance: Instance, task_id: str) -> Task | None:
 
 
 def timeline(instance: Instance, kinds: tuple[str, ...] = TIMELINE_KINDS) -> list[Happening]:
-    """The case's history for its citizen, oldest first (no staff names, no internals)."""
+    """The case's history for its citizen, oldest first (no staff names, no internals).
+
+    Steps are named as the BPMN names them («Revisar solicitud»), never by their ids.
+    """
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id,
                                                          AuditEvent.type.in_(kinds))
                                 .order_by(AuditEvent.id))
-    return [happening(e) for e in events]
+    rows = db.session.execute(select(Task.id, Task.name).where(Task.instance_id == instance.id))
+    names = {str(task_id): str(name) for task_id, name in rows}
+    return [happening(e, names) for e in events]
 
 
-def happening(event: AuditEvent) -> Happening:
+def happening(event: AuditEvent, task_names: dict[str, str] | None = None) -> Happening:
     data = event.data or {}
-    detail = data.get("name") or data.get("title") or (event.element_id if event.type.startswith("task") else "")
+    detail = data.get("name") or data.get("title") or (task_names or {}).get(event.task_id or "")
+    if not detail and event.type.startswith("task") and event.element_id:
+        detail = humanize(event.element_id)  # a step the BPMN left unnamed: its id in words
     return Happening(at=event.at, kind=event.type, detail=str(detail or ""))
 
 

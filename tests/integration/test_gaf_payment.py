@@ -66,7 +66,7 @@ def _slips_for_the_citizen(app: Flask, instance_id: str) -> list[str]:
     with app.app_context():
         instance = db.session.get(Instance, instance_id)
         summary = cases.summarize(instance, datetime.now(UTC), "America/Argentina/Tucuman")
-        urls = [slip["url_boleta"] for slip in summary.slips]
+        urls = [slip.url for slip in summary.slips]
         db.session.remove()
         return urls
 

@@ -84,6 +84,7 @@ def _start(citizen: Person, platform: Platform, plan: Path) -> None:
     page.set_input_files("#campo-plano", str(plan))
     page.check("#campo-requiere__corte")
     page.wait_for_selector("#campo-calles__afectadas", state="visible")
+    page.wait_for_load_state("networkidle")  # the form's htmx re-render and the plan's upload are over
     page.fill("#campo-calles__afectadas", "25 de Mayo entre San Martín y Mendoza")
     citizen.send_form()
     assert re.search(r"/mis-tramites/EX-\d{4}-\d{6}-SMT-EV", page.url), page.url

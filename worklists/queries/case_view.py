@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from engine.casefile.assembly import EVENT_LABELS
 from engine.db import db
 from engine.errors import DataInvalid
 from engine.models import AuditEvent, DeploymentFile, Instance, Task
+from forms.catalogue import humanize
 from worklists.queries import layout
 from worklists.queries.models import CaseComment
 
@@ -100,7 +100,7 @@ def _sentence(event: AuditEvent, task_names: dict[str, str]) -> str:
     if event.type == "document_added":
         detail = f"folio {data.get('folio')}: {data.get('title')}"
     if detail is None and event.element_id and event.type != "comment_added":
-        detail = event.element_id
+        detail = humanize(event.element_id)  # an element the BPMN left unnamed: its id in words
     if label is OTHER:
         detail = event.type
     return f"{label}: {detail}" if detail else label
@@ -128,22 +128,3 @@ def add_comment(instance_id: str, author: str, body: str, now: datetime) -> Case
     db.session.flush()
     audit.record("comment_added", author, instance_id=instance_id, data={"comment_id": comment.id})
     return comment
-
-
-def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The case data as ``(field, value)`` lines people read (files by their name)."""
-    return [(key.replace("_", " ").capitalize(), _value(value)) for key, value in sorted(data.items())]
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Sí" if value else "No"
-    if value is None:
-        return "—"
-    if isinstance(value, dict):
-        if "sha256" in value and "name" in value:
-            return f"archivo «{value['name']}»"
-        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(_value(v) for v in value) or "—"
-    return str(value)

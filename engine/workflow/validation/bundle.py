@@ -33,6 +33,7 @@ from engine.workflow.validation import bpmn as validation_bpmn
 from engine.workflow.validation import contract
 from engine.workflow.validation import dmn as validation_dmn
 from engine.workflow.validation.messages import warn_uncorrelated_catch
+from engine.workflow.validation.presentation import check_presentation
 from engine.workflow.validation.report import Problem, Report
 from engine.workflow.validation.spanish import spanish
 from engine.workflow.validation.templates import CheckTemplate, check_templates
@@ -91,6 +92,7 @@ def validate_bundle(
     _check_manifest(bundle, report)
     contract.check_bundle(bundle, report.warn, report.add)  # unknown keys and properties, named files
     check_templates(bundle, report, check_template)  # template folders: present, parse, blocks, render
+    check_presentation(bundle, report)
     # a file that failed to parse already has its problem; "no executable process" would be noise
     wants_key = bundle.names(".bpmn") and (parser.get_process_ids() or not report.problems)
     key = _process_key(parser, bundle, report) if wants_key else None

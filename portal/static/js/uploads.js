@@ -73,6 +73,13 @@
     xhr.addEventListener("load", function () {
       var answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+      // An answer that showed or hid fields may have re-rendered the form (htmx) meanwhile:
+      // the reference goes into the field on the page now, not the one replaced.
+      var live = document.getElementById(input.id);
+      if (live && live !== input && form.contains(live)) {
+        input = live;
+        bar = part(input, "subida-progreso", "progress");
+      }
       if (xhr.status === 201 && answer.referencia) {
         bar.value = 100;
         keptInput(form, input).value = JSON.stringify(answer.referencia);
