@@ -69,6 +69,9 @@ log = logging.getLogger("tramites")
 # still show it (pyproject.toml).
 warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 GAF_SANDBOX_PATH = "/_sandbox/gaf"
+#: Where test cases' GAF sandbox is mounted when the platform talks to the real GAF.
+GAF_TEST_SANDBOX_PATH = "/_sandbox/gaf-pruebas"
+GAF_TEST_SANDBOX_NAME = "gaf_sandbox_pruebas"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
 _PYGEOAPI_IMPORT = threading.Lock()
 
@@ -108,10 +111,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     documents = storage.open_storage(settings["STORAGE_URL"])
     registry = _connector_registry(settings, embedded, documents)
     runtime = _build_runtime(settings, embedded, documents, registry, _sensor_feed_factory(app, settings))
+    runtime.test_connectors = _test_connector_registry(settings, documents)
     app.extensions[EXTENSION_KEY] = runtime
     if settings["BROKER_URL"]:
         runtime.dispatch = dispatcher(make_celery(app, settings["BROKER_URL"], runtime))
     _mount_embedded_gaf(app, settings, embedded)
+    _mount_test_gaf(app, settings)
     _mount_ogc(app, settings)
     app.register_blueprint(engine.api.health.bp)
     app.register_blueprint(engine.api.hooks.bp)
@@ -278,6 +283,53 @@ def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mappi
         state_path=Path(settings["INSTANCE_PATH"]) / "gaf_sandbox.json",
     )
     app.register_blueprint(blueprint, url_prefix=GAF_SANDBOX_PATH)
+
+
+def _test_gaf_settings(settings: Mapping[str, Any]) -> dict[str, str] | None:
+    """The GAF connector settings of the test cases' sandbox, when GAF is not the sandbox already.
+
+    Its token and webhook secret are the instance's own (never the real GAF's), so its notices
+    cannot pass as the real GAF's at ``/hooks/gaf`` and the real GAF's cannot reach it.
+    """
+    if settings["GAF_SANDBOX"]:
+        return None
+    instance = settings["INSTANCE_PATH"]
+    return {"GAF_URL": settings["PUBLIC_URL"].rstrip("/") + GAF_TEST_SANDBOX_PATH,
+            "GAF_TOKEN": instance_secret(instance, "gaf_pruebas_token"),
+            "GAF_WEBHOOK_SECRET": instance_secret(instance, "gaf_pruebas_webhook_secret")}
+
+
+def _test_connector_registry(settings: Mapping[str, Any], documents: Storage) -> ConnectorRegistry | None:
+    """A registry with one GAF connector, pointed at the test cases' sandbox (``None`` with GAF_SANDBOX on).
+
+    It is not the platform's registry: no process names its operations, only a test case's
+    ``gaf/*`` calls reach it (:class:`engine.runtime.Runtime`, ``test_connectors``).
+    """
+    config = _test_gaf_settings(settings)
+    if config is None:
+        return None
+    registry = ConnectorRegistry(storage=documents)
+    registry.register(GafConnector, config)
+    return registry
+
+
+def _mount_test_gaf(app: Flask, settings: Mapping[str, Any]) -> None:
+    """Mount test cases' own GAF sandbox where the platform talks to the real GAF (GAF_SANDBOX off).
+
+    Its fees are play money owed by nobody: a slip exists there only if a test case liquidated
+    it, and its payment notices go to ``/hooks/pruebas/gaf``, which delivers to test cases only.
+    """
+    config = _test_gaf_settings(settings)
+    if config is None:
+        return
+    from connectors.gaf.sandbox import sandbox_blueprint
+
+    blueprint = sandbox_blueprint(
+        name=GAF_TEST_SANDBOX_NAME, token=config["GAF_TOKEN"], webhook_secret=config["GAF_WEBHOOK_SECRET"],
+        webhook_url=settings["PUBLIC_URL"].rstrip("/") + "/hooks/pruebas/gaf",
+        state_path=Path(settings["INSTANCE_PATH"]) / "gaf_sandbox_pruebas.json",
+    )
+    app.register_blueprint(blueprint, url_prefix=GAF_TEST_SANDBOX_PATH)
 
 
 def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:

@@ -1,6 +1,8 @@
 """What ``create_app`` hands the engine: the parts it reaches without importing them, as typed ports.
 
 - ``connectors``: the connector registry (:class:`~engine.ports.Connectors`);
+- ``test_connectors``: where a test case's GAF calls go when ``connectors`` talks to the real GAF
+  (a registry holding only the GAF connector of the test-case sandbox);
 - ``documents``: the document store and what signs, checks and assembles PDFs;
 - ``tools``: what operators run beside the platform (health checks, the GAF sandbox, the sensor feed);
 - ``settings``, ``clock``, ``known_groups`` and ``dispatch`` (the worker an outbox message goes to).
@@ -86,6 +88,9 @@ class Runtime:
     settings: Mapping[str, Any]
     documents: DocumentServices
     connectors: Connectors | None = None
+    #: The connectors of test cases where ``connectors`` reach real systems: a registry with one GAF
+    #: connector, pointed at the test-case sandbox (``None`` when GAF is the sandbox already).
+    test_connectors: Connectors | None = None
     tools: OperatorTools = field(default_factory=OperatorTools)
     known_groups: Callable[[], set[str]] | None = None
     clock: Callable[[], datetime] = utcnow
@@ -125,8 +130,9 @@ class Runtime:
                               documents=self.documents.store, sweeps=self.sweeps)
         if self.connectors is not None:
             ctx.deliver = self._deliver
-            call = _registering_certificates(self._deliver)
-            call = _keeping_tests_off_real_gaf(call, bool(self.settings.get("GAF_SANDBOX")))
+            call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),
+                                               self._deliver_to_test)
+            call = _registering_certificates(call)
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
         return ctx
 
@@ -148,6 +154,13 @@ class Runtime:
             raise RuntimeError("no connectors are configured")
         # Templates come from the calling instance's deployed version, never from disk.
         return self.connectors.invoke(operation, params, with_deployment_files(facts))
+
+    def _deliver_to_test(self, operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        """A test case's call to a connector that reaches a real system, made on its test double instead."""
+        if self.test_connectors is None:
+            raise TestCaseRefused("En un caso de prueba GAF solo se usa en un sandbox, y esta instalación habla "
+                                  "con el GAF real sin sandbox de pruebas.")
+        return self.test_connectors.invoke(operation, params, with_deployment_files(facts))
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -171,19 +184,20 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
 GAF_PREFIX = "gaf/"
 
 
-def _keeping_tests_off_real_gaf(call_connector: Callable[..., Any], sandboxed: bool) -> Callable[..., Any]:
-    """Refuse a test case's GAF call unless GAF is the in-process sandbox (``GAF_SANDBOX``).
+def _keeping_tests_off_real_gaf(call_connector: Callable[..., Any], sandboxed: bool,
+                                call_test_double: Callable[..., Any]) -> Callable[..., Any]:
+    """Send a test case's GAF calls to the test-case sandbox unless GAF is the sandbox (``GAF_SANDBOX``).
 
-    A test case must never liquidate a real fee: where the platform talks to the real GAF, the
-    call fails for good and the test case shows an incident that says why.
+    A test case must never liquidate a real fee: where the platform talks to the real GAF, its
+    calls go to ``call_test_double`` (the connector of ``/_sandbox/gaf-pruebas``), never to the
+    real connector; every other case's calls are untouched.
     """
     if sandboxed:
         return call_connector
 
     def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
         if facts.get("test_case") and operation.startswith(GAF_PREFIX):
-            raise TestCaseRefused("En un caso de prueba GAF solo se usa en su sandbox, y esta instalación habla "
-                                  "con el GAF real (active TRAMITES_GAF_SANDBOX en un entorno de pruebas).")
+            return call_test_double(operation, params, facts)
         return call_connector(operation, params, facts)
 
     return call

@@ -77,13 +77,14 @@ def build_sandbox(*, token: str, webhook_url: str | None = None, webhook_secret:
     return Sandbox(Contract.load(), books, WebhookSender(webhook_url, webhook_secret, books), token)
 
 
-def sandbox_blueprint(sandbox: Sandbox | None = None, **config: Any) -> Blueprint:
+def sandbox_blueprint(sandbox: Sandbox | None = None, *, name: str = BLUEPRINT_NAME, **config: Any) -> Blueprint:
     """Return a blueprint serving the sandbox; ``config`` goes to :func:`build_sandbox`.
 
-    Registering it stores the :class:`Sandbox` in ``app.extensions["gaf_sandbox"]``.
+    Registering it stores the :class:`Sandbox` in ``app.extensions[name]`` (``"gaf_sandbox"`` by
+    default); another ``name`` lets a second sandbox (the test cases') live beside it.
     """
     parts = sandbox or build_sandbox(**config)
-    bp = Blueprint(BLUEPRINT_NAME, __name__, template_folder="templates")
+    bp = Blueprint(name, __name__, template_folder="templates")
     views = _Views(parts)
     for op in parts.contract.operations.values():
         rule = op.path.replace("{", "<").replace("}", ">")
@@ -91,7 +92,7 @@ def sandbox_blueprint(sandbox: Sandbox | None = None, **config: Any) -> Blueprin
     bp.before_request(views.check_request)
     bp.after_request(views.check_response)
     bp.register_error_handler(Problem, views.problem)
-    bp.record_once(lambda state: state.app.extensions.setdefault(EXTENSION_KEY, parts))
+    bp.record_once(lambda state: state.app.extensions.setdefault(name, parts))
     return bp
 
 
@@ -224,10 +225,10 @@ class _Views:
         return _json(status, answer)
 
 
-def sandbox_of(app: Flask | None = None) -> Sandbox:
-    """Return the :class:`Sandbox` registered on ``app`` (the current app by default)."""
+def sandbox_of(app: Flask | None = None, name: str = EXTENSION_KEY) -> Sandbox:
+    """Return the :class:`Sandbox` registered on ``app`` (the current app by default) under ``name``."""
     target = app or current_app
-    parts: Sandbox = target.extensions[EXTENSION_KEY]
+    parts: Sandbox = target.extensions[name]
     return parts
 
 

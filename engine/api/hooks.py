@@ -5,6 +5,12 @@ The connector's own ``parse_webhook`` (reached through the injected
 then correlated like one sent to ``POST /api/v1/messages/<name>``, idempotent on its
 ``message_id`` in the same scope, so a notice delivered twice (or through both channels)
 moves the process once.
+
+Where the platform talks to real systems and test cases use a sandbox of their own
+(``Runtime.test_connectors``: the GAF of ``/_sandbox/gaf-pruebas``), that sandbox's notices
+arrive at ``POST /hooks/pruebas/<connector>``, are verified with the test connector's own secret
+and reach test cases only; the real connector's notices at ``/hooks/<connector>`` then reach
+real cases only. A liquidación number both systems happen to give moves only its own side.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from engine.api import idempotency
 from engine.api.problems import problem
 from engine.api.v1.edge import runtime, transaction
 from engine.api.v1.schemas import InstanceRefSchema
+from engine.ports import Connectors
 from engine.workflow import messages
 from engine.workflow.step import EngineContext
 
@@ -33,32 +40,54 @@ def receive(connector: str) -> ResponseReturnValue:
     connectors = runtime().connectors
     if connectors is None:
         return problem(404, "No encontrado", "Este servidor no recibe avisos de conectores.")
+    # A connector that test cases reach through a double of their own talks to real cases only.
+    real_only = _doubled(connector)
+    return _receive(connectors, connector, connector, test_cases=False if real_only else None)
+
+
+@bp.post("/hooks/pruebas/<connector>")
+def receive_for_tests(connector: str) -> ResponseReturnValue:
+    """A notice of the test cases' sandbox: verified with its own secret, delivered to test cases only."""
+    doubles = runtime().test_connectors
+    if doubles is None or not _doubled(connector):
+        return problem(404, "No encontrado", f"Este servidor no tiene un sandbox de pruebas de «{connector}».")
+    return _receive(doubles, connector, f"{connector}-pruebas", test_cases=True)
+
+
+def _doubled(connector: str) -> bool:
+    doubles = runtime().test_connectors
+    return doubles is not None and any(op.startswith(connector + "/") for op in doubles.operations())
+
+
+def _receive(connectors: Connectors, connector: str, source: str, test_cases: bool | None) -> ResponseReturnValue:
     try:
         notices = connectors.parse_webhook(connector, dict(request.headers), request.get_data(cache=False))
     except Exception as e:  # the connector's typed errors carry their HTTP status and a safe message
         status = int(getattr(e, "status", 502))
         message = getattr(e, "message", None) or "El aviso no pudo procesarse."
-        log.info("webhook for %s refused (%s): %s", connector, status, message)
+        log.info("webhook for %s refused (%s): %s", source, status, message)
         return problem(status, "Aviso rechazado", message)
-    actor = ACTOR_PREFIX + connector
+    actor = ACTOR_PREFIX + source
     delivered = []
     with transaction() as ctx:
         for notice in notices:
-            delivered.append(_deliver(ctx, notice, actor))
+            delivered.append(_deliver(ctx, notice, actor, test_cases))
     return {"delivered": delivered}, 202
 
 
-def _deliver(ctx: EngineContext, notice: dict[str, Any], actor: str) -> dict[str, Any]:
+def _deliver(ctx: EngineContext, notice: dict[str, Any], actor: str, test_cases: bool | None) -> dict[str, Any]:
     name, correlation, data = notice["name"], notice["correlation"], notice["data"]
 
     def produce() -> tuple[int, dict[str, Any]]:
-        reached, started = messages.deliver(ctx, name, correlation, data, actor)
+        reached, started = messages.deliver(ctx, name, correlation, data, actor, test_cases=test_cases)
         return 202, {"started": started, "instances": InstanceRefSchema(many=True).dump(reached)}
 
     message_id = notice.get("message_id")
     if message_id:
         body = {"name": name, "correlation": correlation, "data": data}
-        _, answer, _ = idempotency.once(f"message:{name}", message_id, body, produce)
+        # The test sandbox's event ids are its own: one may not replay (and so swallow) a real notice.
+        scope = f"message:{name}" + (":pruebas" if test_cases else "")
+        _, answer, _ = idempotency.once(scope, message_id, body, produce)
     else:
         _, answer = produce()
     return {"name": name, **answer}

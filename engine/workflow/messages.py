@@ -37,16 +37,18 @@ class Delivery:
 
 
 def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: dict[str, Any],
-            actor: str) -> tuple[list[Instance], bool]:
+            actor: str, test_cases: bool | None = None) -> tuple[list[Instance], bool]:
     """Correlate a message; return the instances it reached and whether it started one.
 
+    :param test_cases: ``None`` reaches any case; ``True`` only test cases (and never starts a
+        process: the notice of a test sandbox must not open a real case); ``False`` only real ones.
     :raises NotFound: when no instance waits for it and no start event catches it.
     """
-    reached = [found for instance in _waiting(name, correlation)
+    reached = [found for instance in _waiting(name, correlation, test_cases)
                if (found := _deliver_to(ctx, instance, name, correlation, data, actor)) is not None]
     if reached:
         return reached, False
-    deployment = _starter(name)
+    deployment = None if test_cases else _starter(name)
     if deployment is None:
         raise NotFound(f"Ninguna instancia espera el mensaje «{name}» con esa correlación y ningún proceso "
                        "empieza con él.")
@@ -176,14 +178,18 @@ def dispatch_thrown(ctx: EngineContext, events: list[BpmnEvent], actor: str,
     return reached
 
 
-def _waiting(name: str, correlation: dict[str, Any]) -> Iterator[Instance]:
+def _waiting(name: str, correlation: dict[str, Any], test_cases: bool | None = None) -> Iterator[Instance]:
+    """The active instances subscribed to ``name`` with this correlation (only test or only real
+    cases when ``test_cases`` says so)."""
     key = correlation_key(correlation)
     ids = db.session.scalars(
         select(Subscription.instance_id).where(Subscription.message_name == name,
                                                Subscription.correlation_key == key).distinct())
     for instance_id in list(ids):
         instance = db.session.get(Instance, instance_id)
-        if instance is not None and instance.status not in INACTIVE:
+        if instance is None or instance.status in INACTIVE:
+            continue
+        if test_cases is None or bool(instance.is_test) == test_cases:
             yield instance
 
 

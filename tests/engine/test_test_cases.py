@@ -8,20 +8,27 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import func, select
 
+from connectors.gaf.sandbox import create_sandbox, sandbox_of
+from connectors.gaf.signature import sign
 from engine.background.runner import BackgroundRunner
 from engine.db import db
 from engine.models import AuditEvent, CaseCounter, Document, Instance, Subscription, Task
 from engine.runtime import EXTENSION_KEY
+from engine.settings import instance_secret
 from engine.workflow import testcases
 from engine.workflow.outbox import OutboxMessage
-from tests.fixtures.engine import ApiClient
+from tests.fixtures.browser import LiveServer
+from tests.fixtures.engine import ApiClient, make_token
+from tests.fixtures.require import free_port
 from tests.fixtures.timing import Clock
 
 KEY = "prueba_reloj"
 DATA = {"correo": "vecina@example.com"}
+GAF_APPLICANT = {"nombre": "Ana Pérez", "dni": "30111222", "importe": "1500.00", "referencia": "PRUEBA"}
 
 
 class FarSide:
@@ -193,16 +200,76 @@ def test_delete_all_of_a_version(app: Flask, deployed: ApiClient, clock: Clock) 
         db.session.remove()
 
 
-def test_a_test_case_never_reaches_the_real_gaf(app: Flask, api: ApiClient, clock: Clock) -> None:
-    """Without the GAF sandbox the platform talks to the real GAF: a test case's fee is refused for good."""
+def test_a_test_case_pays_in_its_own_sandbox_where_the_platform_talks_to_the_real_gaf(
+        make_app: Callable[..., Flask], live_server: Callable[..., LiveServer]) -> None:
+    """GAF_SANDBOX off and a (fake, local) real GAF: a test case's fee is liquidated and paid in the
+    test cases' sandbox, its notice reaches that test case only, and a real case waiting for the
+    same liquidación number stays waiting; the real GAF's notice reaches its real case only."""
+    port = free_port()
+    real_gaf = create_sandbox(token="token-del-gaf-real", webhook_url=f"http://127.0.0.1:{port}/hooks/gaf",
+                              webhook_secret="secreto-del-gaf-real")
+    real_url = live_server(real_gaf).url
+    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}", GAF_URL=real_url, GAF_TOKEN="token-del-gaf-real",
+                   GAF_WEBHOOK_SECRET="secreto-del-gaf-real")
     assert not app.extensions[EXTENSION_KEY].settings.get("GAF_SANDBOX")
+    url = live_server(app, port).url
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
     assert api.deploy("gaf_pago").status_code == 201
-    data = {"nombre": "Ana Pérez", "dni": "30111222", "importe": "1500.00", "referencia": "PRUEBA"}
-    case = api.post("/api/v1/processes/pago_gaf/versions/1/test-cases", json={"data": data}).get_json()
-    detail = api.instance(case["id"])
-    assert detail["status"] == "error", detail
-    [incident] = detail["incidents"]
-    assert "sandbox" in incident["message"] and incident["status"] == "open"
+
+    def start(test: bool) -> tuple[str, dict[str, Any]]:
+        if test:
+            response = api.post("/api/v1/processes/pago_gaf/versions/1/test-cases", json={"data": GAF_APPLICANT})
+        else:
+            response = api.start("pago_gaf", GAF_APPLICANT)
+        assert response.status_code == 201, response.get_json()
+        case = api.instance(response.get_json()["id"])
+        assert case["status"] == "waiting", case
+        return case["id"], case["data"]["boleta"]
+
+    real_case, real_slip = start(test=False)
+    test_case, test_slip = start(test=True)
+    # Both books are fresh: the same number, one in each; the test slip's page is the test sandbox's.
+    assert test_slip["numero"] == real_slip["numero"]
+    assert test_slip["url_boleta"].startswith(f"{url}/_sandbox/gaf-pruebas/boletas/")
+    assert real_slip["url_boleta"].startswith(f"{real_url}/boletas/")
+    assert len(real_gaf.extensions["gaf_sandbox"].ledger._state["liquidaciones"]) == 1  # never reached by the test
+
+    paid = requests.post(f"{url}/_sandbox/gaf-pruebas/boletas/{test_slip['numero']}/pagar", allow_redirects=False,
+                         timeout=10)
+    assert paid.status_code == 303
+    assert sandbox_of(app, "gaf_sandbox_pruebas").webhooks.wait(15), "the test sandbox's notice was not delivered"
+    done = api.instance(test_case)
+    assert done["status"] == "completed" and done["data"]["pago"]["numero"] == test_slip["numero"], done
+    assert api.instance(real_case)["status"] == "waiting"  # same number, untouched
+    received = [e["actor"] for e in api.get(f"/api/v1/instances/{test_case}/events?per_page=200").get_json()["items"]
+                if e["type"] == "message_received"]
+    assert received == ["webhook:gaf-pruebas"]
+
+    # The other way round: the real GAF's notice for a number a waiting test case also holds.
+    second_real, second_real_slip = start(test=False)
+    second_test, second_test_slip = start(test=True)
+    assert second_test_slip["numero"] == second_real_slip["numero"]
+    paid = requests.post(f"{real_url}/boletas/{second_real_slip['numero']}/pagar", allow_redirects=False, timeout=10)
+    assert paid.status_code == 303
+    assert real_gaf.extensions["gaf_sandbox"].webhooks.wait(15), "the real GAF's notice was not delivered"
+    assert api.instance(second_real)["status"] == "completed"
+    assert api.instance(second_test)["status"] == "waiting"
+    assert api.instance(real_case)["status"] == "waiting"
+
+
+def test_the_test_sandbox_notices_are_verified_with_their_own_secret(make_app: Callable[..., Flask]) -> None:
+    """A notice signed with the test sandbox's secret is refused as the real GAF's, and the other way round."""
+    app = make_app(GAF_URL="http://127.0.0.1:9/gaf", GAF_TOKEN="t", GAF_WEBHOOK_SECRET="secreto-del-gaf-real")
+    test_secret = instance_secret(app.extensions[EXTENSION_KEY].settings["INSTANCE_PATH"], "gaf_pruebas_webhook_secret")
+    assert test_secret and test_secret != "secreto-del-gaf-real"
+    body = b'{"id": "evt_1", "evento": "pago_confirmado"}'
+    client = app.test_client()
+    as_real = client.post("/hooks/gaf", data=body, headers={"X-GAF-Signature": sign(body, test_secret)})
+    assert as_real.status_code == 400 and "firma" in as_real.get_json()["detail"]
+    as_test = client.post("/hooks/pruebas/gaf", data=body,
+                          headers={"X-GAF-Signature": sign(body, "secreto-del-gaf-real")})
+    assert as_test.status_code == 400 and "firma" in as_test.get_json()["detail"]
+    assert client.post("/hooks/pruebas/notificaciones", data=b"{}").status_code == 404
 
 
 def test_the_clock_moves_by_business_days_of_the_city_calendar(app: Flask, deployed: ApiClient,
