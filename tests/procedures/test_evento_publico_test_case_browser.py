@@ -117,3 +117,33 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     final = platform.api.instance(listed["id"])
     assert final["status"] == "completed" and final["tasks"] == []
     assert final["data"]["resultado"].startswith("archivado: el organizador no respondió")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["con-js", "sin-js"])
+def test_the_streets_field_appears_and_disappears_in_the_portal(platform: Platform, browser: Any,
+                                                                javascript: bool) -> None:
+    """The same conditional field on the citizen's start form: through htmx, or «Actualizar el formulario»."""
+    seed_lane_groups(platform)
+    platform.deploy(KEY)
+    platform.seed_demo_users("ciudadana")
+    context = browser.new_context(locale="es-AR", java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.goto(f"{platform.url}/ingresar?siguiente=/iniciar/{KEY}")
+        page.fill("input[name=usuario]", "ciudadana")
+        page.fill("input[name=contrasena]", "demo-ciudadana")
+        with page.expect_navigation():
+            page.click("form button[type=submit]")
+        page.wait_for_url(f"**/iniciar/{KEY}")
+        page.fill("#campo-evento-nombre", "Feria de artesanos")
+        assert page.locator(STREETS).count() == 0
+        for ticked in (True, False, True):
+            page.set_checked("#campo-requiere__corte", ticked)
+            if not javascript:
+                with page.expect_navigation():
+                    page.click("button:has-text('Actualizar el formulario')")
+            page.wait_for_selector(STREETS, state="visible" if ticked else "detached")
+            assert page.input_value("#campo-evento-nombre") == "Feria de artesanos"
+        assert page.locator(STREETS).get_attribute("aria-required") == "true"
+    finally:
+        context.close()
