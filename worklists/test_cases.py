@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,20 +18,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 import forms
-from engine import audit
 from engine.casefile import assembly, drafts
 from engine.db import db
 from engine.errors import DataInvalid, NotFound
 from engine.identity.access import roles_required
-from engine.identity.accounts import User
 from engine.models import AuditEvent, Deployment, Instance, Task
-from engine.uow import unit_of_work
 from engine.workflow import deployments, forms_io, instances, outbox, testcases
 from engine.workflow.step import EngineContext
-from storage.antivirus import ClamdScanner
-from storage.base import Storage
-from storage.uploads import MB, CaseQuota, UploadError, receive_each
-from worklists import web
+from storage.uploads import MB
+from worklists import start_files, web
 
 bp = Blueprint("test_cases", __name__, url_prefix="/estudio/pruebas", template_folder="templates")
 web.install_errors(bp)
@@ -41,7 +36,6 @@ UNITS = {"horas": timedelta(hours=1), "dias": timedelta(days=1), "semanas": time
 BUSINESS_DAYS = "dias_habiles"
 #: What one move may ask for, in each unit (the engine refuses beyond a year anyway).
 MAX_AMOUNT = 999
-DEFAULT_CASE_MB = 100
 
 
 @dataclass
@@ -112,7 +106,7 @@ def _end_reached(case: Instance) -> str | None:
 @roles_required(*ANALYSTS)
 def start(key: str, version: str) -> ResponseReturnValue:
     """Start a test case with the start form's data (errors next to the fields, the data kept)."""
-    request.max_content_length = _case_bytes() + MB
+    request.max_content_length = start_files.case_bytes() + MB
     try:
         deployment = _deployment(key, version)
     except NotFound as e:
@@ -120,7 +114,8 @@ def start(key: str, version: str) -> ResponseReturnValue:
     person = web.user()
     schema, ui = forms_io.start_form(deployment)
     scope = drafts.start_scope(deployment.key)
-    refs, upload_errors = _receive_files(person, scope)
+    received = start_files.receive_files(person, scope)
+    refs, upload_errors = received.refs, received.errors
     if schema is not None and forms.has_action(request.form):
         return _page(deployment, forms.apply_action(schema, request.form, refs, ui).html)
     data = forms.parse_submission(schema, request.form, refs, ui) if schema is not None else {}
@@ -243,28 +238,3 @@ def _gone(error: NotFound) -> ResponseReturnValue:
     return redirect(url_for(".index"), 303)
 
 
-def _receive_files(person: User, scope: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
-    """The start form's files, checked as every upload is, kept as the analyst's pending uploads."""
-    rt = web.runtime()
-    clamd = rt.settings.get("CLAMD_URL")
-    scanner = ClamdScanner.from_url(clamd) if clamd else None
-    refs: dict[str, dict[str, Any]] = {}
-    errors: dict[str, list[str]] = {}
-    received = receive_each(cast(Storage, rt.documents.store), request.files.items(multi=True),
-                            max_bytes=int(rt.settings.get("MAX_UPLOAD_MB") or 25) * MB,
-                            case_quota=CaseQuota(_case_bytes(), drafts.pending_bytes(person.id, scope)),
-                            scanner=scanner)
-    for input_name, name, outcome in received:
-        if isinstance(outcome, UploadError):
-            with unit_of_work():
-                audit.record("upload_refused", person.username, data={"reason": outcome.reason, "name": name[:300]})
-            errors.setdefault(input_name.lstrip("$"), []).append(outcome.public_message)
-            continue
-        with unit_of_work():
-            refs[input_name] = drafts.record_upload(person.id, scope, key=outcome.key, name=outcome.display_name,
-                                                    content_type=outcome.content_type, size=outcome.size)
-    return refs, errors
-
-
-def _case_bytes() -> int:
-    return int(web.runtime().settings.get("MAX_CASE_MB") or DEFAULT_CASE_MB) * MB

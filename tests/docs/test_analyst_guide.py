@@ -250,3 +250,62 @@ def test_the_guides_internal_links_resolve() -> None:
 def test_readme_and_engine_page_link_the_guide() -> None:
     assert "docs/guia-analista.md" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(guia-analista.md)" in (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+
+
+# --- what the platform fixes, as the guide states it --------------------------------------------
+
+def test_every_script_helper_has_its_row() -> None:
+    """The business-day helpers of scripts (``hoy()``, ``dias_habiles(n)``…) are each a row of §4's table."""
+    from engine.deadlines.scripting import USAGE
+
+    assert _documented(list(USAGE.values()), "| `{}` |") == []
+
+
+def _template_keys(name: str) -> set[str]:
+    """The ``datos`` keys a notification e-mail reads (both its text and its HTML part)."""
+    folder = ROOT / "connectors" / "notify" / "templates"
+    text = "".join((folder / f"{name}.{ext}").read_text(encoding="utf-8") for ext in ("txt", "html"))
+    used = set(re.findall(r"{{-?\s*(\w+)", text)) | set(re.findall(r"\bif\s+(\w+)\s+is\s+defined", text))
+    return used - {"asunto", "boton"}  # the subject the template sets itself; the button macro
+
+
+def test_each_email_template_row_names_the_data_keys_it_reads() -> None:
+    from connectors.notify.mail import TEMPLATES
+
+    rows = {m.group(1): set(re.findall(r"`(\w+)`", m.group(2)))
+            for m in re.finditer(r"^\| `(\w+)` \| (`.*`) \|$", TEXT, re.MULTILINE)}
+    for name in TEMPLATES:
+        assert rows.get(name) == _template_keys(name), name
+
+
+def test_the_gaf_payment_message_is_the_one_the_example_waits_for() -> None:
+    from connectors.gaf import PAYMENT_MESSAGE
+
+    manifest = yaml.safe_load(example_files()[contract.MANIFEST_FILE])
+    assert manifest["pago"]["mensaje"] == PAYMENT_MESSAGE == "pago_confirmado"
+    bpmn = example_files()["evento_publico.bpmn"].decode("utf-8")
+    assert f'name="{PAYMENT_MESSAGE}"' in bpmn
+    assert "<bpmn:formalExpression>liquidacion</bpmn:formalExpression>" in bpmn  # GAF correlates by it
+
+
+_BREAKS = {  # the three mistakes §12 shows, applied to the example bundle
+    "evento_publico.bpmn": [("<spiffworkflow:calledDecisionId>riesgo_evento<",
+                             "<spiffworkflow:calledDecisionId>riesgo_eventos<"),
+                            ("<bpmn:timeDuration>dias_habiles(10)</bpmn:timeDuration>",
+                             "<bpmn:timeDuration>P15D</bpmn:timeDuration>")],
+    "riesgo.dmn": [("200 &lt; ? &lt; 1000", "between 200 and 1000")],
+}
+
+
+def test_the_validate_output_shown_is_what_validate_says(registry: ConnectorRegistry) -> None:
+    files = example_files()
+    for name, changes in _BREAKS.items():
+        text = files[name].decode("utf-8")
+        for old, new in changes:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        files[name] = text.encode("utf-8")
+    problems, _warnings = validate(files, registry)
+    said = [f"  - {p['file']} {p['element']} (línea {p['line']}): {p['message']}" for p in problems]
+    shown = [line for line in tagged("salida-validate")[0].body.splitlines() if line.strip()]
+    assert said == shown

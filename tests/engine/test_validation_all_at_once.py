@@ -17,8 +17,10 @@ import pytest
 from flask import Flask
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
+from engine.workflow.bundles import bundle_from_files
 from engine.workflow.spiff import ScriptEngine
 from engine.workflow.tasks import group_of_lane
+from engine.workflow.validation import validate_bundle
 from engine.workflow.validation.dmn import input_cell_problems
 from engine.workflow.validation.timers import timer_problems
 from tests.fixtures.engine import BUNDLES, ApiClient
@@ -194,3 +196,18 @@ def test_a_broken_copy_of_the_evento_bundle_lists_every_problem(app: Flask, api:
     assert all(e.get("line") for e in body["errors"])
     warned = {(w["file"], w["element"]): w["message"] for w in body["warnings"]}
     assert "¿Quiso decir «defensa_civil»?" in warned[("evento_publico.bpmn", "defensa_cvil")]
+
+
+def test_a_second_decision_in_one_dmn_file_is_refused_in_spanish() -> None:
+    """The library reads one decision per file and fails on a second with an English AttributeError."""
+    source = BUNDLES.parents[2] / "processes" / "evento_publico"
+    files = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    second = re.search(r"<decision .*?</decision>", files.pop("tasa.dmn").decode(), re.DOTALL)
+    assert second
+    files["riesgo.dmn"] = files["riesgo.dmn"].replace(b"</definitions>", second.group(0).encode() + b"</definitions>")
+    _parsed, report = validate_bundle(bundle_from_files(files), frozenset(
+        {"gaf/liquidar_tasa", "documentos/emitir_certificado", "notificar/email"}))
+    messages = [(p["file"], p["element"], p["message"]) for p in report.problems]
+    assert ("riesgo.dmn", "evento_tasa", "Un archivo .dmn lleva una sola decisión: «evento_tasa» está junto a "
+            "«evento_riesgo». Póngala en su propio archivo .dmn.") in messages
+    assert not [m for m in messages if "Error" in m[2]], messages

@@ -37,11 +37,19 @@ _RANGE_HINT = "«{a} <= ? <= {b}» (o «? >= {a} and ? <= {b}»)"
 
 
 def check_dmn(file: str, root: Any, report: Report) -> bool:
-    """Report every cell of the file's decision tables that cannot run; blank them in ``root``; tell if it changed."""
+    """Report each cell that cannot run and each decision past the first; blank or drop them; tell if it changed."""
     changed = False
-    for decision in _children(root, "decision"):
+    decisions = _children(root, "decision")
+    for decision in decisions:
         for table in _children(decision, "decisionTable"):
             changed = _check_table(file, decision.get("id") or "", table, report) or changed
+    for extra in decisions[1:]:
+        # SpiffWorkflow reads one decision per file and fails on a second with an English error
+        report.add(file, extra.get("id") or "", "Un archivo .dmn lleva una sola decisión: "
+                   f"«{extra.get('id')}» está junto a «{decisions[0].get('id')}». Póngala en su propio archivo .dmn.",
+                   extra.sourceline)
+        extra.getparent().remove(extra)
+        changed = True
     return changed
 
 
