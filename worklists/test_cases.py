@@ -15,12 +15,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 import forms
-from engine.casefile import drafts
+from engine.casefile import assembly, drafts
+from engine.db import db
 from engine.errors import DataInvalid, NotFound
 from engine.identity.access import roles_required
-from engine.models import Deployment, Instance, Task
+from engine.models import AuditEvent, Deployment, Instance, Task
 from engine.workflow import deployments, forms_io, instances, outbox, testcases
 from engine.workflow.step import EngineContext
 from storage.uploads import MB
@@ -44,6 +46,13 @@ class CaseView:
     clock: datetime
     tasks: list[Task]
     suppressed: list[outbox.OutboxMessage] = field(default_factory=list)
+    #: The name of the end event a finished case reached («Archivado sin respuesta»), when it has one.
+    ended: str | None = None
+
+    @property
+    def status(self) -> str:
+        """The case's state in Spanish, as the case file says it."""
+        return assembly.STATUS_LABELS.get(self.instance.status, self.instance.status)
 
     @property
     def next_timer(self) -> datetime | None:
@@ -73,11 +82,24 @@ def _page(deployment: Deployment, form_html: Any, problems: list[str] | None = N
           status: int = 200) -> ResponseReturnValue:
     now = web.now()
     cases = [CaseView(case, now + timedelta(seconds=case.clock_offset or 0), instances.ready_tasks(case),
-                      [m for m in outbox.of_instance(case.id) if m.status == "suppressed"])
+                      [m for m in outbox.of_instance(case.id) if m.status == "suppressed"], _end_reached(case))
              for case in testcases.of_version(deployment)]
     return render_template("worklists/test_cases.html", deployment=deployment, form_html=form_html,
                            problems=problems or [], cases=cases, local_time=web.local, units=UNITS,
                            max_amount=MAX_AMOUNT), status
+
+
+def _end_reached(case: Instance) -> str | None:
+    """The name of the last end event the case's trail records (only finished cases have one)."""
+    if case.status != "completed":
+        return None
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == case.id,
+                                                         AuditEvent.type == "element_completed")
+                                .order_by(AuditEvent.id.desc()))
+    for event in events:
+        if (event.data or {}).get("type") == "EndEvent":
+            return str(event.data.get("name") or event.element_id or "") or None
+    return None
 
 
 @bp.post("/<key>/<version>")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import DataInvalid, NotFound, Unavailable
 from engine.models import Deployment, DeploymentFile, Instance
-from engine.workflow.validation.sample_data import sample_case_data
+from engine.workflow.validation.templates import preview_data
 
 #: Where the facts of a connector call carry the files (``connectors.base.FILES_FACT``).
 FILES_FACT = "deployment_files"
@@ -75,7 +75,7 @@ def preview(deployment: Deployment, folder: str, render: PreviewTemplate | None)
         raise Unavailable("No hay un generador de documentos configurado para la vista previa.")
     files = deployment_files(deployment.id)
     try:
-        return render(files, folder, sample_case_data(files))
+        return render(files, folder, preview_data(files, folder))
     except Exception as e:  # the connector's errors (a leaf we may not import) carry a Spanish message
         if getattr(e, "status", 500) == 404:
             raise NotFound(str(getattr(e, "message", e))) from e

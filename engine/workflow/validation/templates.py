@@ -11,6 +11,7 @@ check arrives as an injected callable (:data:`CheckTemplate`, ``Runtime.check_te
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +22,7 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from engine.sandbox import SandboxedEnvironment
 from engine.workflow.bundles import SPIFF_NS, Bundle
-from engine.workflow.validation.sample_data import sample_of_bundle
+from engine.workflow.validation.sample_data import sample_case_data, sample_of_bundle
 
 CERTIFICATE_OPERATION = "documentos/emitir_certificado"
 PLATFORM_TEMPLATE = "plataforma"
@@ -48,6 +49,7 @@ class TemplateUse:
     template: str | None  # None: an expression, known only when the case runs
     data: Mapping[str, Any] | None  # the sample ``datos``; None when they cannot be worked out
     exact: bool = False  # literal ``datos``: the sample is exactly what the case passes
+    source: str | None = None  # the ``datos`` expression as written
 
 
 def check_templates(bundle: Bundle, report: Reporter, check_template: CheckTemplate | None = None) -> None:
@@ -108,11 +110,34 @@ def _uses(file: str, content: bytes, sample: Mapping[str, Any]) -> list[Template
         template = _literal(params.get("plantilla"))
         found.append(TemplateUse(file, task.get("id") or "", template if isinstance(template, str) else None,
                                  _sample_data(params.get("datos"), sample),
-                                 isinstance(_literal(params.get("datos")), Mapping)))
+                                 isinstance(_literal(params.get("datos")), Mapping), _source(params.get("datos"))))
     return found
 
 
 _NOT_LITERAL = object()
+
+
+def preview_data(files: Mapping[str, bytes], folder: str) -> Mapping[str, Any]:
+    """The ``datos`` a preview of ``folder`` renders with: what the task that issues it passes,
+    worked out over the sample case, with the variables only a running case holds (a decision's
+    output, a script's) as empty texts; the sample case itself when no task names the folder."""
+    sample = sample_case_data(files)
+    for name in sorted(n for n in files if n.endswith(".bpmn")):
+        for use in _uses(name, files[name], sample):
+            if use.template != folder or use.data is None and not use.source:
+                continue
+            if use.data is not None:
+                return use.data
+            try:
+                unknown = {n.id for n in ast.walk(ast.parse(str(use.source), mode="eval"))
+                           if isinstance(n, ast.Name)} - set(sample) - set(dir(builtins))
+                context = {**sample, **dict.fromkeys(unknown, "")}
+                value = SandboxedEnvironment().evaluate(str(use.source), context)
+            except Exception:  # noqa: S112 - not known before a case runs: the sample shows the layout
+                continue
+            if isinstance(value, Mapping):
+                return value
+    return sample
 
 
 def _source(param: Any) -> Any:
