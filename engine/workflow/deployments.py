@@ -87,7 +87,17 @@ def latest(key: str) -> Deployment:
     return deployment
 
 
+#: The largest version number a path may name (the column is a 32-bit integer everywhere).
+MAX_VERSION = 2**31 - 1
+
+
 def version(key: str, number: int) -> Deployment:
+    """One version of a process key.
+
+    :raises NotFound: when the key has no such version (a number past the column's range included).
+    """
+    if not 1 <= number <= MAX_VERSION:
+        raise NotFound(f"El proceso «{key}» no tiene la versión {number}.")
     deployment = db.session.scalar(select(Deployment).where(Deployment.key == key, Deployment.version == number))
     if deployment is None:
         raise NotFound(f"El proceso «{key}» no tiene la versión {number}.")

@@ -24,8 +24,6 @@ from engine.workflow.validation.templates import preview_data
 #: Where the facts of a connector call carry the files (``connectors.base.FILES_FACT``).
 FILES_FACT = "deployment_files"
 ENTRY_TEMPLATE = "template.html"
-#: The largest version number a path may name (the column is a 32-bit integer everywhere).
-MAX_VERSION = 2**31 - 1
 _CACHED_DEPLOYMENTS = 32
 
 

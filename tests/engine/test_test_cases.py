@@ -287,3 +287,19 @@ def test_the_clock_takes_a_duration_or_business_days(deployed: ApiClient, clock:
     case = _start_test(deployed)
     moved = deployed.post(f"/api/v1/instances/{case['id']}/clock", json=body)
     assert moved.status_code == 422 and moved.mimetype == "application/problem+json", moved.get_json()
+
+
+def test_the_api_lists_leave_test_cases_out_unless_asked(deployed: ApiClient, clock: Clock) -> None:
+    """Integrations reading tasks and instances see real work only, as inboxes and figures do."""
+    test = _start_test(deployed)
+    real = deployed.start(KEY, DATA).get_json()
+
+    def ids(path: str) -> set[str]:
+        response = deployed.get(path)
+        assert response.status_code == 200, response.get_json()
+        return {item.get("instance_id", item["id"]) for item in response.get_json()["items"]}
+
+    assert ids(f"/api/v1/instances?process={KEY}") == {real["id"]}
+    assert ids(f"/api/v1/instances?process={KEY}&test_cases=true") == {real["id"], test["id"]}
+    assert ids(f"/api/v1/tasks?process={KEY}") == {real["id"]}
+    assert ids(f"/api/v1/tasks?process={KEY}&test_cases=true") == {real["id"], test["id"]}

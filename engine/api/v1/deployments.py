@@ -9,7 +9,7 @@ from flask import Response, request
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Blueprint, page_body, runtime, transaction
 from engine.api.v1.schemas import DeploymentSchema, PageArgs, ProcessDetailSchema, ProcessPageSchema
-from engine.errors import BundleError, NotFound
+from engine.errors import BundleError
 from engine.workflow import deployments, forms_io, templates
 from engine.workflow.bundles import bundle_from_files, bundle_from_zip
 
@@ -68,8 +68,6 @@ def process(key: str) -> Any:
 @bp.response(200, description="The template rendered as an unsigned PDF with sample data from the bundle's forms.")
 def template_preview(key: str, number: int, folder: str) -> Any:
     """Preview a deployed version's certificate template (analysts: the ``deploy`` scope)."""
-    if number > templates.MAX_VERSION:  # beyond any database's integer: no such version
-        raise NotFound(f"El proceso «{key}» no tiene la versión {number}.")
     pdf = templates.preview(deployments.version(key, number), folder, runtime().documents.preview_template)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{folder.replace("/", "_")}.pdf"'})

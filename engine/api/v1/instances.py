@@ -24,7 +24,7 @@ from engine.api.v1.schemas import (
 )
 from engine.db import db
 from engine.models import AuditEvent, Instance, Subscription
-from engine.workflow import instances, migration
+from engine.workflow import instances, migration, testcases
 
 bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Instancias (expedientes)")
 
@@ -59,6 +59,8 @@ def start(args: dict[str, Any], key: str) -> Any:
 def list_instances(args: dict[str, Any]) -> Any:
     """Instances filtered by process, status, business key and creation time."""
     query = select(Instance).order_by(Instance.created_at.desc())
+    if not args["test_cases"]:
+        query = query.where(testcases.real_instances())
     if "process" in args:
         query = query.where(Instance.process_key == args["process"])
     if "status" in args:

@@ -131,6 +131,8 @@ class TaskQueryArgs(PageArgs):
     sort = fields.String(load_default="due_at",
                          validate=validate.OneOf(["due_at", "-due_at", "created_at", "-created_at",
                                                   "priority", "-priority"]))
+    test_cases = fields.Boolean(load_default=False, metadata={
+        "description": "Include analysts' test cases (left out by default, as from inboxes and figures)."})
 
 
 class IncidentSchema(Schema):
@@ -208,6 +210,8 @@ class InstanceQueryArgs(PageArgs):
     business_key = fields.String()
     created_after = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
     created_before = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
+    test_cases = fields.Boolean(load_default=False, metadata={
+        "description": "Include analysts' test cases (left out by default, as from inboxes and figures)."})
 
 
 class EventSchema(Schema):

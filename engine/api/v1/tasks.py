@@ -10,7 +10,7 @@ from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Blueprint, Snapshot, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
 from engine.models import Task
-from engine.workflow import completion, forms_io, human_tasks
+from engine.workflow import completion, forms_io, human_tasks, testcases
 from engine.workflow.tasks import group_of_lane
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
@@ -25,6 +25,8 @@ SORTS = {"due_at": Task.due_at, "created_at": Task.created_at, "priority": Task.
 def list_tasks(args: dict[str, Any]) -> Any:
     """Tasks filtered by candidate group, assignee, status, process and due date; paginated and sorted."""
     query = select(Task).where(Task.status == args["status"])
+    if not args["test_cases"]:
+        query = query.where(testcases.real_tasks())
     if "candidate_group" in args:
         # a lane's name as written («Mesa de Entradas») or the group id (mesa_entradas)
         wanted = args["candidate_group"]
