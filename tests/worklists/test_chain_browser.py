@@ -200,8 +200,9 @@ def _correct(citizen: Visitor, number: str, tmp_path: Path) -> None:
     """From "Mis trámites", open the pending correction, answer it with a new plan and send it."""
     page = citizen.page
     citizen.go(f"/mis-tramites/{number}")
-    assert "Corregir la solicitud" in page.locator("#pendientes + ul").inner_text()
-    assert citizen.term("Observaciones") == REMARKS  # what Mesa asked for, on the case page
+    pending = page.locator("#pendientes + ul").inner_text()
+    assert "Corregir la solicitud" in pending
+    assert f"«{REMARKS}»" in pending  # what Mesa asked for, in the pending action of the case page
     citizen.check()
     citizen.go("/mis-tramites/")
     entry = page.locator("main li", has_text=number)
