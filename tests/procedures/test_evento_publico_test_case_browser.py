@@ -84,7 +84,7 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     row = page.locator(f"#caso-{number}")
     assert "Revisar la solicitud" in row.inner_text() or "(mesa entradas)" in row.inner_text(), row.inner_text()
     analyst.check()
-    [listed] = platform.api.get(f"/api/v1/instances?process={KEY}").get_json()["items"]
+    [listed] = platform.api.get(f"/api/v1/instances?process={KEY}&test_cases=true").get_json()["items"]
     data = platform.api.instance(listed["id"])["data"]
     assert data["requiere_corte"] is True and data["calles_afectadas"] == "25 de Mayo entre San Martín y Mendoza"
     assert listed["is_test"] is True and data["plano"]["name"] == "plano.png"
