@@ -15,11 +15,11 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import Index, String, UniqueConstraint, and_, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine import audit
+from engine.dates import fixed_duration
 from engine.db import UTCDateTime, db, new_id
 from engine.errors import DataInvalid
 from engine.models import Json, Subscription
@@ -71,19 +71,15 @@ def parse_ttl(value: Any) -> timedelta:
     return ttl
 
 
-_TTL_FORMAT = "El «ttl» debe ser una cantidad de segundos o una duración ISO 8601 (por ejemplo «PT2H» o «P3D»)."
+_TTL_FORMAT = ("El «ttl» debe ser una cantidad de segundos o una duración ISO 8601 en semanas, días, horas, "
+               "minutos o segundos (por ejemplo «PT2H» o «P3D»; sin años ni meses).")
 
 
 def _iso_duration(text: str) -> timedelta:
     try:
-        parts = TimerEventDefinition.parse_iso_duration(text.upper())
-    except Exception as e:  # the library raises bare exceptions on malformed text
+        return fixed_duration(text)
+    except ValueError as e:
         raise DataInvalid(_TTL_FORMAT) from e
-    if parts.get("years") or parts.get("months"):  # calendar lengths vary; 30 days is the bound anyway
-        raise DataInvalid("El «ttl» no puede expresarse en años ni meses; use días (por ejemplo «P30D»).")
-    try:
-        return timedelta(weeks=parts.get("weeks", 0), days=parts.get("days", 0), hours=parts.get("hours", 0),
-                         minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0))
     except OverflowError as e:  # «P999999999D»: beyond any bound, said as such
         raise DataInvalid(f"El «ttl» debe ser de {MAX_TTL.days} días como máximo.") from e
 

@@ -18,7 +18,6 @@ records the removal.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
@@ -28,6 +27,7 @@ from sqlalchemy import ColumnElement, Table, select
 
 from engine import audit
 from engine.casefile import sweep
+from engine.dates import fixed_duration
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, DataInvalid
@@ -39,8 +39,6 @@ from engine.workflow.step import EngineContext, Step
 
 #: The furthest one move may take a case's clock: a year is more than any procedure's timer.
 MAX_ADVANCE = timedelta(days=366)
-_DURATION = re.compile(r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-                       r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$")
 #: Tables whose rows keep their case after it is gone: the audit trail (append-only).
 _KEPT = {AuditEvent.__tablename__}
 
@@ -108,10 +106,12 @@ def parse_advance(value: Any) -> timedelta:
 def _amount_of(value: Any) -> timedelta:
     if isinstance(value, int | float):
         return timedelta(seconds=int(value))
-    found = _DURATION.match(value.strip().upper()) if isinstance(value, str) and value.strip() != "P" else None
-    if found is None:
+    if not isinstance(value, str):
         raise _bad_advance()
-    return timedelta(**{name: int(number or 0) for name, number in found.groupdict().items()})
+    try:
+        return fixed_duration(value)
+    except ValueError:
+        raise _bad_advance() from None
 
 
 #: The most business days one move may ask for (about a year).
