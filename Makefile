@@ -9,6 +9,11 @@ RUN_STAMP  := $(call stamp,run)
 TEST_STAMP := $(call stamp,test)
 VENDOR := portal/static/vendor
 ASSETS := $(VENDOR)/.copied-$(shell cksum package-lock.json | cut -d' ' -f1)
+# The studio's own JavaScript, bundled from npm packages: each worklists/studio/js/*.js whose
+# name does not start with "_" is an entry (the rest are imported by them).
+STUDIO_SRC     := $(shell find worklists/studio/js -type f 2>/dev/null | LC_ALL=C sort)
+STUDIO_ENTRIES := $(filter-out worklists/studio/js/_%,$(wildcard worklists/studio/js/*.js))
+STUDIO := $(VENDOR)/studio/.built-$(shell cat package-lock.json Makefile $(STUDIO_SRC) | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # The tests create (and drop) their own database on this server; unreachable = those tests skip.
@@ -16,11 +21,11 @@ export TRAMITES_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgr
 
 .PHONY: run test lint bench install venv assets lock clean
 
-run: $(RUN_STAMP) $(ASSETS)
+run: $(RUN_STAMP) $(ASSETS) $(STUDIO)
 	$(BIN)/tramites init
 	$(BIN)/tramites serve --host $(HOST) --port $(PORT)
 
-test: $(TEST_STAMP) $(ASSETS) lint
+test: $(TEST_STAMP) $(ASSETS) $(STUDIO) lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
@@ -28,15 +33,15 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(TEST_STAMP) $(ASSETS)
+bench: $(TEST_STAMP) $(ASSETS) $(STUDIO)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-install: $(RUN_STAMP) $(ASSETS)
+install: $(RUN_STAMP) $(ASSETS) $(STUDIO)
 
 # The venv that running needs (the runtime lock), without the npm assets.
 venv: $(RUN_STAMP)
 
-assets: $(ASSETS)
+assets: $(ASSETS) $(STUDIO)
 
 # Hash-checked, no resolution at install time: the lock already names every package.
 define install_lock
@@ -82,3 +87,11 @@ $(ASSETS): package-lock.json
 
 clean:
 	rm -rf $(VENV) $(VENV)-lock node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+
+# One minified IIFE (and its CSS, with the fonts beside it) per entry; no CDN, no inline script.
+$(STUDIO): $(ASSETS) $(STUDIO_SRC)
+	rm -rf $(VENDOR)/studio && mkdir -p $(VENDOR)/studio
+	$(if $(STUDIO_ENTRIES),node_modules/.bin/esbuild $(STUDIO_ENTRIES) --bundle --minify --format=iife \
+		--target=es2020 --outdir=$(VENDOR)/studio --log-level=warning --legal-comments=external \
+		--loader:.woff=file --loader:.woff2=file --loader:.eot=file --loader:.ttf=file --loader:.svg=file)
+	touch $@
