@@ -1,0 +1,363 @@
+"""A SpiffArena process model folder turned into this platform's bundle files.
+
+SpiffArena keeps a process model as a folder: ``process_model.json`` (its display name,
+description, primary file and process, notification addresses, metadata paths), BPMN files in
+the same *spiff* dialect the engine reads, DMN files, forms as ``foo-schema.json`` and
+``foo-uischema.json``, and unit tests as ``test_*.json``. What carries over:
+
+- the BPMN and DMN files;
+- the forms, renamed ``foo.schema.json`` / ``foo.uischema.json``, with the task properties that
+  name them rewritten;
+- the display name and description, into ``manifest.yaml`` (``key`` is the primary process).
+
+Everything else is left out or kept as it is with one Spanish warning each (file, element,
+message), so the analyst knows what to fix before deploying: script functions the sandbox lacks,
+call activities to processes the model does not hold, data stores (removed), service task
+operations the registry lacks, lanes and groups the directory does not know, unit tests
+(removed), notification addresses, metadata paths and any other file or setting dropped.
+
+Plain functions: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as safe_fromstring
+from lxml import etree
+
+from engine.deadlines.scripting import HELPER_NAMES
+from engine.errors import DataInvalid
+from engine.sandbox.running import Limits, Run
+from engine.workflow.bundles import MANIFEST, adapt_foreign
+from engine.workflow.tasks import group_of_lane
+from engine.workflow.validation.bpmn import read_tree, staff_groups, suggestion
+from engine.workflow.validation.report import Problem
+
+PROCESS_MODEL = "process_model.json"
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF, "bpmndi": BPMNDI}
+_SCHEMA_PROPERTY = "formJsonSchemaFilename"
+_UI_PROPERTY = "formUiSchemaFilename"
+#: process_model.json keys that carry over or mean nothing here (order, the listing of files).
+_QUIET_KEYS = frozenset({"display_name", "description", "primary_file_name", "primary_process_id",
+                         "files", "display_order", "id", "parent_groups"})
+_UNIT_TEST = re.compile(r"^test_.*\.json$")
+#: The names a script, condition or cell may call: the sandbox's builtins and the business-day helpers.
+AVAILABLE_NAMES = frozenset(Run(Limits()).namespace()["__builtins__"]) | HELPER_NAMES
+
+
+@dataclass(frozen=True)
+class Imported:
+    """The bundle files of an imported model, its process key and name, and what did not carry over."""
+
+    key: str
+    name: str
+    files: dict[str, bytes]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def looks_like_spiffarena(files: Mapping[str, bytes]) -> bool:
+    """A SpiffArena model has its ``process_model.json``, or forms named ``…-schema.json`` and no manifest."""
+    if PROCESS_MODEL in files:
+        return True
+    return MANIFEST not in files and any(n.endswith(("-schema.json", "-uischema.json")) for n in files)
+
+
+def import_model(files: Mapping[str, bytes], operations: Collection[str],
+                 known_groups: Collection[str] | None = None) -> Imported:
+    """Turn a SpiffArena process model's files (relative names, as in its folder) into bundle files.
+
+    :param operations: the connector operations the platform has (the registry's names).
+    :param known_groups: the directory's groups; ``None`` skips the check of lanes.
+    :raises DataInvalid: when the model holds no BPMN file or its ``process_model.json`` is not JSON.
+    """
+    warnings: list[Problem] = []
+    model = _process_model(files.get(PROCESS_MODEL), warnings)
+    bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
+    if not bpmn_names:
+        raise DataInvalid("El modelo de SpiffArena no tiene ningún archivo .bpmn.")
+    renames = _form_renames(files, bpmn_names)
+    out, roots = _sort_files(files, renames, warnings)
+    processes = {p.get("id") for root in roots.values() for p in root.iter(f"{{{BPMN}}}process") if p.get("id")}
+    for name, root in roots.items():
+        if name.endswith(".bpmn"):
+            out[name] = _adapt_bpmn(name, root, renames, processes, operations, known_groups, files, warnings)
+        else:
+            _check_code(name, root, warnings)
+            out[name] = files[name]
+    key = _key(model, roots, bpmn_names)
+    name = str(model.get("display_name") or "").strip() or _process_name(roots, key) or key
+    manifest: dict[str, Any] = {"key": key, "name": name}
+    if str(model.get("description") or "").strip():
+        manifest["description"] = str(model["description"]).strip()
+    out[MANIFEST] = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False).encode()
+    return Imported(key=key, name=name, files=out, warnings=warnings)
+
+
+def _sort_files(files: Mapping[str, bytes], renames: Mapping[str, str],
+                warnings: list[Problem]) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The files that carry over as they are (forms renamed), the parsed models, a warning for the rest."""
+    out: dict[str, bytes] = {}
+    roots: dict[str, Any] = {}
+    for name in sorted(files):
+        if name in (PROCESS_MODEL, MANIFEST):
+            continue
+        if name.endswith((".bpmn", ".dmn")):
+            root = _parse(files[name])
+            if root is None:
+                warnings.append(_warning(name, "", "El archivo no es XML válido: se importa tal cual y la "
+                                                   "revisión dirá qué falla."))
+                out[name] = files[name]
+            else:
+                roots[name] = root
+        elif name in renames:
+            out[renames[name]] = files[name]
+        elif _UNIT_TEST.match(PurePosixPath(name).name):
+            warnings.append(_warning(name, "", "Las pruebas unitarias de SpiffArena no se importan: "
+                                               "use los casos de prueba del estudio."))
+        else:
+            warnings.append(_warning(name, "", "La plataforma no usa este archivo: queda afuera del borrador."))
+    return out, roots
+
+
+def _warning(file: str, element: str, message: str) -> Problem:
+    return {"file": file, "element": element, "message": message}
+
+
+def _process_model(raw: bytes | None, warnings: list[Problem]) -> dict[str, Any]:
+    """The parsed ``process_model.json``, with a warning for each setting that does not carry over."""
+    if raw is None:
+        return {}
+    try:
+        model = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DataInvalid(f"{PROCESS_MODEL} no es JSON válido: {e}") from e
+    if not isinstance(model, dict):
+        raise DataInvalid(f"{PROCESS_MODEL} debe ser un objeto JSON.")
+    if model.get("exception_notification_addresses"):
+        addresses = ", ".join(str(a) for a in model["exception_notification_addresses"])
+        warnings.append(_warning(PROCESS_MODEL, "exception_notification_addresses",
+                                 f"Las direcciones que SpiffArena avisa ante un error ({addresses}) no se "
+                                 "importan: aquí los errores de un caso quedan como incidentes en la bandeja de "
+                                 "incidentes."))
+    if model.get("metadata_extraction_paths"):
+        paths = ", ".join(str(p.get("path", p) if isinstance(p, dict) else p)
+                          for p in model["metadata_extraction_paths"])
+        warnings.append(_warning(PROCESS_MODEL, "metadata_extraction_paths",
+                                 f"Los datos que SpiffArena extrae para sus listados ({paths}) no se importan: "
+                                 "declare lo que ve cada público en «resumen» del manifiesto."))
+    if model.get("fault_or_suspend_on_exception") not in (None, "", "fault"):
+        warnings.append(_warning(PROCESS_MODEL, "fault_or_suspend_on_exception",
+                                 "SpiffArena suspendía el caso ante un error; aquí el caso queda con un "
+                                 "incidente que el personal reintenta."))
+    for key in sorted(set(model) - _QUIET_KEYS - {"exception_notification_addresses",
+                                                  "metadata_extraction_paths", "fault_or_suspend_on_exception"}):
+        if model[key] not in (None, "", [], {}):
+            warnings.append(_warning(PROCESS_MODEL, key, f"La opción «{key}» de SpiffArena no se importa."))
+    return model
+
+
+def _parse(content: bytes) -> Any | None:
+    """The lxml tree of a model file that defusedxml accepts (no DTD or entities), else ``None``."""
+    try:
+        safe_fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        return None
+    return read_tree(content)
+
+
+def _form_renames(files: Mapping[str, bytes], bpmn_names: list[str]) -> dict[str, str]:
+    """Old name → new name of every form file: by its SpiffArena suffix or by the property that names it."""
+    renames: dict[str, str] = {}
+    for name in files:
+        if name.endswith("-uischema.json"):
+            renames[name] = name.removesuffix("-uischema.json") + ".uischema.json"
+        elif name.endswith("-schema.json"):
+            renames[name] = name.removesuffix("-schema.json") + ".schema.json"
+    for bpmn_name in bpmn_names:
+        root = _parse(files[bpmn_name])
+        if root is None:
+            continue
+        for prop in root.iter(f"{{{SPIFF}}}property"):
+            value = prop.get("value") or ""
+            if value in files and value not in renames and value.endswith(".json"):
+                if prop.get("name") == _SCHEMA_PROPERTY and not value.endswith(".schema.json"):
+                    renames[value] = value.removesuffix(".json") + ".schema.json"
+                elif prop.get("name") == _UI_PROPERTY and not value.endswith(".uischema.json"):
+                    renames[value] = value.removesuffix(".json") + ".uischema.json"
+    return renames
+
+
+def _adapt_bpmn(name: str, root: Any, renames: Mapping[str, str], processes: set[str],
+                operations: Collection[str], known_groups: Collection[str] | None,
+                files: Mapping[str, bytes], warnings: list[Problem]) -> bytes:
+    """One BPMN file rewritten for the platform; a warning for each thing that does not carry over."""
+    _rename_forms(name, root, renames, files, warnings)
+    _drop_data_stores(name, root, warnings)
+    _drop_unit_tests(name, root, warnings)
+    for call in root.iter(f"{{{BPMN}}}callActivity"):
+        called = call.get("calledElement") or ""
+        if called and called not in processes:
+            warnings.append(_warning(name, call.get("id") or "",
+                                     f"La actividad de llamada invoca el proceso «{called}», que no está en el "
+                                     "modelo importado: agregue su BPMN al borrador o cambie la llamada."))
+    for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
+        operation = operator.get("id") or ""
+        if operation not in operations:
+            task = operator.getparent().getparent()
+            warnings.append(_warning(name, task.get("id") or "",
+                                     f"La tarea de servicio llama la operación «{operation}» de SpiffArena, que "
+                                     "la plataforma no tiene: elija una operación del catálogo."
+                                     f"{suggestion(operation, operations)}"))
+    if known_groups is not None:
+        seen: set[str] = set()
+        for group, lane, task_id, _line in staff_groups(root):
+            if group in known_groups or group in seen:
+                continue
+            seen.add(group)
+            source = f"El carril «{lane}» da el grupo" if lane and group_of_lane(lane) == group else \
+                "La propiedad candidateGroup nombra el grupo"
+            warnings.append(_warning(name, task_id, f"{source} «{group}», que el directorio no conoce."
+                                                    f"{suggestion(group, known_groups)}"))
+    _check_code(name, root, warnings)
+    content = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if SPIFF.encode() not in content:  # a model without the spiff dialect: what the engine would adapt, done now
+        adapted, notes = adapt_foreign(safe_fromstring(content), content)
+        warnings.extend(_warning(name, element, message) for element, message in notes)
+        content = adapted
+    return content
+
+
+def _rename_forms(name: str, root: Any, renames: Mapping[str, str], files: Mapping[str, bytes],
+                  warnings: list[Problem]) -> None:
+    for prop in root.iter(f"{{{SPIFF}}}property"):
+        if prop.get("name") not in (_SCHEMA_PROPERTY, _UI_PROPERTY):
+            continue
+        value = prop.get("value") or ""
+        if value in renames:
+            prop.set("value", renames[value])
+        elif value and value not in files:
+            task = _owner(prop)
+            warnings.append(_warning(name, task.get("id") or "",
+                                     f"El formulario «{value}» no está en el modelo importado: súbalo al "
+                                     "borrador o cree uno nuevo."))
+
+
+def _drop_data_stores(name: str, root: Any, warnings: list[Problem]) -> None:
+    """Remove data stores, their references, the associations that use them and their shapes."""
+    tags = {f"{{{BPMN}}}dataStore", f"{{{BPMN}}}dataStoreReference"}
+    stores = [e for e in root.iter() if e.tag in tags]
+    if not stores:
+        return
+    removed = {e.get("id") for e in stores if e.get("id")}
+    for association in list(root.iter(f"{{{BPMN}}}dataInputAssociation", f"{{{BPMN}}}dataOutputAssociation")):
+        refs = {(r.text or "").strip() for r in association
+                if r.tag in (f"{{{BPMN}}}sourceRef", f"{{{BPMN}}}targetRef")}
+        if refs & removed:
+            if association.get("id"):
+                removed.add(association.get("id"))
+            association.getparent().remove(association)
+    for store in stores:
+        store.getparent().remove(store)
+        if store.tag == f"{{{BPMN}}}dataStore":
+            warnings.append(_warning(name, store.get("id") or "",
+                                     f"El almacén de datos «{store.get('name') or store.get('id')}» de SpiffArena "
+                                     "no existe en la plataforma: se quitó del modelo con sus referencias. Los "
+                                     "datos del caso quedan en sus variables; lo compartido entre casos, en un "
+                                     "conector."))
+    for shape in list(root.iter(f"{{{BPMNDI}}}BPMNShape", f"{{{BPMNDI}}}BPMNEdge")):
+        if shape.get("bpmnElement") in removed:
+            shape.getparent().remove(shape)
+
+
+def _drop_unit_tests(name: str, root: Any, warnings: list[Problem]) -> None:
+    for tests in list(root.iter(f"{{{SPIFF}}}unitTests")):
+        task = _owner(tests)
+        tests.getparent().remove(tests)
+        warnings.append(_warning(name, task.get("id") or "",
+                                 "Las pruebas unitarias de SpiffArena dentro de la tarea no se importan: use los "
+                                 "casos de prueba del estudio."))
+
+
+def _owner(element: Any) -> Any:
+    current = element.getparent()
+    while current is not None and not current.get("id"):
+        current = current.getparent()
+    return current if current is not None else element
+
+
+def _check_code(name: str, root: Any, warnings: list[Problem]) -> None:
+    """One warning per element that calls a function the sandbox does not have (``get_current_user()``)."""
+    for element_id, code in _code(root):
+        missing = _missing_functions(code)
+        if missing:
+            listed = ", ".join(f"«{m}()»" for m in missing)
+            warnings.append(_warning(name, element_id,
+                                     f"El código llama {listed}, que no existe en la plataforma (es de "
+                                     "SpiffArena): reemplácelo con los datos del caso o una operación de "
+                                     "conector."))
+
+
+_CODE_TAGS = {f"{{{BPMN}}}script", f"{{{SPIFF}}}preScript", f"{{{SPIFF}}}postScript",
+              f"{{{BPMN}}}conditionExpression", f"{{{BPMN}}}timeDuration", f"{{{BPMN}}}timeDate",
+              f"{{{BPMN}}}timeCycle"}
+
+
+def _code(root: Any) -> Iterator[tuple[str, str]]:
+    """``(element id, code)`` of every script, condition, timer, service parameter and DMN cell."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        local = etree.QName(element).localname
+        if element.tag in _CODE_TAGS and element.text:
+            yield _owner(element).get("id") or "", element.text
+        elif element.tag == f"{{{SPIFF}}}parameter" and element.get("value"):
+            yield _owner(element).get("id") or "", element.get("value")
+        elif local == "text" and etree.QName(element).namespace != BPMN and element.text:  # a DMN cell
+            yield _owner(element).get("id") or "", element.text
+
+
+def _missing_functions(code: str) -> list[str]:
+    """Names called as ``f(...)`` that neither the sandbox nor the code itself defines."""
+    try:
+        tree = ast.parse(code.strip())
+    except SyntaxError:
+        return []  # the check before deploying reports it, with its line
+    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    defined |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    defined |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return sorted(called - defined - AVAILABLE_NAMES)
+
+
+def _key(model: Mapping[str, Any], roots: Mapping[str, Any], bpmn_names: list[str]) -> str:
+    """The primary process of the model, else the first executable process of its primary file."""
+    if model.get("primary_process_id"):
+        return str(model["primary_process_id"])
+    primary = str(model.get("primary_file_name") or "")
+    for name in ([primary] if primary in roots else []) + bpmn_names:
+        root = roots.get(name)
+        for process in root.iter(f"{{{BPMN}}}process") if root is not None else ():
+            if process.get("isExecutable") == "true" and process.get("id"):
+                return str(process.get("id"))
+    return PurePosixPath(bpmn_names[0]).stem
+
+
+def _process_name(roots: Mapping[str, Any], key: str) -> str:
+    for root in roots.values():
+        for process in root.iter(f"{{{BPMN}}}process"):
+            if process.get("id") == key:
+                return str(process.get("name") or "")
+    return ""
