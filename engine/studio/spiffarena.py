@@ -90,10 +90,14 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
         raise DataInvalid("El modelo de SpiffArena no tiene ningún archivo .bpmn.")
     renames = _form_renames(files, bpmn_names)
     out, roots = _sort_files(files, renames, warnings)
-    processes = {p.get("id") for root in roots.values() for p in root.iter(f"{{{BPMN}}}process") if p.get("id")}
+    context = _Context(
+        files=files, renames=renames, operations=operations, known_groups=known_groups,
+        processes={p.get("id") for root in roots.values() for p in root.iter(f"{{{BPMN}}}process") if p.get("id")},
+        decisions={d.get("id") for name, root in roots.items() if name.endswith(".dmn") for d in root.iter()
+                   if isinstance(d.tag, str) and etree.QName(d).localname == "decision" and d.get("id")})
     for name, root in roots.items():
         if name.endswith(".bpmn"):
-            out[name] = _adapt_bpmn(name, root, renames, processes, operations, known_groups, files, warnings)
+            out[name] = _adapt_bpmn(name, root, context, warnings)
         else:
             _check_code(name, root, warnings)
             out[name] = files[name]
@@ -200,37 +204,26 @@ def _form_renames(files: Mapping[str, bytes], bpmn_names: list[str]) -> dict[str
     return renames
 
 
-def _adapt_bpmn(name: str, root: Any, renames: Mapping[str, str], processes: set[str],
-                operations: Collection[str], known_groups: Collection[str] | None,
-                files: Mapping[str, bytes], warnings: list[Problem]) -> bytes:
+@dataclass(frozen=True)
+class _Context:
+    """What the model holds and the platform has, for checking one BPMN file."""
+
+    files: Mapping[str, bytes]
+    renames: Mapping[str, str]
+    operations: Collection[str]
+    known_groups: Collection[str] | None
+    processes: set[str]
+    decisions: set[str]
+
+
+def _adapt_bpmn(name: str, root: Any, context: _Context, warnings: list[Problem]) -> bytes:
     """One BPMN file rewritten for the platform; a warning for each thing that does not carry over."""
-    _rename_forms(name, root, renames, files, warnings)
+    _rename_forms(name, root, context.renames, context.files, warnings)
     _drop_data_stores(name, root, warnings)
     _drop_unit_tests(name, root, warnings)
-    for call in root.iter(f"{{{BPMN}}}callActivity"):
-        called = call.get("calledElement") or ""
-        if called and called not in processes:
-            warnings.append(_warning(name, call.get("id") or "",
-                                     f"La actividad de llamada invoca el proceso «{called}», que no está en el "
-                                     "modelo importado: agregue su BPMN al borrador o cambie la llamada."))
-    for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
-        operation = operator.get("id") or ""
-        if operation not in operations:
-            task = operator.getparent().getparent()
-            warnings.append(_warning(name, task.get("id") or "",
-                                     f"La tarea de servicio llama la operación «{operation}» de SpiffArena, que "
-                                     "la plataforma no tiene: elija una operación del catálogo."
-                                     f"{suggestion(operation, operations)}"))
-    if known_groups is not None:
-        seen: set[str] = set()
-        for group, lane, task_id, _line in staff_groups(root):
-            if group in known_groups or group in seen:
-                continue
-            seen.add(group)
-            source = f"El carril «{lane}» da el grupo" if lane and group_of_lane(lane) == group else \
-                "La propiedad candidateGroup nombra el grupo"
-            warnings.append(_warning(name, task_id, f"{source} «{group}», que el directorio no conoce."
-                                                    f"{suggestion(group, known_groups)}"))
+    _check_references(name, root, context, warnings)
+    if context.known_groups is not None:
+        _check_groups(name, root, context.known_groups, warnings)
     _check_code(name, root, warnings)
     content = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     if SPIFF.encode() not in content:  # a model without the spiff dialect: what the engine would adapt, done now
@@ -238,6 +231,42 @@ def _adapt_bpmn(name: str, root: Any, renames: Mapping[str, str], processes: set
         warnings.extend(_warning(name, element, message) for element, message in notes)
         content = adapted
     return content
+
+
+def _check_references(name: str, root: Any, context: _Context, warnings: list[Problem]) -> None:
+    """Calls to processes and decisions the model lacks, operations the registry lacks."""
+    for call in root.iter(f"{{{BPMN}}}callActivity"):
+        called = call.get("calledElement") or ""
+        if called and called not in context.processes:
+            warnings.append(_warning(name, call.get("id") or "",
+                                     f"La actividad de llamada invoca el proceso «{called}», que no está en el "
+                                     "modelo importado: agregue su BPMN al borrador o cambie la llamada."))
+    for called_decision in root.iter(f"{{{SPIFF}}}calledDecisionId"):
+        decision = (called_decision.text or "").strip()
+        if decision and decision not in context.decisions:
+            warnings.append(_warning(name, _owner(called_decision).get("id") or "",
+                                     f"La tarea evalúa la decisión «{decision}», que ningún .dmn del modelo "
+                                     "importado define: agregue su tabla al borrador."))
+    for operator in root.iter(f"{{{SPIFF}}}serviceTaskOperator"):
+        operation = operator.get("id") or ""
+        if operation not in context.operations:
+            warnings.append(_warning(name, _owner(operator).get("id") or "",
+                                     f"La tarea de servicio llama la operación «{operation}» de SpiffArena, que "
+                                     "la plataforma no tiene: elija una operación del catálogo."
+                                     f"{suggestion(operation, context.operations)}"))
+
+
+def _check_groups(name: str, root: Any, known_groups: Collection[str], warnings: list[Problem]) -> None:
+    """One warning per group of a lane (or candidateGroup) the directory does not know, on its first task."""
+    seen: set[str] = set()
+    for group, lane, task_id, _line in staff_groups(root):
+        if group in known_groups or group in seen:
+            continue
+        seen.add(group)
+        source = f"El carril «{lane}» da el grupo" if lane and group_of_lane(lane) == group else \
+            "La propiedad candidateGroup nombra el grupo"
+        warnings.append(_warning(name, task_id, f"{source} «{group}», que el directorio no conoce."
+                                                f"{suggestion(group, known_groups)}"))
 
 
 def _rename_forms(name: str, root: Any, renames: Mapping[str, str], files: Mapping[str, bytes],

@@ -160,3 +160,12 @@ def test_a_model_that_cannot_be_imported_says_why(files: dict[str, bytes], messa
     with pytest.raises(DataInvalid, match=message):
         import_model(files, OPERATIONS)
 
+
+
+def test_a_decision_the_model_does_not_hold_is_warned() -> None:
+    files = {n: c for n, c in _files().items() if n != "riesgo_poda.dmn"}
+    imported = import_model(files, OPERATIONS, GROUPS)
+    [warning] = [w for w in imported.warnings if w["element"] == "evaluar"]
+    assert "riesgo_poda" in warning["message"]
+    problems, _ = validate(bundle_from_files(imported.files), OPERATIONS, lambda: set(GROUPS))
+    assert ("poda_arbolado.bpmn", "evaluar") in {(p["file"], p["element"]) for p in problems}
