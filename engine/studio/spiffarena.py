@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
@@ -38,6 +37,7 @@ from lxml import etree
 from engine.deadlines.scripting import HELPER_NAMES
 from engine.errors import DataInvalid
 from engine.sandbox.running import Limits, Run
+from engine.studio.drafts import KEY, MAX_NAME, manifest_text
 from engine.workflow.bundles import MANIFEST, adapt_foreign
 from engine.workflow.tasks import group_of_lane
 from engine.workflow.validation.bpmn import read_tree, staff_groups, suggestion
@@ -90,6 +90,9 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
         raise DataInvalid("El modelo de SpiffArena no tiene ningún archivo .bpmn.")
     renames = _form_renames(files, bpmn_names)
     out, roots = _sort_files(files, renames, warnings)
+    key = _key(model, roots, bpmn_names)
+    if not KEY.match(key):
+        key = _rekey(key, roots, warnings)
     context = _Context(
         files=files, renames=renames, operations=operations, known_groups=known_groups,
         processes={p.get("id") for root in roots.values() for p in root.iter(f"{{{BPMN}}}process") if p.get("id")},
@@ -101,12 +104,10 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
         else:
             _check_code(name, root, warnings)
             out[name] = files[name]
-    key = _key(model, roots, bpmn_names)
-    name = str(model.get("display_name") or "").strip() or _process_name(roots, key) or key
-    manifest: dict[str, Any] = {"key": key, "name": name}
-    if str(model.get("description") or "").strip():
-        manifest["description"] = str(model["description"]).strip()
-    out[MANIFEST] = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False).encode()
+    name = " ".join((str(model.get("display_name") or "").strip() or _process_name(roots, key) or key).split())
+    name = name[:MAX_NAME]
+    description = str(model.get("description") or "").strip()
+    out[MANIFEST] = manifest_text(key, name, {"description": description} if description else None)
     return Imported(key=key, name=name, files=out, warnings=warnings)
 
 
@@ -382,6 +383,25 @@ def _key(model: Mapping[str, Any], roots: Mapping[str, Any], bpmn_names: list[st
             if process.get("isExecutable") == "true" and process.get("id"):
                 return str(process.get("id"))
     return PurePosixPath(bpmn_names[0]).stem
+
+
+def _rekey(key: str, roots: Mapping[str, Any], warnings: list[Problem]) -> str:
+    """Rename a process whose id cannot be a procedure's key (``Process_fil0r1s``) and every reference to it."""
+    new = re.sub(r"[^a-z0-9_]+", "_", key.lower()).strip("_")[:60]
+    new = new if new[:1].isalpha() else f"tramite_{new}"[:60].rstrip("_")
+    new = new if KEY.match(new) else "tramite_importado"
+    for name, root in roots.items():
+        if not name.endswith(".bpmn"):
+            continue
+        for element in root.iter():
+            for attribute in ("processRef", "bpmnElement", "calledElement"):
+                if element.get(attribute) == key:
+                    element.set(attribute, new)
+            if element.tag == f"{{{BPMN}}}process" and element.get("id") == key:
+                element.set("id", new)
+                warnings.append(_warning(name, new, f"El id del proceso «{key}» no sirve como clave del trámite "
+                                                    f"(minúsculas, dígitos y guiones bajos): ahora es «{new}»."))
+    return new
 
 
 def _process_name(roots: Mapping[str, Any], key: str) -> str:

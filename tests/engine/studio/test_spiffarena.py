@@ -169,3 +169,20 @@ def test_a_decision_the_model_does_not_hold_is_warned() -> None:
     assert "riesgo_poda" in warning["message"]
     problems, _ = validate(bundle_from_files(imported.files), OPERATIONS, lambda: set(GROUPS))
     assert ("poda_arbolado.bpmn", "evaluar") in {(p["file"], p["element"]) for p in problems}
+
+
+def test_a_process_id_that_cannot_be_a_key_is_renamed_with_its_references() -> None:
+    bpmn = (MODEL / "poda_arbolado.bpmn").read_text().replace('"poda_arbolado"', '"Process_Poda-1"')
+    bpmn = bpmn.replace('calledElement="notificar_vecinos"', 'calledElement="Process_Poda-1"')
+    model = json.dumps({"display_name": "Poda", "primary_process_id": "Process_Poda-1"}).encode()
+    imported = import_model({"poda_arbolado.bpmn": bpmn.encode(), "process_model.json": model}, OPERATIONS)
+    assert imported.key == "process_poda_1"
+    assert safe_yaml.load(imported.files["manifest.yaml"], max_bytes=4096) == {"key": "process_poda_1",
+                                                                               "name": "Poda"}
+    text = imported.files["poda_arbolado.bpmn"].decode()
+    assert "Process_Poda-1" not in text and 'calledElement="process_poda_1"' in text
+    assert 'processRef="process_poda_1"' in text
+    [renamed] = [w for w in imported.warnings if w["element"] == "process_poda_1"]
+    assert "Process_Poda-1" in renamed["message"]
+    problems, _ = validate(bundle_from_files(imported.files), OPERATIONS)
+    assert "avisar_vecinos" not in {p["element"] for p in problems}  # the call now reaches the renamed process
