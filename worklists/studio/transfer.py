@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from engine.errors import BundleError, DataInvalid
+from engine.errors import BundleError, DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.studio import archive, drafts, spiffarena
 from engine.workflow import deployments
@@ -45,11 +45,13 @@ def export_draft(draft_id: int) -> ResponseReturnValue:
     return _zip(drafts.files_of(draft), draft.key, f"{draft.key}-borrador-{draft.id}")
 
 
-@bp.get("/procedimientos/<key>/versiones/<int:number>/paquete.zip")
+@bp.get("/procedimientos/<key>/versiones/<number>/paquete.zip")
 @roles_required(*ANALYSTS)
-def export_version(key: str, number: int) -> ResponseReturnValue:
+def export_version(key: str, number: str) -> ResponseReturnValue:
     """A deployed version's files as a bundle ``.zip``: reading it back gives the same content hash."""
-    deployment = deployments.version(key, number)
+    if not number.isdigit():  # matched as text, so a bad number is a Spanish 404 after the role check
+        raise NotFound(_("No existe esa versión del trámite."))
+    deployment = deployments.version(key, int(number))
     return _zip({f.name: f.content for f in deployment.files}, deployment.key,
                 f"{deployment.key}-v{deployment.version}")
 
@@ -66,14 +68,13 @@ def _zip(files: dict[str, bytes], folder: str, name: str) -> Response:
 def import_bundle() -> ResponseReturnValue:
     """The upload form; a POST makes a draft of the uploaded bundle or SpiffArena model."""
     if request.method == "GET":
-        return render_template("worklists/studio/transfer_import.html", problems=[], section="importar")
+        return _import_page([])
     try:
         files = _uploaded_files()
         draft_id, warnings = _make_draft(files)
     except (BundleError, DataInvalid) as e:
         details = [str(item.get("message", "")) for item in e.errors if item.get("message")]
-        return render_template("worklists/studio/transfer_import.html", section="importar",
-                               problems=[e.message] + [d for d in details if d != e.message]), 400
+        return _import_page([e.message] + [d for d in details if d != e.message], 400)
     flash(_("Se creó el borrador a partir de lo importado."), "ok")
     for warning in warnings[:FLASHED_WARNINGS]:
         flash(_warning_text(warning), "warning")
@@ -81,6 +82,12 @@ def import_bundle() -> ResponseReturnValue:
         flash(_("Y %(n)s avisos más: la revisión del borrador los lista todos.",
                 n=len(warnings) - FLASHED_WARNINGS), "warning")
     return redirect(_draft_page(draft_id), 303)
+
+
+def _import_page(problems: list[str], status: int = 200) -> ResponseReturnValue:
+    """The upload form (with what went wrong) and every draft with its export link."""
+    return render_template("worklists/studio/transfer_import.html", problems=problems, drafts=drafts.listing(),
+                           section="importar"), status
 
 
 def _uploaded_files() -> dict[str, bytes]:

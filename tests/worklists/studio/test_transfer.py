@@ -53,7 +53,12 @@ def test_a_version_exports_as_the_zip_the_api_takes_with_the_same_content_hash(s
     assert bundle_from_zip(data).content_hash == bundle_from_path(BUNDLE).content_hash
     assert analyst.client.get(VERSION_ZIP).get_data() == data  # deterministic: same files, same bytes
     assert {n.split("/", 1)[0] for n in zipfile.ZipFile(io.BytesIO(data)).namelist()} == {KEY}
-    assert analyst.client.get(f"/estudio/procedimientos/{KEY}/versiones/9/paquete.zip").status_code == 404
+    for missing in (f"/estudio/procedimientos/{KEY}/versiones/9/paquete.zip",
+                    f"/estudio/procedimientos/{KEY}/versiones/uno/paquete.zip",
+                    "/estudio/procedimientos/nada/versiones/1/paquete.zip"):
+        assert analyst.client.get(missing).status_code == 404, missing
+    procedure = analyst.client.get(f"/estudio/procedimientos/{KEY}").get_data(as_text=True)
+    assert f'href="{VERSION_ZIP}"' in procedure  # the versions list links the export
 
 
 def test_a_bundle_zip_imports_as_a_draft_that_exports_back_the_same(staff: Staffed) -> None:
@@ -68,6 +73,7 @@ def test_a_bundle_zip_imports_as_a_draft_that_exports_back_the_same(staff: Staff
     assert again.status_code == 200 and again.headers["Content-Disposition"].endswith(f'-borrador-{draft_id}.zip"')
     assert bundle_from_zip(again.get_data()).content_hash == bundle_from_path(BUNDLE).content_hash
     assert analyst.client.get("/estudio/borradores/99999/paquete.zip").status_code == 404
+    assert f'href="/estudio/borradores/{draft_id}/paquete.zip"' in analyst.client.get(IMPORT).get_data(as_text=True)
 
 
 def test_a_spiffarena_model_imports_as_a_draft_with_each_warning_shown_and_kept(staff: Staffed) -> None:
@@ -118,6 +124,6 @@ def test_only_analysts_and_admins_import_and_export_and_writes_need_the_token(st
     assert anonymous.get(VERSION_ZIP).status_code in (302, 303)
     analyst = staff.web("analista")
     page = analyst.client.get(IMPORT)
-    assert page.status_code == 200 and "Importar un trámite" in text_of(page)
+    assert page.status_code == 200 and "Importar un trámite" in text_of(page) and "Exportar" in text_of(page)
     refused = _upload(analyst, *_model_files(), token="")
     assert refused.status_code in (400, 403) and _drafts(staff) == []
