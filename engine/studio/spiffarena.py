@@ -70,9 +70,25 @@ class Imported:
 
 def looks_like_spiffarena(files: Mapping[str, bytes]) -> bool:
     """A SpiffArena model has its ``process_model.json``, or forms named ``…-schema.json`` and no manifest."""
-    if PROCESS_MODEL in files:
+    if any(PurePosixPath(n).name == PROCESS_MODEL for n in files):
         return True
     return MANIFEST not in files and any(n.endswith(("-schema.json", "-uischema.json")) for n in files)
+
+
+def model_folder(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files of the one model folder in ``files`` (a zip of ``group/model/…``), relative to it.
+
+    :raises DataInvalid: when the files hold several models (a process group): one is imported at a time.
+    """
+    folders = sorted(str(PurePosixPath(n).parent) for n in files if PurePosixPath(n).name == PROCESS_MODEL)
+    if len(folders) > 1:
+        listed = ", ".join(f"«{f}»" for f in folders)
+        raise DataInvalid(f"Hay varios modelos de SpiffArena ({listed}): importe uno por vez, con el .zip de su "
+                          "carpeta.")
+    if not folders or folders[0] == ".":
+        return dict(files)
+    prefix = folders[0] + "/"
+    return {n[len(prefix):]: c for n, c in files.items() if n.startswith(prefix)}
 
 
 def import_model(files: Mapping[str, bytes], operations: Collection[str],
@@ -81,9 +97,11 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
 
     :param operations: the connector operations the platform has (the registry's names).
     :param known_groups: the directory's groups; ``None`` skips the check of lanes.
-    :raises DataInvalid: when the model holds no BPMN file or its ``process_model.json`` is not JSON.
+    :raises DataInvalid: when the model holds no BPMN file, its ``process_model.json`` is not JSON, or
+        the files hold several models.
     """
     warnings: list[Problem] = []
+    files = model_folder(files)
     model = _process_model(files.get(PROCESS_MODEL), warnings)
     bpmn_names = sorted(n for n in files if n.endswith(".bpmn"))
     if not bpmn_names:
@@ -226,6 +244,7 @@ def _adapt_bpmn(name: str, root: Any, context: _Context, warnings: list[Problem]
     if context.known_groups is not None:
         _check_groups(name, root, context.known_groups, warnings)
     _check_code(name, root, warnings)
+    _check_instructions(name, root, warnings)
     content = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     if SPIFF.encode() not in content:  # a model without the spiff dialect: what the engine would adapt, done now
         adapted, notes = adapt_foreign(safe_fromstring(content), content)
@@ -319,6 +338,20 @@ def _drop_unit_tests(name: str, root: Any, warnings: list[Problem]) -> None:
         warnings.append(_warning(name, task.get("id") or "",
                                  "Las pruebas unitarias de SpiffArena dentro de la tarea no se importan: use los "
                                  "casos de prueba del estudio."))
+
+
+#: Markdown that SpiffArena renders and the platform shows as written: headings, emphasis, lists, links, tables.
+_MARKDOWN = re.compile(r"(^|\n)\s*(#{1,6}\s|[*+-]\s|\d+\.\s|\|.*\|)|\*\*[^*\n]+\*\*|\[[^\]\n]+\]\([^)\s]+\)")
+
+
+def _check_instructions(name: str, root: Any, warnings: list[Problem]) -> None:
+    """One warning per task whose instructions are Markdown: here they are a Jinja template of simple HTML."""
+    for instructions in root.iter(f"{{{SPIFF}}}instructionsForEndUser"):
+        if _MARKDOWN.search(instructions.text or ""):
+            warnings.append(_warning(name, _owner(instructions).get("id") or "",
+                                     "Las instrucciones están escritas en Markdown, como las muestra SpiffArena; "
+                                     "aquí se verían los signos tal cual: reescríbalas con HTML simple (p, "
+                                     "strong, em, ul, li, a)."))
 
 
 def _owner(element: Any) -> Any:

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from engine import audit
 from engine.errors import BundleError, DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.studio import archive, drafts, spiffarena
@@ -114,7 +115,8 @@ def _make_draft(files: dict[str, bytes]) -> tuple[int, list[Problem]]:
     rt = web.runtime()
     person = web.user()
     known = rt.known_groups() if rt.known_groups is not None else None
-    if spiffarena.looks_like_spiffarena(files):
+    source = "spiffarena" if spiffarena.looks_like_spiffarena(files) else "paquete"
+    if source == "spiffarena":
         imported = spiffarena.import_model(files, rt.operations(), known)
         name, files, warnings = imported.name, imported.files, imported.warnings
     else:
@@ -127,6 +129,8 @@ def _make_draft(files: dict[str, bytes]) -> tuple[int, list[Problem]]:
         # the import's warnings stay with the check's until the next check: the draft's pages list them
         draft.last_check = {**(draft.last_check or {}), "problems": problems, "warnings": [*warnings, *found]}
         draft_id = draft.id
+        audit.record("draft_imported", person.username, data={"draft": draft_id, "key": draft.key, "source": source,
+                                                               "warnings": len(warnings)})
     return draft_id, warnings
 
 

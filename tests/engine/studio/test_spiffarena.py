@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,28 @@ def test_a_process_id_that_cannot_be_a_key_is_renamed_with_its_references() -> N
     assert "Process_Poda-1" in renamed["message"]
     problems, _ = validate(bundle_from_files(imported.files), OPERATIONS)
     assert "avisar_vecinos" not in {p["element"] for p in problems}  # the call now reaches the renamed process
+
+
+def test_a_zip_of_a_process_group_imports_its_one_model_and_refuses_several() -> None:
+    nested = {f"arbolado/poda/{n}": c for n, c in _files().items()}
+    assert looks_like_spiffarena(nested)
+    imported = import_model(nested, OPERATIONS, GROUPS)
+    assert imported.key == "poda_arbolado" and "solicitud.schema.json" in imported.files
+    several = {**nested, "arbolado/otro/process_model.json": b"{}", "arbolado/otro/otro.bpmn": b"<a/>"}
+    with pytest.raises(DataInvalid, match="varios modelos"):
+        import_model(several, OPERATIONS)
+
+
+@pytest.mark.parametrize("text, markdown", [
+    ("## Datos del árbol\nRevise la dirección.", True),
+    ("Revise **con cuidado** la dirección.", True),
+    ("- primero\n- segundo", True),
+    ("Vea [el mapa](https://example.org/mapa).", True),
+    ("<p>Revise la dirección de {{ direccion }}.</p>", False),
+    ("Indique dónde está el árbol.", False),
+])
+def test_instructions_in_markdown_are_warned(text: str, markdown: bool) -> None:
+    bpmn = (MODEL / "poda_arbolado.bpmn").read_text().replace("Indique dónde está el árbol.", escape(text))
+    imported = import_model({"poda_arbolado.bpmn": bpmn.encode()}, OPERATIONS)
+    found = [w for w in imported.warnings if "Markdown" in w["message"]]
+    assert [w["element"] for w in found] == (["solicitar"] if markdown else [])

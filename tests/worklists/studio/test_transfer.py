@@ -7,8 +7,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from engine.db import db
-from engine.models import StudioDraft
+from engine.models import AuditEvent, StudioDraft
 from engine.studio import archive, drafts
 from engine.workflow.bundles import bundle_from_path, bundle_from_zip
 from tests.fixtures.identity import Web, csrf_in
@@ -93,6 +95,11 @@ def test_a_spiffarena_model_imports_as_a_draft_with_each_warning_shown_and_kept(
                    for w in last_check["warnings"]), word  # type: ignore[index]
     problems = {(p["file"], p["element"]) for p in last_check["problems"]}  # type: ignore[index]
     assert problems == {("poda_arbolado.bpmn", "avisar_vecinos"), ("poda_arbolado.bpmn", "consultar_padron")}
+    with staff.app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "draft_imported")).all()
+        assert event.actor == "analista" and event.data["source"] == "spiffarena"
+        assert event.data["warnings"] == len([w for w in last_check["warnings"]  # type: ignore[index]
+                                              if "aún no conoce" not in w["message"]])  # the check's own
 
 
 def test_the_loose_files_of_a_spiffarena_model_import_too(staff: Staffed) -> None:
