@@ -32,8 +32,11 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
+from jinja2 import TemplateSyntaxError
+from jinja2 import nodes as jinja_nodes
 from lxml import etree
 
+from bounds.templates import BoundedEnvironment
 from engine.deadlines.scripting import HELPER_NAMES
 from engine.errors import DataInvalid
 from engine.sandbox.running import Limits, Run
@@ -340,18 +343,40 @@ def _drop_unit_tests(name: str, root: Any, warnings: list[Problem]) -> None:
                                  "casos de prueba del estudio."))
 
 
+#: The environment the instructions render in (``engine.workflow.instructions``), to read them the same way.
+_JINJA = BoundedEnvironment(autoescape=True)
 #: Markdown that SpiffArena renders and the platform shows as written: headings, emphasis, lists, links, tables.
 _MARKDOWN = re.compile(r"(^|\n)\s*(#{1,6}\s|[*+-]\s|\d+\.\s|\|.*\|)|\*\*[^*\n]+\*\*|\[[^\]\n]+\]\([^)\s]+\)")
 
 
 def _check_instructions(name: str, root: Any, warnings: list[Problem]) -> None:
-    """One warning per task whose instructions are Markdown: here they are a Jinja template of simple HTML."""
+    """Warnings for instructions in Markdown (here: a Jinja template of simple HTML) and for Jinja they lack."""
     for instructions in root.iter(f"{{{SPIFF}}}instructionsForEndUser"):
-        if _MARKDOWN.search(instructions.text or ""):
-            warnings.append(_warning(name, _owner(instructions).get("id") or "",
+        text, element = instructions.text or "", _owner(instructions).get("id") or ""
+        if _MARKDOWN.search(text):
+            warnings.append(_warning(name, element,
                                      "Las instrucciones están escritas en Markdown, como las muestra SpiffArena; "
                                      "aquí se verían los signos tal cual: reescríbalas con HTML simple (p, "
                                      "strong, em, ul, li, a)."))
+        problem = _template_problem(text)
+        if problem:
+            warnings.append(_warning(name, element, problem))
+
+
+def _template_problem(text: str) -> str | None:
+    """Why the instructions would be shown as written instead of filled in with the case's data, if they would."""
+    try:
+        tree = _JINJA.parse(text)
+    except TemplateSyntaxError as error:
+        return (f"Las instrucciones no son una plantilla válida ({error.message}, renglón {error.lineno}): se "
+                "mostrarían tal cual, sin los datos del caso.")
+    filters = sorted({f.name for f in tree.find_all(jinja_nodes.Filter) if f.name not in _JINJA.filters})
+    tests = sorted({t.name for t in tree.find_all(jinja_nodes.Test) if t.name not in _JINJA.tests})
+    if filters or tests:
+        listed = ", ".join(f"«{n}»" for n in [*filters, *tests])
+        return (f"Las instrucciones usan {listed}, que la plataforma no tiene (es de SpiffArena): se mostrarían "
+                "tal cual, sin los datos del caso.")
+    return None
 
 
 def _owner(element: Any) -> Any:

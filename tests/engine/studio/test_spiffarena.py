@@ -212,3 +212,15 @@ def test_instructions_in_markdown_are_warned(text: str, markdown: bool) -> None:
     imported = import_model({"poda_arbolado.bpmn": bpmn.encode()}, OPERATIONS)
     found = [w for w in imported.warnings if "Markdown" in w["message"]]
     assert [w["element"] for w in found] == (["solicitar"] if markdown else [])
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Dirección: {{ direccion | sanitize_for_md }}", "«sanitize_for_md»"),
+    ("{{ x +=- 1}}", "no son una plantilla válida"),
+    ("Dirección: {{ direccion | upper }} {% if altura is number %}({{ altura }} m){% endif %}", None),
+])
+def test_instructions_the_platform_cannot_fill_in_are_warned(text: str, word: str | None) -> None:
+    bpmn = (MODEL / "poda_arbolado.bpmn").read_text().replace("Indique dónde está el árbol.", escape(text))
+    imported = import_model({"poda_arbolado.bpmn": bpmn.encode()}, OPERATIONS)
+    found = [w["message"] for w in imported.warnings if w["message"].startswith("Las instrucciones")]
+    assert (found == []) if word is None else (len(found) == 1 and word in found[0]), found
