@@ -134,3 +134,22 @@ def test_only_analysts_and_admins_import_and_export_and_writes_need_the_token(st
     assert page.status_code == 200 and "Importar un trámite" in text_of(page) and "Exportar" in text_of(page)
     refused = _upload(analyst, *_model_files(), token="")
     assert refused.status_code in (400, 403) and _drafts(staff) == []
+
+
+def test_the_exported_zip_is_what_the_api_deploys(staff: Staffed) -> None:
+    analyst = staff.web("analista")
+    exported = analyst.client.get(VERSION_ZIP).get_data()
+    same = staff.api.post("/api/v1/deployments", data={"files": [(io.BytesIO(exported), f"{KEY}.zip")]},
+                          content_type="multipart/form-data")
+    assert same.status_code == 200 and same.get_json()["version"] == 1  # unchanged: no new version
+    assert _upload(analyst, ("revision.zip", exported)).status_code == 303
+    [(draft_id, *_rest)] = _drafts(staff)
+    token = csrf_in(analyst.client.get(IMPORT).get_data(as_text=True))
+    manifest = analyst.client.get(f"/estudio/borradores/{draft_id}/archivos/manifest.yaml").get_data()
+    changed = analyst.client.put(f"/estudio/borradores/{draft_id}/archivos/manifest.yaml",
+                                 data=manifest + b"\ncategory: Pruebas\n", headers={"X-CSRF-Token": token})
+    assert changed.status_code == 200, changed.get_json()
+    draft_zip = analyst.client.get(f"/estudio/borradores/{draft_id}/paquete.zip").get_data()
+    deployed = staff.api.post("/api/v1/deployments", data={"files": [(io.BytesIO(draft_zip), "borrador.zip")]},
+                              content_type="multipart/form-data")
+    assert deployed.status_code == 201 and deployed.get_json()["version"] == 2, deployed.get_json()
