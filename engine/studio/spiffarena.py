@@ -38,10 +38,10 @@ from lxml import etree
 
 from bounds.templates import BoundedEnvironment
 from engine.deadlines.scripting import HELPER_NAMES
-from engine.errors import DataInvalid
+from engine.errors import BundleError, DataInvalid
 from engine.sandbox.running import Limits, Run
 from engine.studio.drafts import KEY, MAX_NAME, manifest_text
-from engine.workflow.bundles import MANIFEST, adapt_foreign
+from engine.workflow.bundles import MANIFEST, adapt_foreign, bundle_from_files
 from engine.workflow.tasks import group_of_lane
 from engine.workflow.validation.bpmn import read_tree, staff_groups, suggestion
 from engine.workflow.validation.report import Problem
@@ -110,7 +110,8 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
     if not bpmn_names:
         raise DataInvalid("El modelo de SpiffArena no tiene ningún archivo .bpmn.")
     renames = _form_renames(files, bpmn_names)
-    out, roots = _sort_files(files, renames, warnings)
+    ours = _our_manifest(files.get(MANIFEST), warnings)
+    out, roots = _sort_files(files, renames, warnings, keep_others=ours is not None)
     key = _key(model, roots, bpmn_names)
     if not KEY.match(key):
         key = _rekey(key, roots, warnings)
@@ -128,13 +129,29 @@ def import_model(files: Mapping[str, bytes], operations: Collection[str],
     name = " ".join((str(model.get("display_name") or "").strip() or _process_name(roots, key) or key).split())
     name = name[:MAX_NAME]
     description = str(model.get("description") or "").strip()
-    out[MANIFEST] = manifest_text(key, name, {"description": description} if description else None)
+    extra = {k: v for k, v in (ours or {}).items() if k not in ("key", "name")}
+    out[MANIFEST] = manifest_text(key, name, {**extra, "description": description} if description else extra)
     return Imported(key=key, name=name, files=out, warnings=warnings)
 
 
-def _sort_files(files: Mapping[str, bytes], renames: Mapping[str, str],
-                warnings: list[Problem]) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """The files that carry over as they are (forms renamed), the parsed models, a warning for the rest."""
+def _our_manifest(raw: bytes | None, warnings: list[Problem]) -> dict[str, Any] | None:
+    """The ``manifest.yaml`` of a model this platform exported (it keeps what SpiffArena has no place for)."""
+    if raw is None:
+        return None
+    try:
+        return dict(bundle_from_files({MANIFEST: raw}).manifest)
+    except BundleError as error:
+        warnings.append(_warning(MANIFEST, "", f"El manifiesto no se puede leer ({error.message}): se arma uno "
+                                               "nuevo con el nombre y la descripción del modelo."))
+        return None
+
+
+def _sort_files(files: Mapping[str, bytes], renames: Mapping[str, str], warnings: list[Problem],
+                keep_others: bool = False) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The files that carry over as they are (forms renamed), the parsed models, a warning for the rest.
+
+    :param keep_others: keep files SpiffArena does not use (a model exported from here: templates…).
+    """
     out: dict[str, bytes] = {}
     roots: dict[str, Any] = {}
     for name in sorted(files):
@@ -153,9 +170,39 @@ def _sort_files(files: Mapping[str, bytes], renames: Mapping[str, str],
         elif _UNIT_TEST.match(PurePosixPath(name).name):
             warnings.append(_warning(name, "", "Las pruebas unitarias de SpiffArena no se importan: "
                                                "use los casos de prueba del estudio."))
+        elif keep_others:
+            out[name] = files[name]
         else:
             warnings.append(_warning(name, "", "La plataforma no usa este archivo: queda afuera del borrador."))
     return out, roots
+
+
+def export_model(files: Mapping[str, bytes], key: str, name: str, main_bpmn: str | None) -> dict[str, bytes]:
+    """A bundle's files as a SpiffArena process model folder: the reverse of :func:`import_model`.
+
+    Forms are named ``foo-schema.json`` / ``foo-uischema.json`` (and the tasks that name them follow),
+    ``process_model.json`` carries the name, description, primary file and process; the rest (the
+    manifest, templates) stays, so importing the folder back gives the same bundle.
+    """
+    renames = {n: n.removesuffix(".uischema.json") + "-uischema.json" for n in files if n.endswith(".uischema.json")}
+    renames |= {n: n.removesuffix(".schema.json") + "-schema.json" for n in files
+                if n.endswith(".schema.json") and not n.endswith(".uischema.json")}
+    out = {renames.get(n, n): c for n, c in files.items() if not n.endswith(".bpmn")}
+    for bpmn_name in sorted(n for n in files if n.endswith(".bpmn")):
+        root = _parse(files[bpmn_name])
+        if root is None:
+            out[bpmn_name] = files[bpmn_name]
+            continue
+        for prop in root.iter(f"{{{SPIFF}}}property"):
+            if prop.get("name") in (_SCHEMA_PROPERTY, _UI_PROPERTY) and prop.get("value") in renames:
+                prop.set("value", renames[prop.get("value")])
+        out[bpmn_name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    manifest = _our_manifest(files.get(MANIFEST), []) or {}
+    model: dict[str, Any] = {"description": str(manifest.get("description") or ""), "display_name": name,
+             "exception_notification_addresses": [], "fault_or_suspend_on_exception": "fault", "files": [],
+             "metadata_extraction_paths": None, "primary_file_name": main_bpmn or "", "primary_process_id": key}
+    out[PROCESS_MODEL] = (json.dumps(model, ensure_ascii=False, indent=4, sort_keys=True) + "\n").encode()
+    return out
 
 
 def _warning(file: str, element: str, message: str) -> Problem:

@@ -46,6 +46,15 @@ def export_draft(draft_id: int) -> ResponseReturnValue:
     return _zip(drafts.files_of(draft), draft.key, f"{draft.key}-borrador-{draft.id}")
 
 
+@bp.get("/borradores/<int:draft_id>/spiffarena.zip")
+@roles_required(*ANALYSTS)
+def export_draft_spiffarena(draft_id: int) -> ResponseReturnValue:
+    """The draft as a SpiffArena process model folder (forms named ``foo-schema.json``, ``process_model.json``)."""
+    draft = drafts.get(draft_id)
+    files = spiffarena.export_model(drafts.files_of(draft), draft.key, draft.name, drafts.main_bpmn(draft))
+    return _zip(files, draft.key, f"{draft.key}-spiffarena")
+
+
 @bp.get("/procedimientos/<key>/versiones/<number>/paquete.zip")
 @roles_required(*ANALYSTS)
 def export_version(key: str, number: str) -> ResponseReturnValue:

@@ -12,7 +12,7 @@ from lxml import etree
 from engine import safe_yaml
 from engine.errors import DataInvalid
 from engine.studio import archive
-from engine.studio.spiffarena import Imported, import_model, looks_like_spiffarena
+from engine.studio.spiffarena import Imported, export_model, import_model, looks_like_spiffarena
 from engine.workflow.bundles import bundle_from_files, bundle_from_path, bundle_from_zip
 from engine.workflow.deployments import validate
 
@@ -224,3 +224,32 @@ def test_instructions_the_platform_cannot_fill_in_are_warned(text: str, word: st
     imported = import_model({"poda_arbolado.bpmn": bpmn.encode()}, OPERATIONS)
     found = [w["message"] for w in imported.warnings if w["message"].startswith("Las instrucciones")]
     assert (found == []) if word is None else (len(found) == 1 and word in found[0]), found
+
+
+def _c14n(content: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(content), method="c14n")
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in PROCESSES.iterdir() if p.is_dir()))
+def test_every_bundle_goes_to_spiffarena_and_back_unchanged(folder: str) -> None:
+    bundle = bundle_from_path(PROCESSES / folder)
+    key, name = str(bundle.manifest["key"]), str(bundle.manifest["name"])
+    main = next(n for n in bundle.names(".bpmn") if f'id="{key}"'.encode() in bundle.files[n])
+    exported = export_model(bundle.files, key, name, main)
+    model = json.loads(exported["process_model.json"])
+    assert (model["display_name"], model["primary_process_id"], model["primary_file_name"]) == (name, key, main)
+    assert not [n for n in exported if n.endswith((".schema.json", ".uischema.json"))]
+    named = {p.get("value") for n in exported if n.endswith(".bpmn")
+             for p in etree.fromstring(exported[n]).iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}property")
+             if p.get("name") in ("formJsonSchemaFilename", "formUiSchemaFilename")}
+    assert named <= set(exported)  # every task names its form by the SpiffArena name
+    assert looks_like_spiffarena(exported)
+    back = import_model(bundle_from_zip(archive.zip_files(exported, key)).files, OPERATIONS)
+    assert back.key == key and set(back.files) == set(bundle.files)
+    for file, content in bundle.files.items():
+        if file.endswith(".bpmn"):
+            assert _c14n(back.files[file]) == _c14n(content), file
+        elif file == "manifest.yaml":
+            assert safe_yaml.load(back.files[file], max_bytes=65536) == dict(bundle.manifest)
+        else:
+            assert back.files[file] == content, file

@@ -153,3 +153,20 @@ def test_the_exported_zip_is_what_the_api_deploys(staff: Staffed) -> None:
     deployed = staff.api.post("/api/v1/deployments", data={"files": [(io.BytesIO(draft_zip), "borrador.zip")]},
                               content_type="multipart/form-data")
     assert deployed.status_code == 201 and deployed.get_json()["version"] == 2, deployed.get_json()
+
+
+def test_a_draft_exported_for_spiffarena_imports_back_as_the_same_bundle(staff: Staffed) -> None:
+    analyst = staff.web("analista")
+    assert _upload(analyst, ("revision.zip", analyst.client.get(VERSION_ZIP).get_data())).status_code == 303
+    [(draft_id, *_rest)] = _drafts(staff)
+    response = analyst.client.get(f"/estudio/borradores/{draft_id}/spiffarena.zip")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{KEY}-spiffarena.zip"'
+    names = set(bundle_from_zip(response.get_data()).files)
+    assert {"process_model.json", "revision-schema.json", "revision-uischema.json"} <= names
+    assert f'href="/estudio/borradores/{draft_id}/spiffarena.zip"' in analyst.client.get(IMPORT).get_data(
+        as_text=True)
+    assert _upload(analyst, ("spiffarena.zip", response.get_data())).status_code == 303
+    [_first, (_id, _name, key, files, last_check)] = _drafts(staff)
+    assert key == KEY and set(files) == set(bundle_from_path(BUNDLE).files)
+    assert last_check is not None and last_check["problems"] == []
