@@ -18,14 +18,19 @@ pytestmark = pytest.mark.browser
 MODEL = Path(__file__).resolve().parents[2] / "data" / "spiffarena_poda"
 
 
+def _fits(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
 def test_an_analyst_imports_a_spiffarena_model_and_exports_the_draft(
-        staff: Staffed, live_server: Callable[[Any], Any], browser: Any, tmp_path: Path) -> None:
+        staff: Staffed, live_server: Callable[[Any], Any], browser: Any, tmp_path: Path, width: int) -> None:
     zipped = tmp_path / "poda-arbolado.zip"
     zipped.write_bytes(archive.zip_files({p.name: p.read_bytes() for p in MODEL.iterdir()}, "poda-arbolado"))
     broken = tmp_path / "roto.zip"
     broken.write_bytes(b"PK no es un zip")
     server = live_server(staff.app)
-    context = browser.new_context(locale="es-AR", accept_downloads=True)
+    context = browser.new_context(locale="es-AR", accept_downloads=True, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         visit = Visit(page, server.url)
@@ -37,7 +42,9 @@ def test_an_analyst_imports_a_spiffarena_model_and_exports_the_draft(
         with page.expect_navigation():
             page.get_by_role("link", name="Importar", exact=True).click()
         assert page.get_by_role("heading", name="Importar y exportar").is_visible()
+        assert page.title().startswith("Importar y exportar · Estudio")
         visit.check()
+        assert _fits(page)
 
         page.set_input_files("#importar-archivos", str(broken))
         with page.expect_navigation():
@@ -61,5 +68,6 @@ def test_an_analyst_imports_a_spiffarena_model_and_exports_the_draft(
             page.get_by_role("link", name="Descargar «Poda de arbolado» (.zip)").click()
         assert download.value.suggested_filename.startswith("poda_arbolado-borrador-")
         visit.check()
+        assert _fits(page)  # with the drafts' list
     finally:
         context.close()
