@@ -1,4 +1,4 @@
-"""A SpiffArena process model folder turned into this platform's bundle files.
+"""A SpiffArena process model folder turned into this platform's bundle files, and back.
 
 SpiffArena keeps a process model as a folder: ``process_model.json`` (its display name,
 description, primary file and process, notification addresses, metadata paths), BPMN files in
@@ -14,7 +14,12 @@ Everything else is left out or kept as it is with one Spanish warning each (file
 message), so the analyst knows what to fix before deploying: script functions the sandbox lacks,
 call activities to processes the model does not hold, data stores (removed), service task
 operations the registry lacks, lanes and groups the directory does not know, unit tests
-(removed), notification addresses, metadata paths and any other file or setting dropped.
+(removed), notification addresses, metadata paths, instructions the platform would show as
+written (Markdown, Jinja it lacks), a process id that cannot be a key (renamed), and any other
+file or setting dropped.
+
+:func:`export_model` goes the other way; a folder exported from here also carries the manifest and
+the templates, which :func:`import_model` keeps, so the round trip gives the same bundle.
 
 Plain functions: no Flask, no database.
 """
@@ -50,7 +55,6 @@ PROCESS_MODEL = "process_model.json"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
-NS = {"bpmn": BPMN, "spiffworkflow": SPIFF, "bpmndi": BPMNDI}
 _SCHEMA_PROPERTY = "formJsonSchemaFilename"
 _UI_PROPERTY = "formUiSchemaFilename"
 #: process_model.json keys that carry over or mean nothing here (order, the listing of files).
