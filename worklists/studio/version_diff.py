@@ -112,12 +112,12 @@ def migrate(key: str) -> ResponseReturnValue:
     """Migrate each checked case to version ``a``: every case in its own transaction, reported on its own."""
     target = _number("a", 0)
     source = _number("de", 0)
+    deployments.version(key, target)  # a 404 for a procedure or version that does not exist
     back = url_for("version_diff.show", key=key, de=source, a=target)
     chosen = list(dict.fromkeys(request.form.getlist("caso")))[:MAX_CASES]
     if not chosen:
         flash(_("Marque al menos un expediente para migrar."), "error")
         return redirect(back, 303)
-    deployments.version(key, target)  # a 404 before touching any case
     person = web.user()
     moved = 0
     for instance_id in chosen:
