@@ -28,11 +28,13 @@ def test_the_diagram_is_coloured_and_a_case_migrates(page: Any, two_versions: Tw
                                                       live_server: Callable[..., Any]) -> None:
     base = live_server(two_versions.app).url
     visit = Visit(page, base)
-    page.goto(f"{base}{PAGE}?de=1&a=2")
-    assert "/ingresar?siguiente=" in page.url
+    # The analyst lands in the studio and follows the procedure's «changes since v1».
+    page.goto(f"{base}/ingresar")
     page.fill("#campo-usuario", "analista")
     page.fill("#campo-contrasena", "analista-clave-segura")
     page.click("main button:has-text('Ingresar')")
+    page.wait_for_url("**/estudio/")
+    page.get_by_role("link", name="Cambios desde v1").click()
     page.wait_for_url(f"**{PAGE}?de=1&a=2")
     page.wait_for_selector("#diagrama-diff[data-ready='true']")
     # Added and changed elements carry their marker, a colour and a badge with words.
