@@ -84,8 +84,9 @@ def test_the_page_shows_the_diff_and_the_cases_on_each_version(two_versions: Two
     # The diagram of version 2 with its marks; the removed task is listed, not drawn.
     assert sorted(_data(html, "data-added")) == ["f_notificado", "notificar"]
     assert sorted(_data(html, "data-changed")) == ["aprobar", "f_aprobado", "f_inicio"]
-    assert ("Elementos agregados (2) Nombre Tipo Identificador Archivo Preparar el aviso Tarea de script notificar "
-            "diff_demo.bpmn (sin nombre) Flujo f_notificado") in text
+    assert ("Elementos agregados (2) Nombre Tipo Identificador Archivo En el diagrama Preparar el aviso Tarea de "
+            "script notificar diff_demo.bpmn Ver (sin nombre) Flujo f_notificado diff_demo.bpmn Ver") in text
+    assert 'data-target="diagrama-anterior" data-element="revisar"' in html  # removed: found on version 1
     assert "Elementos quitados (2)" in text and "Revisar la solicitud Tarea de usuario revisar" in text
     assert "Aprobar o rechazar la solicitud Tarea de usuario aprobar" in text
     assert "Formularios agregado" not in text

@@ -50,10 +50,15 @@ def test_the_diagram_is_coloured_and_a_case_migrates(page: Any, two_versions: Tw
     legend = page.locator(".diff-legend").first.inner_text()
     assert "Agregado" in legend and "Cambiado" in legend and "Elementos quitados" in legend
     visit.check()
-    # The older version, drawn when opened, marks what version 2 dropped.
+    # «Ver» brings a listed element into view on its diagram.
+    page.get_by_role("button", name="Ver «Aprobar o rechazar la solicitud» en el diagrama").click()
+    page.wait_for_selector("#diagrama-diff[data-focus='aprobar']")
+    assert page.locator("#diagrama-diff .diff-focus[data-element-id='aprobar']").count() == 1
+    # The older version, drawn when opened (here by «Ver» on a removed task), marks what version 2 dropped.
     assert page.locator("#diagrama-anterior[data-ready]").count() == 0
-    page.get_by_text("Ver el diagrama de la versión 1 con lo quitado").click()
-    page.wait_for_selector("#diagrama-anterior[data-ready='true']")
+    page.get_by_role("button", name="Ver «Revisar la solicitud» en el diagrama").click()
+    page.wait_for_selector("#diagrama-anterior[data-focus='revisar']")
+    assert page.locator("#diagrama-diff .diff-focus").count() == 0  # one element outlined at a time
     assert page.locator("#diagrama-anterior .diff-removed").count() == 2  # «revisar» and its flow
     assert _stroke(page, "revisar", "#diagrama-anterior") == REMOVED
     assert page.locator("#diagrama-anterior .diff-badge").all_inner_texts() == ["− quitado"]

@@ -55,8 +55,46 @@ async function show(holder) {
   }
   canvas.zoom("fit-viewport");
   window.addEventListener("resize", () => canvas.zoom("fit-viewport"));
+  viewers[holder.id] = viewer;
   holder.setAttribute("data-ready", "true");
 }
+
+// «Ver»: bring an element of the lists into view on its diagram, outlined for a moment.
+const viewers = {};
+let focused = null;
+
+function locate(button) {
+  const holder = document.getElementById(button.getAttribute("data-target"));
+  const details = holder && holder.closest("details");
+  if (details && !details.open) {
+    details.open = true;  // its toggle draws the diagram; try again once it is there
+    const retry = () => (viewers[holder.id] ? locate(button) : setTimeout(retry, 50));
+    setTimeout(retry, 50);
+    return;
+  }
+  const viewer = holder && viewers[holder.id];
+  if (!viewer) { return; }
+  const id = button.getAttribute("data-element");
+  const canvas = viewer.get("canvas");
+  const element = viewer.get("elementRegistry").get(id);
+  if (!element) { return; }
+  if (focused) { focused.canvas.removeMarker(focused.id, "diff-focus"); }
+  canvas.zoom("fit-viewport");
+  canvas.scrollToElement(element);
+  canvas.addMarker(id, "diff-focus");
+  focused = { canvas, id };
+  holder.setAttribute("data-focus", id);
+  holder.scrollIntoView({ block: "center" });
+}
+
+// The buttons are hidden until this script runs: without it they could do nothing.
+for (const button of document.querySelectorAll(".diff-locate")) {
+  if (document.getElementById(button.getAttribute("data-target"))) { button.hidden = false; }
+}
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest(".diff-locate");
+  if (button) { locate(button); }
+});
 
 const newer = document.getElementById("diagrama-diff");
 if (newer) { show(newer); }
