@@ -132,8 +132,9 @@ def test_migrating_two_cases_reports_each_and_audits_who(two_versions: TwoVersio
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "instance_migrated")).all()
         assert [(e.instance_id, e.actor, e.data) for e in events] == [(moved["id"], "analista",
                                                                        {"before": 1, "after": 2})]
-    # The moved case goes on in version 2, to its new step and end.
+    # The moved case goes on in version 2: its waiting task has the new name, then the new step and end.
     task = two_versions.api.ready_task(moved["id"], "aprobar")
+    assert task["name"] == "Aprobar o rechazar la solicitud"
     done = two_versions.api.complete(task["id"], {"aprobado": True, "motivo": "Completa"})
     assert done.status_code == 200, done.get_json()
     assert two_versions.api.instance(moved["id"])["status"] == "completed"
