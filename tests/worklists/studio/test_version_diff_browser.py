@@ -71,3 +71,22 @@ def test_the_diagram_is_coloured_and_a_case_migrates(page: Any, two_versions: Tw
     assert two_versions.instance(two_versions.moved["id"]).version == 2
     assert KEY in page.url
     visit.check()
+
+
+def test_the_page_fits_a_phone(browser: Any, two_versions: TwoVersions, live_server: Callable[..., Any]) -> None:
+    base = live_server(two_versions.app).url
+    context = browser.new_context(locale="es-AR", viewport={"width": 390, "height": 900})
+    try:
+        page = context.new_page()
+        visit = Visit(page, base)
+        page.goto(f"{base}/ingresar")
+        page.fill("#campo-usuario", "analista")
+        page.fill("#campo-contrasena", "analista-clave-segura")
+        page.click("main button:has-text('Ingresar')")
+        page.wait_for_url("**/estudio/")
+        page.goto(f"{base}{PAGE}")
+        page.wait_for_selector("#diagrama-diff[data-ready='true']")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        visit.check()
+    finally:
+        context.close()
