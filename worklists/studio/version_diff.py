@@ -126,6 +126,10 @@ def migrate(key: str) -> ResponseReturnValue:
             flash(_("Un expediente marcado no es de este trámite; no se migró."), "error")
             continue
         number = instance.number
+        if instance.version >= target:  # the page moves cases forward only
+            flash(_("Expediente %(number)s: no se migró. Ya está en la versión %(version)s, que no es anterior a "
+                    "la %(target)s.", number=number, version=instance.version, target=target), "error")
+            continue
         try:
             with web.transaction() as ctx:
                 migration.migrate(ctx, instance_id, target, person.username)

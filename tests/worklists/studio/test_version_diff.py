@@ -128,6 +128,12 @@ def test_migrating_two_cases_reports_each_and_audits_who(two_versions: TwoVersio
     assert two_versions.instance(stuck["id"]).version == 1
     # The moved case now shows under version 2, the stuck one still under version 1.
     assert "En la versión 2 (1)" in text and "En la versión 1 (1)" in text
+    # Back to version 1, or to version 2 again: the page moves cases forward only.
+    for target in ("1", "2"):
+        again = web.client.post(f"{PAGE}/migrar", data={"csrf_token": token, "de": "1", "a": target,
+                                                        "caso": moved["id"]})
+        assert (f"Expediente {moved['number']}: no se migró. Ya está en la versión 2, que no es anterior a la "
+                f"{target}.") in text_of(web.client.get(again.headers["Location"]))
     with two_versions.app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "instance_migrated")).all()
         assert [(e.instance_id, e.actor, e.data) for e in events] == [(moved["id"], "analista",
