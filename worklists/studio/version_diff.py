@@ -84,9 +84,12 @@ def show(key: str) -> ResponseReturnValue:
     every = deployments.versions(key)
     if not every:
         return web.error_page(404, _("No hay ningún proceso desplegado con la clave «%(key)s».", key=key))
-    newest = every[0].version
-    target = _number("a", newest)
-    source = _number("de", target - 1 if target > 1 else target)
+    target = _number("a", every[0].version)
+    return _page(key, every, _number("de", target - 1 if target > 1 else target), target)
+
+
+def _page(key: str, every: list[Deployment], source: int, target: int,
+          results: list[Result] | None = None) -> ResponseReturnValue:
     old, new = deployments.version(key, source), deployments.version(key, target)
     changes = diff.compare(old, new)
     files = {f.name: f.content for f in new.files}
@@ -103,49 +106,55 @@ def show(key: str) -> ResponseReturnValue:
         groups=diff.GROUPS,
         old_cases=_cases(old, new if new.version > old.version else None),
         new_cases=_cases(new, None) if new.id != old.id else [],
-        may_migrate=new.version > old.version, max_cases=MAX_CASES, local=web.local)
+        may_migrate=new.version > old.version, max_cases=MAX_CASES, local=web.local, results=results)
 
 
 @bp.post("/<key>/diferencias/migrar")
 @roles_required("analyst")
 def migrate(key: str) -> ResponseReturnValue:
-    """Migrate each checked case to version ``a``: every case in its own transaction, reported on its own."""
+    """Migrate each checked case to version ``a``: every case in its own transaction, reported on its own.
+
+    The report is part of the page the POST answers (not flashed: a long batch would not fit in
+    the session cookie).
+    """
     target = _number("a", 0)
     source = _number("de", 0)
     deployments.version(key, target)  # a 404 for a procedure or version that does not exist
-    back = url_for("version_diff.show", key=key, de=source, a=target)
     chosen = list(dict.fromkeys(request.form.getlist("caso")))[:MAX_CASES]
     if not chosen:
         flash(_("Marque al menos un expediente para migrar."), "error")
-        return redirect(back, 303)
+        return redirect(url_for("version_diff.show", key=key, de=source, a=target), 303)
     person = web.user()
-    moved = 0
-    for instance_id in chosen:
-        instance = db.session.get(Instance, instance_id)
-        if instance is None or instance.process_key != key or instance.is_test:
-            flash(_("Un expediente marcado no es de este trámite; no se migró."), "error")
-            continue
-        number = instance.number
-        if instance.version >= target:  # the page moves cases forward only
-            flash(_("Expediente %(number)s: no se migró. Ya está en la versión %(version)s, que no es anterior a "
-                    "la %(target)s.", number=number, version=instance.version, target=target), "error")
-            continue
-        try:
-            with web.transaction() as ctx:
-                migration.migrate(ctx, instance_id, target, person.username)
-        except EngineError as e:
-            reasons = " ".join(str(r.get("message", "")) for r in e.errors)
-            flash(_("Expediente %(number)s: no se migró. %(why)s", number=number,
-                    why=f"{e.message} {reasons}".strip()), "error")
-            continue
-        except StaleDataError:
-            flash(_("Expediente %(number)s: no se migró. %(why)s", number=number, why=web.STALE), "error")
-            continue
-        moved += 1
-        flash(_("Expediente %(number)s: migrado a la versión %(version)s.", number=number, version=target), "ok")
-    if moved:
-        flash(_("Se migraron %(moved)s de %(total)s expedientes.", moved=moved, total=len(chosen)), "ok")
-    return redirect(back, 303)
+    results = [_migrate_one(key, instance_id, target, person.username) for instance_id in chosen]
+    return _page(key, deployments.versions(key), source, target, results)
+
+
+@dataclass(frozen=True)
+class Result:
+    """How the migration of one checked case went, in words."""
+
+    ok: bool
+    message: str
+
+
+def _migrate_one(key: str, instance_id: str, target: int, actor: str) -> Result:
+    instance = db.session.get(Instance, instance_id)
+    if instance is None or instance.process_key != key or instance.is_test:
+        return Result(False, _("Un expediente marcado no es de este trámite; no se migró."))
+    number = instance.number
+    if instance.version >= target:  # the page moves cases forward only
+        return Result(False, _("Expediente %(number)s: no se migró. Ya está en la versión %(version)s, que no es "
+                               "anterior a la %(target)s.", number=number, version=instance.version, target=target))
+    try:
+        with web.transaction() as ctx:
+            migration.migrate(ctx, instance_id, target, actor)
+    except EngineError as e:
+        reasons = " ".join(str(r.get("message", "")) for r in e.errors)
+        return Result(False, _("Expediente %(number)s: no se migró. %(why)s", number=number,
+                               why=f"{e.message} {reasons}".strip()))
+    except StaleDataError:
+        return Result(False, _("Expediente %(number)s: no se migró. %(why)s", number=number, why=web.STALE))
+    return Result(True, _("Expediente %(number)s: migrado a la versión %(version)s.", number=number, version=target))
 
 
 def _number(name: str, default: int) -> int:
