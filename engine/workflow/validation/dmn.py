@@ -73,17 +73,17 @@ def _check_table(file: str, decision: str, table: Any, report: Report) -> bool:
             rule.getparent().remove(rule)
             changed = True
             continue
-        for (label, expression), entry in zip(inputs, entries, strict=True):
+        for column, ((label, expression), entry) in enumerate(zip(inputs, entries, strict=True), start=1):
             for message in input_cell_problems(expression or "None", _text(entry)):
-                report.add(file, decision, f"{where}, columna «{label}»: {message}", entry.sourceline, row)
+                report.add(file, decision, f"{where}, columna «{label}»: {message}", entry.sourceline, row, column)
                 _blank(entry)
                 changed = True
-        for label, entry in zip(outputs, results, strict=True):
+        for column, (label, entry) in enumerate(zip(outputs, results, strict=True), start=len(inputs) + 1):
             text = (_text(entry) or "").strip()
             for message in sandbox.check_compiles(text, "eval") if text else []:
                 report.add(file, decision, f"{where}, resultado «{label}»: la celda «{text}» no es una expresión "
                            f"válida ({message}). Un texto va entre comillas: \"{text}\".",
-                           entry.sourceline, row)
+                           entry.sourceline, row, column)
                 _blank(entry)
                 changed = True
     return changed
@@ -139,12 +139,13 @@ def tuple_cells(file: str, root: Any, report: Report) -> None:
     for decision in _children(root, "decision"):
         for table in _children(decision, "decisionTable"):
             for row, rule in enumerate(_children(table, "rule"), start=1):
-                for entry in _children(rule, "inputEntry"):
+                for column, entry in enumerate(_children(rule, "inputEntry"), start=1):
                     cell = _text(entry)
                     if cell and "?" not in cell and _parses(cell) and isinstance(_body(cell), ast.Tuple):
                         report.warn(file, decision.get("id") or "",
                                     f"Fila {row}: la celda «{cell}» compara el dato con la lista entera y nunca "
-                                    f"coincide; para «uno de» escriba «? in ({cell})».", entry.sourceline, row)
+                                    f"coincide; para «uno de» escriba «? in ({cell})».", entry.sourceline, row,
+                                    column)
 
 
 def _parses(source: str) -> bool:
