@@ -14,6 +14,14 @@ import {Pins, cellOf, focusCell} from './_dmn-problems.js';
 import translateModule from './_dmn-translate.js';
 import './_dmn-editor.css';
 
+// Only the decision tables: the studio edits one decision per file, and the diagram view (DRD)
+// draws its watermark with inline styles the pages' CSP refuses (the table keeps its own).
+class TableModeler extends DmnModeler {
+  _getViewProviders() {
+    return super._getViewProviders().filter((provider) => provider.id !== 'drd');
+  }
+}
+
 const root = document.querySelector('[data-dmn-editor]');
 if (root) start(root);
 
@@ -28,9 +36,10 @@ function start(root) {
   const status = root.querySelector('[data-status]');
   const list = root.querySelector('[data-problems]');
   const summary = root.querySelector('[data-summary]');
-  const modeler = new DmnModeler({
-    container: canvas,
-    common: {additionalModules: [translateModule]},
+  // Each view gets the Spanish texts (dmn-js replaces, not merges, a view's additionalModules).
+  const spanish = {additionalModules: [translateModule]};
+  const modeler = new TableModeler({
+    container: canvas, decisionTable: spanish, literalExpression: spanish, boxedExpression: spanish,
   });
   const pins = new Pins(canvas);
   let lastCheck = null;
