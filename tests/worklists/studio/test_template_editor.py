@@ -114,3 +114,12 @@ def test_others_cannot_open_or_preview(identity_app: Flask, user: str) -> None:
     web = signed_in(identity_app, user)
     for path in ("plantillas/permiso", "plantillas/permiso/vista-previa.pdf"):
         assert web.client.get(f"/estudio/borradores/{draft_id}/{path}").status_code == 403
+
+
+def test_the_draft_page_leads_to_both_editors(identity_app: Flask) -> None:
+    draft_id = draft_of(identity_app, "evento_publico")
+    html = signed_in(identity_app).client.get(f"/estudio/borradores/{draft_id}/tramite").get_data(as_text=True)
+    assert f'href="/estudio/borradores/{draft_id}/plantillas/permiso"' in html
+    assert f'href="/estudio/borradores/{draft_id}/decisiones/riesgo.dmn"' in html
+    assert f'action="/estudio/borradores/{draft_id}/decisiones"' in html
+    assert f'action="/estudio/borradores/{draft_id}/plantillas"' in html
