@@ -7,17 +7,13 @@ SpiffWorkflow's own DMN parser over the result, so what passes here parses at de
 problem of a cell carries its ``row`` and ``column`` (the inputs, then the outputs, from 1),
 which is where the editor pins it.
 
-One thing the deploy check cannot know per file is added here as a warning: a cell that reads
-a name nothing in the draft defines (no form field, no decision output, nothing the BPMN
-names). ``comercio`` written without quotes is the usual case: the engine looks for a variable
-«comercio» and the case fails when it reaches the table.
+With the draft's other files it also warns, as deploy does, of a cell that reads a name
+nothing in the draft defines (``alto`` written without quotes).
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -26,16 +22,10 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.sandbox import Limits
-from engine.sandbox.running import Run
 from engine.workflow.spiff import Parser
 from engine.workflow.validation import bpmn as validation_bpmn
 from engine.workflow.validation import dmn as validation_dmn
 from engine.workflow.validation.report import Problem, Report
-from engine.workflow.validation.sample_data import sample_case_data
-
-_LONGEST_CODE = 20_000
-_INPUT_VALUE = "dmninputexpr"  # the name the engine gives "?" (validation.dmn)
 
 STARTING_TABLE = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="dmn_{key}" name="{name}"
@@ -93,7 +83,7 @@ def check_decision(file: str, content: bytes, files: Mapping[str, bytes] | None 
         return report.problems, report.warnings
     validation_dmn.tuple_cells(file, root, report)
     if files is not None:
-        _unknown_names(file, root, _known_names(file, files), report)
+        validation_dmn.unknown_names(file, root, _known_names(file, files), report)
     validation_dmn.check_dmn(file, root, report)  # blanks the faulty cells, as at deploy
     try:
         Parser().add_dmn_str(etree.tostring(root), filename=file)
@@ -109,81 +99,13 @@ def _cells(root: Any) -> list[tuple[str, Any]]:
             for table in _children(decision, "decisionTable")]
 
 
-def _known_names(file: str, files: Mapping[str, bytes]) -> set[str]:
-    """What a cell may read: form fields, every identifier the BPMN files name (result
-    variables, script assignments, data objects), every decision's outputs, the sandbox's names."""
-    known = set(sample_case_data(files)) | set(dir(builtins)) | set(Run(Limits()).namespace())
-    for name, content in files.items():
-        if name.endswith(".bpmn"):
-            tree = validation_bpmn.read_tree(content)
-            known |= _code_names(tree) if tree is not None else set()
-        elif name.endswith(".dmn") and name != file:
-            tree = validation_bpmn.read_tree(content)
-            known |= _output_names(tree) if tree is not None else set()
-    return known
-
-
-def _code_names(root: Any) -> set[str]:
-    """Every name the code of a BPMN file reads or assigns: any text or attribute that is Python
-    (scripts, conditions, parameters, result variables) counts; prose does not parse."""
-    found: set[str] = set()
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        for value in [element.text or "", *element.attrib.values()]:
-            value = value.strip()
-            if value and len(value) < _LONGEST_CODE:
-                found |= set(_names(value, "exec"))
-    return found
-
-
-def _output_names(root: Any) -> set[str]:
-    return {str(output.get("name")) for _, table in _cells(root) for output in _children(table, "output")
-            if output.get("name")}
-
-
-def _unknown_names(file: str, root: Any, known: set[str], report: Report) -> None:
-    known = known | _output_names(root)
-    for decision, table in _cells(root):
-        inputs = [_text(_first(item, "inputExpression")) or "" for item in _children(table, "input")]
-        labels = [_label(item) for item in [*_children(table, "input"), *_children(table, "output")]]
-        for row, rule in enumerate(_children(table, "rule"), start=1):
-            entries = [*_children(rule, "inputEntry"), *_children(rule, "outputEntry")]
-            for column, entry in enumerate(entries, start=1):
-                cell = (_text(entry) or "").strip()
-                if not cell or cell == "-":
-                    continue
-                source = cell.replace("?", _INPUT_VALUE) if column <= len(inputs) else cell
-                label = labels[column - 1] if column <= len(labels) else str(column)
-                for name in sorted(set(_names(source)) - known - {_INPUT_VALUE}):
-                    report.warn(file, decision, f"Fila {row}, columna «{label}»: la celda «{cell}» usa «{name}», "
-                                f"que ningún formulario, tarea ni decisión del borrador define; si es un texto, "
-                                f"escríbalo entre comillas: \"{name}\".", entry.sourceline, row, column)
-
-
-def _names(source: str, mode: str = "eval") -> Iterator[str]:
-    for candidate in (source, f"v {source}"):  # "> 100" is read after the input's value
-        try:
-            tree = ast.parse(candidate, mode=mode)
-        except (SyntaxError, ValueError):
-            continue
-        yield from (node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id != "v")
-        return
-
-
-def _label(element: Any) -> str:
-    return str(element.get("label") or element.get("name") or element.get("id") or "")
-
-
-def _text(element: Any) -> str | None:
-    found = _first(element, "text") if element is not None else None
-    return found.text if found is not None else None
+def _known_names(file: str, files: Mapping[str, bytes]) -> frozenset[str]:
+    """What the deploy check knows a cell may read, from the draft's other files."""
+    trees = {name: validation_bpmn.read_tree(content) for name, content in files.items()
+             if name.endswith((".bpmn", ".dmn")) and name != file}
+    return validation_dmn.known_names(files, [t for n, t in trees.items() if t is not None and n.endswith(".bpmn")],
+                                      [t for n, t in trees.items() if t is not None and n.endswith(".dmn")])
 
 
 def _children(element: Any, name: str) -> list[Any]:
     return [child for child in element if isinstance(child.tag, str) and etree.QName(child).localname == name]
-
-
-def _first(element: Any, name: str) -> Any | None:
-    found = _children(element, name)
-    return found[0] if found else None

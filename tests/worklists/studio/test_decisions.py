@@ -127,3 +127,11 @@ def test_others_cannot_open_or_check(identity_app: Flask, user: str) -> None:
     draft_id = draft_of(identity_app, "evento_publico")
     web = signed_in(identity_app, user)
     assert web.client.get(f"/estudio/borradores/{draft_id}/decisiones/riesgo.dmn").status_code == 403
+
+
+def test_deploy_warns_of_a_bare_word_on_its_cell_too() -> None:
+    files = {**bundle_files("evento_publico"), "riesgo.dmn": _with_cell("r_recital_out", "alto")}
+    _parsed, report = validate_bundle(bundle_from_files(files), frozenset())
+    [warning] = [w for w in report.warnings if w["file"] == "riesgo.dmn"]
+    assert (warning["element"], warning["row"], warning["column"]) == ("evento_riesgo", "2", "3")
+    assert "la celda «alto» usa «alto»" in warning["message"]
