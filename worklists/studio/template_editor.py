@@ -59,7 +59,7 @@ def edit(draft_id: int, folder: str) -> ResponseReturnValue:
     if not own:
         raise NotFound(_("El borrador no tiene la carpeta de plantilla «%(carpeta)s».", carpeta=folder))
     texts, others = [], []
-    for name, content in sorted(own.items()):
+    for name, content in sorted(own.items(), key=lambda item: (item[0] != f"{folder}/{ENTRY}", item[0])):
         text = _text_of(name, content)
         (texts if text is not None else others).append((name, text if text is not None else len(content)))
     return render_template("worklists/studio/template_editor.html", draft=draft, folder=folder, texts=texts,

@@ -128,7 +128,8 @@ function start(root) {
       ...result.problems.map((p) => ({...p, level: 'problem'})),
       ...result.warnings.map((p) => ({...p, level: 'warning'})),
     ];
-    summary.textContent = items.length ? text('Summary').replace('{n}', items.length) : text('None');
+    const counted = items.length === 1 ? text('SummaryOne') : text('Summary').replace('{n}', items.length);
+    summary.textContent = items.length ? counted : text('None');
     for (const item of items) {
       const li = document.createElement('li');
       li.className = item.level === 'problem' ? 'studio-problem' : 'studio-warning';

@@ -134,6 +134,7 @@ function addArea(files, path, index) {
   area.dataset.file = path;
   area.rows = 12;
   area.spellcheck = false;
+  area.wrap = 'off';
   section.append(label, area);
   files.append(section);
   return area;
