@@ -19,7 +19,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import DataInvalid, NotFound, Unavailable
 from engine.models import Deployment, DeploymentFile, Instance
-from engine.workflow.validation.templates import preview_data
+from engine.workflow.validation.templates import CheckTemplate, preview_data
 
 #: Where the facts of a connector call carry the files (``connectors.base.FILES_FACT``).
 FILES_FACT = "deployment_files"
@@ -69,9 +69,22 @@ def preview(deployment: Deployment, folder: str, render: PreviewTemplate | None)
     """
     if folder not in template_folders(deployment):
         raise NotFound(f"La versión {deployment.version} de «{deployment.key}» no tiene la plantilla «{folder}».")
+    return preview_files(deployment_files(deployment.id), folder, render)
+
+
+def folders_of(files: Mapping[str, bytes]) -> list[str]:
+    """The folders of a bundle's ``files`` that hold a certificate template (``template.html``)."""
+    suffix = "/" + ENTRY_TEMPLATE
+    return sorted(name[: -len(suffix)] for name in files if name.endswith(suffix))
+
+
+def preview_files(files: Mapping[str, bytes], folder: str, render: PreviewTemplate | None) -> bytes:
+    """The template ``folder`` of a bundle's ``files`` (a version's, a studio draft's) as an unsigned
+    PDF with sample data from its forms; raises as :func:`preview` does."""
+    if folder not in folders_of(files):
+        raise NotFound(f"No existe la plantilla «{folder}»: falta el archivo «{folder}/{ENTRY_TEMPLATE}».")
     if render is None:
         raise Unavailable("No hay un generador de documentos configurado para la vista previa.")
-    files = deployment_files(deployment.id)
     try:
         return render(files, folder, preview_data(files, folder))
     except Exception as e:  # the connector's errors (a leaf we may not import) carry a Spanish message
@@ -79,3 +92,17 @@ def preview(deployment: Deployment, folder: str, render: PreviewTemplate | None)
             raise NotFound(str(getattr(e, "message", e))) from e
         raise DataInvalid("La plantilla no se pudo generar con datos de ejemplo: "
                           f"{getattr(e, 'message', None) or type(e).__name__}") from e
+
+
+def check_files(files: Mapping[str, bytes], folder: str, check: CheckTemplate | None) -> list[dict[str, Any]]:
+    """The deploy-time check of the template ``folder`` of a bundle's ``files``, with the data a
+    preview renders with: ``[{"file", "line", "message", "level"}]`` in Spanish.
+
+    :raises NotFound: no such template folder.
+    :raises Unavailable: no template check is configured.
+    """
+    if folder not in folders_of(files):
+        raise NotFound(f"No existe la plantilla «{folder}»: falta el archivo «{folder}/{ENTRY_TEMPLATE}».")
+    if check is None:
+        raise Unavailable("No hay un generador de documentos configurado para revisar la plantilla.")
+    return check(files, folder, preview_data(files, folder), False)

@@ -79,8 +79,12 @@ def validate_bundle(
     names = validation_bpmn.bundle_names(
         [root for name, (_, root) in models.items() if name.endswith(".bpmn")],
         [root for name, (_, root) in models.items() if name.endswith(".dmn")])
+    known = validation_dmn.known_names(bundle.files, [r for n, (_, r) in models.items() if n.endswith(".bpmn")],
+                                       [r for n, (_, r) in models.items() if n.endswith(".dmn")])
     groups: dict[str, tuple[str, str, int]] = {}
     for name, (content, root) in models.items():
+        if name.endswith(".dmn"):
+            validation_dmn.unknown_names(name, root, known, report)  # before faulty cells are blanked
         content = _prechecked(name, content, root, names, report)
         _add_model(parser, name, content, report)
         if name.endswith(".bpmn"):

@@ -14,18 +14,26 @@ expression per case:
 FEEL ranges (``between 200 and 1000``, ``[200..1000]``) and ``>= 200 and <= 1000`` fit none of
 these and fail only when a case reaches the table; here they are refused with the form the
 engine accepts. Output entries are expressions evaluated as written.
+
+A cell that reads a name nothing in the bundle defines (no form field, no name the BPMN's code
+reads or assigns, no decision output) is a warning (:func:`unknown_names`): ``alto`` written
+without quotes makes the engine look for a variable «alto», and the case fails at the table.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
 
 from engine import sandbox
+from engine.sandbox.running import Limits, Run
 from engine.workflow.validation.report import Report
+from engine.workflow.validation.sample_data import sample_case_data
 
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # the engine's own pattern
 _BETWEEN = re.compile(r"^\s*between\s+(.+?)\s+and\s+(.+?)\s*$", re.IGNORECASE)
@@ -34,6 +42,8 @@ _GLUED = re.compile(r"^\w")
 _GLUED_END = re.compile(r"\w$")
 _BOTH_ENDS = re.compile(r"^\s*>(=?)\s*(.+?)\s+and\s+<(=?)\s*(.+?)\s*$", re.IGNORECASE)
 _RANGE_HINT = "«{a} <= ? <= {b}» (o «? >= {a} and ? <= {b}»)"
+_INPUT_VALUE = "dmninputexpr"  # the name the engine gives "?"
+_LONGEST_CODE = 20_000
 
 
 def check_dmn(file: str, root: Any, report: Report) -> bool:
@@ -73,17 +83,17 @@ def _check_table(file: str, decision: str, table: Any, report: Report) -> bool:
             rule.getparent().remove(rule)
             changed = True
             continue
-        for (label, expression), entry in zip(inputs, entries, strict=True):
+        for column, ((label, expression), entry) in enumerate(zip(inputs, entries, strict=True), start=1):
             for message in input_cell_problems(expression or "None", _text(entry)):
-                report.add(file, decision, f"{where}, columna «{label}»: {message}", entry.sourceline, row)
+                report.add(file, decision, f"{where}, columna «{label}»: {message}", entry.sourceline, row, column)
                 _blank(entry)
                 changed = True
-        for label, entry in zip(outputs, results, strict=True):
+        for column, (label, entry) in enumerate(zip(outputs, results, strict=True), start=len(inputs) + 1):
             text = (_text(entry) or "").strip()
             for message in sandbox.check_compiles(text, "eval") if text else []:
                 report.add(file, decision, f"{where}, resultado «{label}»: la celda «{text}» no es una expresión "
                            f"válida ({message}). Un texto va entre comillas: \"{text}\".",
-                           entry.sourceline, row)
+                           entry.sourceline, row, column)
                 _blank(entry)
                 changed = True
     return changed
@@ -139,12 +149,78 @@ def tuple_cells(file: str, root: Any, report: Report) -> None:
     for decision in _children(root, "decision"):
         for table in _children(decision, "decisionTable"):
             for row, rule in enumerate(_children(table, "rule"), start=1):
-                for entry in _children(rule, "inputEntry"):
+                for column, entry in enumerate(_children(rule, "inputEntry"), start=1):
                     cell = _text(entry)
                     if cell and "?" not in cell and _parses(cell) and isinstance(_body(cell), ast.Tuple):
                         report.warn(file, decision.get("id") or "",
                                     f"Fila {row}: la celda «{cell}» compara el dato con la lista entera y nunca "
-                                    f"coincide; para «uno de» escriba «? in ({cell})».", entry.sourceline, row)
+                                    f"coincide; para «uno de» escriba «? in ({cell})».", entry.sourceline, row,
+                                    column)
+
+
+def known_names(files: Mapping[str, bytes], bpmn_roots: Iterable[Any], dmn_roots: Iterable[Any]) -> frozenset[str]:
+    """What a cell may read: form fields, every name the BPMN files' code reads or assigns (result
+    variables, scripts, conditions, parameters), every decision's outputs, the sandbox's names."""
+    known = set(sample_case_data(files)) | set(dir(builtins)) | set(Run(Limits()).namespace())
+    for root in bpmn_roots:
+        known |= _code_names(root)
+    for root in dmn_roots:
+        known |= output_names(root)
+    return frozenset(known)
+
+
+def output_names(root: Any) -> set[str]:
+    """The case variables a decision file's outputs fill."""
+    return {str(output.get("name")) for decision in _children(root, "decision")
+            for table in _children(decision, "decisionTable") for output in _children(table, "output")
+            if output.get("name")}
+
+
+def unknown_names(file: str, root: Any, known: Iterable[str], report: Report) -> None:
+    """Warn about each cell that reads a name outside ``known`` (see the module's description)."""
+    known = set(known) | output_names(root) | {_INPUT_VALUE}
+    for decision in _children(root, "decision"):
+        for table in _children(decision, "decisionTable"):
+            heads = [*_children(table, "input"), *_children(table, "output")]
+            inputs = len(_children(table, "input"))
+            for row, rule in enumerate(_children(table, "rule"), start=1):
+                entries = [*_children(rule, "inputEntry"), *_children(rule, "outputEntry")]
+                for column, entry in enumerate(entries, start=1):
+                    cell = (_text(entry) or "").strip()
+                    if not cell or cell == "-":
+                        continue
+                    source = cell.replace("?", _INPUT_VALUE) if column <= inputs else cell
+                    label = _label(heads[column - 1]) if column <= len(heads) else str(column)
+                    for name in sorted(set(_names(source)) - known):
+                        report.warn(file, decision.get("id") or "",
+                                    f"Fila {row}, columna «{label}»: la celda «{cell}» usa «{name}», que ningún "
+                                    f"formulario, tarea ni decisión del paquete define; si es un texto, escríbalo "
+                                    f"entre comillas: \"{name}\".", entry.sourceline, row, column)
+
+
+def _code_names(root: Any) -> set[str]:
+    """Every name the code of a BPMN file reads or assigns: any text or attribute that is Python
+    counts (scripts, conditions, parameters, result variables); prose does not parse."""
+    found: set[str] = set()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for value in [element.text or "", *element.attrib.values()]:
+            value = value.strip()
+            if value and len(value) < _LONGEST_CODE:
+                found |= set(_names(value, "exec"))
+    return found
+
+
+def _names(source: str, mode: str = "eval") -> Iterator[str]:
+    """The names ``source`` reads or assigns; a cell such as ``> 100`` is read after the input's value."""
+    for candidate in (source, f"v {source}"):
+        try:
+            tree = ast.parse(candidate, mode=mode)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        yield from (node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id != "v")
+        return
 
 
 def _parses(source: str) -> bool:
