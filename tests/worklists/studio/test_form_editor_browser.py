@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,3 +142,68 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
         assert f'name="$/{name}"' in html, name
     assert "data-has-map" in html and "Feria o mercado" in html
     assert 'name="$/calles_afectadas"' not in str(forms.render(saved, saved_ui, {**sample, "corta_calles": False}))
+
+
+EVENTO = Path(__file__).resolve().parents[3] / "processes" / "evento_publico"
+
+
+def test_an_existing_form_keeps_what_the_outline_does_not_edit(page: Any, served: tuple[Flask, str, int]) -> None:
+    """The published «evento público» request: nested objects stay «Avanzado», the map keeps its
+    address, the condition shows in the outline, and a move keeps every rule and UI option."""
+    app, base, draft_id = served
+    schema_text = (EVENTO / "solicitud.schema.json").read_bytes()
+    ui_text = (EVENTO / "solicitud.uischema.json").read_bytes()
+    with app.app_context(), unit_of_work():
+        draft = drafts.get(draft_id)
+        drafts.put_file(draft, "solicitud.schema.json", schema_text, "analista", NOW)
+        drafts.put_file(draft, "solicitud.uischema.json", ui_text, "analista", NOW)
+    visit = Visit(page, base)
+    page.goto(f"{base}/ingresar?siguiente=/estudio/borradores/{draft_id}/formularios/solicitud.schema.json")
+    page.fill("#campo-usuario", "analista")
+    page.fill("#campo-contrasena", password_of("analista"))
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_selector("#form-editor[data-started='true']")
+    page.locator("[data-role='preview'] input[name='$/plano']").wait_for(state="attached")
+    legends = page.locator("#fe-esquema li.fe-campo > fieldset > legend").all_inner_texts()
+    assert legends == ["1. Organizador (Sección)", "1. ¿Quién organiza el evento? (Opciones)",
+                       "2. Nombre y apellido o razón social (Texto)", "3. CUIT o CUIL (Texto)",
+                       "4. Correo electrónico (Texto)", "5. Teléfono (Texto)",
+                       "2. Evento (Sección)", "1. Nombre del evento (Texto)", "2. Tipo de evento (Opciones)",
+                       "3. Fecha del evento (Fecha)", "4. Hora de inicio (Avanzado)",
+                       "5. Hora de finalización (Avanzado)", "6. Asistentes esperados (Número)",
+                       "3. Ubicación (Punto en el mapa)", "4. Plano o croquis del lugar (Archivo adjunto)",
+                       "5. Requiere corte de calles (Sí o no)", "6. Calles afectadas (Texto)"]
+    streets = _card(page, "Calles afectadas")
+    assert streets.locator("select[data-act='when-field'] option:checked").inner_text() == "Requiere corte de calles"
+    assert streets.locator("select[data-act='when-value'] option:checked").inner_text() == "Sí"
+    visit.check()
+
+    _card(page, "Plano o croquis del lugar").locator("button[data-act='down']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=«Plano o croquis del lugar» quedó en el lugar 5 de 6.")
+    page.click("button[data-role='save']")
+    page.wait_for_selector("text=Guardado a las")
+
+    with app.app_context():
+        files = drafts.files_of(drafts.get(draft_id))
+    saved, saved_ui = json.loads(files["solicitud.schema.json"]), json.loads(files["solicitud.uischema.json"])
+    original, original_ui = json.loads(schema_text), json.loads(ui_text)
+    assert saved_ui["ui:order"] == ["organizador", "evento", "ubicacion", "requiere_corte", "plano", "calles_afectadas"]
+    assert {k: v for k, v in saved_ui.items() if k != "ui:order"} == {
+        k: v for k, v in original_ui.items() if k != "ui:order"}
+    for name in ("organizador", "evento", "ubicacion", "plano"):
+        assert saved["properties"][name] == original["properties"][name]
+    assert saved["$schema"] == original["$schema"] and saved["description"] == original["description"]
+    document = {"key": "k", "name": "plano.pdf", "content_type": "application/pdf", "size": 3, "sha256": "0" * 64}
+    sample = {
+        "organizador": {"tipo_persona": "humana", "nombre": "Ana Pérez", "cuit": "27123456789",
+                        "email": "ana@example.com", "telefono": "381 4000000"},
+        "evento": {"nombre": "Feria del libro", "tipo": "feria", "fecha": "2026-12-24", "hora_inicio": "10:00",
+                   "hora_fin": "18:00", "asistentes": 500},
+        "ubicacion": {"direccion": "Plaza Independencia", "lat": -26.83, "lon": -65.2},
+        "plano": document, "requiere_corte": True, "calles_afectadas": "25 de Mayo entre Mendoza y San Juan",
+    }
+    without_streets = {k: v for k, v in sample.items() if k != "calles_afectadas"}
+    for data in (sample, without_streets, {**without_streets, "requiere_corte": False}, {**sample, "evento": {}}):
+        assert forms.validate(saved, data) == forms.validate(original, data)
+    assert "/calles_afectadas" in forms.validate(saved, without_streets)

@@ -9,8 +9,9 @@
 // [field]}, then: {properties: {id: ...}, required: [...]}}); schema and ui keep what the
 // field had in the text, so keys the outline does not know survive an edit.
 
-export const KINDS = ["text", "number", "date", "choice", "yesno", "file", "map", "group", "other"];
+export const KINDS = ["text", "number", "date", "choice", "yesno", "file", "map", "group", "section", "other"];
 
+const sameValue = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 const copy = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
@@ -41,6 +42,9 @@ export function kindOf(schema, ui) {
   const widget = isObject(ui) ? ui["ui:widget"] : undefined;
   if (type === "object" && (widget === "mapa" || widget === "map")) { return "map"; }
   if (type === "array" && isObject(schema.items) && schema.items.type === "object") { return "group"; }
+  if (type === "object" && !("$ref" in schema) && (schema.properties === undefined || isObject(schema.properties))) {
+    return "section";
+  }
   if (type === "boolean") { return "yesno"; }
   if (type === "number" || type === "integer") { return "number"; }
   if (type !== "string") { return "other"; }
@@ -84,8 +88,12 @@ function readField(id, schema, ui, required, when) {
     description: typeof s.description === "string" ? s.description : "",
     options: kind === "choice" ? optionsOf(s, ui) : [], fields: [], when, schema: copy(schema), ui: copy(ui) || {},
   };
+  field.read = { options: copy(field.options), label: field.label };
   if (kind === "group") {
     field.fields = readObject(s.items, isObject(ui) ? ui.items : {}).fields;
+  }
+  if (kind === "section") {
+    field.fields = readObject(s, ui).fields;
   }
   return field;
 }
@@ -141,6 +149,7 @@ const FRESH = {
     required: ["lat", "lon"],
   }),
   group: () => ({ type: "array", items: { type: "object" } }),
+  section: () => ({ type: "object" }),
   other: () => ({ type: "string" }),
 };
 
@@ -148,15 +157,16 @@ function writeField(field) {
   const before = field.schema === undefined ? undefined : kindOf(field.schema, field.ui);
   if (field.kind === "other") {
     const schema = copy(field.schema) ?? {};
-    if (isObject(schema) && (field.label !== field.id || "title" in schema)) { schema.title = field.label; }
+    if (isObject(schema) && (field.label !== field.read?.label || "title" in schema)) { schema.title = field.label; }
     return { schema, ui: copy(field.ui) || {} };
   }
   const kept = before === field.kind && isObject(field.schema);
   const schema = kept ? copy(field.schema) : FRESH[field.kind]();
   let ui = kept ? copy(field.ui) || {} : {};
-  schema.title = field.label;
+  if (!kept || field.label !== field.read?.label || "title" in schema) { schema.title = field.label; }
   if (field.description) { schema.description = field.description; } else { delete schema.description; }
-  if (field.kind === "choice") {
+  const sameOptions = kept && sameValue(field.options, field.read?.options);
+  if (field.kind === "choice" && !sameOptions) {
     delete schema.enum;
     delete schema.enumNames;
     delete ui["ui:enumNames"];
@@ -170,11 +180,13 @@ function writeField(field) {
     ui.items = written.ui;
     if (!Object.keys(ui.items).length) { delete ui.items; }
   }
+  if (field.kind === "section") {
+    const written = writeObject(field.fields, schema, ui);
+    return { schema: { ...written.schema, title: field.label }, ui: written.ui };
+  }
   const { type, title, description, ...rest } = schema;
   return { schema: { type, title, ...(description ? { description } : {}), ...rest }, ui };
 }
-
-const sameValue = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 // An object schema (and its UI schema) with `fields` in place of the ones `base` had;
 // the base's other keys, and conditions the outline cannot show, stay as they were.

@@ -14,9 +14,11 @@ const KIND_LABELS = {
   file: "Archivo adjunto",
   map: "Punto en el mapa",
   group: "Grupo repetido",
+  section: "Sección",
   other: "Avanzado (se edita en el texto)",
 };
-const NEW_KINDS = ["text", "number", "date", "choice", "yesno", "file", "map", "group"];
+const SHORT_LABELS = { ...KIND_LABELS, other: "Avanzado" };
+const NEW_KINDS = ["text", "number", "date", "choice", "yesno", "file", "map", "group", "section"];
 
 function h(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -126,14 +128,14 @@ function start(root) {
     }
   }
 
-  function drawList(fields, key, name) {
+  function drawList(fields, key, name, owner) {
     const items = fields.map((f, i) => drawField(f, fields, i));
     const list = items.length ? h("ol", { class: "fe-lista", "aria-label": name }, items)
       : h("p", { class: "fe-vacio", text: "Todavía no hay campos." });
-    return h("div", { class: "fe-grupo-campos" }, list, drawAdd(fields, key));
+    return h("div", { class: "fe-grupo-campos" }, list, drawAdd(fields, key, owner));
   }
 
-  function drawAdd(fields, key) {
+  function drawAdd(fields, key, owner) {
     const pending = newDrafts.get(key) || { label: "", kind: "text" };
     newDrafts.set(key, pending);
     const id = `fe-nuevo-${key}`;
@@ -141,10 +143,10 @@ function start(root) {
       NEW_KINDS.map((k) => h("option", { value: k, text: KIND_LABELS[k], selected: k === pending.kind })));
     const input = h("input", { type: "text", id: `${id}-etiqueta`, value: pending.label, "data-act": "new-label", "data-list": key });
     const add = h("button", { type: "button", id: `${id}-agregar`, "data-act": "add", "data-list": key,
-      text: key === "raiz" ? "Agregar el campo" : "Agregar el campo al grupo" });
+      text: owner ? `Agregar el campo a «${owner}»` : "Agregar el campo" });
     listsByKey.set(key, fields);
     return h("fieldset", { class: "fe-agregar" },
-      h("legend", { text: key === "raiz" ? "Campo nuevo" : "Campo nuevo del grupo" }),
+      h("legend", { text: owner ? `Campo nuevo de «${owner}»` : "Campo nuevo" }),
       h("div", { class: "campo" }, h("label", { for: `${id}-etiqueta`, text: "Etiqueta" }), input),
       h("div", { class: "campo" }, h("label", { for: `${id}-tipo`, text: "Tipo" }), kinds),
       add);
@@ -157,7 +159,7 @@ function start(root) {
     const id = `fe-${f.uid}`;
     const act = (name, extra) => ({ "data-act": name, "data-uid": f.uid, ...(extra || {}) });
     const parts = [];
-    parts.push(h("legend", { text: `${i + 1}. ${label(f)} (${KIND_LABELS[f.kind]})` }));
+    parts.push(h("legend", { text: `${i + 1}. ${label(f)} (${SHORT_LABELS[f.kind]})` }));
     parts.push(h("div", { class: "campo" },
       h("label", { for: `${id}-etiqueta`, text: "Etiqueta" }),
       h("input", { type: "text", id: `${id}-etiqueta`, value: f.label, ...act("label") })));
@@ -169,6 +171,9 @@ function start(root) {
     parts.push(h("div", { class: "campo campo-casilla" },
       h("input", { type: "checkbox", id: `${id}-obligatorio`, checked: f.required, ...act("required") }),
       h("label", { for: `${id}-obligatorio`, text: "Obligatorio" })));
+    parts.push(h("div", { class: "campo" },
+      h("label", { for: `${id}-ayuda`, text: "Ayuda (opcional)" }),
+      h("input", { type: "text", id: `${id}-ayuda`, value: f.description, ...act("description") })));
     parts.push(h("p", { class: "fe-nombre" }, "Nombre en los datos: ", h("code", { text: f.id })));
     if (f.kind === "choice") {
       parts.push(h("div", { class: "campo" },
@@ -177,10 +182,11 @@ function start(root) {
         h("p", { class: "ayuda", text: `Valores guardados: ${f.options.map((o) => o.value).join(", ") || "ninguno"}` })));
     }
     parts.push(drawCondition(f, list, id, act));
-    if (f.kind === "group") {
+    if (f.kind === "group" || f.kind === "section") {
+      const title = f.kind === "group" ? `Campos de cada fila de «${label(f)}»` : `Campos de «${label(f)}»`;
       parts.push(h("fieldset", { class: "fe-subcampos" },
-        h("legend", { text: `Campos de cada fila de «${label(f)}»` }),
-        drawList(f.fields, f.uid, `Campos de «${label(f)}»`)));
+        h("legend", { text: title }),
+        drawList(f.fields, f.uid, `Campos de «${label(f)}»`, label(f))));
     }
     parts.push(h("div", { class: "fe-botones" },
       h("button", { type: "button", id: `${id}-subir`, ...act("up"), "aria-label": `Subir «${label(f)}»`, text: "Subir" }),
@@ -238,6 +244,8 @@ function start(root) {
       for (const other of list) {
         if (other.when && other.when.field === field.id && !outline.conditionTargets(other, list).includes(field)) { other.when = null; }
       }
+    } else if (act === "description") {
+      field.description = target.value;
     } else if (act === "required") {
       field.required = target.checked;
     } else if (act === "options") {
