@@ -116,6 +116,9 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     page.click("button[data-role='save']")
     page.wait_for_selector("text=Guardado a las")
     visit.check()
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, nothing wider than it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    visit.check()
 
     with app.app_context():
         files = drafts.files_of(drafts.get(draft_id))
