@@ -105,6 +105,7 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     preview.locator("text=Responsables").first.wait_for()
     assert preview.locator("input[type='date']").count() == 1
     assert preview.locator("input[type='file']").count() == 1
+    preview.locator(".leaflet-container").wait_for()  # the map point, as the citizen's map
     visit.check()
 
     # The text re-reads into the outline: a title changed in the JSON shows as the label.

@@ -332,6 +332,8 @@ function start(root) {
       if (seq !== previewSeq) { return; }
       if (response.ok) {
         previewBox.innerHTML = await response.text();
+        // form-map.js shows the maps of fields added after the page loaded on htmx's event.
+        document.dispatchEvent(new CustomEvent("htmx:load", { detail: { elt: previewBox } }));
         previewBox.setAttribute("data-ready", String(seq));
         previewStatus.textContent = "";
       } else {
