@@ -307,3 +307,19 @@ export function conditionValues(field) {
 export function conditionTargets(field, siblings) {
   return siblings.filter((f) => f !== field && !f.when && ["text", "number", "choice", "yesno", "date"].includes(f.kind));
 }
+
+// `target` changed kind or options: the conditions that look at it drop (a kind no condition
+// reads) or move to its first value (a value it no longer offers).
+export function followTarget(target, siblings) {
+  for (const other of siblings) {
+    if (!other.when || other.when.field !== target.id) { continue; }
+    if (!conditionTargets(other, siblings).includes(target)) {
+      other.when = null;
+      continue;
+    }
+    const values = conditionValues(target);
+    if (values && !values.some((v) => sameValue(v.value, other.when.value))) {
+      other.when.value = values.length ? values[0].value : null;
+    }
+  }
+}

@@ -241,9 +241,7 @@ function start(root) {
     } else if (act === "kind") {
       field.kind = target.value;
       if (field.kind === "choice" && !field.options.length) { field.options = outline.newField("choice", "x", []).options; }
-      for (const other of list) {
-        if (other.when && other.when.field === field.id && !outline.conditionTargets(other, list).includes(field)) { other.when = null; }
-      }
+      outline.followTarget(field, list);
     } else if (act === "description") {
       field.description = target.value;
     } else if (act === "required") {
@@ -251,6 +249,7 @@ function start(root) {
     } else if (act === "options") {
       if (event.type !== "change") { return; }
       field.options = outline.optionsFromLines(target.value, field.options);
+      outline.followTarget(field, list);
     } else if (act === "when-field") {
       if (!target.value) { field.when = null; } else {
         const on = list.find((o) => o.id === target.value);
@@ -391,7 +390,9 @@ function start(root) {
   $("save").addEventListener("click", save);
   // The preview is only to look at: its buttons (rows, alternatives) do not leave the page.
   previewBox.addEventListener("submit", (event) => event.preventDefault());
-  window.addEventListener("beforeunload", (event) => { if (!saved) { event.preventDefault(); } });
+  window.addEventListener("beforeunload", (event) => {
+    if (!saved) { event.preventDefault(); event.returnValue = ""; }
+  });
   if (!reread()) {
     model = { fields: [], schema: {}, ui: {} };
     draw();
