@@ -117,6 +117,12 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     page.click("button[data-role='save']")
     page.wait_for_selector("text=Guardado a las")
     visit.check()
+    with page.context.expect_page() as opened:  # the texts as they are now, tried in the form preview
+        page.click("text=Probar con datos")
+    tried = opened.value
+    tried.wait_for_load_state()
+    assert tried.locator("#vista input[name='$/nombre_del_organizador']").count() == 1
+    tried.close()
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, nothing wider than it
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     visit.check()

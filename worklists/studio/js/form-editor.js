@@ -388,6 +388,13 @@ function start(root) {
   schemaText.addEventListener("input", onTextInput);
   uiText.addEventListener("input", onTextInput);
   $("save").addEventListener("click", save);
+  const tryForm = $("try");
+  if (tryForm) { // the analysts' form preview, in another tab, with the texts as they are now
+    tryForm.addEventListener("submit", () => {
+      tryForm.elements.esquema.value = schemaText.value;
+      tryForm.elements.ui.value = uiText.value;
+    });
+  }
   // The preview is only to look at: its buttons (rows, alternatives) do not leave the page.
   previewBox.addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("beforeunload", (event) => {
