@@ -94,7 +94,15 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     page.wait_for_selector("text=«Fecha del evento» quedó en el lugar 1 de 9.")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Subir «Fecha del evento»"
 
+    # A help text typed, then the field moved with the mouse and back.
+    _card(page, "Fecha del evento").locator("input[data-act='description']").fill("El primer día, si son varios.")
+    _card(page, "Fecha del evento").locator("button[data-act='down']").click()
+    page.wait_for_selector("text=«Fecha del evento» quedó en el lugar 2 de 9.")
+    _card(page, "Fecha del evento").locator("button[data-act='up']").click()
+    page.wait_for_selector("text=«Fecha del evento» quedó en el lugar 1 de 9.")
+
     schema, ui = _texts(page)
+    assert schema["properties"]["fecha_del_evento"]["description"] == "El primer día, si son varios."
     assert ui["ui:order"][:3] == ["fecha_del_evento", "nombre_del_organizador", "cantidad_de_asistentes"]
     assert ui["ubicacion"] == {"ui:widget": "mapa"}
     feria = {"const": "feria_o_mercado", "title": "Feria o mercado"}

@@ -92,7 +92,7 @@ function start(root) {
   }
 
   // The outline changed: write both texts, draw it again, refresh the preview.
-  function changed(message) {
+  function changed(message, redraw = true) {
     const written = outline.write(model);
     model.schema = written.schema;
     model.ui = written.ui;
@@ -100,7 +100,7 @@ function start(root) {
     uiText.value = `${JSON.stringify(written.ui, null, 2)}\n`;
     outlineStatus.textContent = message || "";
     markUnsaved();
-    draw();
+    if (redraw) { draw(); }
     schedulePreview();
   }
 
@@ -179,7 +179,7 @@ function start(root) {
       parts.push(h("div", { class: "campo" },
         h("label", { for: `${id}-opciones`, text: "Opciones (una por línea)" }),
         h("textarea", { id: `${id}-opciones`, rows: 4, ...act("options"), value: f.options.map((o) => o.label).join("\n") }),
-        h("p", { class: "ayuda", text: `Valores guardados: ${f.options.map((o) => o.value).join(", ") || "ninguno"}` })));
+        h("p", { class: "ayuda", id: `${id}-opciones-valores`, text: valuesText(f) })));
     }
     parts.push(drawCondition(f, list, id, act));
     if (f.kind === "group" || f.kind === "section") {
@@ -193,6 +193,10 @@ function start(root) {
       h("button", { type: "button", id: `${id}-bajar`, ...act("down"), "aria-label": `Bajar «${label(f)}»`, text: "Bajar" }),
       h("button", { type: "button", id: `${id}-quitar`, ...act("remove"), "aria-label": `Quitar «${label(f)}»`, text: "Quitar" })));
     return h("li", { id, class: "fe-campo" }, h("fieldset", {}, parts));
+  }
+
+  function valuesText(f) {
+    return `Valores guardados: ${f.options.map((o) => o.value).join(", ") || "ninguno"}`;
   }
 
   function drawCondition(f, list, id, act) {
@@ -228,6 +232,15 @@ function start(root) {
     const target = event.target;
     const act = target.getAttribute("data-act");
     if (!act) { return; }
+    // Typed text acts on "input"; lists and boxes on "change" (their "input" would count twice).
+    // A text's "change" comes on blur, just before a click: redrawing then would lose the click.
+    const typed = target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && target.type !== "checkbox");
+    if (act === "options" && event.type === "change") { // the conditions reading these options show them now
+      const hit = found(target);
+      if (hit && hit.list.some((o) => o.when && o.when.field === hit.field.id)) { draw(); }
+      return;
+    }
+    if (typed !== (event.type === "input")) { return; }
     if (act === "new-label" || act === "new-kind") {
       const pending = newDrafts.get(target.getAttribute("data-list"));
       if (act === "new-label") { pending.label = target.value; } else { pending.kind = target.value; }
@@ -247,9 +260,12 @@ function start(root) {
     } else if (act === "required") {
       field.required = target.checked;
     } else if (act === "options") {
-      if (event.type !== "change") { return; }
+      // Not drawn again while typed (a new empty line would vanish): only the values shown.
       field.options = outline.optionsFromLines(target.value, field.options);
       outline.followTarget(field, list);
+      document.getElementById(`${target.id}-valores`).textContent = valuesText(field);
+      changed("", false);
+      return;
     } else if (act === "when-field") {
       if (!target.value) { field.when = null; } else {
         const on = list.find((o) => o.id === target.value);
