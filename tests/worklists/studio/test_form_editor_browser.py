@@ -69,8 +69,8 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     _add(page, "Fecha del evento", "date")
     _add(page, "Tipo de evento", "choice")
     options = _card(page, "Tipo de evento").locator("textarea[data-act='options']")
-    options.fill("Cultural\nDeportivo\nFeria o mercado")
-    options.blur()
+    options.fill("")
+    options.press_sequentially("Cultural\nDeportivo\nFeria o mercado")  # key by key, Enter between them
     page.wait_for_selector("text=Valores guardados: cultural, deportivo, feria_o_mercado")
     _add(page, "¿Corta calles?", "yesno")
     _add(page, "Calles afectadas", "text")
