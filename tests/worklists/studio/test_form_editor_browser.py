@@ -108,6 +108,12 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
     feria = {"const": "feria_o_mercado", "title": "Feria o mercado"}
     assert schema["properties"]["tipo_de_evento"]["oneOf"][2] == feria
 
+    _add(page, "Campo de más", "number")
+    assert "campo_de_mas" in _texts(page)[0]["properties"]
+    _card(page, "Campo de más").locator("button[data-act='remove']").click()
+    page.wait_for_selector("text=Se quitó «Campo de más».")
+    assert "campo_de_mas" not in _texts(page)[0]["properties"]
+
     # The live preview shows the form as the citizen will see it.
     preview = page.locator("[data-role='preview']")
     preview.locator("text=Responsables").first.wait_for()
