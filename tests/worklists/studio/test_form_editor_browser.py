@@ -65,7 +65,11 @@ def test_an_analyst_builds_a_form_with_the_outline(page: Any, served: tuple[Flas
 
     _add(page, "Nombre del organizador", "text")
     _card(page, "Nombre del organizador").locator("input[data-act='required']").check()
-    _add(page, "Cantidad de asistentes", "number")
+    page.select_option("#fe-nuevo-raiz-tipo", "number")  # from the keyboard: Enter in the label adds it
+    page.fill("#fe-nuevo-raiz-etiqueta", "Cantidad de asistentes")
+    page.press("#fe-nuevo-raiz-etiqueta", "Enter")
+    page.wait_for_selector("text=Se agregó «Cantidad de asistentes».")
+    assert page.evaluate("document.activeElement.id") == "fe-nuevo-raiz-etiqueta"
     _add(page, "Fecha del evento", "date")
     _add(page, "Tipo de evento", "choice")
     options = _card(page, "Tipo de evento").locator("textarea[data-act='options']")

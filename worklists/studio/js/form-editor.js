@@ -401,6 +401,12 @@ function start(root) {
   tree.addEventListener("input", onInput);
   tree.addEventListener("change", onInput);
   tree.addEventListener("click", onClick);
+  tree.addEventListener("keydown", (event) => { // Enter in a new field's label adds it
+    const target = event.target;
+    if (event.key !== "Enter" || target.getAttribute("data-act") !== "new-label") { return; }
+    event.preventDefault();
+    document.getElementById(`fe-nuevo-${target.getAttribute("data-list")}-agregar`).click();
+  });
   schemaText.addEventListener("input", onTextInput);
   uiText.addEventListener("input", onTextInput);
   $("save").addEventListener("click", save);
