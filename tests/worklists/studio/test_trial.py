@@ -86,6 +86,7 @@ def test_an_analyst_tries_a_draft_and_plays_every_lane_from_the_case_page(identi
     app = identity_app
     analyst = _web(app, "analista")
     draft_id, version_page = _tried(app, analyst)
+    assert f"/estudio/borradores/{draft_id}/probar" in analyst.client.get("/estudio/").get_data(as_text=True)
     listing = text_of(analyst.client.get(f"/estudio/borradores/{draft_id}/probar"))
     assert "versión 1" in listing and "Este borrador todavía no se probó" not in listing
     assert "Esta versión no tiene casos de prueba" in text_of(analyst.client.get(version_page))
@@ -191,9 +192,11 @@ def test_only_analysts_open_the_pages_and_each_plays_their_own_cases(identity_ap
     assert other.client.get(case_page).status_code == 404
     assert other.post_form(f"{case_page}/borrar", {}, token_from=version_page).status_code == 404
     assert _web(app, "admin").client.get(case_page).status_code == 200
-    # a real version is tried as it is, from the same pages
+    # a real version is tried as it is, from the same pages (the studio's procedure page offers it)
     api = ApiClient(app, make_token(app, "pruebas", "admin"))
     assert api.deploy(REVIEW).status_code == 201
+    assert "/estudio/procedimientos/revision_mesa/versiones/1/probar" in \
+        analyst.client.get("/estudio/procedimientos/revision_mesa").get_data(as_text=True)
     opened = analyst.post_form("/estudio/procedimientos/revision_mesa/versiones/1/probar", {}, token_from=version_page)
     assert _path_of(opened) == "/estudio/probar/revision_mesa/1"
     assert "Iniciar caso de prueba" in text_of(analyst.client.get("/estudio/probar/revision_mesa/1"))

@@ -82,7 +82,10 @@ def test_an_analyst_tries_a_draft_of_evento_and_sees_its_path(platform: Platform
     plan.write_bytes(PNG_BYTES)
     draft_id = _draft(platform)
 
-    analyst.go(f"/estudio/borradores/{draft_id}/probar")
+    analyst.go("/estudio/")  # the studio's home lists the draft with a link to try it
+    with page.expect_navigation():
+        page.click("a:has-text('Probar «Evento (borrador)»')")
+    assert page.url.endswith(f"/estudio/borradores/{draft_id}/probar"), page.url
     analyst.check()
     with page.expect_navigation():
         page.click("button:has-text('Probar el borrador')")
