@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from engine.db import db
@@ -116,3 +117,19 @@ def draft_id_of(deployment: Deployment) -> int | None:
         return None
     _key, mark, number = deployment.key.rpartition(MARK)
     return int(number) if mark and number.isdigit() else None
+
+
+def waiting_elements(instance: Instance) -> list[str]:
+    """The ids of what the case waits at besides its tasks: timers, messages, an event gateway's events.
+
+    Read from the stored state (tasks of the process and its subprocesses in the ``WAITING`` state);
+    the engine's own tasks (``Start``, ``…EndJoin``) have no element on the diagram, which ignores them.
+    """
+    state = instance.state or {}
+    found: list[str] = []
+    for part in [state, *(state.get("subprocesses") or {}).values()]:
+        for task in (part.get("tasks") or {}).values() if isinstance(part, dict) else []:
+            name = task.get("task_spec") if isinstance(task, dict) else None
+            if task.get("state") == TaskState.WAITING and isinstance(name, str):
+                found.append(name)
+    return list(dict.fromkeys(found))

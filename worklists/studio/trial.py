@@ -212,7 +212,8 @@ def _case_page(found: Instance, tasks: list[Task], chosen: Task | None, form_htm
                            problems=problems or [], local_time=web.local, units=test_cases.UNITS,
                            max_amount=test_cases.MAX_AMOUNT, diagram=case_view.diagram_xml(found),
                            done=json.dumps(case_view.path_taken(found.id)),
-                           current=json.dumps(case_view.current_elements(found.id)),
+                           current=json.dumps(list(dict.fromkeys([*case_view.current_elements(found.id),
+                                                                  *trials.waiting_elements(found)]))),
                            draft_id=trials.draft_id_of(found.deployment),
                            timeline=case_view.timeline(found.id)), status
 

@@ -125,3 +125,17 @@ def test_rekeying_renames_the_process_and_what_points_at_it_only() -> None:
     assert 'id="revisar"' in text and 'id="Participant_mesa"' in text
     assert renamed.manifest["key"] == "revision_mesa__prueba_7" and renamed.manifest["name"] == bundle.manifest["name"]
     assert renamed.files["revision.schema.json"] == bundle.files["revision.schema.json"]
+
+
+def test_what_a_case_waits_at_is_read_from_its_state() -> None:
+    from SpiffWorkflow.util.task import TaskState
+
+    from engine.models import Instance
+
+    state = {"tasks": {"a": {"task_spec": "revisar", "state": TaskState.READY},
+                       "b": {"task_spec": "vence", "state": TaskState.WAITING},
+                       "c": {"task_spec": "fin", "state": TaskState.FUTURE}},
+             "subprocesses": {"s": {"tasks": {"d": {"task_spec": "esperar_pago", "state": TaskState.WAITING},
+                                              "e": {"task_spec": "vence", "state": TaskState.WAITING}}}}}
+    assert trials.waiting_elements(Instance(state=state)) == ["vence", "esperar_pago"]
+    assert trials.waiting_elements(Instance(state={})) == []

@@ -108,7 +108,7 @@ def test_an_analyst_tries_a_draft_of_evento_and_sees_its_path(platform: Platform
 
     _play(analyst, "Revisar la solicitud", review)
     done, current = _path(page)
-    assert "revisar_solicitud" in done and current == {"corregir_solicitud"}
+    assert "revisar_solicitud" in done and current == {"corregir_solicitud", "vence_correccion"}  # and its deadline
     assert "(solicitante)" in page.inner_text("ul.trial-tasks")
 
     def correct(p: Any) -> None:
@@ -132,6 +132,7 @@ def test_an_analyst_tries_a_draft_of_evento_and_sees_its_path(platform: Platform
     assert "El caso no tiene tareas pendientes" in page.inner_text("main")
     done, current = _path(page)
     assert {"resolver", "liquidar_tasa"} <= done and "fin_impago" not in done
+    assert current == {"esperar_pago"}, current  # where it waits: GAF's notice or the slip's due date
     assert page.inner_text("#estado").startswith("en ")  # still running: waiting for GAF
 
     # the case's clock, moved past the slip's due date: the timer fires and the case ends
