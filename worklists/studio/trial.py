@@ -112,7 +112,7 @@ def _version_page(found: Deployment, form_html: Any, problems: list[str] | None 
              for case in testcases.of_version(found) if _mine(case)]
     return render_template("worklists/studio/trial_version.html", deployment=found, form_html=form_html,
                            problems=problems or [], cases=cases, local_time=web.local,
-                           draft_id=trials.draft_id_of(found)), status
+                           draft_id=_draft_of(found)), status
 
 
 @bp.post("/probar/<key>/<int:version>")
@@ -165,6 +165,17 @@ def delete_all(key: str, version: int) -> ResponseReturnValue:
     return redirect(url_for(".version", key=key, version=version), 303)
 
 
+def _draft_of(found: Deployment) -> int | None:
+    """The draft a trial version was tried from, while it still exists (for the link back to it)."""
+    draft_id = trials.draft_id_of(found)
+    if draft_id is None:
+        return None
+    try:
+        return drafts.get(draft_id).id
+    except NotFound:
+        return None
+
+
 # -- a test case: play every lane, move its clock, see its path ----------------------------------------------
 
 
@@ -214,7 +225,7 @@ def _case_page(found: Instance, tasks: list[Task], chosen: Task | None, form_htm
                            done=json.dumps(case_view.path_taken(found.id)),
                            current=json.dumps(list(dict.fromkeys([*case_view.current_elements(found.id),
                                                                   *trials.waiting_elements(found)]))),
-                           draft_id=trials.draft_id_of(found.deployment),
+                           draft_id=_draft_of(found.deployment),
                            timeline=case_view.timeline(found.id)), status
 
 

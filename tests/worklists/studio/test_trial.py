@@ -92,6 +92,7 @@ def test_an_analyst_tries_a_draft_and_plays_every_lane_from_the_case_page(identi
     assert "Esta versión no tiene casos de prueba" in text_of(analyst.client.get(version_page))
     case_page = _path_of(analyst.post_form(version_page, {}))
     assert case_page.startswith("/estudio/probar/casos/")
+    assert f'href="/estudio/borradores/{draft_id}/probar"' in analyst.client.get(version_page).get_data(as_text=True)
 
     page = analyst.client.get(case_page)
     html = page.get_data(as_text=True)
@@ -129,7 +130,7 @@ def test_an_analyst_tries_a_draft_and_plays_every_lane_from_the_case_page(identi
 def test_the_clock_moves_and_the_case_is_deleted_from_its_page(identity_app: Flask) -> None:
     app = identity_app
     analyst = _web(app, "analista")
-    _draft_id, version_page = _tried(app, analyst)
+    draft_id, version_page = _tried(app, analyst)
     case_page = _path_of(analyst.post_form(version_page, {}))
     moved = analyst.post_form(f"{case_page}/reloj", {"cantidad": "2", "unidad": "dias"}, token_from=case_page)
     assert _path_of(moved) == case_page
@@ -139,6 +140,10 @@ def test_the_clock_moves_and_the_case_is_deleted_from_its_page(identity_app: Fla
     assert _path_of(refused) == case_page and "Indique cuánto adelantar" in text_of(analyst.client.get(case_page))
     number = re.search(r"PRUEBA-[0-9A-F]{8}-REV", text_of(analyst.client.get(case_page)))
     assert number
+    # a discarded draft: its trial cases still play, without a link back to it
+    with app.app_context(), unit_of_work():
+        drafts.discard(drafts.get(draft_id), "analista")
+    assert "/estudio/borradores/" not in analyst.client.get(case_page).get_data(as_text=True)
     gone = analyst.post_form(f"{case_page}/borrar", {}, token_from=case_page)
     assert _path_of(gone) == version_page
     page = text_of(analyst.client.get(version_page))
