@@ -35,10 +35,13 @@ def validate(bundle: Bundle, operations: frozenset[str], known_groups: Callable[
 
 def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
            known_groups: Callable[[], set[str]] | None = None, check_params: CheckParams | None = None,
-           check_template: CheckTemplate | None = None) -> DeployResult:
+           check_template: CheckTemplate | None = None, *, trial: bool = False) -> DeployResult:
     """Validate and store a bundle as the next version of its process key.
 
     An unchanged bundle (same content hash) returns the existing version.
+
+    :param trial: a version deployed only to try a studio draft (``engine.studio.trials``): only
+        test cases start on it, and no lookup for real use (:func:`latest`, :func:`catalogue`) sees it.
 
     :raises DeploymentInvalid: listing every problem found.
     """
@@ -66,21 +69,24 @@ def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
         processes=parsed.processes,
         warnings=report.warnings,
         deployed_by=actor,
+        trial=trial,
         files=[DeploymentFile(name=name, content=content) for name, content in sorted(bundle.files.items())],
     )
     db.session.add(deployment)
     db.session.flush()
-    audit.record("deployed", actor, data={"key": parsed.key, "version": version, "deployment": deployment.id})
+    audit.record("deployed", actor, data={"key": parsed.key, "version": version, "deployment": deployment.id,
+                                          **({"trial": True} if trial else {})})
     return DeployResult(deployment, True, report.warnings)
 
 
 def latest(key: str) -> Deployment:
-    """The newest version of a process key.
+    """The newest version of a process key, for real use: trial versions (a studio draft's) are never one.
 
-    :raises NotFound: when the key was never deployed.
+    :raises NotFound: when the key was never deployed (or only tried).
     """
     deployment = db.session.scalar(
-        select(Deployment).where(Deployment.key == key).order_by(Deployment.version.desc()).limit(1)
+        select(Deployment).where(Deployment.key == key, Deployment.trial.is_(False))
+        .order_by(Deployment.version.desc()).limit(1)
     )
     if deployment is None:
         raise NotFound(f"No hay ningún proceso desplegado con la clave «{key}».")

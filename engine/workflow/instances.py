@@ -43,7 +43,10 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     """Create the instance of a specific version, run it to its first wait, flush.
 
     :param test: a test case (``engine.workflow.testcases``): numbered apart, so no real number is used.
+    :raises Conflict: for a real case of a trial version (a studio draft's): only test cases start there.
     """
+    if deployment.trial and not test:
+        raise Conflict("Esta versión es una prueba del estudio: solo admite casos de prueba.")
     now = ctx.now()
     family = casenumbers.family_of(deployment.key, deployment.manifest)
     number = casenumbers.test_number(family) if test else casenumbers.allocate(family, now, ctx.timezone)

@@ -174,6 +174,7 @@ def groups_with_open_tasks() -> list[str]:
 
 def procedures() -> list[tuple[str, str]]:
     """``(key, name)`` of every deployed procedure (its latest name), for the filter."""
-    rows = db.session.execute(select(Deployment.key, func.max(Deployment.name)).group_by(Deployment.key)
+    rows = db.session.execute(select(Deployment.key, func.max(Deployment.name)).where(Deployment.trial.is_(False))
+                              .group_by(Deployment.key)
                               .order_by(Deployment.key))
     return [(key, name) for key, name in rows]
