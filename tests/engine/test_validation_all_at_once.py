@@ -62,7 +62,10 @@ def test_a_broken_procedure_lists_every_problem_in_spanish(app: Flask, api: ApiC
         assert english not in " ".join(p["message"] for p in body["errors"])
     # the unknown group comes with the refusal, with a suggestion; the candidateGroup override is not warned
     warnings = _where(body["warnings"])
-    assert list(warnings) == [("evento.bpmn", "defensa_cvil", "line", "27")]
+    # the bundle has no start form: the decision's input «evento» comes from nowhere the bundle says
+    assert list(warnings) == [("riesgo.dmn", "riesgo_y_tasa", "line", "5"),
+                              ("evento.bpmn", "defensa_cvil", "line", "27")]
+    assert "«evento[\"asistentes\"]» lee «evento»" in warnings[("riesgo.dmn", "riesgo_y_tasa", "line", "5")]
     assert "¿Quiso decir «defensa_civil»?" in warnings[("evento.bpmn", "defensa_cvil", "line", "27")]
     assert api.get("/api/v1/processes/val_evento_roto").status_code == 404
 
@@ -211,3 +214,24 @@ def test_a_second_decision_in_one_dmn_file_is_refused_in_spanish() -> None:
     assert ("riesgo.dmn", "evento_tasa", "Un archivo .dmn lleva una sola decisión: «evento_tasa» está junto a "
             "«evento_riesgo». Póngala en su propio archivo .dmn.") in messages
     assert not [m for m in messages if "Error" in m[2]], messages
+
+
+def test_an_input_expression_reading_a_name_nothing_defines_is_a_warning_with_its_column() -> None:
+    from lxml import etree
+
+    from engine.workflow.validation.dmn import unknown_names
+    from engine.workflow.validation.report import Report
+
+    table = (b'<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">'
+             b'<decision id="tasa" name="Tasa"><decisionTable id="t">'
+             b'<input id="i1" label="Tipo"><inputExpression id="e1"><text>tipo</text></inputExpression></input>'
+             b'<input id="i2" label="Dato"><inputExpression id="e2"><text>dato</text></inputExpression></input>'
+             b'<output id="o" name="tasa"/><rule id="r"><inputEntry id="a"><text>"x"</text></inputEntry>'
+             b'<inputEntry id="b"><text>-</text></inputEntry><outputEntry id="c"><text>1</text></outputEntry>'
+             b'</rule></decisionTable></decision></definitions>')
+    report = Report()
+    unknown_names("tasa.dmn", etree.fromstring(table), {"tipo"}, report)
+    assert [(w["element"], w.get("column"), w["message"]) for w in report.warnings] == [
+        ("tasa", "2", "Columna «Dato»: la expresión de entrada «dato» lee «dato», que ningún formulario, tarea ni "
+                      "decisión del paquete define: si no llega con los datos de inicio (API o mensaje), el caso "
+                      "fallará al llegar a la tabla.")]

@@ -15,9 +15,10 @@ FEEL ranges (``between 200 and 1000``, ``[200..1000]``) and ``>= 200 and <= 1000
 these and fail only when a case reaches the table; here they are refused with the form the
 engine accepts. Output entries are expressions evaluated as written.
 
-A cell that reads a name nothing in the bundle defines (no form field, no name the BPMN's code
-reads or assigns, no decision output) is a warning (:func:`unknown_names`): ``alto`` written
-without quotes makes the engine look for a variable «alto», and the case fails at the table.
+A cell or an input expression that reads a name nothing in the bundle defines (no form field, no
+name the BPMN's code reads or assigns, no decision output) is a warning (:func:`unknown_names`):
+``alto`` written without quotes makes the engine look for a variable «alto», and the case fails
+at the table; so does the input expression ``dato`` of a table nobody adapted.
 """
 
 from __future__ import annotations
@@ -183,6 +184,15 @@ def unknown_names(file: str, root: Any, known: Iterable[str], report: Report) ->
         for table in _children(decision, "decisionTable"):
             heads = [*_children(table, "input"), *_children(table, "output")]
             inputs = len(_children(table, "input"))
+            for column, head in enumerate(_children(table, "input"), start=1):
+                expression = (_text(_first(head, "inputExpression")) or "").strip()
+                for name in sorted(set(_names(expression)) - known):
+                    report.warn(file, decision.get("id") or "",
+                                f"Columna «{_label(head)}»: la expresión de entrada «{expression}» "
+                                f"lee «{name}», "
+                                f"que ningún formulario, tarea ni decisión del paquete define: si no llega con los "
+                                f"datos de inicio (API o mensaje), el caso fallará al llegar a la tabla.",
+                                head.sourceline, None, column)
             for row, rule in enumerate(_children(table, "rule"), start=1):
                 entries = [*_children(rule, "inputEntry"), *_children(rule, "outputEntry")]
                 for column, entry in enumerate(entries, start=1):
