@@ -92,7 +92,7 @@ def complete() -> ResponseReturnValue:
     choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
     submission = Submission(data, choices, attached=tuple(_attached(ref) for ref in files.values()))
     name, number, test = task.name, task.instance.number, task.instance.is_test
-    back = (url_for("test_cases.version", key=task.instance.process_key, version=task.instance.version) if test
+    back = (url_for("trial.case", instance_id=task.instance.id) if test
             else url_for("inbox.index", bandeja="mias"))
     try:
         with web.transaction() as ctx:

@@ -29,7 +29,6 @@ from tests.worklists.helpers import text_of
 
 TEST_ADDRESS = "prueba-organizador@example.com"
 REAL_ADDRESS = "real-organizador@example.com"
-PAGE = f"/estudio/pruebas/{KEY}/1"
 
 
 def _web(app: Flask, username: str) -> Web:
@@ -51,7 +50,7 @@ def ev(platform: Platform) -> Platform:
     """Evento público deployed; Friday 4/12/2026, 13:00 in the city, with the December holidays."""
     seed_lane_groups(platform)
     platform.deploy(KEY)
-    platform.seed_demo_users("analista", "mesa", "supervisora")
+    platform.seed_demo_users("analista", "mesa", "supervisora", "admin")
     set_holidays(platform.app, date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 25))
     platform.clock.now = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
     return platform
@@ -120,9 +119,9 @@ def test_a_test_case_expires_on_its_moved_clock_and_leaves_no_trace(ev: Platform
     for message in received:  # … and nothing of the test case reached it
         assert TEST_ADDRESS not in message.rcpt_tos, message.rcpt_tos
         assert case.number not in message.message.get_body(preferencelist=("plain", "html")).get_content()
-    # the analyst's test page lists what would have gone out, and to whom
-    analyst = _web(ev.app, "analista")
-    page = text_of(analyst.client.get(PAGE))
+    # the test case's page lists what would have gone out, and to whom (an analyst sees the test cases
+    # they started on the web; those of an API token, administrators)
+    page = text_of(_web(ev.app, "admin").client.get(f"/estudio/probar/casos/{case.id}"))
     assert case.number in page and "Avisos suprimidos" in page and f"→ {TEST_ADDRESS}" in page, page
 
     # -- not in the dashboard's figures: the real case's open review only; Mesa's completed review not counted
@@ -152,7 +151,7 @@ def test_a_test_case_expires_on_its_moved_clock_and_leaves_no_trace(ev: Platform
     with ev.app.app_context():
         assert sweep.referenced([plan_key]) == set()
         db.session.remove()
-    page = text_of(analyst.client.get(PAGE))
+    page = text_of(_web(ev.app, "admin").client.get(f"/estudio/probar/{KEY}/1"))
     assert case.number not in page and "Esta versión no tiene casos de prueba" in page
     # the real case is untouched; deleting it is refused
     assert real.ready() == ["revisar_solicitud"]

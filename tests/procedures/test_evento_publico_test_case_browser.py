@@ -1,4 +1,4 @@
-"""An analyst tries «evento público» in Chromium on ``/estudio/pruebas/``: the real start form (the street
+"""An analyst tries «evento público» in Chromium from ``/estudio/pruebas/`` (the studio's «Probar» pages): the real start form (the street
 closure makes «calles afectadas» appear), Mesa's review asking for a correction, «Adelantar reloj» by
 11 business days across the December holidays, and the case expired. axe-core on every page, no CSP
 violation; waits are on elements, never on network idleness."""
@@ -73,7 +73,7 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     analyst.go("/estudio/pruebas/")
     analyst.check()
     with page.expect_navigation():
-        page.click(f"a[href$='/estudio/pruebas/{KEY}/1']")
+        page.click(f"a[href$='/estudio/probar/{KEY}/1']")
     analyst.check()
     _fill_start_form(page, platform, plan)
     with page.expect_navigation():
@@ -81,38 +81,33 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     started = re.search(r"Inició el caso de prueba (PRUEBA-[0-9A-F]{8}-EV)", page.inner_text("main"))
     assert started, page.inner_text("main")
     number = started.group(1)
-    row = page.locator(f"#caso-{number}")
-    assert "Revisar la solicitud" in row.inner_text() or "(mesa entradas)" in row.inner_text(), row.inner_text()
+    assert "Revisar la solicitud (mesa entradas)" in page.inner_text(".trial-tasks")
     analyst.check()
     [listed] = platform.api.get(f"/api/v1/instances?process={KEY}&test_cases=true").get_json()["items"]
     data = platform.api.instance(listed["id"])["data"]
     assert data["requiere_corte"] is True and data["calles_afectadas"] == "25 de Mayo entre San Martín y Mendoza"
     assert listed["is_test"] is True and data["plano"]["name"] == "plano.png"
+    assert page.url.endswith(f"/estudio/probar/casos/{listed['id']}"), page.url
 
-    # Mesa's review, done by the analyst on the real task page: a correction is asked
-    with page.expect_navigation():
-        row.locator("a[href*='/bandeja/tareas/']").first.click()
-    assert "CASO DE PRUEBA" in page.inner_text("main")
-    analyst.check()
+    # Mesa's review, done by the analyst on the case's page: a correction is asked
+    assert "Revisar la solicitud — como mesa entradas" in page.inner_text("#tarea-titulo")
     page.fill("#campo-observaciones", "Falta el plano firmado.")
     page.check("#campo-revision--1")
     with page.expect_navigation():
-        page.click("form[action$='/completar'] button[type=submit].primary")
-    assert page.url.endswith(f"/estudio/pruebas/{KEY}/1"), page.url
-    row = page.locator(f"#caso-{number}")
-    assert "(solicitante)" in row.inner_text() and "22/12/2026" in row.inner_text(), row.inner_text()
+        page.click("form[action*='/tareas/'] button[type=submit].primary")
+    tasks = page.inner_text(".trial-tasks")
+    assert "(solicitante)" in tasks and "vence el 22/12/2026" in tasks, tasks
     analyst.check()
 
     # «Adelantar reloj» by 11 business days: past Tuesday 22/12, the correction's deadline
-    row.locator("input[name=cantidad]").fill("11")
-    row.locator("select[name=unidad]").select_option("dias_habiles")
+    page.fill("#cantidad", "11")
+    page.select_option("#unidad", "dias_habiles")
     with page.expect_navigation():
-        row.locator("button:has-text('Adelantar reloj')").click()
+        page.click("button:has-text('Adelantar reloj')")
     assert f"Se adelantó el reloj de {number}" in page.inner_text("main")
-    row = page.locator(f"#caso-{number}")
-    shown = row.inner_text()
-    assert "23/12/2026" in shown and "(solicitante)" not in shown, shown
-    assert "finalizado: Archivado sin respuesta" in shown, shown  # the end it reached: the correction expired
+    shown = page.inner_text("#estado-del-caso")
+    assert "23/12/2026" in shown and "finalizado: Archivado sin respuesta" in shown, shown  # the correction expired
+    assert "El caso no tiene tareas pendientes." in page.inner_text("main")
     analyst.check()
     final = platform.api.instance(listed["id"])
     assert final["status"] == "completed" and final["tasks"] == []

@@ -1,5 +1,5 @@
-"""The analysts' test cases page (``/estudio/pruebas``): start, act as every role, move the clock, delete;
-test cases stay out of inboxes, counts and the dashboard."""
+"""The analysts' test cases (the studio's «Probar» page of a version, which ``/estudio/pruebas/`` lists):
+start, act as every role, move the clock, delete; test cases stay out of inboxes, counts and the dashboard."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from engine.models import Instance, Task
 from tests.fixtures.identity import Web, csrf_in
 from tests.worklists.helpers import GROUP, KEY, Staffed, text_of
 
-PAGE = f"/estudio/pruebas/{KEY}/1"
+PAGE = f"/estudio/probar/{KEY}/1"
 
 
 def _start_test_case(web: Web) -> str:
     response = web.post_form(PAGE, {}, token_from=PAGE)
-    assert response.status_code == 303, text_of(response)
+    assert response.status_code == 303 and "/estudio/probar/casos/" in response.headers["Location"], text_of(response)
     page = text_of(web.client.get(PAGE))
     found = re.search(r"PRUEBA-[0-9A-F]{8}-REV", page)
     assert found, page
@@ -42,14 +42,16 @@ def _complete(web: Web, task_id: str, fields: dict[str, str]):  # type: ignore[n
 def test_an_analyst_starts_a_test_case_and_plays_every_role(staff: Staffed) -> None:
     analyst = staff.web("analista")
     index = analyst.client.get("/estudio/pruebas/")
-    assert index.status_code == 200 and "versión 1" in text_of(index)
+    assert index.status_code == 200 and "versión 1" in text_of(index) and f'href="{PAGE}"' in index.get_data(True)
+    old = analyst.client.get(f"/estudio/pruebas/{KEY}/1")  # the address of the page before the studio's
+    assert old.status_code == 301 and old.headers["Location"] == PAGE
     number = _start_test_case(analyst)
     instance_id, tasks = _case(staff, number)
     [review] = tasks
     page = analyst.client.get(f"/bandeja/tareas/{review.id}")
     assert page.status_code == 200 and "CASO DE PRUEBA" in text_of(page)
     done = _complete(analyst, review.id, {"!o": "1", "!b/completo": "1"})  # unchecked: a correction is asked
-    assert done.status_code == 303 and done.headers["Location"].endswith(PAGE), text_of(done)
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/estudio/probar/casos/{instance_id}")
     [correction] = _case(staff, number)[1]
     assert correction.for_applicant  # the citizen's task, done by the analyst on the same page
     again = _complete(analyst, correction.id, {"!o": "1", "$/respuesta": "Adjunto lo pedido"})
@@ -83,16 +85,17 @@ def test_moving_the_clock_and_deleting_from_the_page(staff: Staffed) -> None:
     analyst = staff.web("analista")
     number = _start_test_case(analyst)
     instance_id, [review] = _case(staff, number)
-    moved = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/reloj", {"cantidad": "2", "unidad": "dias"},
+    moved = analyst.post_form(f"/estudio/probar/casos/{instance_id}/reloj", {"cantidad": "2", "unidad": "dias"},
                               token_from=PAGE)
     assert moved.status_code == 303
-    assert "Se adelantó el reloj de " + number in text_of(analyst.client.get(PAGE))
+    assert "Se adelantó el reloj de " + number in text_of(analyst.client.get(f"/estudio/probar/casos/{instance_id}"))
     with staff.app.app_context():
         assert db.session.get(Instance, instance_id).clock_offset == 2 * 86400  # type: ignore[union-attr]
-    refused = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/reloj", {"cantidad": "0", "unidad": "dias"},
+    refused = analyst.post_form(f"/estudio/probar/casos/{instance_id}/reloj", {"cantidad": "0", "unidad": "dias"},
                                 token_from=PAGE)
-    assert refused.status_code == 303 and "Indique cuánto adelantar" in text_of(analyst.client.get(PAGE))
-    gone = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/borrar", {}, token_from=PAGE)
+    assert refused.status_code == 303
+    assert "Indique cuánto adelantar" in text_of(analyst.client.get(f"/estudio/probar/casos/{instance_id}"))
+    gone = analyst.post_form(f"/estudio/probar/casos/{instance_id}/borrar", {}, token_from=PAGE)
     assert gone.status_code == 303
     page = text_of(analyst.client.get(PAGE))
     assert f"Se borró el caso de prueba {number}" in page and "Esta versión no tiene casos de prueba" in page
@@ -106,10 +109,10 @@ def test_a_real_case_is_not_an_analysts_to_move_delete_or_work(staff: Staffed) -
     instance_id, [task] = _case(staff, real)
     analyst = staff.web("analista")
     _start_test_case(analyst)
-    moved = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/reloj", {"cantidad": "1", "unidad": "dias"},
+    moved = analyst.post_form(f"/estudio/probar/casos/{instance_id}/reloj", {"cantidad": "1", "unidad": "dias"},
                               token_from=PAGE)
-    assert moved.status_code == 409
-    assert analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/borrar", {}, token_from=PAGE).status_code == 409
+    assert moved.status_code == 404  # a real case is no test case of anyone's
+    assert analyst.post_form(f"/estudio/probar/casos/{instance_id}/borrar", {}, token_from=PAGE).status_code == 404
     assert analyst.client.get(f"/bandeja/tareas/{task.id}").status_code == 404
 
 
@@ -146,7 +149,7 @@ def test_the_page_moves_the_clock_by_business_days(staff: Staffed) -> None:
     analyst = staff.web("analista")
     number = _start_test_case(analyst)
     instance_id, _tasks = _case(staff, number)
-    moved = analyst.post_form(f"/estudio/pruebas/casos/{instance_id}/reloj",
+    moved = analyst.post_form(f"/estudio/probar/casos/{instance_id}/reloj",
                               {"cantidad": "5", "unidad": "dias_habiles"}, token_from=PAGE)
     assert moved.status_code == 303
     with staff.app.app_context():
@@ -160,7 +163,7 @@ def test_the_page_moves_the_clock_by_business_days(staff: Staffed) -> None:
 def test_the_start_form_of_the_version_is_the_real_one(staff: Staffed) -> None:
     bundle = Path(__file__).resolve().parents[1] / "data" / "bundles" / "prueba_reloj"
     assert staff.api.deploy(bundle).status_code == 201
-    page = "/estudio/pruebas/prueba_reloj/1"
+    page = "/estudio/probar/prueba_reloj/1"
     analyst = staff.web("analista")
     assert 'name="$/correo"' in analyst.client.get(page).get_data(as_text=True)
     refused = analyst.post_form(page, {"!o": "1", "$/correo": "no es un correo"}, token_from=page)

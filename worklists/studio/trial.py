@@ -218,7 +218,7 @@ def _case_page(found: Instance, tasks: list[Task], chosen: Task | None, form_htm
     now = web.now()
     view = test_cases.CaseView(found, now + timedelta(seconds=found.clock_offset or 0), tasks,
                                [m for m in outbox.of_instance(found.id) if m.status == "suppressed"],
-                               test_cases._end_reached(found))
+                               test_cases.end_reached(found))
     return render_template("worklists/studio/trial_case.html", case=view, chosen=chosen, form_html=form_html,
                            problems=problems or [], local_time=web.local, units=test_cases.UNITS,
                            max_amount=test_cases.MAX_AMOUNT, diagram=case_view.diagram_xml(found),
@@ -268,7 +268,7 @@ def complete(instance_id: str, task_id: str) -> ResponseReturnValue:
 def advance(instance_id: str) -> ResponseReturnValue:
     """«Adelantar reloj»: move the case's clock forward; what falls due fires now."""
     _case(instance_id)
-    amount = test_cases._amount(web.runtime().engine_context(), instance_id)
+    amount = test_cases.amount(web.runtime().engine_context(), instance_id)
     if amount is None:
         flash(_("Indique cuánto adelantar: un número entero entre 1 y %(max)s y una unidad.",
                 max=test_cases.MAX_AMOUNT), "error")

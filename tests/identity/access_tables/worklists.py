@@ -32,10 +32,6 @@ TABLE: dict[str, frozenset[str]] = {
     # analysts' test cases: a version or case that names nothing is 404 (GET) or back to the list (POST)
     "test_cases.index": ANALYSTS,
     "test_cases.version": ANALYSTS,
-    "test_cases.start": ANALYSTS,
-    "test_cases.advance": ANALYSTS,
-    "test_cases.delete": ANALYSTS,
-    "test_cases.delete_all": ANALYSTS,
 }
 SAMPLE_ARGS: dict[str, str] = {"task_id": "tarea-inexistente", "number": "EX-0000-000000-NADA",
                                "document_id": "documento-inexistente", "table": "pendientes",
