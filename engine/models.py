@@ -39,6 +39,8 @@ class Deployment(db.Model):  # type: ignore[name-defined]
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     deployed_by: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Deployed only to try a studio draft: never in the catalogue, only test cases run on it.
+    trial: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     files: Mapped[list[DeploymentFile]] = relationship(
         back_populates="deployment", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -288,3 +290,37 @@ class Certificate(db.Model):  # type: ignore[name-defined]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     #: What it certifies, as its template declares (``[{"etiqueta", "valor"}]``), shown on verification.
     summary: Mapped[list[dict[str, str]] | None] = mapped_column(Json, default=list)
+
+
+class StudioDraft(db.Model):  # type: ignore[name-defined]
+    """A procedure an analyst is editing in the studio: a bundle not yet deployed."""
+
+    __tablename__ = "studio_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The process key it deploys as (the BPMN process id).
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    base_key: Mapped[str | None] = mapped_column(String(100))
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The last check from the studio: ``{"at", "problems", "warnings"}``.
+    last_check: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    deployed_version: Mapped[int | None] = mapped_column(Integer)
+    files: Mapped[list[StudioDraftFile]] = relationship(
+        back_populates="draft", cascade="all, delete-orphan", order_by="StudioDraftFile.name"
+    )
+
+
+class StudioDraftFile(db.Model):  # type: ignore[name-defined]
+    """A file of a draft, named as in a bundle (``solicitud.schema.json``, ``permiso/certificado.html``)."""
+
+    __tablename__ = "studio_draft_files"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("studio_drafts.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    draft: Mapped[StudioDraft] = relationship(back_populates="files")

@@ -69,3 +69,13 @@ def load(text: str | bytes, *, max_bytes: int) -> Any:
         raise YamlRefused(f"Tiene un valor que no se puede leer ({e}).") from e
     finally:
         loader.dispose()
+
+
+def dump(data: Any) -> str:
+    """YAML people read and edit: keys in the given order, accents as written, no anchors."""
+
+    class _NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=100)

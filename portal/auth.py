@@ -92,8 +92,15 @@ def sign_in() -> ResponseReturnValue:
             throttle.record_failure(keys, config.clock(), config.throttle_policy)
     if result.outcome is Outcome.OK:
         log.info("sign-in: %r from %s", login, client)
-        return redirect(target or url_for("home.index"))
+        return redirect(target or _landing(result.user))
     return _signin_failure(result.outcome, login, target)
+
+
+def _landing(user: User | None) -> str:
+    """Where a person lands after signing in: analysts on the studio, everyone else on the home page."""
+    if user is not None and "analyst" in user.role_set and "studio.home" in current_app.view_functions:
+        return url_for("studio.home")
+    return url_for("home.index")
 
 
 def _signin_failure(outcome: Outcome, login: str, target: str | None) -> ResponseReturnValue:

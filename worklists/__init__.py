@@ -10,7 +10,9 @@ from engine.web.pages import blueprints as _find
 
 
 def blueprints() -> Iterator[Blueprint]:
-    """Every page group of the worklists (each module that defines ``bp``)."""
+    """Every page group of the worklists and of the studio (each module that defines ``bp``)."""
     import worklists
+    import worklists.studio
 
-    return _find(worklists)
+    yield from _find(worklists)
+    yield from _find(worklists.studio)

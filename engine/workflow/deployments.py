@@ -110,8 +110,8 @@ def versions(key: str) -> list[Deployment]:
 
 
 def catalogue() -> list[Deployment]:
-    """The latest version of every deployed process key, by name."""
-    newest = (select(Deployment.key, func.max(Deployment.version).label("v"))
+    """The latest version of every deployed process key, by name (trials of studio drafts left out)."""
+    newest = (select(Deployment.key, func.max(Deployment.version).label("v")).where(Deployment.trial.is_(False))
               .group_by(Deployment.key).subquery())
     return list(db.session.scalars(
         select(Deployment).join(newest, (Deployment.key == newest.c.key) & (Deployment.version == newest.c.v))

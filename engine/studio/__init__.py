@@ -1,0 +1,1 @@
+"""The analysts' studio: drafts of procedures, their comparison, import and trials."""

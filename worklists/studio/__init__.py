@@ -1,0 +1,1 @@
+"""The analysts' studio: model, check, try and deploy procedures in the browser."""
