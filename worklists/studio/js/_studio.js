@@ -144,8 +144,8 @@ export class Studio {
 
   async deploy() {
     const response = await this.post(this.urls.deploy);
-    if (response.status === 201 || response.status === 422) {
-      return { ok: response.status === 201, body: await response.json() };
+    if (response.status === 200 || response.status === 201 || response.status === 422) {
+      return { ok: response.status !== 422, body: await response.json() };
     }
     throw await failure(response);
   }
