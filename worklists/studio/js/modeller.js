@@ -17,6 +17,7 @@ import { lintConfig, spanish } from './_lint.js';
 import { Problems } from './_problems.js';
 import { Studio } from './_studio.js';
 import { styleAttributesThroughCssom } from './_csp.js';
+import flushingDebounce from './_debounce.js';
 
 const AUTOSAVE_MS = 2500;
 
@@ -40,6 +41,7 @@ async function start(root) {
       { __init__: ['platformPropertiesProvider'], platformPropertiesProvider: ['type', PlatformPropertiesProvider] },
       { studioData: ['value', studio], translate: ['value', translate] },
       lintModule,
+      flushingDebounce,
     ],
     moddleExtensions: { spiffworkflow },
     linting: { bpmnlint: lintConfig, active: true },
