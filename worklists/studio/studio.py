@@ -16,16 +16,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from engine import safe_yaml
 from engine.db import db
-from engine.errors import DataInvalid
+from engine.errors import BundleError, DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Deployment, Instance, StudioDraft
 from engine.studio import drafts
 from engine.workflow import deployments
-from engine.workflow.bundles import MANIFEST
+from engine.workflow.bundles import MANIFEST, bundle_from_files
 from engine.workflow.testcases import real_instances
 from worklists import web
+from worklists.studio import manifest_fields
 
 bp = Blueprint("studio", __name__, url_prefix="/estudio", template_folder="../templates")
 web.install_errors(bp)
@@ -134,33 +134,58 @@ def _editor(draft_id: int) -> str:
 @bp.get("/borradores/<int:draft_id>/tramite")
 @roles_required("analyst")
 def draft(draft_id: int) -> ResponseReturnValue:
-    """The draft's catalogue data (its manifest) and its files."""
+    """The draft's catalogue data (its manifest, as fields and as YAML) and its files."""
     found = drafts.get(draft_id)
-    return render_template("worklists/studio/draft.html", draft=found, manifest=_manifest_text(found),
+    text = _manifest_text(found)
+    return _draft_page(found, text, manifest_fields.values_of(_parsed(text) or {}))
+
+
+def _draft_page(found: StudioDraft, text: str, fields: dict[str, Any], problems: dict[str, str] | None = None,
+                error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    schemas = sorted(f.name for f in found.files if drafts.kind_of(f.name) == "schema")
+    ui_schemas = sorted(f.name for f in found.files if drafts.kind_of(f.name) == "uischema")
+    return render_template("worklists/studio/draft.html", draft=found, manifest=text, fields=fields,
+                           problems=problems or {}, error=error, schemas=schemas, ui_schemas=ui_schemas,
                            files=[(f.name, drafts.kind_of(f.name), len(f.content)) for f in found.files],
-                           section="inicio")
+                           section="inicio"), status
 
 
 def _manifest_text(draft: StudioDraft) -> str:
     for item in draft.files:
         if item.name == MANIFEST:
             return item.content.decode("utf-8", errors="replace")
-    return safe_yaml.dump({"key": draft.key, "name": draft.name})
+    return manifest_fields.text_of({"key": draft.key, "name": draft.name})
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    try:
+        return dict(bundle_from_files({MANIFEST: text.encode()}).manifest)
+    except BundleError:
+        return None
 
 
 @bp.post("/borradores/<int:draft_id>/tramite")
 @roles_required("analyst")
 def save_manifest(draft_id: int) -> ResponseReturnValue:
-    """Save the manifest as typed (YAML); a manifest the platform cannot read is refused as a whole."""
-    text = request.form.get("manifiesto", "")
+    """Save the catalogue fields (``paso=campos``) or the YAML as typed; either is refused as a whole
+    when the platform could not read it."""
+    found = drafts.get(draft_id)
+    if request.form.get("paso") == "campos":
+        current = _parsed(_manifest_text(found)) or {"key": found.key}
+        manifest, problems = manifest_fields.merged(current, request.form)
+        if problems:
+            return _draft_page(found, _manifest_text(found), dict(request.form, guia=request.form.get("guia") == "1"),
+                               problems=problems, status=400)
+        text = manifest_fields.text_of(manifest)
+    else:
+        text = request.form.get("manifiesto", "")
     try:
         with web.transaction() as ctx:
             drafts.put_file(drafts.get(draft_id), MANIFEST, text.encode(), web.user().username, ctx.now())
     except DataInvalid as error:
-        found = drafts.get(draft_id)
-        return render_template("worklists/studio/draft.html", draft=found, manifest=text, error=error.message,
-                               files=[(f.name, drafts.kind_of(f.name), len(f.content)) for f in found.files],
-                               section="inicio"), 400
+        again = drafts.get(draft_id)
+        return _draft_page(again, text, manifest_fields.values_of(_parsed(_manifest_text(again)) or {}),
+                           error=error.message, status=400)
     flash(_("Se guardaron los datos del trámite."), "ok")
     return redirect(url_for("studio.draft", draft_id=draft_id))
 

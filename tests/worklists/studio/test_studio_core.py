@@ -125,3 +125,30 @@ def test_a_version_opens_in_a_draft_and_the_catalogues_list_operations_and_group
     assert "Basado en la versión 1" in page
     discarded = web.post_form(f"/estudio/borradores/{draft_id}/descartar", {}, token_from="/estudio/")
     assert discarded.status_code == 302 and "Basado en la versión 1" not in text_of(web.client.get("/estudio/"))
+
+
+def test_the_catalogue_fields_write_the_manifest_and_keep_the_keys_they_do_not_show(staff: Staffed) -> None:
+    web = staff.web("analista")
+    draft_id = _new_draft(web)
+    page = f"/estudio/borradores/{draft_id}/tramite"
+    headers = {"X-CSRF-Token": _token(web)}
+    manifest = "key: permiso_feria\nname: Permiso de feria\npago: {mensaje: pagado, boleta: boleta}\n"
+    web.client.put(f"/estudio/borradores/{draft_id}/archivos/manifest.yaml", data=manifest.encode(), headers=headers)
+    web.client.put(f"/estudio/borradores/{draft_id}/archivos/pedido.schema.json", data=b'{"type": "object"}',
+                   headers=headers)
+    assert 'value="pedido.schema.json"' in web.client.get(page).get_data(as_text=True)
+    fields = {"paso": "campos", "nombre": "Permiso de feria artesanal", "categoria": "Espacio público",
+              "descripcion": "Pida un puesto.", "requisitos": "DNI\n\nFoto del puesto\n", "plazo": "5",
+              "canales": "web", "formulario_inicio": "pedido.schema.json", "guia": "1"}
+    saved = web.post_form(page, fields)
+    assert saved.status_code == 302
+    written = web.client.get(f"/estudio/borradores/{draft_id}/archivos/manifest.yaml").get_data(as_text=True)
+    assert written.startswith("key: permiso_feria\nname: Permiso de feria artesanal\n")
+    assert "requirements:\n- DNI\n- Foto del puesto\n" in written and "plazo_dias_habiles: 5" in written
+    assert "start_form: pedido.schema.json" in written and "pago:" in written and "guia: true" in written
+    wrong = web.post_form(page, {**fields, "plazo": "cinco"})
+    assert wrong.status_code == 400 and "número entero de días hábiles" in text_of(wrong)
+    broken = web.post_form(page, {"paso": "yaml", "manifiesto": "key: [sin cerrar"})
+    assert broken.status_code == 400 and "manifest.yaml" in text_of(broken)
+    assert "Permiso de feria artesanal" in web.client.get(f"/estudio/borradores/{draft_id}/archivos/manifest.yaml") \
+        .get_data(as_text=True)  # the bad YAML changed nothing
