@@ -216,3 +216,11 @@ def test_a_problem_of_the_check_is_pinned_on_its_element_and_a_click_selects_it(
     assert page.evaluate("() => window.studioModeller.get('selection').get().map(e => e.id)") == ["aviso_inicio"]
     assert page.locator("#modelador-propiedades").get_by_text("Operación de conector").count() >= 1
     _check_page(analyst)
+
+    page.evaluate("() => window.studioModeller.get('overlays').remove({type: 'studio-problem'})")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#modelador-desplegar")  # refused: the same problem, pinned again
+    page.wait_for_selector(".studio-pin[data-element='aviso_inicio']")
+    assert page.inner_text("#modelador-estado").startswith("No se desplegó")
+    with platform.app.app_context():
+        assert db.session.scalars(select(Deployment.version).where(Deployment.key == "evento_publico")).all() == [1]
