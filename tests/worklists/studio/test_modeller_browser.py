@@ -224,3 +224,29 @@ def test_a_problem_of_the_check_is_pinned_on_its_element_and_a_click_selects_it(
     assert page.inner_text("#modelador-estado").startswith("No se desplegó")
     with platform.app.app_context():
         assert db.session.scalars(select(Deployment.version).where(Deployment.key == "evento_publico")).all() == [1]
+
+
+@pytest.mark.browser
+def test_the_canvas_is_named_and_works_with_the_keyboard(platform: Platform, analyst: Person) -> None:
+    platform.deploy("evento_publico")
+    draft_id = _draft_of(platform, "evento_publico")
+    _open(analyst, draft_id)
+    page = analyst.page
+    canvas = page.get_by_role("application", name="Diagrama BPMN de evento_publico.bpmn")
+    assert canvas.get_attribute("aria-describedby") == "modelador-ayuda-lienzo"
+    for name in ("Guardar", "Revisar", "Desplegar"):
+        assert page.get_by_role("button", name=name, exact=True).is_enabled()
+    exists = "(id) => !!window.studioModeller.get('elementRegistry').get(id)"
+    page.evaluate("() => { const m = window.studioModeller; "
+                  "m.get('selection').select(m.get('elementRegistry').get('revisar_solicitud')); }")
+    canvas.focus()
+    page.keyboard.press("Delete")
+    assert page.evaluate(exists, "revisar_solicitud") is False
+    page.keyboard.press("Control+z")
+    assert page.evaluate(exists, "revisar_solicitud") is True
+    page.wait_for_timeout(3000)  # past the autosave of the delete and its undo
+    saved = int(page.get_attribute("#modelador", "data-saved") or 0)
+    page.get_by_role("button", name="Guardar", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#modelador[data-saved='{saved + 1}']")
+    assert b'id="revisar_solicitud"' in _files(platform, draft_id)["evento_publico.bpmn"]

@@ -160,9 +160,10 @@ function linkFlows(definitions) {
 }
 
 function describeCanvas() {
-  // The canvas is one focusable surface: name it and point at the explanation beside it.
+  // The canvas is one focusable SVG (diagram-js binds the keyboard to it while it has the focus):
+  // name it and point at the explanation beside it.
   const holder = document.getElementById('modelador-lienzo');
-  const surface = holder.querySelector('.djs-container') || holder;
+  const surface = holder.querySelector('.djs-container > svg[tabindex]') || holder;
   surface.setAttribute('role', 'application');
   surface.setAttribute('aria-label', holder.dataset.label || 'Diagrama BPMN');
   surface.setAttribute('aria-describedby', 'modelador-ayuda-lienzo');
