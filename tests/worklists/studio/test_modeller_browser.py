@@ -165,6 +165,7 @@ def test_the_panel_writes_the_engines_extension_xml(platform: Platform, analyst:
     page.fill("#bio-properties-panel-studio-param-importe", "f'{tasa:.2f}'")
     page.fill("#bio-properties-panel-studio-param-referencia", "numero_expediente")
     page.fill("#bio-properties-panel-studio-result", "boleta_inicio")
+    page.fill("#bio-properties-panel-studio-retries", "2")
 
     _select(analyst, "vence_correccion")  # a boundary timer
     page.fill("#bio-properties-panel-studio-business-days", "7")
@@ -186,6 +187,8 @@ def test_the_panel_writes_the_engines_extension_xml(platform: Platform, analyst:
                   for p in operators[0].findall(f"{SPIFF}parameters/{SPIFF}parameter")]
     assert parameters == [("concepto", "str", "'Permiso de evento'"), ("importe", "str", "f'{tasa:.2f}'"),
                           ("referencia", "str", "numero_expediente")]
+    retries = [(r.get("retries"), r.get("backoff_base")) for r in service.iter(f"{SPIFF}retry")]
+    assert retries == [("2", None)]
     timer = root.find(f".//{BPMN}boundaryEvent[@id='vence_correccion']/{BPMN}timerEventDefinition")
     assert [(c.tag, c.text) for c in timer] == [(f"{BPMN}timeDuration", "dias_habiles(7)")]
 

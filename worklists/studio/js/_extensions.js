@@ -160,3 +160,24 @@ export function setVariableCorrelation(injector, element, bo, correlation) {
   const values = current ? extensionsOf(bo).map((v) => (v === current ? created : v)) : [...others, created];
   execute(commandStack, replaceValues(element, bo, values, bpmnFactory));
 }
+
+// An attributes-only extension (<spiffworkflow:retry retries= backoff_base=/>): set, or drop when every attribute is empty.
+export function getAttrs(bo, type, names) {
+  const current = firstExtension(bo, type);
+  return Object.fromEntries(names.map((name) => [name, (current && current.get(name)) || '']));
+}
+
+export function setAttrs(injector, element, bo, type, attrs) {
+  const bpmnFactory = injector.get('bpmnFactory');
+  const commandStack = injector.get('commandStack');
+  const current = firstExtension(bo, type);
+  const kept = Object.fromEntries(Object.entries(attrs).filter(([, value]) => value !== '' && value != null));
+  const others = extensionsOf(bo).filter((v) => v !== current);
+  if (!Object.keys(kept).length) {
+    execute(commandStack, replaceValues(element, bo, others, bpmnFactory));
+    return;
+  }
+  const created = bpmnFactory.create(type, kept);
+  const values = current ? extensionsOf(bo).map((v) => (v === current ? created : v)) : [...others, created];
+  execute(commandStack, replaceValues(element, bo, values, bpmnFactory));
+}

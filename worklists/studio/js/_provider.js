@@ -10,7 +10,7 @@ import { useService } from 'bpmn-js-properties-panel';
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 import {
   getBodyExtension, setBodyExtension, getProperty, setProperty, getOperator, setOperator,
-  getVariableCorrelation, setVariableCorrelation,
+  getVariableCorrelation, setVariableCorrelation, getAttrs, setAttrs,
 } from './_extensions.js';
 import { getCorrelation, setCorrelation } from './_correlation.js';
 
@@ -234,9 +234,34 @@ function Operation(props) {
     setOperator(injector, element, bo, { id: name, resultVariable: current.resultVariable, parameters });
   };
   const op = studio.operation(getOperator(bo).id);
+  const fields = Object.keys((op && op.result && op.result.properties) || {});
+  const about = op ? [op.description, fields.length ? `Resultado: ${fields.join(', ')}.` : ''].filter(Boolean).join(' ')
+    : 'Elija la operación: sus parámetros aparecen abajo.';
   return h(SelectEntry, {
     element, id, label: 'Operación del conector', getValue: () => getOperator(bo).id, setValue, getOptions,
-    description: op ? (op.description || '') : 'Elija la operación: sus parámetros aparecen abajo.',
+    description: about,
+  });
+}
+
+const RETRY = 'spiffworkflow:Retry';
+
+function Retry(props) {
+  const { element, id, attr } = props;
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  const labels = {
+    retries: ['Reintentos ante una falla temporal', 'Por omisión, cuatro más.'],
+    backoff_base: ['Espera del primer reintento (segundos)', 'Cada reintento espera el doble que el anterior; por omisión 5.'],
+  };
+  return h(TextFieldEntry, {
+    element, id, label: labels[attr][0], description: labels[attr][1], debounce,
+    getValue: () => getAttrs(bo, RETRY, ['retries', 'backoff_base'])[attr],
+    setValue: (value) => {
+      const current = getAttrs(bo, RETRY, ['retries', 'backoff_base']);
+      current[attr] = (value || '').trim();
+      setAttrs(injector, element, bo, RETRY, current);
+    },
   });
 }
 
@@ -300,6 +325,8 @@ function serviceTaskGroup(element, studio) {
     names.forEach((name) => entries.push(entry(`studio-param-${name}`, Parameter, isTextFieldEntryEdited, {
       param: name, schema: properties[name], required: required.includes(name),
     })));
+    entries.push(entry('studio-retries', Retry, isTextFieldEntryEdited, { attr: 'retries' }));
+    entries.push(entry('studio-backoff', Retry, isTextFieldEntryEdited, { attr: 'backoff_base' }));
   }
   return { id: 'studio-service-task', label: 'Operación de conector', component: Group, entries };
 }
