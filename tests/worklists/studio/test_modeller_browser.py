@@ -253,3 +253,29 @@ def test_the_canvas_is_named_and_works_with_the_keyboard(platform: Platform, ana
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#modelador[data-saved='{saved + 1}']")
     assert b'id="revisar_solicitud"' in _files(platform, draft_id)["evento_publico.bpmn"]
+
+
+@pytest.mark.browser
+def test_spiffworkflow_elements_the_panel_does_not_know_are_kept(platform: Platform, analyst: Person) -> None:
+    """SpiffArena writes a few elements of its namespace this platform does not read (unit tests):
+    the modeller keeps them as they are, so the model goes back to SpiffArena whole."""
+    files = {p.relative_to(PROCESSES / "evento_publico").as_posix(): p.read_bytes()
+             for p in (PROCESSES / "evento_publico").rglob("*") if p.is_file()}
+    unit_tests = (b'<spiffworkflow:unitTests><spiffworkflow:unitTest id="prueba_riesgo">'
+                  b'<spiffworkflow:inputJson>{"asistentes": 10}</spiffworkflow:inputJson>'
+                  b'<spiffworkflow:expectedOutputJson>{"riesgo": "bajo"}</spiffworkflow:expectedOutputJson>'
+                  b'</spiffworkflow:unitTest></spiffworkflow:unitTests>')
+    decision = b"<spiffworkflow:calledDecisionId>evento_riesgo</spiffworkflow:calledDecisionId>"
+    files["evento_publico.bpmn"] = files["evento_publico.bpmn"].replace(decision, decision + unit_tests)
+    with platform.app.app_context(), unit_of_work():
+        draft_id = drafts.create_from_files("Con pruebas de SpiffArena", files, "analista", platform.clock()).id
+    _open(analyst, draft_id)
+    _save(analyst)
+    root = fromstring(_files(platform, draft_id)["evento_publico.bpmn"])
+    task = root.find(f".//{BPMN}businessRuleTask[@id='evaluar_riesgo']")
+    kept = task.find(f"{BPMN}extensionElements/{SPIFF}unitTests/{SPIFF}unitTest")
+    assert kept is not None and kept.get("id") == "prueba_riesgo"
+    assert [(c.tag, c.text) for c in kept] == [(f"{SPIFF}inputJson", '{"asistentes": 10}'),
+                                               (f"{SPIFF}expectedOutputJson", '{"riesgo": "bajo"}')]
+    assert task.find(f"{BPMN}extensionElements/{SPIFF}calledDecisionId").text == "evento_riesgo"
+    assert b"BPMNShape" in _files(platform, draft_id)["evento_publico.bpmn"]

@@ -18,6 +18,7 @@ import { Problems } from './_problems.js';
 import { Studio } from './_studio.js';
 import { styleAttributesThroughCssom } from './_csp.js';
 import flushingDebounce from './_debounce.js';
+import { setAside, putBack } from './_foreign.js';
 
 const AUTOSAVE_MS = 2500;
 
@@ -50,7 +51,7 @@ async function start(root) {
 
   const problems = new Problems(modeler, document.getElementById('modelador-problemas'), fileName);
   const xml = await studio.diagram();
-  await modeler.importXML(xml);
+  await modeler.importXML(setAside(xml));
   linkFlows(modeler.getDefinitions());
   modeler.get('linting').update();
   modeler.get('canvas').zoom('fit-viewport');
@@ -67,7 +68,8 @@ async function start(root) {
       }
       dirty = false;
       setStatus('Guardando…');
-      const { xml: text } = await modeler.saveXML({ format: true });
+      const { xml: saved } = await modeler.saveXML({ format: true });
+      const text = putBack(saved);
       try {
         await studio.putFile(fileName, text);
         setStatus(`Guardado a las ${new Date().toLocaleTimeString('es-AR')}.`);
