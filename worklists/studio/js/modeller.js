@@ -30,6 +30,10 @@ function setStatus(text) {
 }
 
 async function start(root) {
+  if (!root.dataset.diagramUrl) {
+    setStatus(''); // no BPMN file: the page says so
+    return;
+  }
   const studio = new Studio(root.dataset);
   await studio.load();
   const fileName = root.dataset.bpmnName;
