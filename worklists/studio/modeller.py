@@ -21,7 +21,7 @@ from engine.identity.access import roles_required
 from engine.studio import drafts
 from engine.workflow.tasks import APPLICANT_LANES, group_of_lane, slug
 from worklists import web
-from worklists.queries.layout import with_layout
+from worklists.studio.lane_layout import with_lanes
 
 bp = Blueprint("modeller", __name__, url_prefix="/estudio/borradores", template_folder="../templates")
 web.install_errors(bp)
@@ -111,7 +111,7 @@ def diagram(draft_id: int) -> ResponseReturnValue:
     except UnicodeDecodeError:
         detail = _("El archivo %(name)s no está en UTF-8.", name=name)
         return jsonify({"title": _("Archivo ilegible"), "detail": detail}), 400
-    response = Response(with_layout(xml, _process_to_draw(xml, draft.key)), mimetype="application/xml")
+    response = Response(with_lanes(xml, _process_to_draw(xml, draft.key)), mimetype="application/xml")
     response.headers["Cache-Control"] = "no-store"
     return response
 

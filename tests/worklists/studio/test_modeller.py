@@ -16,6 +16,16 @@ def _draft_of_version(web: Web) -> int:
     return int(re.findall(r"\d+", response.headers["Location"])[-1])
 
 
+def _box(xml: str, element: str) -> tuple[int, ...]:
+    found = re.search(rf'bpmnElement="{element}"[^>]*><dc:Bounds x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"', xml)
+    return tuple(int(v) for v in found.groups()) if found else ()
+
+
+def _lane_xml(xml: str, lane: str) -> str:
+    found = re.search(rf'<bpmn:lane id="{lane}".*?</bpmn:lane>', xml, re.S)
+    return found.group(0) if found else ""
+
+
 def test_the_page_names_the_draft_its_api_and_its_files(staff: Staffed) -> None:
     web = staff.web("analista")
     draft_id = _draft_of_version(web)
@@ -48,6 +58,16 @@ def test_a_file_without_a_drawing_gets_one_and_a_drawn_file_is_served_as_it_is(s
                        original)
     assert nodes and all(f'bpmnElement="{node}"' in xml for node in nodes)
     assert xml.startswith(original[:200])  # the model itself is untouched: only the drawing is added
+    # the pool and its lanes are drawn, on the collaboration's plane; each node inside its lane's band
+    assert re.search(r'<bpmndi:BPMNPlane [^>]*bpmnElement="Collab', xml), xml[-3000:]
+    bands = {lane: _box(xml, lane) for lane in ("Participant_mesa", "Lane_ciudadano", "Lane_mesa")}
+    assert all(bands.values()), bands
+    citizen = _lane_xml(original, "Lane_ciudadano")
+    for node in nodes:
+        lane = "Lane_ciudadano" if f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" in citizen else "Lane_mesa"
+        _x, y, _w, h = _box(xml, node)
+        top, height = bands[lane][1], bands[lane][3]
+        assert top <= y and y + h <= top + height, (node, lane)
 
     token = csrf_in(web.client.get("/estudio/").get_data(as_text=True))
     url = f"/estudio/borradores/{draft_id}/archivos/revision_mesa.bpmn"

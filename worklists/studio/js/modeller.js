@@ -58,7 +58,7 @@ async function start(root) {
   await modeler.importXML(setAside(xml));
   linkFlows(modeler.getDefinitions());
   modeler.get('linting').update();
-  modeler.get('canvas').zoom('fit-viewport');
+  fitBesidePalette(modeler.get('canvas'));
   describeCanvas();
 
   let dirty = false;
@@ -163,6 +163,19 @@ function linkFlows(definitions) {
     });
   };
   (definitions.get('rootElements') || []).filter((r) => r.$instanceOf('bpmn:Process')).forEach(visit);
+}
+
+// The whole diagram in view, clear of the palette (which covers the canvas's left edge): pins and
+// elements under it could not be clicked.
+function fitBesidePalette(canvas) {
+  canvas.zoom('fit-viewport');
+  const holder = document.getElementById('modelador-lienzo');
+  const palette = holder.querySelector('.djs-palette');
+  const width = holder.clientWidth;
+  if (palette && width > 0) {
+    const room = palette.offsetWidth + 16;
+    canvas.zoom(canvas.zoom() * ((width - room) / width), { x: width, y: 0 });
+  }
 }
 
 function describeCanvas() {
