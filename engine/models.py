@@ -296,6 +296,8 @@ class StudioDraft(db.Model):  # type: ignore[name-defined]
     """A procedure an analyst is editing in the studio: a bundle not yet deployed."""
 
     __tablename__ = "studio_drafts"
+    # A discarded draft's number is never given to a new one (its trial versions keep naming it).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -34,6 +34,7 @@ def upgrade():
         sa.Column('last_check', JSON, nullable=True),
         sa.Column('deployed_version', sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table('studio_drafts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_studio_drafts_key'), ['key'], unique=False)

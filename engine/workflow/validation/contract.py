@@ -66,7 +66,7 @@ MANIFEST_KEYS: Mapping[str, ManifestKey] = MappingProxyType({
 })
 
 #: Keys the platform writes into a deployed manifest itself; an analyst's value is replaced.
-COMPUTED_MANIFEST_KEYS: frozenset[str] = frozenset({"message_starts"})
+COMPUTED_MANIFEST_KEYS: frozenset[str] = frozenset({"message_starts", "groups"})
 
 #: Keys whose values ``engine.workflow.validation`` checks precisely already (as problems).
 _CHECKED_ELSEWHERE: frozenset[str] = frozenset({"case_prefix", "iniciado_por", "plazo_dias_habiles"})
