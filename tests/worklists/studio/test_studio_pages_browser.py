@@ -43,6 +43,7 @@ def test_an_analyst_lands_on_the_studio_and_fills_a_new_procedures_data(
         page.fill("#clave", "permiso_feria")
         with page.expect_navigation():
             page.get_by_role("button", name="Crear borrador").click()
+        page.wait_for_selector("#modelador[data-ready=true]", timeout=20000)  # the modeller, fonts and all
         draft_id = int(page.url.rstrip("/").split("/borradores/")[1].split("/")[0])
         page.goto(f"{server.url}/estudio/borradores/{draft_id}/tramite")
         visit.check()
