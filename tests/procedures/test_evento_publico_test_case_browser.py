@@ -1,7 +1,7 @@
 """An analyst tries «evento público» in Chromium from ``/estudio/pruebas/`` (the studio's «Probar» pages):
 the real start form (the street closure makes «calles afectadas» appear), Mesa's review asking for a
-correction, «Adelantar reloj» by 11 business days across the December holidays, and the case expired. axe-core on every page, no CSP
-violation; waits are on elements, never on network idleness."""
+correction, «Adelantar reloj» by 11 business days across the December holidays, and the case expired.
+axe-core on every page, no CSP violation; waits are on elements, never on network idleness."""
 
 from __future__ import annotations
 
