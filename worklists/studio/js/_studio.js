@@ -1,10 +1,7 @@
 // What the modeller needs from the server: the draft's files, the connector operations, the
 // groups, the decisions of its DMN files; and the writes (a file, check, deploy) with the CSRF header.
 
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.getAttribute('content') : '';
-}
+import { csrfToken } from './_csrf';
 
 async function failure(response) {
   let detail = `${response.status}`;

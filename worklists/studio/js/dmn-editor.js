@@ -13,6 +13,7 @@ import 'dmn-js/dist/assets/dmn-font/css/dmn.css';
 import {Pins, cellOf, focusCell} from './_dmn-problems.js';
 import translateModule from './_dmn-translate.js';
 import './_dmn-editor.css';
+import { csrfToken } from './_csrf';
 
 // Only the decision tables: the studio edits one decision per file, and the diagram view (DRD)
 // draws its watermark with inline styles the pages' CSP refuses (the table keeps its own).
@@ -25,10 +26,6 @@ class TableModeler extends DmnModeler {
 const root = document.querySelector('[data-dmn-editor]');
 if (root) start(root);
 
-function csrf() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : '';
-}
 
 function start(root) {
   const text = (name) => root.dataset['text' + name] || '';
@@ -94,7 +91,7 @@ function start(root) {
     say(text('Saving'));
     const response = await fetch(root.dataset.fileUrl, {
       method: 'PUT', body: await xml(),
-      headers: {'Content-Type': 'application/xml', 'X-CSRF-Token': csrf()},
+      headers: {'Content-Type': 'application/xml', 'X-CSRF-Token': csrfToken()},
     });
     if (!response.ok) {
       say(await refusal(response), true);
@@ -109,7 +106,7 @@ function start(root) {
     say(text('Checking'));
     const response = await fetch(root.dataset.checkUrl, {
       method: 'POST', body: await xml(),
-      headers: {'Content-Type': 'application/xml', 'X-CSRF-Token': csrf(), Accept: 'application/json'},
+      headers: {'Content-Type': 'application/xml', 'X-CSRF-Token': csrfToken(), Accept: 'application/json'},
     });
     if (!response.ok) {
       say(await refusal(response), true);

@@ -4,6 +4,7 @@
 // both texts are valid JSON. "Guardar" PUTs both files to the draft (X-CSRF-Token header).
 import "./_form_editor.css";
 import * as outline from "./_form_outline.js";
+import { csrfToken } from "./_csrf";
 
 const KIND_LABELS = {
   text: "Texto",
@@ -46,7 +47,7 @@ function start(root) {
   const saveStatus = $("save-status");
   const previewBox = $("preview");
   const previewStatus = $("preview-status");
-  const token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const token = csrfToken();
   let model = null;
   let uid = 0;
   const index = new Map(); // uid -> {field, list}

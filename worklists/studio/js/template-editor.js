@@ -3,14 +3,11 @@
 // deploy does (file and line of each problem) and shows the PDF rendered with sample data.
 // Texts people read come from the page (data-text-* attributes), in Spanish.
 import './_template-editor.css';
+import { csrfToken } from './_csrf';
 
 const root = document.querySelector('[data-template-editor]');
 if (root) start(root);
 
-function csrf() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : '';
-}
 
 function start(root) {
   const text = (name) => root.dataset['text' + name] || '';
@@ -34,7 +31,7 @@ function start(root) {
     for (const area of [...dirty]) {
       const response = await fetch(root.dataset.filesUrl + encodeURI(area.dataset.file), {
         method: 'PUT', body: area.value,
-        headers: {'Content-Type': 'text/plain; charset=utf-8', 'X-CSRF-Token': csrf()},
+        headers: {'Content-Type': 'text/plain; charset=utf-8', 'X-CSRF-Token': csrfToken()},
       });
       if (!response.ok) {
         say(`${area.dataset.file}: ${await refusal(response)}`, true);
@@ -72,7 +69,7 @@ function start(root) {
     if (!await save()) return;
     say(text('Checking'));
     const response = await fetch(root.dataset.checkUrl, {
-      method: 'POST', headers: {'X-CSRF-Token': csrf(), Accept: 'application/json'},
+      method: 'POST', headers: {'X-CSRF-Token': csrfToken(), Accept: 'application/json'},
     });
     if (!response.ok) {
       say(await refusal(response), true);

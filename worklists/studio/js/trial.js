@@ -2,31 +2,17 @@
 // BPMN (data-xml); the elements the case passed through (data-done, from the audit trail) get the
 // "path-done" marker, with the flows between two of them, and its ready tasks (data-current) the
 // "path-current" marker. Colours live in _trial.css (the CSP allows no inline styles).
-import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
 import "./_trial.css";
 
-function readList(holder, name) {
-  try {
-    const found = JSON.parse(holder.getAttribute(name) || "[]");
-    return Array.isArray(found) ? found : [];
-  } catch (e) {
-    return [];
-  }
-}
+import { drawDiagram, idList } from "./_diagram";
 
 export async function showPath(holder) {
-  const done = readList(holder, "data-done");
-  const current = readList(holder, "data-current");
-  const viewer = new NavigatedViewer({ container: holder });
-  try {
-    await viewer.importXML(holder.getAttribute("data-xml"));
-  } catch (e) {
-    holder.textContent = holder.getAttribute("data-error") || "No se pudo mostrar el diagrama.";
-    holder.setAttribute("data-ready", "error");
-    return;
-  }
+  const done = idList(holder, "data-done");
+  const current = idList(holder, "data-current");
+  const viewer = await drawDiagram(holder);
+  if (!viewer) return;
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
   const passed = new Set([...done, ...current]);

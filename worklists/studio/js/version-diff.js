@@ -4,19 +4,11 @@
 // gets "diff-removed" and «− quitado» on what the newer one dropped. The legend never relies on
 // colour alone (line style and text differ too). Colours live in _version-diff.css: the CSP
 // allows no inline styles.
-import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
 import "./_version-diff.css";
 
-function ids(holder, name) {
-  try {
-    const found = JSON.parse(holder.getAttribute(name) || "[]");
-    return Array.isArray(found) ? found : [];
-  } catch (e) {
-    return [];
-  }
-}
+import { drawDiagram, idList as ids } from "./_diagram";
 
 function badge(text, kind) {
   const element = document.createElement("span");
@@ -26,14 +18,8 @@ function badge(text, kind) {
 }
 
 async function show(holder) {
-  const viewer = new NavigatedViewer({ container: holder });
-  try {
-    await viewer.importXML(holder.getAttribute("data-xml"));
-  } catch (e) {
-    holder.textContent = holder.getAttribute("data-error") || "No se pudo mostrar el diagrama.";
-    holder.setAttribute("data-ready", "error");
-    return;
-  }
+  const viewer = await drawDiagram(holder);
+  if (!viewer) return;
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
   const overlays = viewer.get("overlays");
