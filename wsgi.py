@@ -60,6 +60,7 @@ from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
+from engine.web.nul_bytes import refuse_nul_bytes
 from storage.base import Storage
 
 HERE = Path(__file__).resolve().parent
@@ -118,6 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _mount_embedded_gaf(app, settings, embedded)
     _mount_test_gaf(app, settings)
     _mount_ogc(app, settings)
+    app.before_request(refuse_nul_bytes)
     app.register_blueprint(engine.api.health.bp)
     app.register_blueprint(engine.api.hooks.bp)
     engine.api.v1.init_api(app)

@@ -367,7 +367,9 @@ def test_an_analyst_makes_a_new_procedure_that_citizens_and_staff_use(
     with platform.app.app_context():
         assert db.session.scalars(select(Instance.version).where(Instance.number == first)).one() == 2
 
-    mesa.complete_task(_task(platform, first).id, lambda p: None)
+    migrated = _task(platform, first)  # the waiting task reads version 2: its instructions are the new ones
+    assert migrated.element_id == "entregar" and "oblea para el vehículo" in (migrated.instructions or "")
+    mesa.complete_task(migrated.id, lambda p: None)
     with platform.app.app_context():
         case = db.session.scalars(select(Instance).where(Instance.number == first)).one()
         assert case.status == "completed", case.status
