@@ -5,7 +5,6 @@ document, the fronts' Spanish page."""
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 
 from tests.fixtures.engine import ApiClient, make_token
@@ -14,23 +13,23 @@ from tests.fixtures.identity import Web, password_of
 MESSAGE = "carácter nulo (NUL)"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/tasks?candidate_group=mesa%00entradas", "/api/v1/tasks?assignee=%00",
-                                  "/api/v1/instances?process=a%00b", "/api/v1/instances/caso%00"])
-def test_the_api_answers_a_problem_document(identity_app: Flask, path: str) -> None:
+API_PATHS = ["/api/v1/tasks?candidate_group=mesa%00entradas", "/api/v1/tasks?assignee=%00",
+             "/api/v1/instances?process=a%00b", "/api/v1/instances/caso%00"]
+PAGES = ["/guia/?q=feria%00", "/bandeja/?q=EX%00", "/estudio/?x=%00", "/seguimiento/?codigo=%00"]
+
+
+def test_the_api_answers_a_problem_document_and_the_pages_in_spanish(identity_app: Flask) -> None:
     api = ApiClient(identity_app, make_token(identity_app, "fuzz", "read"))
-    response = api.get(path)
-    assert response.status_code == 400 and response.mimetype == "application/problem+json"
-    assert MESSAGE in response.get_json()["detail"]
-
-
-@pytest.mark.parametrize("path", ["/guia/?q=feria%00", "/bandeja/?q=EX%00", "/estudio/?x=%00",
-                                  "/seguimiento/?codigo=%00"])
-def test_the_pages_answer_in_spanish(identity_app: Flask, path: str) -> None:
+    for path in API_PATHS:
+        response = api.get(path)
+        assert response.status_code == 400 and response.mimetype == "application/problem+json", path
+        assert MESSAGE in response.get_json()["detail"]
     web = Web(identity_app.test_client())
     web.sign_in("admin", password_of("admin"))
-    response = web.client.get(path)
-    assert response.status_code == 400 and response.mimetype == "text/html"
-    assert MESSAGE in response.get_data(as_text=True)
+    for path in PAGES:
+        response = web.client.get(path)
+        assert response.status_code == 400 and response.mimetype == "text/html", path
+        assert MESSAGE in response.get_data(as_text=True)
 
 
 def test_a_plain_form_field_is_refused_and_an_unknown_address_stays_a_404(identity_app: Flask) -> None:

@@ -11,7 +11,10 @@ from flask import Flask
 from engine.studio.decision_check import check_decision, starting_table
 from engine.workflow.bundles import bundle_from_files
 from engine.workflow.validation import validate_bundle
+from tests.fixtures.database import SQLITE_ONLY
 from tests.worklists.studio.editors import PROCESSES, bundle_files, csrf_header, draft_file, draft_of, signed_in
+
+pytestmark = SQLITE_ONLY
 
 RIESGO = bundle_files("evento_publico")["riesgo.dmn"]
 

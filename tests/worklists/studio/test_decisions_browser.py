@@ -11,11 +11,12 @@ import pytest
 from flask import Flask
 
 from tests.fixtures.browser import AXE
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 from tests.fixtures.require import missing_service
 from tests.worklists.studio.editors import draft_file, draft_of
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
 # dmn-js's decision table (its own markup: cells that are contenteditable divs in a table whose
 # header cells hold buttons without names) is left out of axe's run; the page around it is checked.

@@ -13,7 +13,10 @@ from flask import Flask
 from engine.db import db
 from engine.studio import drafts
 from engine.uow import unit_of_work
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import Web, password_of
+
+pytestmark = SQLITE_ONLY
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 SCHEMA = {

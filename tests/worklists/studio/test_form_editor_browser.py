@@ -18,9 +18,10 @@ from engine.db import db
 from engine.studio import drafts
 from engine.uow import unit_of_work
 from tests.fixtures.browser import Visit
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 

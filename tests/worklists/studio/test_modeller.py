@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 from engine.workflow.tasks import group_of_lane
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import Web, csrf_in
 from tests.worklists.helpers import KEY, Staffed, text_of
+
+pytestmark = SQLITE_ONLY
 
 
 def _draft_of_version(web: Web) -> int:

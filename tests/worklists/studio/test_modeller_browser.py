@@ -20,9 +20,12 @@ from engine.db import db
 from engine.models import Deployment
 from engine.studio import drafts
 from engine.uow import unit_of_work
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import Web, csrf_in
 from tests.procedures import conftest as procedures
 from tests.procedures.conftest import Person, Platform
+
+pytestmark = SQLITE_ONLY
 
 make_platform = procedures.make_platform
 procedures_signing_p12 = procedures.procedures_signing_p12

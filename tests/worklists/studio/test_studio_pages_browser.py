@@ -11,10 +11,11 @@ import pytest
 from flask import Flask
 
 from tests.fixtures.browser import Visit
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 from tests.worklists.helpers import Staffed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
 
 def _fits(page: Any) -> bool:

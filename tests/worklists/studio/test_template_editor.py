@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.require import require_binary
 from tests.worklists.studio.editors import bundle_files, csrf_header, draft_file, draft_of, signed_in
+
+pytestmark = SQLITE_ONLY
 
 BROKEN = ('{% extends "plataforma/layout.html" %}\n'
           '{% block cuerpo %}\n'

@@ -11,10 +11,11 @@ import pytest
 from flask import Flask
 
 from tests.fixtures.browser import Visit
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 from tests.worklists.studio.editors import draft_file, draft_of
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
 
 def test_edit_preview_and_a_broken_line(page: Any, identity_app: Flask, live_server: Callable[[Any], Any]) -> None:

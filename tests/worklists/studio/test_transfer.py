@@ -13,8 +13,11 @@ from engine.db import db
 from engine.models import AuditEvent, StudioDraft
 from engine.studio import archive, drafts
 from engine.workflow.bundles import bundle_from_path, bundle_from_zip
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import Web, csrf_in
 from tests.worklists.helpers import BUNDLE, KEY, Staffed, text_of
+
+pytestmark = SQLITE_ONLY
 
 MODEL = Path(__file__).resolve().parents[2] / "data" / "spiffarena_poda"
 IMPORT = "/estudio/importar"

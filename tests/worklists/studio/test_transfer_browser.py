@@ -11,10 +11,11 @@ import pytest
 
 from engine.studio import archive
 from tests.fixtures.browser import Visit
+from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 from tests.worklists.helpers import Staffed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 MODEL = Path(__file__).resolve().parents[2] / "data" / "spiffarena_poda"
 
 

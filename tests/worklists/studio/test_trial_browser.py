@@ -17,6 +17,7 @@ from engine.studio import drafts
 from engine.uow import unit_of_work
 from engine.workflow.bundles import bundle_from_path
 from tests.deadlines.common import set_holidays
+from tests.fixtures.database import SQLITE_ONLY
 from tests.procedures.conftest import (  # noqa: F401  (fixtures of the served platform)
     PNG_BYTES,
     PROCESSES,
@@ -31,7 +32,7 @@ from tests.procedures.conftest import (  # noqa: F401  (fixtures of the served p
 from tests.procedures.test_evento_publico import KEY, seed_lane_groups
 from tests.procedures.test_evento_publico_test_case_browser import _fill_start_form
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 DONE = ".djs-element.path-done"
 CURRENT = ".djs-element.path-current"
 

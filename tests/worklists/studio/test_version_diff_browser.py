@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from tests.fixtures.browser import Visit
+from tests.fixtures.database import SQLITE_ONLY
 from tests.worklists.studio.test_version_diff import KEY, PAGE, TwoVersions, two_versions
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 __all__ = ["two_versions"]  # the fixture, shared with the page's tests
 
 ADDED, CHANGED, REMOVED = "rgb(27, 122, 47)", "rgb(161, 74, 0)", "rgb(176, 0, 32)"
