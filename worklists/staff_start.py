@@ -71,12 +71,8 @@ def submit() -> ResponseReturnValue:
     received = start_files.receive_files(person, drafts.start_scope(deployment.key))
     if schema is not None and forms.has_action(request.form):
         return _page(deployment, forms.apply_action(schema, request.form, received.refs, ui).html)
-    data = forms.parse_submission(schema, request.form, received.refs, ui) if schema is not None else {}
-    data = data if isinstance(data, dict) else {}
-    choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
-    errors: dict[str, list[str]] = dict(forms.validate(schema, data, choices)) if schema is not None else {}
-    for pointer, messages in received.errors.items():
-        errors.setdefault(pointer, []).extend(messages)
+    posted = start_files.read_start_form(schema, ui, received)
+    data, choices, errors = posted.data, posted.choices, posted.errors
     if errors:
         return _invalid(deployment, schema, ui, data, errors, choices)
     try:

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from flask import request
 
+import forms
 from engine import audit
 from engine.casefile import drafts
 from engine.identity.accounts import User
@@ -60,3 +61,23 @@ def file_bytes() -> int:
 
 def case_bytes() -> int:
     return int(web.runtime().settings.get("MAX_CASE_MB") or DEFAULT_CASE_MB) * MB
+
+
+@dataclass
+class StartForm:
+    """A start form as posted: its data, the labels of the choices and the messages by field."""
+
+    data: dict[str, Any]
+    choices: Any
+    errors: dict[str, list[str]]
+
+
+def read_start_form(schema: dict[str, Any] | None, ui: dict[str, Any] | None, received: Received) -> StartForm:
+    """Parse and validate the posted start form, the refused uploads' messages beside their fields."""
+    data = forms.parse_submission(schema, request.form, received.refs, ui) if schema is not None else {}
+    data = data if isinstance(data, dict) else {}
+    choices = forms.read_choices(schema, request.form, ui) if schema is not None else {}
+    errors: dict[str, list[str]] = dict(forms.validate(schema, data, choices)) if schema is not None else {}
+    for pointer, messages in received.errors.items():
+        errors.setdefault(pointer, []).extend(messages)
+    return StartForm(data, choices, errors)
