@@ -136,7 +136,7 @@ def parse_day(text: str) -> date:
     """
     text = (text or "").strip()
     if not text:
-        raise DataInvalid("Revisá la fecha.", errors=[{"field": "day", "message": "Ingresá la fecha del feriado."}])
+        raise DataInvalid("Revise la fecha.", errors=[{"field": "day", "message": "Ingrese la fecha del feriado."}])
     iso, local = _ISO.match(text), _LOCAL.match(text)
     try:
         if iso:
@@ -145,8 +145,8 @@ def parse_day(text: str) -> date:
             return date(int(local.group(3)), int(local.group(2)), int(local.group(1)))
         raise ValueError(text)
     except ValueError as e:
-        raise DataInvalid("Revisá la fecha.", errors=[{"field": "day", "message":
-                                                       "La fecha no existe: escribila como DD/MM/AAAA."}]) from e
+        raise DataInvalid("Revise la fecha.", errors=[{"field": "day", "message":
+                                                       "La fecha no existe: escríbala como DD/MM/AAAA."}]) from e
 
 
 def add(day: date, name: str, kind: str) -> Holiday:
@@ -158,11 +158,11 @@ def add(day: date, name: str, kind: str) -> Holiday:
     name = (name or "").strip()
     problems = []
     if not name or len(name) > 200:
-        problems.append({"field": "name", "message": "Ingresá el nombre del feriado (hasta 200 caracteres)."})
+        problems.append({"field": "name", "message": "Ingrese el nombre del feriado (hasta 200 caracteres)."})
     if kind not in HOLIDAY_KINDS:
-        problems.append({"field": "kind", "message": "Elegí si es nacional, provincial o municipal."})
+        problems.append({"field": "kind", "message": "Elija si es nacional, provincial o municipal."})
     if problems:
-        raise DataInvalid("Revisá los datos del feriado.", errors=problems)
+        raise DataInvalid("Revise los datos del feriado.", errors=problems)
     existing = db.session.get(Holiday, day)
     if existing is not None:
         raise Conflict(f"El {date_text(day)} ya es feriado: {existing.name}.")

@@ -41,7 +41,7 @@ def test_an_administrator_keeps_the_holiday_calendar(identity_app: Flask, live_s
     page.fill("#campo-fecha", "2026-09-29")
     page.check("input[name=tipo][value=municipal]")
     page.click("button:has-text('Agregar feriado')")
-    assert page.locator("#error-nombre").inner_text() == "Ingresá el nombre del feriado (hasta 200 caracteres)."
+    assert page.locator("#error-nombre").inner_text() == "Ingrese el nombre del feriado (hasta 200 caracteres)."
     assert page.input_value("#campo-fecha") == "2026-09-29"  # what was typed stays
     check()
 

@@ -57,8 +57,8 @@ def test_bad_dates_names_kinds_and_duplicates_answer_in_spanish_keeping_the_type
     cases = [
         ({"fecha": "31/02/2026", "nombre": "Día inventado", "tipo": "municipal"}, 422, "La fecha no existe"),
         ({"fecha": "mañana", "nombre": "Día inventado", "tipo": "municipal"}, 422, "La fecha no existe"),
-        ({"fecha": "", "nombre": "Día inventado", "tipo": "municipal"}, 422, "Ingresá la fecha del feriado"),
-        ({"fecha": "29/09/2026", "nombre": "", "tipo": "municipal"}, 422, "Ingresá el nombre del feriado"),
+        ({"fecha": "", "nombre": "Día inventado", "tipo": "municipal"}, 422, "Ingrese la fecha del feriado"),
+        ({"fecha": "29/09/2026", "nombre": "", "tipo": "municipal"}, 422, "Ingrese el nombre del feriado"),
         ({"fecha": "29/09/2026", "nombre": "San Miguel", "tipo": "otro"}, 422, "nacional, provincial o municipal"),
         ({"fecha": "24/09/2026", "nombre": "Otra vez", "tipo": "provincial"}, 409,
          "El 24/09/2026 ya es feriado: Feriado de prueba."),
