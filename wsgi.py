@@ -55,7 +55,7 @@ from engine.background.workers import dispatcher, make_celery
 from engine.citizens import notifications
 from engine.db import db, tune_sqlite
 from engine.errors import EngineError, NotFound, Unavailable
-from engine.identity.accounts import Group
+from engine.identity.accounts import Group, group_title
 from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
 from engine.settings import ConfigError, instance_secret, read_settings, redact_url
@@ -127,6 +127,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
+    app.add_template_filter(group_title, "grupo")
     _secure_fronts(app, settings, registry)
     _translate_storage_errors(app)
     _send_notification_emails(app, settings, runtime)

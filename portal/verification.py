@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.casefile import expediente
+from engine.dates import moment_text
 from engine.identity.access import csrf_exempt, public
 from engine.models import Certificate
 from engine.web.request import runtime
@@ -52,11 +53,20 @@ def _describe(certificate: Certificate | None) -> dict[str, Any] | None:
     }
 
 
+def _dates_for_people(certificate: Certificate | None) -> dict[str, str]:
+    """The issue and revocation dates as the page writes them (``dd/mm/aaaa``, the city's zone)."""
+    if certificate is None:
+        return {}
+    zone = current_app.config["TRAMITES"]["TIMEZONE"]
+    return {"issued": moment_text(certificate.issued_at, zone, with_time=False),
+            "revoked": moment_text(certificate.revoked_at, zone, with_time=False)}
+
+
 def _answer(status: int, verdict: str, certificate: Certificate | None, **extra: Any) -> ResponseReturnValue:
     body = {"verdict": verdict, "message": _(VERDICTS[verdict]), "certificate": _describe(certificate), **extra}
     if _wants_json():
         return jsonify(body), status
-    return render_template("verification/result.html", **body), status
+    return render_template("verification/result.html", dates=_dates_for_people(certificate), **body), status
 
 
 @bp.get("/")

@@ -19,12 +19,13 @@ from werkzeug.datastructures import MultiDict
 from engine.identity.access import roles_required
 from engine.identity.accounts import User
 from engine.workflow import human_tasks
-from worklists import web
+from worklists import web, wording
 from worklists.queries import inbox
 from worklists.queries.inbox import MINE, InboxQuery
 
 bp = Blueprint("inbox", __name__, url_prefix="/bandeja", template_folder="templates")
 web.install_errors(bp)
+bp.add_app_template_filter(wording.priority_text, "prioridad")
 STAFF = ("staff", "supervisor")
 CLAIM, RELEASE, ASSIGN = "claim", "release", "assign"
 MAX_CHECKED = 200  # one page of the inbox at most

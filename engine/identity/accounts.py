@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import engine.identity.models  # noqa: F401  # registers the identity tables with the metadata
 from engine.db import UTCDateTime, db, new_id, utcnow
+from engine.identity.group_names import catalogue, plain_title
 
 ROLES = ("citizen", "staff", "supervisor", "analyst", "auditor", "admin")
 #: Where an account comes from: created here (CLI, seed, sign-up) or shadowing a directory entry.
@@ -86,14 +87,29 @@ def verify_hash(stored: str, password: str) -> bool:
         return False
 
 
-def ensure_group(name: str, title: str) -> Group:
-    """Return the group, creating it when missing (idempotent; flushes, never commits)."""
+def ensure_group(name: str, title: str | None = None) -> Group:
+    """Return the group, creating it when missing (idempotent; flushes, never commits).
+
+    A new group without a ``title`` takes the catalogue's name (:func:`plain_title`).
+    """
     group = db.session.get(Group, name)
     if group is None:
-        group = Group(name=name, title=title)
+        group = Group(name=name, title=title or plain_title(name))
         db.session.add(group)
         db.session.flush()
     return group
+
+
+def group_title(name: str | None) -> str:
+    """The name people read for a group: the catalogue's, else the directory's title, else its id
+    with spaces (an empty text for none)."""
+    if not name:
+        return ""
+    known = catalogue().get(name)
+    if known:
+        return known
+    group = db.session.get(Group, name)
+    return group.title if group is not None else plain_title(name)
 
 
 def ensure_user(
@@ -123,7 +139,7 @@ def ensure_user(
         roles=" ".join(roles),
     )
     for name in groups:
-        user.groups.append(ensure_group(name, name.replace("_", " ").capitalize()))
+        user.groups.append(ensure_group(name))
     db.session.add(user)
     db.session.flush()
     return user, True

@@ -135,7 +135,7 @@ def staff_user(person: PersonLike, role_groups: Mapping[str, str] = DEFAULT_ROLE
     user.email = _free_email(person.email, user)
     extra = {role_groups[g] for g in person.groups if g in role_groups}
     user.roles = " ".join(sorted({"staff", *extra} & set(ROLES)))
-    user.groups = [ensure_group(g, g.replace("_", " ").capitalize()) for g in sorted(set(person.groups))]
+    user.groups = [ensure_group(g) for g in sorted(set(person.groups))]
     db.session.flush()
     return user
 

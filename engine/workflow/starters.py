@@ -14,12 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
-
 from engine.casefile import drafts
-from engine.db import db
 from engine.errors import NotFound
-from engine.identity.accounts import Group, User
+from engine.identity.accounts import User, group_title
 from engine.models import Deployment, Instance
 from engine.workflow import deployments, instances
 from engine.workflow.step import EngineContext
@@ -72,15 +69,14 @@ def procedure_for(user: User, key: str) -> Deployment:
 def starter_titles(deployment: Deployment) -> list[str]:
     """How people read the starter groups: the BPMN lane's name (``Área Solicitante``).
 
-    A group with no lane in the model takes its directory title, else its name.
+    A group with no lane in the model takes its catalogue name (``processes/groups.yaml``).
     """
     lanes = dict(_lane_names(deployment.spec or {}))
     titles = []
     for name in starter_groups(deployment):
         title = lanes.get(name)
         if title is None:
-            group = db.session.scalar(select(Group).where(Group.name == name))
-            title = group.title if group is not None else name.replace("_", " ").capitalize()
+            title = group_title(name)
         titles.append(title)
     return titles
 

@@ -280,7 +280,7 @@ def _seed_groups(app: Flask) -> None:
     names = sorted({group for entry in _demo_entries() for group in entry.get("groups", [])})
     with app.app_context(), unit_of_work():
         for name in names:
-            ensure_group(name, name.replace("_", " ").capitalize())
+            ensure_group(name)
 
 
 @pytest.fixture(scope="session")

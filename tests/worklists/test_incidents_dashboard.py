@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from connectors.testing import EchoConnector
@@ -57,14 +57,20 @@ def test_the_dashboard_counts_backlog_throughput_and_time_in_step(staff: Staffed
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in html and 'class="bar"' in html
     text = text_of(page)
-    assert "revision_mesa mesa_entradas 2 0" in text and "Revisar solicitud 1" in text
+    # Procedures by their name, groups by their display name, weeks by their Monday (dd/mm/aaaa).
+    assert "Revisión en mesa de entradas Mesa de Entradas 2 0" in text and "Revisar solicitud 1" in text
+    assert "revision_mesa" not in text and "mesa_entradas" not in text and "-W" not in text
     csv = supervisor.client.get("/bandeja/tablero/pendientes.csv")
     assert csv.mimetype == "text/csv" and "attachment" in csv.headers["Content-Disposition"]
-    assert csv.get_data(as_text=True).splitlines()[1] == "revision_mesa,mesa_entradas,2,0"
+    assert csv.get_data().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines == ["Trámite;Grupo;Abiertas;Vencidas", "Revisión en mesa de entradas;Mesa de Entradas;2;0"]
     weekly = supervisor.client.get("/bandeja/tablero/resueltas.csv").get_data(as_text=True).splitlines()
-    year, week, _day = datetime.now(ZoneInfo("America/Argentina/Tucuman")).isocalendar()
-    assert weekly[1:] == [f"revision_mesa,mesa_entradas,{year}-W{week:02d},1"]
+    today = datetime.now(ZoneInfo("America/Argentina/Tucuman")).date()
+    monday = (today - timedelta(days=today.weekday())).strftime("%d/%m/%Y")
+    assert weekly[1:] == [f"Revisión en mesa de entradas;Mesa de Entradas;{monday};1"]
+    assert f"Semana del {monday}" in text
     times = supervisor.client.get("/bandeja/tablero/tiempos.csv").get_data(as_text=True).splitlines()
-    assert times[1].startswith("revision_mesa,mesa_entradas,Revisar solicitud,1,0.0")
+    assert times[1] == "Revisión en mesa de entradas;Mesa de Entradas;Revisar solicitud;1;0"
     assert supervisor.client.get("/bandeja/tablero/otra.csv").status_code == 404
     assert staff.web("mesa").client.get("/bandeja/tablero/").status_code == 403
