@@ -102,3 +102,18 @@ def test_a_certificate_issued_outside_a_case_is_registered_without_a_file(app: F
         with unit_of_work():
             certificate = expediente.register_certificate(None, _result("AAAA-BBBB-CCCC-DDDD"), "cli")
         assert certificate.instance_id is None and certificate.document_id is None
+
+
+def test_the_verification_page_writes_dates_as_people_read_them(app: Flask) -> None:
+    """«Emitido 01/12/2026», not «2026-12-01»; the revocation in the city's zone (UTC-3)."""
+    code = "EEEE-FFFF-GGGG-HHHH"
+    with app.app_context():
+        with unit_of_work():
+            expediente.register_certificate(None, _result(code), "cli")
+        with unit_of_work():
+            expediente.revoke(code, "Error en los datos", "admin", datetime(2026, 12, 6, 2, 0, tzinfo=UTC))
+    page = app.test_client().get(f"/verificar/{code}").get_data(as_text=True)
+    assert ">01/12/2026</time>" in page and "<dd>05/12/2026: Error en los datos</dd>" in page
+    assert "2026-12-01" not in page.replace('datetime="2026-12-01', "")
+    answer = app.test_client().get(f"/verificar/{code}", headers={"Accept": "application/json"}).get_json()
+    assert answer["certificate"]["issued_at"].startswith("2026-12-01T11:00:00")  # machines keep ISO 8601
