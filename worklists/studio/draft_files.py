@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.errors import BundleError, DeploymentInvalid, EngineError
 from engine.identity.access import roles_required
+from engine.identity.accounts import group_title
 from engine.models import Deployment, StudioDraft
 from engine.studio import drafts
 from worklists import web
@@ -127,8 +128,9 @@ def operations() -> ResponseReturnValue:
 @bp.get("/catalogo/grupos")
 @roles_required("analyst")
 def groups() -> ResponseReturnValue:
-    """Groups a lane or task may name: the directory's and those deployed procedures already use."""
+    """Groups a lane or task may name: the directory's and those deployed procedures already use,
+    each with the name people read (``titles``)."""
     found = set(web.runtime().known_groups() if web.runtime().known_groups else ())
     for manifest in db.session.scalars(select(Deployment.manifest).where(Deployment.trial.is_(False))):
         found.update(str(g) for g in (manifest or {}).get("groups", []))
-    return jsonify(groups=sorted(found))
+    return jsonify(groups=sorted(found), titles={name: group_title(name) for name in sorted(found)})

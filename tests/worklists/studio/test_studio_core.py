@@ -120,7 +120,8 @@ def test_a_version_opens_in_a_draft_and_the_catalogues_list_operations_and_group
     operations = web.client.get("/estudio/catalogo/operaciones").get_json()["operations"]
     gaf = next(o for o in operations if o["name"].startswith("gaf/"))
     assert gaf["params"]["type"] == "object"
-    assert "mesa_entradas" in web.client.get("/estudio/catalogo/grupos").get_json()["groups"]
+    known = web.client.get("/estudio/catalogo/grupos").get_json()
+    assert "mesa_entradas" in known["groups"] and known["titles"]["mesa_entradas"] == "Mesa de Entradas"
     page = text_of(web.client.get("/estudio/"))
     assert "Basado en la versión 1" in page
     discarded = web.post_form(f"/estudio/borradores/{draft_id}/descartar", {}, token_from="/estudio/")

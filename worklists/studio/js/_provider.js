@@ -132,7 +132,7 @@ function CandidateGroup(props) {
       getValue: () => getProperty(bo, 'candidateGroup'),
       setValue: (value) => setProperty(injector, element, bo, 'candidateGroup', value),
     }),
-    h('datalist', { id: listId }, studio.groups.map((g) => h('option', { value: g }))));
+    h('datalist', { id: listId }, studio.groups.map((g) => h('option', { value: g, label: studio.groupTitles[g] || g }))));
 }
 
 function ForApplicant(props) {

@@ -41,6 +41,7 @@ export class Studio {
     this.files = [];
     this.operations = [];
     this.groups = [];
+    this.groupTitles = {};
     this.decisions = [];
     this.laneGroups = new Map();
   }
@@ -54,6 +55,7 @@ export class Studio {
     this.files = listing.files || [];
     this.operations = operations.operations || [];
     this.groups = groups.groups || [];
+    this.groupTitles = groups.titles || {};
     await this.loadDecisions();
   }
 
