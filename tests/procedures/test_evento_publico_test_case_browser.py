@@ -81,7 +81,7 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     started = re.search(r"Inició el caso de prueba (PRUEBA-[0-9A-F]{8}-EV)", page.inner_text("main"))
     assert started, page.inner_text("main")
     number = started.group(1)
-    assert "Revisar la solicitud (mesa entradas)" in page.inner_text(".trial-tasks")
+    assert "Revisar la solicitud (Mesa de Entradas)" in page.inner_text(".trial-tasks")
     analyst.check()
     [listed] = platform.api.get(f"/api/v1/instances?process={KEY}&test_cases=true").get_json()["items"]
     data = platform.api.instance(listed["id"])["data"]
@@ -90,7 +90,7 @@ def test_an_analyst_tries_the_procedure_and_sees_the_case_expire(platform: Platf
     assert page.url.endswith(f"/estudio/probar/casos/{listed['id']}"), page.url
 
     # Mesa's review, done by the analyst on the case's page: a correction is asked
-    assert "Revisar la solicitud — como mesa entradas" in page.inner_text("#tarea-titulo")
+    assert "Revisar la solicitud — como Mesa de Entradas" in page.inner_text("#tarea-titulo")
     page.fill("#campo-observaciones", "Falta el plano firmado.")
     page.check("#campo-revision--1")
     with page.expect_navigation():

@@ -23,8 +23,10 @@ def test_the_group_inbox_lists_open_tasks_with_counts(staff: Staffed) -> None:
     web = staff.web("mesa")
     page = text_of(web.client.get("/bandeja/"))
     assert all(n in page for n in numbers)
-    assert "Mesa entradas (3)" in page and "Mis tareas (0)" in page
+    assert "Mesa de Entradas (3)" in page and "Mis tareas (0)" in page
     assert "Revisar solicitud" in page and "Revisión en mesa de entradas" in page
+    # The task's priority property (2 in the model) is a word, not a number.
+    assert page.count("Urgente") == 3
 
 
 def test_filters_sort_and_text_search(staff: Staffed) -> None:

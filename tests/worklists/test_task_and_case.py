@@ -31,6 +31,7 @@ def test_complete_a_task_with_its_form_and_an_attached_report(staff: Staffed) ->
     web = staff.web("mesa")
     page = web.client.get(f"/bandeja/tareas/{task.id}").get_data(as_text=True)
     assert "Revise que la documentación esté completa." in page and 'name="csrf_token"' in page
+    assert "<dd>Mesa de Entradas</dd>" in page  # the group by its display name, not «mesa entradas»
     response = _complete(web, task.id, {"completo": "true", "observaciones": "Todo en orden"},
                          {"informe": (io.BytesIO(PNG), "informe.png")})
     assert response.status_code == 303, text_of(response)
@@ -107,6 +108,7 @@ def test_the_case_view_shows_data_diagram_timeline_and_comments(staff: Staffed) 
     html = response.get_data(as_text=True)
     page = text_of(response)
     assert "Ana Pérez" in page and "Inicio del expediente" in page and "Revisar solicitud" in page
+    assert "Mesa de Entradas" in page and "mesa entradas" not in page
     assert 'data-current="[&#34;revisar&#34;]"' in html and "inicio" in html.split('data-done="')[1][:60]
     assert "bpmn-navigated-viewer" in html and "&lt;bpmn:definitions" in html
     token = csrf_in(html)
