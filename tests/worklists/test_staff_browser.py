@@ -86,7 +86,8 @@ def test_a_supervisor_reads_the_dashboard_and_the_incidents(page: Any, served: t
     page.click("main button:has-text('Ingresar')")
     page.wait_for_url("**/bandeja/tablero/")
     assert page.locator("svg.chart rect.bar").count() >= 1
-    assert "revision_mesa" in page.locator("main table").first.inner_text()
+    first = page.locator("main table").first.inner_text()
+    assert "Revisión en mesa de entradas" in first and "revision_mesa" not in first  # the name, not the key
     visit.check()
     page.get_by_role("link", name="Incidentes").click()
     page.wait_for_url("**/bandeja/incidentes/")
