@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from engine import audit
 from engine.casefile import summary
 from engine.casefile.models import CaseRating
@@ -20,6 +22,7 @@ from engine.errors import Conflict, DataInvalid
 from engine.models import Instance
 
 SCORES = range(1, 6)
+ALREADY_RATED = "Esta respuesta ya fue calificada. Gracias por su opinión."
 MAX_COMMENT = 1000
 #: The case data a procedure's own rating task leaves (the reclamo's calificacion.schema.json).
 SCORE_FIELD, COMMENT_FIELD = "calificacion", "comentario"
@@ -66,10 +69,15 @@ def rate(instance: Instance, score: int | None, comment: str, actor: str, now: d
         message = f"El comentario puede tener hasta {MAX_COMMENT} caracteres."
         raise DataInvalid(message, errors=[{"pointer": "/comentario", "message": message}])
     if rating_of(instance) is not None:
-        raise Conflict("Esta respuesta ya fue calificada. Gracias por su opinión.")
+        raise Conflict(ALREADY_RATED)
     if not may_rate(instance):
         raise Conflict("La respuesta se puede calificar cuando el trámite finaliza.")
-    db.session.add(CaseRating(instance_id=instance.id, score=score, comment=comment, actor=actor, rated_at=now))
+    try:  # two ratings sent at once: the case's row is the one key, the second is refused
+        with db.session.begin_nested():
+            db.session.add(CaseRating(instance_id=instance.id, score=score, comment=comment, actor=actor,
+                                      rated_at=now))
+    except IntegrityError:
+        raise Conflict(ALREADY_RATED) from None
     audit.record("case_rated", actor, instance_id=instance.id, data={"score": score, "comment": bool(comment)})
     db.session.flush()
     return Rating(score, comment, now)
