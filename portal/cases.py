@@ -12,13 +12,13 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask.typing import ResponseReturnValue
 
 import forms
-from engine.casefile import access, drafts, expediente, tracking
+from engine.casefile import access, drafts, expediente, ratings, tracking
 from engine.casefile import summary as summary_lines
 from engine.citizens import cases
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import login_required, roles_required
 from engine.identity.accounts import User
-from engine.models import Instance, Task
+from engine.models import Document, Instance, Task
 from engine.uow import unit_of_work
 from engine.web.request import runtime, transaction
 from engine.workflow import completion, forms_io
@@ -70,7 +70,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/<number>")
 @login_required
 def detail(number: str) -> ResponseReturnValue:
-    """One case: data, documents, timeline, certificates, pending tasks, tracking code."""
+    """One case: data, the answer and its rating, documents, timeline, certificates, pending tasks, tracking code."""
     instance = _case(number)
     owner = instance.started_by == _user().username
     if owner:  # a case started elsewhere (REST, a sensor) gets its code when its owner first looks
@@ -82,6 +82,8 @@ def detail(number: str) -> ResponseReturnValue:
                            documents=cases.documents(instance), timeline=cases.timeline(instance),
                            certificates=cases.certificates(instance), code=code, owner=owner,
                            data=summary_lines.for_citizen(instance, runtime().settings["TIMEZONE"]),
+                           answer=summary_lines.for_tracking(instance, runtime().settings["TIMEZONE"]),
+                           rating=ratings.rating_of(instance), may_rate=ratings.may_rate(instance),
                            new=request.args.get("nuevo") == "1")
 
 
@@ -94,6 +96,11 @@ def document(number: str, document_id: str) -> ResponseReturnValue:
         found = expediente.document(instance.id, document_id)
     except NotFound:
         abort(404)
+    return send_document(found)
+
+
+def send_document(found: Document) -> Response:
+    """Stream a document of a case from storage, under its display name (RFC 6266)."""
     stream = runtime().documents.store.get(found.storage_key)
 
     def chunks() -> Any:

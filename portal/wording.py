@@ -34,6 +34,7 @@ def happening_words(happening: Happening) -> str:
         "task_completed": _("Se completó la etapa «%(etapa)s»", etapa=detail),
         "document_added": _("Se agregó el documento «%(titulo)s»", titulo=detail),
         "certificate_issued": _("Se emitió el certificado «%(titulo)s»", titulo=detail),
+        "payment_slip_issued": _slip_words(happening),
         "message_received": _("Se registró un aviso externo"),
         "instance_suspended": _("El trámite quedó suspendido"),
         "instance_resumed": _("El trámite se reanudó"),
@@ -41,3 +42,12 @@ def happening_words(happening: Happening) -> str:
         "instance_terminated": _("El trámite fue dado de baja"),
     }
     return words.get(happening.kind, happening.kind)
+
+
+def _slip_words(happening: Happening) -> str:
+    """A slip to pay: its number, amount and due date (es-AR), as the case's pending payment says."""
+    slip = happening.slip
+    if slip is None or not (slip.amount and slip.due):
+        return _("Se emitió la boleta %(numero)s para pagar", numero=slip.number if slip else happening.detail)
+    return _("Se emitió la boleta %(numero)s por %(importe)s, vence el %(fecha)s", numero=slip.number,
+             importe=slip.amount, fecha=slip.due)

@@ -1,4 +1,4 @@
-"""The portal's tables: drafts, uploads awaiting a case, tracking codes, notification marks.
+"""The portal's tables: drafts, uploads awaiting a case, tracking codes, notification marks, ratings.
 
 Notifications have no table of their own: they are read from the audit trail of the
 citizen's cases; only how far each person has read is kept.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import UTCDateTime, db, new_id, utcnow
@@ -24,6 +24,19 @@ class TrackingCode(db.Model):  # type: ignore[name-defined]
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseRating(db.Model):  # type: ignore[name-defined]
+    """How the person rated the answer to a closed case (1 to 5, an optional comment): one per case."""
+
+    __tablename__ = "portal_case_ratings"
+
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: Who rated: the citizen's username, or ``seguimiento`` for whoever held the tracking code.
+    actor: Mapped[str] = mapped_column(String(150))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Draft(db.Model):  # type: ignore[name-defined]

@@ -7,20 +7,29 @@ variable holds GAF's answer (``numero``, ``importe``, ``vencimiento``, ``url_bol
       mensaje: pago_tasa
       boleta: boleta
 
-Nothing is guessed from names: a procedure without ``pago`` has no payment step.
+Nothing is guessed from names: a procedure without ``pago`` has no payment step. When a case
+starts waiting at that step with a slip it had not announced, :func:`announce_new_slips` records
+``payment_slip_issued`` in its audit trail, once per slip number: the citizen's news and e-mail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
+from engine import audit
 from engine.casefile.summary import lookup
-from engine.models import Instance
+from engine.db import db
+from engine.models import AuditEvent, Instance
 from forms.display import date_or_moment, money
 
 MANIFEST_KEY = "pago"
+#: The audit event of a slip the case waits to be paid (its data: the slip's fields as GAF gave them).
+SLIP_ISSUED = "payment_slip_issued"
+_SLIP_FIELDS = ("numero", "importe", "vencimiento", "url_boleta", "codigo_pago")
 
 
 @dataclass(frozen=True)
@@ -74,15 +83,41 @@ def problems(manifest: Mapping[str, Any] | None, messages: set[str]) -> list[tup
 
 def slips(instance: Instance) -> list[Slip]:
     """The slip the declared variable holds, when it has a ``url_boleta`` (none without ``pago``)."""
+    return [slip_of(s) for s in _raw_slips(instance)]
+
+
+def announce_new_slips(instance: Instance, awaited: Iterable[str], actor: str) -> list[AuditEvent]:
+    """Record ``payment_slip_issued`` for each slip the case now waits to be paid and has not announced.
+
+    :param awaited: the names of the messages the case waits for after its step.
+    :return: the new audit events (flushed with the step, never committed here).
+    """
+    step = declared(instance.deployment.manifest)
+    if step is None or step.message not in set(awaited):
+        return []
+    announced = {str((data or {}).get("numero")) for data in db.session.scalars(
+        select(AuditEvent.data).where(AuditEvent.instance_id == instance.id, AuditEvent.type == SLIP_ISSUED))}
+    found = []
+    for raw in _raw_slips(instance):
+        if str(raw.get("numero") or "") in announced:
+            continue
+        facts = {k: str(raw[k]) for k in _SLIP_FIELDS if raw.get(k) not in (None, "")}
+        found.append(audit.record(SLIP_ISSUED, actor, instance_id=instance.id, data=facts))
+        announced.add(facts.get("numero", ""))
+    return found
+
+
+def _raw_slips(instance: Instance) -> list[Mapping[str, Any]]:
     step = declared(instance.deployment.manifest)
     if step is None:
         return []
     value = lookup(instance.data or {}, step.slip)
     found = value if isinstance(value, list) else [value]
-    return [_slip(s) for s in found if isinstance(s, Mapping) and isinstance(s.get("url_boleta"), str)]
+    return [s for s in found if isinstance(s, Mapping) and isinstance(s.get("url_boleta"), str)]
 
 
-def _slip(value: Mapping[str, Any]) -> Slip:
+def slip_of(value: Mapping[str, Any]) -> Slip:
+    """A slip as GAF gave it (or as its audit event keeps it) in the citizen's words."""
     due = value.get("vencimiento")
     return Slip(number=str(value.get("numero") or ""), url=value["url_boleta"],
                 amount=money(value["importe"]) if value.get("importe") not in (None, "") else "",

@@ -12,7 +12,10 @@ path to a group shows each of its fields. Labels are the fields' ``title`` in th
 (a nested field carries its parent's title as its group); values are written es-AR
 (:mod:`forms.display`). Without a ``ciudadano`` list a citizen sees only the fields of the forms
 they filled themselves (the start form and their own tasks' forms), never internal variables;
-staff without a ``personal`` list see every datum (:func:`every_line`).
+staff without a ``personal`` list see every datum (:func:`every_line`). A ``seguimiento`` list is
+the answer meant for the person (``[resultado, respuesta]``): the public tracking page shows it to
+whoever holds the case's tracking code, and the citizen's case page shows it as «Respuesta»; without
+it those pages show no answer (nothing of the case data is public unless declared).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from forms.catalogue import FieldInfo, catalogue, humanize
 from forms.display import value_text
 
 MANIFEST_KEY = "resumen"
-AUDIENCES = ("ciudadano", "personal")
+#: ``seguimiento``: the answer meant for the person, which whoever holds the case's tracking code reads.
+AUDIENCES = ("ciudadano", "personal", "seguimiento")
 SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
 _MISSING = object()
@@ -85,6 +89,12 @@ def for_citizen(instance: Instance, zone: str | None = None) -> list[Line]:
     paths = [p for name in own for p in _schema_fields(instance.deployment, name)]
     return _declared_lines(instance.data or {}, [Item(p) for p in dict.fromkeys(paths) if "." not in p], fields,
                            zone)
+
+
+def for_tracking(instance: Instance, zone: str | None = None) -> list[Line]:
+    """The declared ``seguimiento`` lines (the answer meant for the person); none when undeclared."""
+    items = declared_items(instance.deployment.manifest, "seguimiento")
+    return _declared_lines(instance.data or {}, items or [], fields_of(instance.deployment), zone)
 
 
 def for_staff(instance: Instance, zone: str | None = None) -> list[Line] | None:

@@ -24,8 +24,8 @@ from forms.catalogue import humanize
 
 #: Audit events a citizen sees on their case's timeline (the fronts word them).
 TIMELINE_KINDS = ("instance_started", "task_created", "task_completed", "document_added", "certificate_issued",
-                  "message_received", "instance_suspended", "instance_resumed", "instance_completed",
-                  "instance_terminated")
+                  payment.SLIP_ISSUED, "message_received", "instance_suspended", "instance_resumed",
+                  "instance_completed", "instance_terminated")
 #: Where a case stands: ``finished``, ``dropped``, ``applicant`` (waits for the citizen: ``names``),
 #: ``review`` (staff work on ``names``), ``payment``, ``elsewhere`` (waits for another office), ``working``.
 STEP_KINDS = ("finished", "dropped", "applicant", "review", "payment", "elsewhere", "working")
@@ -42,11 +42,15 @@ class CaseStep:
 
 @dataclass(frozen=True)
 class Happening:
-    """One event of a case as a citizen reads it: its kind (an audit type) and a name or title."""
+    """One event of a case as a citizen reads it: its kind (an audit type) and a name or title.
+
+    ``slip`` is the slip a ``payment_slip_issued`` event announced (amount and due date es-AR).
+    """
 
     at: datetime
     kind: str
     detail: str
+    slip: payment.Slip | None = None
 
 
 @dataclass
@@ -149,7 +153,8 @@ def happening(event: AuditEvent, task_names: dict[str, str] | None = None) -> Ha
     detail = data.get("name") or data.get("title") or (task_names or {}).get(event.task_id or "")
     if not detail and event.type.startswith("task") and event.element_id:
         detail = humanize(event.element_id)  # a step the BPMN left unnamed: its id in words
-    return Happening(at=event.at, kind=event.type, detail=str(detail or ""))
+    slip = payment.slip_of(data) if event.type == payment.SLIP_ISSUED and "url_boleta" in data else None
+    return Happening(at=event.at, kind=event.type, detail=str(detail or data.get("numero") or ""), slip=slip)
 
 
 def main_dates(instance: Instance) -> list[Happening]:

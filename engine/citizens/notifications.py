@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from engine.casefile import payment
 from engine.casefile.models import NotificationMark
 from engine.citizens import cases
 from engine.db import db, utcnow
@@ -34,7 +35,7 @@ from engine.workflow import outbox
 
 log = logging.getLogger(__name__)
 KINDS = ("instance_started", "task_created", "instance_completed", "instance_terminated", "certificate_issued",
-         "document_added")
+         "document_added", payment.SLIP_ISSUED)
 LIST_LIMIT = 50
 EMAIL_OPERATION = "notificar/email"
 _PENDING = "portal_notification_events"
@@ -158,7 +159,23 @@ def _template(event_: AuditEvent, instance: Instance) -> tuple[str, dict[str, An
         return "novedad_tramite", {"novedad": f"Se emitió el certificado «{title}»; ya puede descargarlo."}
     if event_.type == "document_added":
         return "novedad_tramite", {"novedad": f"Se agregó el documento «{data.get('title', '')}» a su expediente."}
+    if event_.type == payment.SLIP_ISSUED:
+        return _slip_email(data)
     return "tarea_pendiente", {"tarea": str(data.get("name") or event_.element_id or "")}
+
+
+def _slip_email(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A slip to pay: what, how much, until when, and GAF's page to pay it (instead of the case's)."""
+    slip = payment.slip_of(data) if "url_boleta" in data else None
+    if slip is None:
+        return "tarea_pendiente", {"tarea": "Pagar la boleta emitida para su trámite."}
+    task = f"Pagar la boleta {slip.number}" + (f" de {slip.amount}" if slip.amount else "") + "."
+    if slip.code:
+        task += f" Código de pago: {slip.code}."
+    extra: dict[str, Any] = {"tarea": task, "enlace": slip.url}
+    if slip.due:
+        extra["vence"] = slip.due
+    return "tarea_pendiente", extra
 
 
 def install(bind: Any, mailer: Mailer) -> None:

@@ -23,6 +23,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import audit, sandbox
+from engine.casefile import payment
 from engine.db import db, new_id
 from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineLimit
@@ -217,6 +218,7 @@ class Step:
         if instance.status == "completed" and previous != "completed":
             instance.completed_at = now
             audit.record("instance_completed", self.actor, instance_id=instance.id)
+        payment.announce_new_slips(instance, [name for name, _key in self.awaited], self.actor)
         db.session.flush()
         return instance
 

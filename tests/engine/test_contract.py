@@ -57,7 +57,7 @@ def test_every_known_key_and_the_computed_ones_pass_silently() -> None:
     ("channels", "web", "lista de textos"),
     ("guia", "no", "sí/no"),
     ("pago", "pago_tasa", "mapa {mensaje, boleta}"),
-    ("resumen", ["organizador.nombre"], "mapa {ciudadano, personal}"),
+    ("resumen", ["organizador.nombre"], "mapa {ciudadano, personal, seguimiento}"),
 ])
 def test_a_value_of_the_wrong_shape_is_a_warning(key: str, value: Any, kind: str) -> None:
     warnings, problems = check({"key": "k", "name": "N", key: value})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from engine.uow import unit_of_work
 from tests.fixtures.browser import LiveServer, axe_violations
 from tests.fixtures.engine import ApiClient, make_token
 from tests.fixtures.require import free_port
-from tests.procedures.conftest import PROCESSES
+from tests.procedures.conftest import PROCESSES, SIGNING_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +39,11 @@ class Visit:
 
 
 @pytest.fixture
-def served(make_app: Callable[..., Flask], live_server: Callable[..., LiveServer]) -> tuple[Flask, str]:
+def served(make_app: Callable[..., Flask], live_server: Callable[..., LiveServer],
+           procedures_signing_p12: Path) -> tuple[Flask, str]:
     port = free_port()  # the QR codes carry the public address: it must be the served one
-    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
+    app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}", SIGNING_CERT=str(procedures_signing_p12),
+                   SIGNING_PASSWORD=SIGNING_PASSWORD)  # an answered reclamo issues its signed constancia
     assert ApiClient(app, make_token(app, "despliegue", "admin")).deploy(PROCESSES / "reclamo").status_code == 201
     with app.app_context(), unit_of_work():
         ensure_user("atencion", display_name="Atención al Vecino", password="atencion-clave-segura",
@@ -67,6 +70,26 @@ def test_a_neighbour_reports_on_the_map_and_follows_the_code(page: Any, served: 
     page.click("text=Ver el seguimiento")
     page.wait_for_url(re.compile(r"/seguimiento/"))
     assert "EX-" in page.content()
+    # The area answers: the neighbour reads the answer on the same page and rates it.
+    app, _ = served
+    _answer(app, "Cambiamos la lámpara de la esquina.")
+    page.reload()
+    assert "Cambiamos la lámpara de la esquina." in page.content() and "Descargar Constancia" in page.content()
+    visit.check()
+    page.check("#f-calificacion-5")
+    page.fill("#f-comentario", "Muy rápido.")
+    page.click("text=Enviar la calificación")
+    page.wait_for_url(re.compile(r"calificada=1"))
+    assert "Calificó la respuesta con 5 de 5." in page.content()
+    visit.check()
+
+
+def _answer(app: Flask, answer: str) -> None:
+    """Staff resolve the only reclamo over the API."""
+    api = ApiClient(app, make_token(app, "area", "admin"))
+    [case] = api.get("/api/v1/instances").get_json()["items"]
+    task = api.ready_task(case["id"], "resolver_alumbrado")
+    assert api.complete(task["id"], {"resultado": "resuelto", "respuesta": answer}).status_code == 200
 
 
 def test_a_form_with_errors_is_accessible(page: Any, served: tuple[Flask, str]) -> None:

@@ -61,8 +61,8 @@ MANIFEST_KEYS: Mapping[str, ManifestKey] = MappingProxyType({
     "start_ui_form": _key(str, "archivo", "Esquema de interfaz del formulario de inicio.", names_file=True),
     "pago": _key(dict, "mapa {mensaje, boleta}",
                  "Paso de pago: el mensaje que espera el caso y la variable con la boleta de GAF."),
-    "resumen": _key(dict, "mapa {ciudadano, personal}",
-                    "Qué campos del caso ve la ciudadanía y qué campos ve el personal."),
+    "resumen": _key(dict, "mapa {ciudadano, personal, seguimiento}",
+                    "Qué campos del caso ve la ciudadanía, cuáles el personal y cuál es la respuesta pública."),
 })
 
 #: Keys the platform writes into a deployed manifest itself; an analyst's value is replaced.
