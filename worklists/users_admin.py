@@ -45,12 +45,10 @@ def _index(token_name: str = "", token_scopes: tuple[str, ...] = (), token_error
     text = request.args.get("q", "")[:MAX_TEXT]
     page = request.args.get("pagina", "")
     accounts = administration.accounts(text, int(page) if page.isdigit() else 1)
-    response = render_template("worklists/users_admin.html", accounts=accounts, q=text, roles=_role_labels(),
-                               token_rows=administration.token_rows(), scopes=tokens.SCOPES,
-                               scope_labels=_scope_labels(), token_name=token_name, token_scopes=token_scopes,
-                               token_error=token_error, secret=secret, local_time=web.local)
-    headers = {"Cache-Control": "no-store"} if secret else {}
-    return response, status, headers
+    return render_template("worklists/users_admin.html", accounts=accounts, q=text, roles=_role_labels(),
+                           token_rows=administration.token_rows(), scopes=tokens.SCOPES,
+                           scope_labels=_scope_labels(), token_name=token_name, token_scopes=token_scopes,
+                           token_error=token_error, secret=secret, local_time=web.local), status
 
 
 @bp.get("/")

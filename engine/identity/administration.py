@@ -123,9 +123,8 @@ def token_rows() -> list[TokenRow]:
     recorded (what a token only reads leaves no trace)."""
     tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name)))
     actors = [actor_name(t.name) for t in tokens]
-    last = dict(db.session.execute(select(AuditEvent.actor, func.max(AuditEvent.at))
-                                   .where(AuditEvent.actor.in_(actors)).group_by(AuditEvent.actor)).tuples().all()) \
-        if actors else {}
+    found = select(AuditEvent.actor, func.max(AuditEvent.at)).where(AuditEvent.actor.in_(actors))
+    last = {actor: at for actor, at in db.session.execute(found.group_by(AuditEvent.actor))} if actors else {}
     return [TokenRow(t.name, t.scopes, t.created_at, t.revoked_at, last.get(actor_name(t.name)))
             for t in tokens]
 
