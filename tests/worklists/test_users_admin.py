@@ -12,7 +12,9 @@ from engine.db import db
 from engine.identity.accounts import User
 from engine.models import AuditEvent
 from engine.uow import unit_of_work
+from tests.fixtures.engine import make_token
 from tests.fixtures.identity import Web, password_of
+from tests.worklists.helpers import Staffed
 
 
 def _admin(app: Flask) -> Web:
@@ -103,3 +105,13 @@ def test_a_bad_token_name_is_refused_in_spanish(identity_app: Flask) -> None:
                                              token_from="/administracion/usuarios/")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "El nombre del token debe tener" in html and "token-secreto" not in html
+
+
+def test_a_tokens_last_use_is_its_last_audited_action(staff: Staffed) -> None:
+    make_token(staff.app, "sin-uso", "read")
+    staff.start(1)  # through the API with the token «pruebas»
+    html = _admin(staff.app).client.get("/administracion/usuarios/").get_data(as_text=True)
+    used = re.search(r"<td>pruebas</td>.*?</tr>", html, re.S)
+    unused = re.search(r"<td>sin-uso</td>.*?</tr>", html, re.S)
+    assert used and unused
+    assert "Sin uso registrado" in unused.group(0) and "Sin uso registrado" not in used.group(0)
