@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
 @roles_required("admin")
 def show(username: str) -> ResponseReturnValue:
     """One account: its form when it is local, its data when the directory rules it."""
-    return _account_page(administration.account(username).username)
+    return _account_page(username)
 
 
 def _account_page(username: str, problems: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
