@@ -96,10 +96,19 @@ def sign_in() -> ResponseReturnValue:
     return _signin_failure(result.outcome, login, target)
 
 
+#: Where each role works, in the order a person with several roles lands: administrators keep
+#: the platform (and may open every page), analysts build procedures, staff and supervisors
+#: work their inboxes, auditors search cases; citizens (and anyone else) start at the home page.
+LANDINGS = (("admin", "administration.index"), ("analyst", "studio.home"), ("supervisor", "inbox.index"),
+            ("staff", "inbox.index"), ("auditor", "case_search.index"))
+
+
 def _landing(user: User | None) -> str:
-    """Where a person lands after signing in: analysts on the studio, everyone else on the home page."""
-    if user is not None and "analyst" in user.role_set and "studio.home" in current_app.view_functions:
-        return url_for("studio.home")
+    """Where a person lands after signing in: the first of their roles' places (see LANDINGS)."""
+    roles = user.role_set if user is not None else frozenset()
+    for role, endpoint in LANDINGS:
+        if role in roles and endpoint in current_app.view_functions:
+            return url_for(endpoint)
     return url_for("home.index")
 
 

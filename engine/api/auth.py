@@ -29,7 +29,7 @@ class ScopeMissing(EngineError):
 def current_actor() -> Actor:
     """The service account of the token that authenticated this request."""
     grant: tokens.Grant = g.api_token
-    return Actor(name=f"api:{grant.name}", admin="admin" in grant.scopes)
+    return Actor(name=tokens.actor_name(grant.name), admin="admin" in grant.scopes)
 
 
 def _token_cache() -> tokens.TokenCache:
@@ -38,6 +38,12 @@ def _token_cache() -> tokens.TokenCache:
     if cache is None:
         cache = current_app.extensions.setdefault(CACHE_KEY, tokens.TokenCache())
     return cache
+
+
+def forget_cached_tokens() -> None:
+    """Drop this process's cache of live tokens, so a token revoked here stops working at once
+    (other processes follow within the cache's few seconds)."""
+    current_app.extensions.pop(CACHE_KEY, None)
 
 
 def requires(scope: str) -> Callable[[F], F]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from engine.db import db
 from engine.errors import NotFound
@@ -37,6 +37,18 @@ def _has_worked_on(instance_id: str, username: str, groups: Iterable[str]) -> bo
     people = or_(Task.assignee == username, Task.completed_by == username)
     condition = or_(people, Task.candidate_group.in_(list(groups))) if groups else people
     return bool(db.session.scalar(select(exists().where(Task.instance_id == instance_id, condition))))
+
+
+def visible_clause(user: User | None) -> ColumnElement[bool]:
+    """:func:`may_see` as a WHERE clause on :class:`~engine.models.Instance`, for lists of cases."""
+    if user is None or not user.active:
+        return false()
+    if user.role_set & READ_EVERYTHING:
+        return true()
+    people = or_(Task.assignee == user.username, Task.completed_by == user.username)
+    groups = user.group_names
+    condition = or_(people, Task.candidate_group.in_(groups)) if groups else people
+    return or_(Instance.started_by == user.username, exists().where(Task.instance_id == Instance.id, condition))
 
 
 def visible_case(instance_id: str, user: User | None) -> Instance:

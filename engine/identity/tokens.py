@@ -23,6 +23,11 @@ SCOPES = ("read", "start", "tasks", "messages", "deploy", "admin")
 PREFIX = "tsmt_"
 
 
+def actor_name(token_name: str) -> str:
+    """Who a token's requests are in the audit trail."""
+    return f"api:{token_name}"
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -1,0 +1,140 @@
+"""What an administrator does to accounts and API tokens from the administration pages.
+
+Local accounts are edited here (roles, groups, active); accounts that shadow the staff
+directory (LDAP) or an external provider are shown but never edited: the directory rules them
+and would undo any change at the next sign-in. Every change is an audit event of the
+platform's own chain, as tokens' are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from engine import audit
+from engine.db import db
+from engine.errors import Conflict, DataInvalid, NotFound
+from engine.identity import sessions
+from engine.identity.accounts import ROLES, Group, User, ensure_group
+from engine.identity.tokens import actor_name
+from engine.models import ApiToken, AuditEvent
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    rows: list[User]
+    page: int
+    has_next: bool
+
+
+def accounts(text: str = "", page: int = 1, per_page: int = PER_PAGE) -> AccountPage:
+    """One page of every account, by user name; ``text`` narrows to a part of the user name,
+    name or e-mail."""
+    found = select(User)
+    if text.strip():
+        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = found.where(or_(*(func.lower(c).like(pattern, escape="\\")
+                                  for c in (User.username, User.display_name, User.email))))
+    page = max(1, page)
+    rows = list(db.session.scalars(found.order_by(User.username).limit(per_page + 1).offset((page - 1) * per_page)))
+    return AccountPage(rows[:per_page], page, len(rows) > per_page)
+
+
+def account(username: str) -> User:
+    """The account named ``username``.
+
+    :raises NotFound: when there is none.
+    """
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("La cuenta no existe.")
+    return user
+
+
+def group_names(extra: Iterable[str] = ()) -> list[str]:
+    """Every group an account may join: the stored ones and ``extra`` (the lanes' groups)."""
+    return sorted(set(db.session.scalars(select(Group.name))) | set(extra))
+
+
+def update_account(username: str, *, roles: Iterable[str], groups: Iterable[str], active: bool, actor: User,
+                   allowed_groups: Iterable[str]) -> User:
+    """Set a local account's roles, groups and whether it may sign in (flushes, never commits).
+
+    An administrator may neither take their own administration role away nor deactivate
+    themself, so that the platform never loses its last way in by a slip. Deactivating ends
+    the account's sessions.
+
+    :raises NotFound: for an unknown account.
+    :raises Conflict: for an account of the directory or an external provider.
+    :raises DataInvalid: for no role, an unknown role or group, or a change that locks the actor out.
+    """
+    user = account(username)
+    if user.source != "local":
+        raise Conflict("Esta cuenta viene del directorio de personal: sus roles y grupos se cambian allí.")
+    wanted_roles, wanted_groups = sorted(set(roles)), sorted(set(groups))
+    problems = _problems(user, wanted_roles, wanted_groups, active, actor, set(allowed_groups))
+    if problems:
+        raise DataInvalid("Revise los datos de la cuenta.", errors=problems)
+    before = {"roles": sorted(user.role_set), "groups": user.group_names, "active": user.active}
+    user.roles = " ".join(wanted_roles)
+    user.groups = [ensure_group(g, g.replace("_", " ").capitalize()) for g in wanted_groups]
+    was_active, user.active = user.active, active
+    db.session.flush()
+    if was_active and not active:
+        sessions.revoke_all(user.id)
+    after = {"roles": wanted_roles, "groups": wanted_groups, "active": active}
+    if after != before:
+        audit.record("account_changed", actor.username, data={"username": user.username, "before": before,
+                                                              "after": after})
+    return user
+
+
+def _problems(user: User, roles: list[str], groups: list[str], active: bool, actor: User,
+              allowed_groups: set[str]) -> list[dict[str, str]]:
+    problems = []
+    if not roles or set(roles) - set(ROLES):
+        problems.append({"field": "roles", "message": "Elija al menos un rol de la lista."})
+    if set(groups) - allowed_groups:
+        problems.append({"field": "groups", "message": "Elija grupos de la lista."})
+    if user.id == actor.id and ("admin" not in roles or not active):
+        problems.append({"field": "roles",
+                         "message": "No puede quitarse la administración ni desactivar su propia cuenta."})
+    return problems
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """An API token as the administration lists it (never its secret, which is not stored)."""
+
+    name: str
+    scopes: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+def token_rows() -> list[TokenRow]:
+    """Every API token, live ones first; its last use is the last audit event its requests
+    recorded (what a token only reads leaves no trace)."""
+    tokens = list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name)))
+    actors = [actor_name(t.name) for t in tokens]
+    found = select(AuditEvent.actor, func.max(AuditEvent.at)).where(AuditEvent.actor.in_(actors))
+    last = {actor: at for actor, at in db.session.execute(found.group_by(AuditEvent.actor))} if actors else {}
+    return [TokenRow(t.name, t.scopes, t.created_at, t.revoked_at, last.get(actor_name(t.name)))
+            for t in tokens]
+
+
+def token(name: str) -> ApiToken:
+    """The token named ``name``.
+
+    :raises NotFound: when there is none.
+    """
+    found = db.session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if found is None:
+        raise NotFound("El token no existe.")
+    return found

@@ -1,0 +1,122 @@
+"""Accounts and API tokens (``/administracion/usuarios``), for administrators.
+
+Local accounts get their roles, groups and active flag edited here; directory (LDAP) and
+external accounts are shown read-only. API tokens are created (the secret shown once, on the
+answer to the POST, never stored or put in a link) and revoked. The engine does and audits
+each change (``engine.identity.administration``, ``engine.identity.tokens``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine.api.auth import forget_cached_tokens
+from engine.errors import DataInvalid, EngineError
+from engine.identity import administration, tokens
+from engine.identity.access import roles_required
+from engine.identity.accounts import ROLES
+from engine.uow import unit_of_work
+from worklists import web
+
+bp = Blueprint("users_admin", __name__, url_prefix="/administracion/usuarios", template_folder="templates")
+web.install_errors(bp)
+MAX_TEXT = 100
+
+
+def _role_labels() -> dict[str, str]:
+    return {"citizen": _("Ciudadano/a"), "staff": _("Personal municipal"), "supervisor": _("Supervisión"),
+            "analyst": _("Análisis de procesos"), "auditor": _("Auditoría"), "admin": _("Administración")}
+
+
+def _scope_labels() -> dict[str, str]:
+    return {"read": _("leer"), "start": _("iniciar trámites"), "tasks": _("completar tareas"),
+            "messages": _("enviar mensajes"), "deploy": _("publicar versiones"), "admin": _("todo")}
+
+
+def _known_groups() -> list[str]:
+    found = web.runtime().known_groups
+    return administration.group_names(found() if found else ())
+
+
+def _index(token_name: str = "", token_scopes: tuple[str, ...] = (), token_error: str = "", secret: str = "",
+           status: int = 200) -> ResponseReturnValue:
+    text = request.args.get("q", "")[:MAX_TEXT]
+    page = request.args.get("pagina", "")
+    accounts = administration.accounts(text, int(page) if page.isdigit() else 1)
+    return render_template("worklists/users_admin.html", accounts=accounts, q=text, roles=_role_labels(),
+                           token_rows=administration.token_rows(), scopes=tokens.SCOPES,
+                           scope_labels=_scope_labels(), token_name=token_name, token_scopes=token_scopes,
+                           token_error=token_error, secret=secret, local_time=web.local), status
+
+
+@bp.get("/")
+@roles_required("admin")
+def index() -> ResponseReturnValue:
+    """Every account (``?q=`` narrows them) and the API tokens."""
+    return _index()
+
+
+@bp.get("/<username>")
+@roles_required("admin")
+def show(username: str) -> ResponseReturnValue:
+    """One account: its form when it is local, its data when the directory rules it."""
+    return _account_page(username)
+
+
+def _account_page(username: str, problems: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    user = administration.account(username)
+    return render_template("worklists/users_admin_account.html", account=user, roles=_role_labels(),
+                           all_roles=ROLES, groups=_known_groups(), problems=problems or {},
+                           me=web.user().username, local_time=web.local), status
+
+
+@bp.post("/<username>/guardar")
+@roles_required("admin")
+def save(username: str) -> ResponseReturnValue:
+    """Save a local account's roles, groups and active flag."""
+    try:
+        with unit_of_work():
+            administration.update_account(username, roles=request.form.getlist("roles"),
+                                          groups=request.form.getlist("grupos"),
+                                          active=request.form.get("activa") == "1", actor=web.user(),
+                                          allowed_groups=_known_groups())
+    except DataInvalid as e:
+        fields = {"roles": "roles", "groups": "grupos"}
+        problems = {fields.get(p.get("field", ""), "roles"): p["message"] for p in e.errors}
+        return _account_page(username, problems, 422)
+    flash(_("Se guardaron los cambios de la cuenta %(name)s.", name=username), "ok")
+    return redirect(url_for("users_admin.show", username=username), 303)
+
+
+@bp.post("/tokens/crear")
+@roles_required("admin")
+def create_token() -> ResponseReturnValue:
+    """Create an API token and show its secret this once."""
+    name = request.form.get("nombre", "").strip()[:MAX_TEXT]
+    scopes = tuple(request.form.getlist("alcances"))
+    try:
+        with unit_of_work():
+            created, secret = tokens.create(name, list(scopes), web.user().username)
+            created_name = created.name
+    except EngineError as e:
+        return _index(name, scopes, e.message, status=e.status if e.status < 500 else 400)
+    return _index(token_name=created_name, secret=secret, status=201)
+
+
+@bp.post("/tokens/revocar")
+@roles_required("admin")
+def revoke_token() -> ResponseReturnValue:
+    """Revoke an API token: the API refuses it from now on."""
+    name = request.form.get("nombre", "")[:MAX_TEXT]
+    try:
+        with unit_of_work():
+            administration.token(name)
+            tokens.revoke(name, web.user().username)
+    except EngineError as e:
+        flash(_("No se pudo revocar el token: %(reason)s", reason=e.message), "error")
+        return redirect(url_for("users_admin.index", _anchor="tokens"), 303)
+    forget_cached_tokens()
+    flash(_("Se revocó el token «%(name)s»: la API ya no lo acepta.", name=name), "ok")
+    return redirect(url_for("users_admin.index", _anchor="tokens"), 303)
