@@ -231,6 +231,8 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     scopes: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # written at most once a minute per token (tokens.USE_PRECISION), not on every request
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyRecord(db.Model):  # type: ignore[name-defined]

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -18,9 +19,12 @@ from engine import audit
 from engine.db import db, utcnow
 from engine.errors import Conflict, EngineError
 from engine.models import ApiToken
+from engine.uow import unit_of_work
 
 SCOPES = ("read", "start", "tasks", "messages", "deploy", "admin")
 PREFIX = "tsmt_"
+#: How precisely a token's last use is kept (the administration shows it to the minute).
+USE_PRECISION = timedelta(minutes=1)
 
 
 def actor_name(token_name: str) -> str:
@@ -63,6 +67,18 @@ def authenticate(secret: str) -> ApiToken | None:
     return token if hmac.compare_digest(token.token_hash, _digest(secret)) else None
 
 
+def note_use(token: ApiToken, now: datetime) -> bool:
+    """Record that ``token`` was used at ``now``; only when the stored use is older than
+    ``USE_PRECISION``, so that a busy integration does not write on every request.
+
+    :returns: whether the token changed (the caller commits).
+    """
+    if token.last_used_at is not None and now - token.last_used_at < USE_PRECISION:
+        return False
+    token.last_used_at = now
+    return True
+
+
 @dataclass(frozen=True)
 class Grant:
     """What a request needs of a live token: its name and scopes."""
@@ -95,10 +111,12 @@ class TokenCache:
             cached = self._items.get(digest)
             if cached is not None and cached[0] > now:
                 return cached[1]
-        token = authenticate(secret)
-        if token is None:
-            return None
-        grant = Grant(token.name, frozenset(token.scopes.split()))
+        with unit_of_work():
+            token = authenticate(secret)
+            if token is None:
+                return None
+            note_use(token, utcnow())
+            grant = Grant(token.name, frozenset(token.scopes.split()))
         with self._lock:
             self._items[digest] = (now + self._ttl, grant)
             self._items.move_to_end(digest)

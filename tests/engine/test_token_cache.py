@@ -29,3 +29,18 @@ def test_unknown_secrets_are_never_cached(app: Flask) -> None:
     with app.app_context():
         assert cache.authenticate("tsmt_no-existe") is None
         assert cache.authenticate("otro-formato") is None
+
+
+def test_a_tokens_use_is_kept_to_the_minute_without_a_write_per_request(app: Flask) -> None:
+    now = [100.0]
+    cache = tokens.TokenCache(ttl=5.0, clock=lambda: now[0])
+    with app.app_context():
+        with unit_of_work():
+            token, secret = tokens.create("medidor", ["read"], "tests")
+        assert token.last_used_at is None
+        assert cache.authenticate(secret) is not None
+        first = tokens.db.session.get(tokens.ApiToken, token.id).last_used_at
+        assert first is not None
+        assert tokens.note_use(token, first + tokens.USE_PRECISION / 2) is False
+        assert tokens.note_use(token, first + tokens.USE_PRECISION) is True
+        assert token.last_used_at == first + tokens.USE_PRECISION
