@@ -51,6 +51,7 @@ from connectors.documents.checks import check_template, preview_template
 from connectors.gaf import GafConnector, inprocess
 from connectors.notify import NotifyConnector
 from connectors.notify.mail import plain_sender
+from connectors.notify.mailbox import Mailbox
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
@@ -76,6 +77,8 @@ GAF_SANDBOX_PATH = "/_sandbox/gaf"
 GAF_TEST_SANDBOX_PATH = "/_sandbox/gaf-pruebas"
 GAF_TEST_SANDBOX_NAME = "gaf_sandbox_pruebas"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
+#: Where the local outbox keeps e-mail, under the instance folder.
+MAILBOX_FOLDER = "correo"
 _PYGEOAPI_IMPORT = threading.Lock()
 
 
@@ -131,7 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (*portal.blueprints(), *worklists.blueprints()):
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
-    _secure_fronts(app, settings, registry)
+    _secure_fronts(app, settings, embedded, registry)
     _translate_storage_errors(app)
     _send_notification_emails(app, settings, runtime)
     engine.cli.commands.register(app)
@@ -161,11 +164,12 @@ def _translate_storage_errors(app: Flask) -> None:
 
 
 def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
-    """Citizens' notification e-mails join the outbox of the change they tell of, when SMTP is set.
+    """Citizens' notification e-mails join the outbox of the change they tell of, when SMTP is set
+    or the local outbox keeps them (``MAIL_OUTBOX``).
 
-    Without an SMTP host the portal's «Novedades» are the only channel.
+    Otherwise the portal's «Novedades» are the only channel.
     """
-    if not connector_config(NotifyConnector, _given(settings)).get("SMTP_HOST"):
+    if not settings["MAIL_OUTBOX"] and not connector_config(NotifyConnector, _given(settings)).get("SMTP_HOST"):
         return
 
     def hand_over(message_id: int) -> None:
@@ -180,16 +184,19 @@ def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: 
         notifications.install(db.engine, notifications.Mailer(lambda: settings["PUBLIC_URL"], hand_over))
 
 
-def _secure_fronts(app: Flask, settings: Mapping[str, Any], registry: ConnectorRegistry) -> None:
+def _secure_fronts(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str],
+                   registry: ConnectorRegistry) -> None:
     """Sessions, CSRF, headers and sign-in for the web fronts (after their blueprints).
 
     Staff sign in against the directory when ``TRAMITES_LDAP_URL`` is set (local users
-    otherwise); sign-up links go out over SMTP when the notification connector has a host.
+    otherwise); sign-up links go out over SMTP when the notification connector has a host,
+    or into the local outbox (``MAIL_OUTBOX``).
     """
     staff = registry.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
-    mail = connector_config(NotifyConnector, _given(settings))
+    mail = connector_config(NotifyConnector, {**embedded, **_given(settings)})
+    sends = mail.get("SMTP_HOST") or mail.get("MAIL_OUTBOX_DIR")
     portal.security.init_app(app, authenticate_staff=staff,
-                             send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
+                             send_email=plain_sender(mail) if sends else None,
                              idle_minutes=settings["SESSION_IDLE_MINUTES"],
                              trusted_proxies=settings["TRUSTED_PROXIES"] or ())
     if settings["OIDC_ISSUER"]:
@@ -217,7 +224,8 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
     at ``/_sandbox/gaf`` and the GAF connector calls it in-process (whatever the port); without
     ``TRAMITES_CATASTRO_OGC_URL`` (nor ``TRAMITES_CATASTRO_DATA``) the cadastre connector reads
     the sample parcels' file itself, owners and valuations included: never the public ``/ogc``,
-    which serves only their public attributes.
+    which serves only their public attributes; with ``MAIL_OUTBOX`` e-mail is kept in
+    ``instance/correo`` instead of sent.
     """
     found: dict[str, str] = {}
     if settings["GAF_SANDBOX"]:
@@ -226,6 +234,8 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
     if not any(settings.get(key) or os.environ.get(f"TRAMITES_{key}") for key in ("CATASTRO_OGC_URL", "CATASTRO_DATA")):
         found["CATASTRO_DATA"] = str(SAMPLE_DATA)
+    if settings["MAIL_OUTBOX"]:
+        found["MAIL_OUTBOX_DIR"] = str(Path(settings["INSTANCE_PATH"]) / MAILBOX_FOLDER)
     if not settings.get("SIGNING_CERT"):
         # `tramites init` creates this file (see _signing_preparer); it is labelled not for production.
         found["SIGNING_CERT"] = str(Path(settings["INSTANCE_PATH"]) / DEV_SIGNING_FILE)
@@ -431,7 +441,8 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], doc
                                 prepare_signing=_signing_preparer(settings, embedded),
                                 check_template=check_template, preview_template=preview_template)
     tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
-                          run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}))
+                          run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}),
+                          mailbox=Mailbox(embedded["MAIL_OUTBOX_DIR"]) if "MAIL_OUTBOX_DIR" in embedded else None)
     return Runtime(settings=settings, documents=services, connectors=registry, tools=tools, known_groups=_known_groups)
 
 

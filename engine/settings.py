@@ -205,6 +205,8 @@ SETTINGS: tuple[Setting, ...] = (
             "unset = only in the embedded default without TRAMITES_GAF_URL."),
     Setting("GAF_SANDBOX_IN_PRODUCTION", _consent,
             f"{GAF_SANDBOX_CONSENT}: let the sandbox run on a production configuration."),
+    Setting("MAIL_OUTBOX", _switch, "1: keep e-mail in the local outbox (admin page «Correo saliente») instead "
+            "of sending it; unset = only in the embedded default without TRAMITES_SMTP_HOST."),
 )
 
 
@@ -235,6 +237,9 @@ def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
     gaf_url = values.get("GAF_URL") or environ.get(PREFIX + "GAF_URL")
     values["GAF_SANDBOX"] = _gaf_sandbox(values["GAF_SANDBOX"], values["GAF_SANDBOX_IN_PRODUCTION"], production,
                                          bool(gaf_url))
+    if values["MAIL_OUTBOX"] is None:
+        # a demo without a mail server keeps what it would send; production sends or says why not
+        values["MAIL_OUTBOX"] = not production and not (values.get("SMTP_HOST") or environ.get(PREFIX + "SMTP_HOST"))
     return _with_embedded_defaults(values)
 
 

@@ -92,3 +92,11 @@ def test_an_unset_public_url_follows_the_address_served(tmp_path: Path, host: st
 def test_a_public_url_that_is_set_stays_whatever_the_port(tmp_path: Path) -> None:
     values = read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_PUBLIC_URL": "https://tramites.example"})
     assert served_at(values, "127.0.0.1", 5101) == "https://tramites.example" == values["PUBLIC_URL"]
+
+
+def test_without_a_mail_server_the_embedded_default_keeps_mail_locally(tmp_path: Path) -> None:
+    assert read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path)})["MAIL_OUTBOX"] is True
+    smtp = {"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_SMTP_HOST": "smtp.example"}
+    assert read_settings(smtp)["MAIL_OUTBOX"] is False
+    production = {"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_SECRET_KEY": "k"}
+    assert read_settings(production)["MAIL_OUTBOX"] is False  # production sends, or says once why not
