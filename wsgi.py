@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 import requests
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.cli import FlaskGroup
 from flask_babel import Babel
 from sqlalchemy import select
@@ -365,7 +365,7 @@ def _mount_test_gaf(app: Flask, settings: Mapping[str, Any], session: requests.S
 
 def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
     """Serve the sample cadastre's public attributes as OGC API – Features at ``/ogc`` (pygeoapi)."""
-    config_path, openapi_path = write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
+    config_path, openapi_path = _write_ogc_config(settings)
     os.environ.setdefault("PYGEOAPI_CONFIG", str(config_path))
     os.environ.setdefault("PYGEOAPI_OPENAPI", str(openapi_path))
     mount_ogc(app)
@@ -385,19 +385,27 @@ def mount_ogc(app: Flask) -> None:
     app.add_url_rule(f"{OGC_PATH}/<path:path>", "ogc", _serve_ogc, methods=methods)
 
 
+def _write_ogc_config(settings: Mapping[str, Any]) -> tuple[Path, Path]:
+    return write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
+
+
 def _serve_ogc(path: str = "") -> Response:
     environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
                "PATH_INFO": request.path[len(OGC_PATH):]}
-    return Response.from_app(_pygeoapi_app(), environ)
+    return Response.from_app(_pygeoapi_app(current_app.config["TRAMITES"]), environ)
 
 
-def _pygeoapi_app() -> Flask:
+def _pygeoapi_app(settings: Mapping[str, Any]) -> Flask:
     """pygeoapi's Flask app, imported on first use without letting it reconfigure our logging.
 
     Its import calls ``logging.basicConfig`` on the root logger, which would print every
-    request line twice (werkzeug's handler and the new root one) from then on.
+    request line twice (werkzeug's handler and the new root one) from then on. Before that
+    import, a public URL that follows the served address is written into its configuration
+    again: ``create_app`` wrote it before ``tramites serve`` said where it listens.
     """
     with _PYGEOAPI_IMPORT:
+        if settings.get(FOLLOWS_SERVER) and "pygeoapi.flask_app" not in sys.modules:
+            _write_ogc_config(settings)
         root = logging.getLogger()
         handlers, level = list(root.handlers), root.level
         import pygeoapi.flask_app

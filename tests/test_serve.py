@@ -33,6 +33,8 @@ def test_serve_answers_over_http_with_the_background_runner(tmp_path: Path) -> N
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
         assert ready["status"] == "ok"
         assert f"Ingrese en http://127.0.0.1:{port}/" in (tmp_path / "serve.log").read_text(errors="replace")
+        ogc = requests.get(f"http://127.0.0.1:{port}/ogc/collections?f=json", timeout=60).json()
+        assert {link["href"].split("/ogc")[0] for link in ogc["links"]} == {f"http://127.0.0.1:{port}"}
     finally:
         server.terminate()
         server.wait(timeout=20)

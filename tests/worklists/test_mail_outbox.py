@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
+import pytest
 from flask import Flask
 
 from connectors.notify.mailbox import Mailbox
 from engine.db import utcnow
 from engine.identity.accounts import ensure_user
 from engine.uow import unit_of_work
+from tests.fixtures.browser import Visit
 from tests.fixtures.identity import Web, password_of
 from tests.portal.helpers import deploy, start_case
 from worklists.mail_outbox import linked
@@ -68,3 +71,28 @@ def test_links_are_live_and_the_rest_is_escaped() -> None:
     shown = linked('Vea <b>esto</b>: https://tramites.example/mis-tramites/EX-1.\nGracias')
     assert str(shown) == ('Vea &lt;b&gt;esto&lt;/b&gt;: <a href="https://tramites.example/mis-tramites/EX-1">'
                           'https://tramites.example/mis-tramites/EX-1</a>.\nGracias')
+
+
+@pytest.mark.browser
+def test_the_outbox_pages_fit_a_phone_and_pass_axe(secure_app: Callable[..., Flask],
+                                                   live_server: Callable[..., Any], page: Any) -> None:
+    app = _app(secure_app)
+    kept = EmailMessage()
+    kept["To"], kept["Subject"] = "ana@example.com", "Iniciamos su trámite EX-2026-000001-SMT-PRU"
+    kept.set_content("Hola, Ana:\n\nSígalo en http://tramites.example/mis-tramites/EX-2026-000001-SMT-PRU"
+                     "?un-enlace-largo-que-no-debe-ensanchar-la-pagina-en-un-telefono=1\n")
+    app.extensions["tramites"].tools.mailbox.keep(kept)
+    base = live_server(app).url
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit = Visit(page, base)
+    page.goto(base + "/administracion/correo/")
+    page.fill("#campo-usuario", "admin")
+    page.fill("#campo-contrasena", password_of("admin"))
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_url("**/administracion/correo/")
+    visit.check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name=str(kept["Subject"])).click()
+    page.wait_for_selector(".mail-body a")
+    visit.check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
