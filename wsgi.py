@@ -392,7 +392,7 @@ def _write_ogc_config(settings: Mapping[str, Any]) -> tuple[Path, Path]:
 def _serve_ogc(path: str = "") -> Response:
     environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
                "PATH_INFO": request.path[len(OGC_PATH):]}
-    return Response.from_app(_pygeoapi_app(current_app.config["TRAMITES"]), environ)
+    return Response.from_app(_pygeoapi_app(current_app.config.get("TRAMITES") or {}), environ)
 
 
 def _pygeoapi_app(settings: Mapping[str, Any]) -> Flask:
