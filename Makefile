@@ -22,7 +22,7 @@ export TRAMITES_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgr
 .PHONY: run test lint bench install venv assets lock clean
 
 run: $(RUN_STAMP) $(ASSETS) $(STUDIO)
-	$(BIN)/tramites init
+	$(BIN)/tramites init --host $(HOST) --port $(PORT)
 	$(BIN)/tramites serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP) $(ASSETS) $(STUDIO) lint

@@ -6,6 +6,7 @@ bad setting is reported as one line instead of a traceback during import.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, request
+import requests
+from flask import Flask, Response, current_app, request
 from flask.cli import FlaskGroup
 from flask_babel import Babel
 from sqlalchemy import select
@@ -46,9 +48,10 @@ from connectors.catastro.ogc import MOUNT_PATH as OGC_PATH
 from connectors.catastro.ogc import SAMPLE_DATA, write_pygeoapi_config
 from connectors.documents.casefile import render_case_file
 from connectors.documents.checks import check_template, preview_template
-from connectors.gaf import GafConnector
+from connectors.gaf import GafConnector, inprocess
 from connectors.notify import NotifyConnector
 from connectors.notify.mail import plain_sender
+from connectors.notify.mailbox import Mailbox
 from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
@@ -58,7 +61,7 @@ from engine.errors import EngineError, NotFound, Unavailable
 from engine.identity.accounts import Group, group_title
 from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
-from engine.settings import ConfigError, instance_secret, read_settings, redact_url
+from engine.settings import FOLLOWS_SERVER, ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
 from engine.web.nul_bytes import refuse_nul_bytes
 from storage.base import Storage
@@ -74,6 +77,8 @@ GAF_SANDBOX_PATH = "/_sandbox/gaf"
 GAF_TEST_SANDBOX_PATH = "/_sandbox/gaf-pruebas"
 GAF_TEST_SANDBOX_NAME = "gaf_sandbox_pruebas"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
+#: Where the local outbox keeps e-mail, under the instance folder.
+MAILBOX_FOLDER = "correo"
 _PYGEOAPI_IMPORT = threading.Lock()
 
 
@@ -113,11 +118,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     registry = _connector_registry(settings, embedded, documents)
     runtime = _build_runtime(settings, embedded, documents, registry, _sensor_feed_factory(app, settings))
     runtime.test_connectors = _test_connector_registry(settings, documents)
+    in_process = inprocess.session(app, lambda: settings["PUBLIC_URL"])
+    _reach_sandboxes_in_process(in_process, registry, runtime.test_connectors, embedded)
     app.extensions[EXTENSION_KEY] = runtime
     if settings["BROKER_URL"]:
         runtime.dispatch = dispatcher(make_celery(app, settings["BROKER_URL"], runtime))
-    _mount_embedded_gaf(app, settings, embedded)
-    _mount_test_gaf(app, settings)
+    _mount_embedded_gaf(app, settings, embedded, in_process)
+    _mount_test_gaf(app, settings, in_process)
     _mount_ogc(app, settings)
     app.before_request(refuse_nul_bytes)
     app.register_blueprint(engine.api.health.bp)
@@ -128,7 +135,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
     app.add_template_filter(group_title, "grupo")
-    _secure_fronts(app, settings, registry)
+    _secure_fronts(app, settings, embedded, registry)
     _translate_storage_errors(app)
     _send_notification_emails(app, settings, runtime)
     engine.cli.commands.register(app)
@@ -158,11 +165,12 @@ def _translate_storage_errors(app: Flask) -> None:
 
 
 def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: Runtime) -> None:
-    """Citizens' notification e-mails join the outbox of the change they tell of, when SMTP is set.
+    """Citizens' notification e-mails join the outbox of the change they tell of, when SMTP is set
+    or the local outbox keeps them (``MAIL_OUTBOX``).
 
-    Without an SMTP host the portal's «Novedades» are the only channel.
+    Otherwise the portal's «Novedades» are the only channel.
     """
-    if not connector_config(NotifyConnector, _given(settings)).get("SMTP_HOST"):
+    if not settings["MAIL_OUTBOX"] and not connector_config(NotifyConnector, _given(settings)).get("SMTP_HOST"):
         return
 
     def hand_over(message_id: int) -> None:
@@ -174,19 +182,22 @@ def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: 
                 db.session.remove()
 
     with app.app_context():
-        notifications.install(db.engine, notifications.Mailer(settings["PUBLIC_URL"], hand_over))
+        notifications.install(db.engine, notifications.Mailer(lambda: settings["PUBLIC_URL"], hand_over))
 
 
-def _secure_fronts(app: Flask, settings: Mapping[str, Any], registry: ConnectorRegistry) -> None:
+def _secure_fronts(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str],
+                   registry: ConnectorRegistry) -> None:
     """Sessions, CSRF, headers and sign-in for the web fronts (after their blueprints).
 
     Staff sign in against the directory when ``TRAMITES_LDAP_URL`` is set (local users
-    otherwise); sign-up links go out over SMTP when the notification connector has a host.
+    otherwise); sign-up links go out over SMTP when the notification connector has a host,
+    or into the local outbox (``MAIL_OUTBOX``).
     """
     staff = registry.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
-    mail = connector_config(NotifyConnector, _given(settings))
+    mail = connector_config(NotifyConnector, {**embedded, **_given(settings)})
+    sends = mail.get("SMTP_HOST") or mail.get("MAIL_OUTBOX_DIR")
     portal.security.init_app(app, authenticate_staff=staff,
-                             send_email=plain_sender(mail) if mail.get("SMTP_HOST") else None,
+                             send_email=plain_sender(mail) if sends else None,
                              idle_minutes=settings["SESSION_IDLE_MINUTES"],
                              trusted_proxies=settings["TRUSTED_PROXIES"] or ())
     if settings["OIDC_ISSUER"]:
@@ -211,19 +222,21 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
 
     With ``GAF_SANDBOX`` (on by default only in the embedded default without
     ``TRAMITES_GAF_URL``, see :func:`engine.settings.read_settings`) the GAF sandbox is mounted
-    at ``/_sandbox/gaf`` and the GAF connector points at it; without
+    at ``/_sandbox/gaf`` and the GAF connector calls it in-process (whatever the port); without
     ``TRAMITES_CATASTRO_OGC_URL`` (nor ``TRAMITES_CATASTRO_DATA``) the cadastre connector reads
     the sample parcels' file itself, owners and valuations included: never the public ``/ogc``,
-    which serves only their public attributes.
+    which serves only their public attributes; with ``MAIL_OUTBOX`` e-mail is kept in
+    ``instance/correo`` instead of sent.
     """
-    public = settings["PUBLIC_URL"].rstrip("/")
     found: dict[str, str] = {}
     if settings["GAF_SANDBOX"]:
         instance = settings["INSTANCE_PATH"]
-        found.update(GAF_URL=public + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
+        found.update(GAF_URL=inprocess.ORIGIN + GAF_SANDBOX_PATH, GAF_TOKEN=instance_secret(instance, "gaf_token"),
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
     if not any(settings.get(key) or os.environ.get(f"TRAMITES_{key}") for key in ("CATASTRO_OGC_URL", "CATASTRO_DATA")):
         found["CATASTRO_DATA"] = str(SAMPLE_DATA)
+    if settings["MAIL_OUTBOX"]:
+        found["MAIL_OUTBOX_DIR"] = str(Path(settings["INSTANCE_PATH"]) / MAILBOX_FOLDER)
     if not settings.get("SIGNING_CERT"):
         # `tramites init` creates this file (see _signing_preparer); it is labelled not for production.
         found["SIGNING_CERT"] = str(Path(settings["INSTANCE_PATH"]) / DEV_SIGNING_FILE)
@@ -264,25 +277,41 @@ def _pdf_inspector(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> 
     return inspect
 
 
-def _certificate_issuer(registry: ConnectorRegistry) -> Callable[[str, dict[str, Any], str], dict[str, Any]]:
+def _certificate_issuer(registry: ConnectorRegistry,
+                        settings: Mapping[str, Any]) -> Callable[[str, dict[str, Any], str], dict[str, Any]]:
     """``tramites certificate issue``: the documents connector's own path, from any template folder."""
 
     def issue(folder: str, data: dict[str, Any], title: str) -> dict[str, Any]:
         connector, context = registry.connector("documentos")
+        context = dataclasses.replace(context, instance={**context.instance, "public_url": settings["PUBLIC_URL"]})
         result: dict[str, Any] = connector.issue(Path(folder), data, title, context)  # type: ignore[attr-defined]
         return result
 
     return issue
 
 
-def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str]) -> None:
+def _reach_sandboxes_in_process(session: requests.Session, registry: ConnectorRegistry,
+                                test_registry: Any, embedded: Mapping[str, str]) -> None:
+    """Let the GAF connectors that talk to this platform's own sandboxes call them in-process.
+
+    Over HTTP they would need the port the platform is served at, which a worker or a
+    platform behind a proxy does not know.
+    """
+    if "GAF_URL" in embedded:
+        registry.connector("gaf")[0].session = session  # type: ignore[attr-defined]
+    if isinstance(test_registry, ConnectorRegistry):
+        test_registry.connector("gaf")[0].session = session  # type: ignore[attr-defined]
+
+
+def _mount_embedded_gaf(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str],
+                        session: requests.Session) -> None:
     if "GAF_URL" not in embedded:
         return
     from connectors.gaf.sandbox import sandbox_blueprint
 
     blueprint = sandbox_blueprint(
         token=embedded["GAF_TOKEN"], webhook_secret=embedded["GAF_WEBHOOK_SECRET"],
-        webhook_url=settings["PUBLIC_URL"].rstrip("/") + "/hooks/gaf",
+        webhook_url=inprocess.ORIGIN + "/hooks/gaf", session=session,
         state_path=Path(settings["INSTANCE_PATH"]) / "gaf_sandbox.json",
     )
     app.register_blueprint(blueprint, url_prefix=GAF_SANDBOX_PATH)
@@ -297,7 +326,7 @@ def _test_gaf_settings(settings: Mapping[str, Any]) -> dict[str, str] | None:
     if settings["GAF_SANDBOX"]:
         return None
     instance = settings["INSTANCE_PATH"]
-    return {"GAF_URL": settings["PUBLIC_URL"].rstrip("/") + GAF_TEST_SANDBOX_PATH,
+    return {"GAF_URL": inprocess.ORIGIN + GAF_TEST_SANDBOX_PATH,
             "GAF_TOKEN": instance_secret(instance, "gaf_pruebas_token"),
             "GAF_WEBHOOK_SECRET": instance_secret(instance, "gaf_pruebas_webhook_secret")}
 
@@ -316,7 +345,7 @@ def _test_connector_registry(settings: Mapping[str, Any], documents: Storage) ->
     return registry
 
 
-def _mount_test_gaf(app: Flask, settings: Mapping[str, Any]) -> None:
+def _mount_test_gaf(app: Flask, settings: Mapping[str, Any], session: requests.Session) -> None:
     """Mount test cases' own GAF sandbox where the platform talks to the real GAF (GAF_SANDBOX off).
 
     Its fees are play money owed by nobody: a slip exists there only if a test case liquidated
@@ -329,7 +358,7 @@ def _mount_test_gaf(app: Flask, settings: Mapping[str, Any]) -> None:
 
     blueprint = sandbox_blueprint(
         name=GAF_TEST_SANDBOX_NAME, token=config["GAF_TOKEN"], webhook_secret=config["GAF_WEBHOOK_SECRET"],
-        webhook_url=settings["PUBLIC_URL"].rstrip("/") + "/hooks/pruebas/gaf",
+        webhook_url=inprocess.ORIGIN + "/hooks/pruebas/gaf", session=session,
         state_path=Path(settings["INSTANCE_PATH"]) / "gaf_sandbox_pruebas.json",
     )
     app.register_blueprint(blueprint, url_prefix=GAF_TEST_SANDBOX_PATH)
@@ -337,7 +366,7 @@ def _mount_test_gaf(app: Flask, settings: Mapping[str, Any]) -> None:
 
 def _mount_ogc(app: Flask, settings: Mapping[str, Any]) -> None:
     """Serve the sample cadastre's public attributes as OGC API – Features at ``/ogc`` (pygeoapi)."""
-    config_path, openapi_path = write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
+    config_path, openapi_path = _write_ogc_config(settings)
     os.environ.setdefault("PYGEOAPI_CONFIG", str(config_path))
     os.environ.setdefault("PYGEOAPI_OPENAPI", str(openapi_path))
     mount_ogc(app)
@@ -357,19 +386,27 @@ def mount_ogc(app: Flask) -> None:
     app.add_url_rule(f"{OGC_PATH}/<path:path>", "ogc", _serve_ogc, methods=methods)
 
 
+def _write_ogc_config(settings: Mapping[str, Any]) -> tuple[Path, Path]:
+    return write_pygeoapi_config(Path(settings["INSTANCE_PATH"]) / "ogc", settings["PUBLIC_URL"])
+
+
 def _serve_ogc(path: str = "") -> Response:
     environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
                "PATH_INFO": request.path[len(OGC_PATH):]}
-    return Response.from_app(_pygeoapi_app(), environ)
+    return Response.from_app(_pygeoapi_app(current_app.config.get("TRAMITES") or {}), environ)
 
 
-def _pygeoapi_app() -> Flask:
+def _pygeoapi_app(settings: Mapping[str, Any]) -> Flask:
     """pygeoapi's Flask app, imported on first use without letting it reconfigure our logging.
 
     Its import calls ``logging.basicConfig`` on the root logger, which would print every
-    request line twice (werkzeug's handler and the new root one) from then on.
+    request line twice (werkzeug's handler and the new root one) from then on. Before that
+    import, a public URL that follows the served address is written into its configuration
+    again: ``create_app`` wrote it before ``tramites serve`` said where it listens.
     """
     with _PYGEOAPI_IMPORT:
+        if settings.get(FOLLOWS_SERVER) and "pygeoapi.flask_app" not in sys.modules:
+            _write_ogc_config(settings)
         root = logging.getLogger()
         handlers, level = list(root.handlers), root.level
         import pygeoapi.flask_app
@@ -384,6 +421,9 @@ def _connector_registry(settings: Mapping[str, Any], embedded: Mapping[str, str]
     """The built-in connectors and those of installed packages, configured from the settings."""
     registry = ConnectorRegistry(storage=documents)
     connector_settings = {**embedded, **_given(settings)}
+    if settings.get(FOLLOWS_SERVER):
+        # Read from each call's context instead, which follows the address being served.
+        connector_settings.pop("PUBLIC_URL", None)
     registry.load_builtins(connector_settings)
     registry.load_entry_points(connector_settings)
     return registry
@@ -405,11 +445,13 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], doc
         checks[name] = partial(probe, url) if url else None
         targets[name] = redact_url(url) if url else ""
     services = DocumentServices(store=documents, inspect_pdf=_pdf_inspector(settings, embedded),
-                                issue_certificate=_certificate_issuer(registry), render_case_file=render_case_file,
+                                issue_certificate=_certificate_issuer(registry, settings),
+                                render_case_file=render_case_file,
                                 prepare_signing=_signing_preparer(settings, embedded),
                                 check_template=check_template, preview_template=preview_template)
     tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
-                          run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}))
+                          run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}),
+                          mailbox=Mailbox(embedded["MAIL_OUTBOX_DIR"]) if "MAIL_OUTBOX_DIR" in embedded else None)
     return Runtime(settings=settings, documents=services, connectors=registry, tools=tools, known_groups=_known_groups)
 
 

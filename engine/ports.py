@@ -30,6 +30,28 @@ class DocumentStore(Protocol):
     def check(self) -> None: ...
 
 
+class KeptMail(Protocol):
+    """One e-mail kept in the local outbox (``connectors.notify.mailbox.KeptMail``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def to(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def sent_at(self) -> datetime: ...
+    @property
+    def text(self) -> str: ...
+
+
+class LocalMailbox(Protocol):
+    """The local outbox of the embedded default: e-mail kept instead of sent (``connectors.notify.mailbox``)."""
+
+    def messages(self) -> list[KeptMail]: ...
+    def message(self, name: str) -> KeptMail | None: ...
+
+
 class SensorFeed(Protocol):
     """The sensor subscriber as the engine's commands drive it (``connectors/sensors/subscriber.py``)."""
 

@@ -22,7 +22,7 @@ from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
-from engine.ports import Connectors, DocumentStore, SensorFeed
+from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -78,6 +78,8 @@ class OperatorTools:
     run_gaf_sandbox: Callable[[str, int, str | None], None] | None = None
     #: Builds the MQTT sensor subscriber, wired to the engine; ``None`` when ``TRAMITES_MQTT_URL`` is unset.
     sensor_subscriber: Callable[[], SensorFeed] | None = None
+    #: Where e-mail is kept instead of sent (``TRAMITES_MAIL_OUTBOX``); ``None`` = it goes out over SMTP.
+    mailbox: LocalMailbox | None = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -19,6 +19,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "TRAMITES_"
+#: The public URL until the platform knows the address it is served at.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+#: Settings key: ``True`` when ``PUBLIC_URL`` was not set, so it follows the served address.
+FOLLOWS_SERVER = "PUBLIC_URL_FOLLOWS_SERVER"
+LOOPBACK = "127.0.0.1"
+#: Listening on every interface: links name the loopback address, the one a browser here opens.
+_ANY_ADDRESS = ("", "0.0.0.0", "::")  # noqa: S104  # compared with, never bound
 CITY_TIMEZONE = "America/Argentina/Tucuman"
 
 
@@ -165,8 +172,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", _database_url, "SQLAlchemy URL: sqlite:///… (default) or postgresql://…"),
     Setting("STORAGE_URL", _url("file", "s3"), "file:///folder (default) or s3://KEY:SECRET@host:port/bucket"),
     Setting("SECRET_KEY", _text, "Signs sessions; generated into the instance folder when unset.", secret=True),
-    Setting("PUBLIC_URL", _url("http", "https"), "Address citizens see (QR codes, e-mail links).",
-            "http://127.0.0.1:5000"),
+    Setting("PUBLIC_URL", _url("http", "https"), "Address citizens see (QR codes, e-mail links); unset = "
+            "the address `tramites serve` listens on."),
     Setting("BROKER_URL", _url("redis", "rediss", "amqp", "amqps"), "Celery broker; unset = in-process threads."),
     Setting("LDAP_URL", _url("ldap", "ldaps"), "Staff directory; unset = seeded local users."),
     Setting("MQTT_URL", _url("mqtt", "mqtts"), "Sensor broker; unset = sensors off."),
@@ -198,6 +205,8 @@ SETTINGS: tuple[Setting, ...] = (
             "unset = only in the embedded default without TRAMITES_GAF_URL."),
     Setting("GAF_SANDBOX_IN_PRODUCTION", _consent,
             f"{GAF_SANDBOX_CONSENT}: let the sandbox run on a production configuration."),
+    Setting("MAIL_OUTBOX", _switch, "1: keep e-mail in the local outbox (admin page «Correo saliente») instead "
+            "of sending it; unset = only in the embedded default without TRAMITES_SMTP_HOST."),
 )
 
 
@@ -228,6 +237,9 @@ def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
     gaf_url = values.get("GAF_URL") or environ.get(PREFIX + "GAF_URL")
     values["GAF_SANDBOX"] = _gaf_sandbox(values["GAF_SANDBOX"], values["GAF_SANDBOX_IN_PRODUCTION"], production,
                                          bool(gaf_url))
+    if values["MAIL_OUTBOX"] is None:
+        # a demo without a mail server keeps what it would send; production sends or says why not
+        values["MAIL_OUTBOX"] = not production and not (values.get("SMTP_HOST") or environ.get(PREFIX + "SMTP_HOST"))
     return _with_embedded_defaults(values)
 
 
@@ -279,7 +291,25 @@ def _with_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:
         values["STORAGE_URL"] = (instance / "documents").as_uri()
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = instance_secret(instance, "secret_key")
+    values[FOLLOWS_SERVER] = not values["PUBLIC_URL"]
+    if not values["PUBLIC_URL"]:
+        values["PUBLIC_URL"] = DEFAULT_PUBLIC_URL
     return values
+
+
+def served_at(values: MutableMapping[str, Any], host: str, port: int) -> str:
+    """Make the public URL the address being served, unless ``TRAMITES_PUBLIC_URL`` fixed it.
+
+    ``values`` is the platform's one settings mapping, which the runtime and every request read
+    at call time, so links made from now on (QR codes, e-mails, the background work's) name it.
+
+    :return: the public URL in force.
+    """
+    if values.get(FOLLOWS_SERVER):
+        shown = LOOPBACK if host in _ANY_ADDRESS else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        values["PUBLIC_URL"] = f"http://{shown}:{port}"
+    return str(values["PUBLIC_URL"])
 
 
 def instance_secret(instance: str | Path, name: str) -> str:

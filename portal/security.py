@@ -29,7 +29,7 @@ from engine.identity.accounts import User
 from engine.identity.models import WebSession
 from engine.identity.signin import DEFAULT_ROLE_GROUPS, AuthenticateStaff, user_by_id
 from engine.identity.throttle import ThrottlePolicy
-from engine.settings import MapTiles
+from engine.settings import DEFAULT_PUBLIC_URL, MapTiles
 from engine.uow import unit_of_work
 from engine.web.client import Network, client_address
 
@@ -76,11 +76,22 @@ class IdentitySettings:
     role_groups: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ROLE_GROUPS))
     secure: bool = False
     cookie_name: str = "tramites_sesion"
-    public_url: str = "http://127.0.0.1:5000"
+    #: Where links point when set (tests point them at their server); ``None`` = ``PUBLIC_URL``.
+    fixed_public_url: str | None = None
     clock: Callable[[], datetime] = utcnow
     map_tiles: MapTiles | None = None  # TRAMITES_MAP_TILES_URL: form-map.js reads it, the CSP allows it
     csp: str = FRONT_CSP
     trusted_proxies: tuple[Network, ...] = ()
+
+    @property
+    def public_url(self) -> str:
+        """The base of the links in e-mails, read at each use: it follows the address being served."""
+        tramites = current_app.config.get("TRAMITES") or {}
+        return self.fixed_public_url or str(tramites.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+
+    @public_url.setter
+    def public_url(self, value: str) -> None:
+        self.fixed_public_url = value
 
 
 def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
@@ -95,14 +106,13 @@ def init_app(app: Flask, *, authenticate_staff: AuthenticateStaff | None = None,
     :param trusted_proxies: the reverse proxies whose ``X-Forwarded-For`` names the client.
     """
     tramites = app.config.get("TRAMITES") or {}
-    public_url = str(tramites.get("PUBLIC_URL") or "http://127.0.0.1:5000")
-    secure = public_url.startswith("https://")
+    secure = str(tramites.get("PUBLIC_URL") or "").startswith("https://")
     idle = int(idle_minutes or tramites.get("SESSION_IDLE_MINUTES") or 30)
     found = IdentitySettings(
         authenticate_staff=authenticate_staff, send_email=send_email,
         session_policy=sessions.Policy(idle=timedelta(minutes=idle)),
         role_groups=dict(DEFAULT_ROLE_GROUPS if role_groups is None else role_groups),
-        secure=secure, cookie_name="__Host-tramites" if secure else "tramites_sesion", public_url=public_url,
+        secure=secure, cookie_name="__Host-tramites" if secure else "tramites_sesion",
         trusted_proxies=tuple(trusted_proxies),
     )
     tiles = tramites.get("MAP_TILES_URL")

@@ -62,6 +62,15 @@ def test_init_seeds_demo_users_and_is_safe_to_run_again(app: Flask) -> None:
         assert check_password(admin, "demo-admin") and not check_password(admin, "wrong")
 
 
+def test_init_prints_the_address_serve_will_listen_on_unless_a_public_url_is_set(make_app: Any) -> None:
+    first = make_app().test_cli_runner().invoke(args=["init", "--no-demo", "--port", "5101"])
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[-1] == "Listo. Ingrese en http://127.0.0.1:5101/"
+    fixed = make_app(PUBLIC_URL="https://tramites.smt.gob.ar").test_cli_runner()
+    second = fixed.invoke(args=["init", "--no-demo", "--port", "5101"])
+    assert second.output.splitlines()[-1] == "Listo. Ingrese en https://tramites.smt.gob.ar/"
+
+
 def test_check_exits_non_zero_naming_the_dependency_that_is_down(make_app: Any) -> None:
     from tests.fixtures.require import free_port
 

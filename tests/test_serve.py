@@ -16,10 +16,13 @@ TRAMITES = Path(sys.executable).with_name("tramites")
 
 def test_serve_answers_over_http_with_the_background_runner(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(tmp_path / "instance"),
-           "TRAMITES_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    # as `make run PORT=…`: no TRAMITES_PUBLIC_URL, so both commands name the port served
+    env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("TRAMITES_DATABASE_URL", None)
-    subprocess.run([str(TRAMITES), "init", "--no-demo"], env=env, check=True, capture_output=True, timeout=300)
+    env.pop("TRAMITES_PUBLIC_URL", None)
+    init = subprocess.run([str(TRAMITES), "init", "--no-demo", "--port", str(port)], env=env, check=True,
+                          capture_output=True, timeout=300, text=True)
+    assert f"Ingrese en http://127.0.0.1:{port}/" in init.stdout
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen([str(TRAMITES), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
@@ -29,6 +32,9 @@ def test_serve_answers_over_http_with_the_background_runner(tmp_path: Path) -> N
         assert home.status_code == 200 and 'lang="es-AR"' in home.text
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
         assert ready["status"] == "ok"
+        assert f"Ingrese en http://127.0.0.1:{port}/" in (tmp_path / "serve.log").read_text(errors="replace")
+        ogc = requests.get(f"http://127.0.0.1:{port}/ogc/collections?f=json", timeout=60).json()
+        assert {link["href"].split("/ogc")[0] for link in ogc["links"]} == {f"http://127.0.0.1:{port}"}
     finally:
         server.terminate()
         server.wait(timeout=20)

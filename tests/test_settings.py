@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.settings import SETTINGS, ConfigError, read_settings, redact_url, redacted
+from engine.settings import SETTINGS, ConfigError, read_settings, redact_url, redacted, served_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,3 +78,25 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"`TRAMITES_{s.name}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", "http://127.0.0.1:5101"),
+                                                ("0.0.0.0", "http://127.0.0.1:5101"),  # noqa: S104
+                                                ("::1", "http://[::1]:5101")])
+def test_an_unset_public_url_follows_the_address_served(tmp_path: Path, host: str, expected: str) -> None:
+    values = read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path)})
+    assert values["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    assert served_at(values, host, 5101) == expected == values["PUBLIC_URL"]
+
+
+def test_a_public_url_that_is_set_stays_whatever_the_port(tmp_path: Path) -> None:
+    values = read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_PUBLIC_URL": "https://tramites.example"})
+    assert served_at(values, "127.0.0.1", 5101) == "https://tramites.example" == values["PUBLIC_URL"]
+
+
+def test_without_a_mail_server_the_embedded_default_keeps_mail_locally(tmp_path: Path) -> None:
+    assert read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path)})["MAIL_OUTBOX"] is True
+    smtp = {"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_SMTP_HOST": "smtp.example"}
+    assert read_settings(smtp)["MAIL_OUTBOX"] is False
+    production = {"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_SECRET_KEY": "k"}
+    assert read_settings(production)["MAIL_OUTBOX"] is False  # production sends, or says once why not

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import requests
 from jsonschema import Draft202012Validator
 
 from connectors.base import JSON, Connector, ConnectorContext, PermanentError, operation
@@ -44,6 +45,8 @@ class GafConnector(Connector):
     name = "gaf"
     settings = ("GAF_URL", "GAF_TOKEN", "GAF_WEBHOOK_SECRET")
     secrets = ("GAF_TOKEN", "GAF_WEBHOOK_SECRET")
+    #: Sends the requests when set: the embedded sandbox answers them in-process (``inprocess``).
+    session: requests.Session | None = None
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         super().__init__(config)
@@ -118,7 +121,7 @@ class GafConnector(Connector):
         missing = [f"TRAMITES_{k}" for k in ("GAF_URL", "GAF_TOKEN") if not self.config.get(k)]
         if missing:
             raise PermanentError("El conector GAF no está configurado: falta " + " y ".join(missing))
-        return GafClient(str(self.config["GAF_URL"]), str(self.config["GAF_TOKEN"]))
+        return GafClient(str(self.config["GAF_URL"]), str(self.config["GAF_TOKEN"]), session=self.session)
 
 
 def idempotency_key(operation_name: str, params: JSON, context: ConnectorContext) -> str:

@@ -25,12 +25,16 @@ class GafClient:
 
     :param base_url: GAF's root URL (``TRAMITES_GAF_URL``), without a trailing path to the operation.
     :param token: the integration's bearer token (``TRAMITES_GAF_TOKEN``); never logged.
+    :param session: sends the requests (the embedded sandbox's answers them in-process); plain
+        ``requests`` when ``None``.
     """
 
-    def __init__(self, base_url: str, token: str, *, read_timeout: float = READ_TIMEOUT) -> None:
+    def __init__(self, base_url: str, token: str, *, read_timeout: float = READ_TIMEOUT,
+                 session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.read_timeout = read_timeout
+        self._session = session
 
     def __repr__(self) -> str:
         return f"GafClient({self.base_url!r})"
@@ -56,7 +60,7 @@ class GafClient:
     def _send(self, method: str, path: str, body: JSON | None, headers: dict[str, str]) -> JSON:
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", **headers}
         try:
-            response = requests.request(method, self.base_url + path, json=body, headers=headers,
+            response = (self._session or requests).request(method, self.base_url + path, json=body, headers=headers,
                                         timeout=(CONNECT_TIMEOUT, self.read_timeout), allow_redirects=False)
         except requests.Timeout as e:
             raise TemporaryError("GAF no respondió a tiempo") from e

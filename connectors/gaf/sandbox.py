@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.serving import run_simple
 
@@ -60,7 +61,8 @@ class Sandbox:
 
 
 def build_sandbox(*, token: str, webhook_url: str | None = None, webhook_secret: str | None = None,
-                  state_path: str | Path | None = None, ledger: GafLedger | None = None) -> Sandbox:
+                  state_path: str | Path | None = None, ledger: GafLedger | None = None,
+                  session: requests.Session | None = None) -> Sandbox:
     """Assemble a sandbox.
 
     :param token: the bearer token clients must send (``TRAMITES_GAF_TOKEN`` on the platform side).
@@ -69,12 +71,13 @@ def build_sandbox(*, token: str, webhook_url: str | None = None, webhook_secret:
     :param webhook_secret: HMAC key of the notices (``TRAMITES_GAF_WEBHOOK_SECRET``).
     :param state_path: JSON file that keeps the state across restarts; ``None`` keeps it in memory.
     :param ledger: a ready ledger instead of one built from ``state_path`` (tests move its clock).
+    :param session: sends the notices (``connectors.gaf.inprocess`` when the receiver is this process).
     :raises ValueError: without a token, or with a webhook URL but no secret.
     """
     if not token:
         raise ValueError("the GAF sandbox needs a bearer token")
     books = ledger or GafLedger(state_path)
-    return Sandbox(Contract.load(), books, WebhookSender(webhook_url, webhook_secret, books), token)
+    return Sandbox(Contract.load(), books, WebhookSender(webhook_url, webhook_secret, books, session=session), token)
 
 
 def sandbox_blueprint(sandbox: Sandbox | None = None, *, name: str = BLUEPRINT_NAME, **config: Any) -> Blueprint:

@@ -30,10 +30,12 @@ class WebhookSender:
     :param ledger: where outcomes are recorded.
     :param attempts: tries per event before giving up.
     :param backoff: seconds before the second try; doubled for each further one.
+    :param session: sends the notices (in-process to the platform mounting the sandbox); plain
+        ``requests`` when ``None``.
     """
 
     def __init__(self, url: str | None, secret: str | None, ledger: GafLedger, *, attempts: int = 3,
-                 backoff: float = 0.5, timeout: float = 5.0) -> None:
+                 backoff: float = 0.5, timeout: float = 5.0, session: requests.Session | None = None) -> None:
         if url and not secret:
             raise ValueError("the GAF sandbox needs a webhook secret to sign its notices")
         self.url = url
@@ -42,6 +44,7 @@ class WebhookSender:
         self._attempts = attempts
         self._backoff = backoff
         self._timeout = timeout
+        self._session = session
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
@@ -75,8 +78,8 @@ class WebhookSender:
         for attempt in range(1, self._attempts + 1):
             outcome["intentos"] = attempt
             try:
-                response = requests.post(str(self.url), data=body, headers=headers, timeout=self._timeout,
-                                         allow_redirects=False)
+                response = (self._session or requests).post(str(self.url), data=body, headers=headers,
+                                                            timeout=self._timeout, allow_redirects=False)
                 outcome["resultado"] = f"HTTP {response.status_code}"
                 if 200 <= response.status_code < 300:
                     outcome["entregado"] = True

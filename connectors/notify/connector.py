@@ -64,7 +64,7 @@ class NotifyConnector(Connector):
 
     name = "notificar"
     settings = (
-        "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM",
+        "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM", "MAIL_OUTBOX_DIR",
         "WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET",
         "WHATSAPP_VERIFY_TOKEN",
     )

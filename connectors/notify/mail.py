@@ -23,11 +23,14 @@ from markupsafe import escape
 
 from connectors.base import ConnectorError, PermanentError, TemporaryError
 from connectors.notify.errors import ConfigurationError, TemplateError
+from connectors.notify.mailbox import Mailbox
 
 TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_finalizado", "verificar_email")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
 DEFAULT_TIMEOUT = 20.0
+#: ``From`` of the messages kept in the local outbox when ``MAIL_FROM`` is unset: they never leave.
+LOCAL_SENDER = "Trámites SMT <no-responder@tramites.invalid>"
 log = logging.getLogger("tramites.connectors.notificar")
 
 
@@ -182,10 +185,10 @@ def send_email(
     :return: the Message-ID of the sent message.
     :raises ConnectorError: :class:`TemporaryError` when trying later may work, else a permanent error.
     """
-    settings = SmtpSettings.from_config(config)
+    settings = _settings(config)
     recipients = [para] if isinstance(para, str) else list(para)
     message = build_message(settings, recipients, render(plantilla, datos or {}))
-    deliver(settings, message)
+    _hand_over(config, settings, message)
     log.info("e-mail %s sent with template %s", message["Message-ID"], plantilla)
     return str(message["Message-ID"])
 
@@ -198,10 +201,27 @@ def plain_sender(config: Mapping[str, Any]) -> Callable[[str, str, str], None]:
 
     :param config: the notification connector's settings (``SMTP_HOST``, ``MAIL_FROM``, …).
     """
-    settings = SmtpSettings.from_config(config)
+    settings = _settings(config)
 
     def send(to: str, subject: str, body: str) -> None:
         html = f"<pre>{escape(body)}</pre>"
-        deliver(settings, build_message(settings, [to], RenderedEmail(subject=subject, text=body, html=html)))
+        message = build_message(settings, [to], RenderedEmail(subject=subject, text=body, html=html))
+        _hand_over(config, settings, message)
 
     return send
+
+
+def _settings(config: Mapping[str, Any]) -> SmtpSettings:
+    """The SMTP settings, or only a sender when ``MAIL_OUTBOX_DIR`` keeps the mail locally."""
+    if config.get("MAIL_OUTBOX_DIR"):
+        return SmtpSettings(host="", port=0, sender=str(config.get("MAIL_FROM") or LOCAL_SENDER))
+    return SmtpSettings.from_config(config)
+
+
+def _hand_over(config: Mapping[str, Any], settings: SmtpSettings, message: EmailMessage) -> None:
+    """Send ``message`` over SMTP, or keep it in the local outbox (``MAIL_OUTBOX_DIR``)."""
+    folder = config.get("MAIL_OUTBOX_DIR")
+    if folder:
+        Mailbox(str(folder)).keep(message)
+    else:
+        deliver(settings, message)

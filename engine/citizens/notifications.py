@@ -44,10 +44,11 @@ _QUEUED = "portal_notification_outbox"
 
 @dataclass(frozen=True)
 class Mailer:
-    """How one database's notification e-mails leave: links under ``public_url``; ``hand_over``
-    gets each committed outbox message id (the runtime's, inside a fresh app context)."""
+    """How one database's notification e-mails leave: links under ``public_url()`` (read at each
+    e-mail: it follows the address being served); ``hand_over`` gets each committed outbox
+    message id (the runtime's, inside a fresh app context)."""
 
-    public_url: str
+    public_url: Callable[[], str]
     hand_over: Callable[[int], None]
 
 
@@ -210,7 +211,7 @@ def _queue(session: Session) -> None:
         return
     queued = session.info.setdefault(_QUEUED, [])
     for event_id in ids:
-        found = email_for(event_id, mailer.public_url)
+        found = email_for(event_id, mailer.public_url())
         if found is not None:
             _to, params, facts = found
             if facts.get("test_case"):  # kept, never sent: an analyst's test case reaches no one

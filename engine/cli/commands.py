@@ -29,7 +29,7 @@ from engine.health import run_checks
 from engine.identity import tokens
 from engine.identity.accounts import ensure_user
 from engine.models import Instance
-from engine.settings import redact_url
+from engine.settings import redact_url, served_at
 from engine.uow import unit_of_work
 from engine.web.request import runtime
 from engine.workflow import deployments
@@ -88,8 +88,14 @@ def _where(problem: dict[str, Any]) -> str:
 @click.command()
 @with_appcontext
 @click.option("--no-demo", is_flag=True, help="No crear los usuarios de demostración.")
-def init(no_demo: bool) -> None:
-    """Migrate the database, deploy every procedure under processes/ and seed demo users (safe to run again)."""
+@click.option("--host", default="127.0.0.1", show_default=True, help="Dirección en la que escuchará `tramites serve`.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Puerto en el que escuchará `tramites serve`.")
+def init(no_demo: bool, host: str, port: int) -> None:
+    """Migrate the database, deploy every procedure under processes/ and seed demo users (safe to run again).
+
+    ``--host``/``--port`` are where ``tramites serve`` will listen: the address printed at the
+    end, unless ``TRAMITES_PUBLIC_URL`` names another.
+    """
     from flask_migrate import upgrade
 
     upgrade()
@@ -100,7 +106,7 @@ def init(no_demo: bool) -> None:
             _seed_demo_users(PROCESSES_DIR / "demo_users.yaml")
         _deploy_all(PROCESSES_DIR)
     _prepare_signing()
-    url = current_app.config["TRAMITES"]["PUBLIC_URL"]
+    url = served_at(current_app.config["TRAMITES"], host, port)
     click.echo(f"Listo. Ingrese en {url}/")
 
 
@@ -156,9 +162,12 @@ def serve(host: str, port: int) -> None:
     """Run the development server with the in-process background runner (timers, retries).
 
     With a broker configured the background work belongs to ``tramites worker``, not here.
+    Without ``TRAMITES_PUBLIC_URL`` the links the platform makes name this host and port.
     """
     _require_migrated()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = served_at(app.config["TRAMITES"], host, port)
+    click.echo(f"Ingrese en {url}/")
     runner = BackgroundRunner(app.app_context, runtime().engine_context)
     if CELERY_KEY not in app.extensions:
         runner.start()

@@ -33,6 +33,10 @@ SYSTEM = "sistema"
 #: The background work leaves a new message alone this long: the process that committed it
 #: hands it over at once, and two senders must not race for it.
 HANDOVER_SECONDS = 60
+#: Causes of failed attempts already warned about in this process (operation, error): a missing
+#: mail server fails every message alike, every few minutes, and once is enough to read it.
+_WARNED: set[tuple[str, str]] = set()
+MAX_WARNED_CAUSES = 256
 
 Deliver = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
@@ -122,8 +126,20 @@ def _failed_attempt(message: OutboxMessage, error: Exception, now: datetime) -> 
         return
     delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
     message.next_attempt_at = now + timedelta(seconds=delay)
-    log.warning("outbox message %s (%s) failed (attempt %d), next try in %d s: %s", message.id,
-                message.operation, message.attempts, delay, message.last_error)
+    level = logging.WARNING if _first_time(message.operation, message.last_error) else logging.INFO
+    log.log(level, "outbox message %s (%s) failed (attempt %d), next try in %d s: %s", message.id,
+            message.operation, message.attempts, delay, message.last_error)
+
+
+def _first_time(operation: str, error: str) -> bool:
+    """Whether this process has not yet warned about ``error`` of ``operation`` (then remembers it)."""
+    cause = (operation, error)
+    if cause in _WARNED:
+        return False
+    if len(_WARNED) >= MAX_WARNED_CAUSES:
+        _WARNED.clear()  # many different causes: warning again is better than growing without end
+    _WARNED.add(cause)
+    return True
 
 
 def due(now: datetime, limit: int = 100) -> list[int]:

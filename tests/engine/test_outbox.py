@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -140,3 +142,25 @@ def test_delivering_twice_sends_once(app: Flask, runtime: Runtime, far_side: Far
         assert runtime.deliver_now(message.id) == "sent"
         assert runtime.deliver_now(10**9) == "missing"
     assert len(far_side.calls) == 1
+
+
+def test_a_cause_that_keeps_failing_is_warned_once_not_at_every_retry(app: Flask, runtime: Runtime,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    cause = f"Falta configurar SMTP_HOST y MAIL_FROM ({uuid.uuid4().hex})"  # new to this process
+
+    def unconfigured(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        raise RuntimeError(cause)
+
+    runtime.connectors.invoke = unconfigured  # type: ignore[union-attr, method-assign]
+    caplog.set_level(logging.INFO, logger=outbox.log.name)
+    _notify_in_a_step(app, runtime)
+    _notify_in_a_step(app, runtime)
+    later = runtime.clock()
+    for _retry in range(3):
+        later += timedelta(seconds=outbox.BACKOFF_MAX_SECONDS + 1)
+        for message in _messages(app):
+            with app.app_context(), unit_of_work():
+                outbox.deliver(message.id, unconfigured, later)
+    told = [r for r in caplog.records if cause in r.getMessage()]
+    assert len(told) == 8  # every attempt of both messages is still in the log, at INFO
+    assert [r.levelno for r in told].count(logging.WARNING) == 1

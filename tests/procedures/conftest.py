@@ -38,6 +38,7 @@ from connectors.gaf.sandbox import sandbox_of
 from engine.background.jobs import run_due_work
 from engine.casefile import expediente
 from engine.identity.accounts import ensure_group, ensure_user
+from engine.settings import served_at
 from engine.uow import unit_of_work
 from storage.uploads import receive
 from tests.fixtures.browser import LiveServer, axe_violations
@@ -295,6 +296,8 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
     """Build and serve a platform (extra settings override the defaults) with a test clock.
 
     E-mail goes to the session's SMTP server (``platform.mail``), emptied for each platform.
+    ``PUBLIC_URL=None`` leaves it unset: the platform learns the port it is served at as
+    ``tramites serve`` tells it.
     """
 
     def build(**overrides: Any) -> Platform:
@@ -302,6 +305,7 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGNING_CERT": str(procedures_signing_p12),
                     "SIGNING_PASSWORD": SIGNING_PASSWORD, **GAF_SANDBOX, **smtp_server.settings(), **overrides}
         app = make_app(**settings)
+        served_at(app.config["TRAMITES"], "127.0.0.1", port)
         _seed_groups(app)
         clock = Clock()
         app.extensions["tramites"].clock = clock

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from defusedxml import ElementTree
@@ -71,6 +73,28 @@ def test_a_small_shop_is_licensed_without_inspection(platform: Platform) -> None
                       "Licencia de habilitación comercial"]
     verdict = platform.verify(licence["codigo"])
     assert verdict["verdict"] == "auténtico" and verdict["certificate"]["case_number"] == case.number
+
+
+def test_without_a_public_url_the_licence_is_paid_and_certified_at_the_served_port(
+        make_platform: Callable[..., Platform]) -> None:
+    # `make run PORT=5101`: no TRAMITES_PUBLIC_URL, served on a port that is not the default 5000
+    platform = make_platform(PUBLIC_URL=None)
+    assert urlsplit(platform.url).port != 5000
+    case = _started(platform)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+
+    assert case.incidents() == [] and case.status == "waiting"  # GAF's sandbox answered in-process
+    slip = _pay(platform, case)
+    assert slip["url_boleta"] == f"{platform.url}/_sandbox/gaf/boletas/{slip['numero']}"
+    case.complete("resolver", {"decision": "aprobar", "fundamentos": "Documentación completa y tasa abonada."})
+
+    final = case.detail
+    assert final["status"] == "completed" and case.incidents() == [], final
+    licence = final["data"]["licencia"]
+    assert licence["url_verificacion"] == f"{platform.url}/verificar/{licence['codigo']}"  # what the QR holds
+    mails = "".join(str(m.message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                    for m in platform.mail.wait_for(3))
+    assert slip["url_boleta"] in mails and licence["url_verificacion"] in mails, mails
 
 
 def _subjects(platform: Platform, count: int) -> list[str]:
