@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -23,6 +24,7 @@ from tests.fixtures.identity import ROLE_USERS, Web, password_of
 from tests.fixtures.smtp import SmtpServer
 from tests.procedures import conftest as procedures
 from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, PROCESSES, SIGNING_PASSWORD
+from worklists.queries import case_view
 
 pytestmark = pytest.mark.sqlite_only  # pages over plain queries; the engine's work is covered on both elsewhere
 procedures_signing_p12 = procedures.procedures_signing_p12
@@ -140,7 +142,21 @@ def test_the_reclamo_task_and_case_view_show_the_place_on_a_map_and_the_photo(ci
         assert "vendor/leaflet/leaflet.js" in html and "case-map.js" in html
         assert re.search(r'<img[^>]*src="[^"]+/ver"[^>]*alt="esquina.png"', html), path
         assert "Latitud" not in html  # the place is on the map, not as two numbers among the data
+        assert "Ubicación: latitud -26,8303, longitud -65,2038" in html  # and written under it, es-AR
     # the case view's generated diagram draws the procedure's lanes
     case_page = web.client.get(f"/bandeja/expedientes/{number}").get_data(as_text=True)
     case_page = web.client.get(f"/bandeja/expedientes/{number}").get_data(as_text=True)
     assert 'bpmnElement="Lane_alumbrado"' in unescape(case_page)
+
+
+@pytest.mark.parametrize(("value", "point"), [
+    ({"lat": -26.83, "lon": -65.2}, (-26.83, -65.2)),
+    ({"type": "Point", "coordinates": [-65.2, -26.83]}, (-26.83, -65.2)),  # GeoJSON: longitude first
+    ({"lat": -26.83, "lon": -65.2, "nota": "esquina"}, None),  # more than a point: shown as data
+    ({"lat": True, "lon": -65.2}, None),
+    ({"lat": "-26.83", "lon": "-65.2"}, None),
+    ({"lat": -126.83, "lon": -65.2}, None),
+    ({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, None),
+])
+def test_a_place_is_a_point_and_nothing_else(value: dict[str, Any], point: tuple[float, float] | None) -> None:
+    assert case_view.point_of(value) == point

@@ -23,6 +23,7 @@ from engine.db import db
 from engine.errors import DataInvalid
 from engine.models import AuditEvent, DeploymentFile, Document, Instance, Task
 from forms.catalogue import humanize
+from forms.display import number
 from worklists.queries import lane_layout
 from worklists.queries.models import CaseComment
 
@@ -65,6 +66,14 @@ class Place:
     label: str
     lat: float
     lon: float
+
+    @property
+    def lat_text(self) -> str:
+        return number(self.lat)  # es-AR: a decimal comma
+
+    @property
+    def lon_text(self) -> str:
+        return number(self.lon)
 
 
 @dataclass(frozen=True)
