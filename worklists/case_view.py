@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.casefile import access, assembly, expediente, summary
+from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
@@ -28,6 +28,8 @@ bp = Blueprint("case_view", __name__, url_prefix="/bandeja/expedientes", templat
 web.install_errors(bp)
 READERS = ("staff", "supervisor", "auditor")
 WRITERS = ("staff", "supervisor")
+#: A document shown inline runs nothing and loads nothing; only our own pages may frame it.
+INLINE_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
 def _case(number: str) -> Instance:
@@ -47,11 +49,10 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     actor = web.actor_of(person)
     tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
     xml = case_view.diagram_xml(instance)
-    zone = web.runtime().settings["TIMEZONE"]
+    seen = case_view.overview(instance, web.runtime().settings["TIMEZONE"])
     return render_template(
-        "worklists/case.html", instance=instance, read_only=read_only, declared=summary.for_staff(instance, zone),
-        data=summary.every_line(instance, zone),
-        documents=expediente.documents(instance.id), timeline=case_view.timeline(instance.id),
+        "worklists/case.html", instance=instance, read_only=read_only, declared=seen.declared, data=seen.data,
+        documents=seen.documents, views=seen.views, places=seen.places, timeline=case_view.timeline(instance.id),
         comments=case_view.comments(instance.id), tasks=tasks, workable={t.id for t in tasks if may_work_on(t, actor)},
         xml=xml, done=json.dumps(case_view.path_taken(instance.id)),
         current=json.dumps(case_view.current_elements(instance.id)), incidents=instances.open_incidents(instance),
@@ -67,6 +68,21 @@ def document(number: str, document_id: str) -> ResponseReturnValue:
     """One document's bytes, named as its author named it (RFC 6266 ``Content-Disposition``)."""
     instance = _case(number)
     return downloads.document(expediente.document(instance.id, document_id))
+
+
+@bp.get("/<number>/documentos/<document_id>/ver")
+@roles_required(*READERS)
+def view_document(number: str, document_id: str) -> ResponseReturnValue:
+    """One document to look at inside the staff's pages: a PDF or a picture inline, framed by our
+    pages only (this response alone allows ``frame-ancestors 'self'``); anything else downloads."""
+    found = expediente.document(_case(number).id, document_id)
+    response = downloads.document(found)
+    if found.content_type in case_view.INLINE_TYPES:
+        disposition = response.headers["Content-Disposition"]
+        response.headers["Content-Disposition"] = "inline" + disposition.removeprefix("attachment")
+        response.headers["Content-Security-Policy"] = INLINE_CSP
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @bp.get("/<number>/expediente.pdf")

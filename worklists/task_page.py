@@ -7,6 +7,7 @@ else completing the task first is a 409 with a Spanish message, never a stack tr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 
 import forms
 from engine import audit
-from engine.casefile import expediente, summary
+from engine.casefile import access, expediente
 from engine.casefile.expediente import NewDocument
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
@@ -26,6 +27,7 @@ from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import MB, CaseQuota, UploadError, receive_each
 from worklists import web
+from worklists.queries import case_view
 
 bp = Blueprint("task_page", __name__, url_prefix="/bandeja/tareas", template_folder="templates")
 web.install_errors(bp)
@@ -66,8 +68,15 @@ def _page(task: Task, form_html: Any, problems: list[str] | None = None, status:
     return render_template("worklists/task.html", task=task, form_html=form_html, problems=problems or [],
                            may_complete=may_complete(task), now=web.now(), local_time=web.local,
                            me=web.user().username, panels=web.case_panels(task.instance),
-                           declared=summary.for_staff(task.instance, web.runtime().settings["TIMEZONE"]),
-                           data=summary.every_line(task.instance, web.runtime().settings["TIMEZONE"])), status
+                           seen=_reviewed(task)), status
+
+
+def _reviewed(task: Task) -> case_view.Overview:
+    """What the case view shows of the case: its summary, its documents and its places."""
+    seen = case_view.overview(task.instance, web.runtime().settings["TIMEZONE"])
+    if access.may_see(task.instance, web.user()):
+        return seen
+    return replace(seen, documents=[], views={})  # who may work on a test case, not open its file
 
 
 @bp.post("/completar")

@@ -1,4 +1,5 @@
-"""The staff's case view: the diagram's path, the timeline in plain Spanish, internal comments.
+"""The staff's case view: what is reviewed (summary, documents, places), the diagram's path,
+the timeline in plain Spanish, internal comments.
 
 Comments are staff-only: they live in their own table (never in the case data the citizen
 sees) and each one appends an audit event that names it without its text.
@@ -7,18 +8,23 @@ sees) and each one appends an audit event that names it without its text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from engine import audit
+from engine.casefile import expediente, summary
 from engine.casefile.assembly import EVENT_LABELS
+from engine.casefile.summary import Line
 from engine.db import db
 from engine.errors import DataInvalid
-from engine.models import AuditEvent, DeploymentFile, Instance, Task
+from engine.models import AuditEvent, DeploymentFile, Document, Instance, Task
 from forms.catalogue import humanize
-from worklists.queries import layout
+from forms.display import number
+from worklists.queries import lane_layout
 from worklists.queries.models import CaseComment
 
 PATH_EVENTS = ("element_completed", "task_completed")
@@ -38,6 +44,10 @@ LABELS = {
     "reclamo_received": "Reclamo recibido",
 }
 OTHER = "Registro del sistema"
+#: What a page may show inline (a PDF in a frame, a picture as an image); anything else is downloaded.
+INLINE_TYPES = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image", "image/gif": "image",
+                "image/webp": "image"}
+PLACE_DEPTH = 3  # how deep in the case data places are looked for
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,92 @@ class Moment:
     text: str
 
 
+@dataclass(frozen=True)
+class Place:
+    """A point of the case data ({lat, lon}, as the forms' map widget writes it, or a GeoJSON point)."""
+
+    label: str
+    lat: float
+    lon: float
+
+    @property
+    def lat_text(self) -> str:
+        return number(self.lat)  # es-AR: a decimal comma
+
+    @property
+    def lon_text(self) -> str:
+        return number(self.lon)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What staff review of a case, the same on the task page and the case view.
+
+    ``declared`` and ``data`` are the summary's lines (:mod:`engine.casefile.summary`) without
+    the lines of the places, which ``places`` shows on a map; ``views`` tells how each
+    document is shown (``pdf``, ``image`` or ``other``: a link).
+    """
+
+    declared: list[Line] | None
+    data: list[Line]
+    documents: list[Document]
+    views: dict[str, str]
+    places: list[Place]
+
+
+def overview(instance: Instance, zone: str) -> Overview:
+    """The case's summary for staff, its documents and its places."""
+    places = places_of(instance)
+    labels = {place.label for place in places}
+
+    def without_places(lines: list[Line]) -> list[Line]:
+        return [line for line in lines if line.label not in labels and line.group not in labels]
+
+    declared = summary.for_staff(instance, zone)
+    documents = expediente.documents(instance.id)
+    return Overview(None if declared is None else without_places(declared),
+                    without_places(summary.every_line(instance, zone)), documents,
+                    {d.id: INLINE_TYPES.get(d.content_type, "other") for d in documents}, places)
+
+
+def places_of(instance: Instance) -> list[Place]:
+    """The points in the case data, labelled as the summary labels their field."""
+    fields = summary.fields_of(instance.deployment)
+    found = []
+    for path, lat, lon in _points(instance.data or {}, ""):
+        info = fields.get(path)
+        found.append(Place(info.title if info else humanize(path.rsplit(".", 1)[-1]), lat, lon))
+    return found
+
+
+def _points(data: Mapping[str, Any], prefix: str, depth: int = 0) -> Iterator[tuple[str, float, float]]:
+    for key, value in data.items():
+        if not isinstance(value, Mapping):
+            continue
+        path = f"{prefix}{key}"
+        point = point_of(value)
+        if point is not None:
+            yield path, *point
+        elif depth + 1 < PLACE_DEPTH:
+            yield from _points(value, path + ".", depth + 1)
+
+
+def point_of(value: Mapping[str, Any]) -> tuple[float, float] | None:
+    """(lat, lon) of ``{lat, lon}`` (nothing else in it) or of a GeoJSON point; else ``None``."""
+    if value.keys() == {"lat", "lon"}:
+        lat, lon = value["lat"], value["lon"]
+    elif value.get("type") == "Point" and isinstance(value.get("coordinates"), list | tuple) \
+            and len(value["coordinates"]) == 2:
+        lon, lat = value["coordinates"]
+    else:
+        return None
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon))
+    return (float(lat), float(lon)) if numbers and abs(lat) <= 90 and abs(lon) <= 180 else None
+
+
 def diagram_xml(instance: Instance) -> str | None:
-    """The BPMN XML (from the deployed bundle) that holds the case's process, laid out when it has no DI."""
+    """The BPMN XML (from the deployed bundle) that holds the case's process, laid out (with its lanes) when
+    it has no DI."""
     files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == instance.deployment_id,
                                                             DeploymentFile.name.like("%.bpmn")))
     wanted = re.compile(r'<(?:\w+:)?process\b[^>]*\bid="' + re.escape(instance.process_key) + '"')
@@ -58,7 +152,7 @@ def diagram_xml(instance: Instance) -> str | None:
     for file in files:
         text = file.content.decode("utf-8", errors="replace")
         if wanted.search(text):
-            return layout.with_layout(text, instance.process_key)
+            return lane_layout.with_lanes(text, instance.process_key)
         fallback = fallback or text
     return fallback
 

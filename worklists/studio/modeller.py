@@ -21,7 +21,7 @@ from engine.identity.access import roles_required
 from engine.studio import drafts
 from engine.workflow.tasks import APPLICANT_LANES, group_of_lane, slug
 from worklists import web
-from worklists.studio.lane_layout import with_lanes
+from worklists.queries.lane_layout import with_lanes
 
 bp = Blueprint("modeller", __name__, url_prefix="/estudio/borradores", template_folder="../templates")
 web.install_errors(bp)

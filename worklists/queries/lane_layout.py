@@ -1,8 +1,8 @@
 """The generated drawing of a BPMN file without coordinates, with its pool and lanes.
 
-``worklists.queries.layout`` draws the process alone (its columns by distance from the start);
-the case view needs no more. The modeller also shows the lanes, since a lane names the group a
-task goes to: when the process is a participant of a collaboration and has one level of lanes,
+``worklists.queries.layout`` draws the process alone (its columns by distance from the start).
+The case view and the modeller show the lanes too, since a lane names the group a task goes
+to: when the process is a participant of a collaboration and has one level of lanes,
 this keeps the columns, stacks one horizontal band per lane, puts each node in its lane's band,
 and draws the pool, the lanes, the nodes and the flows on the collaboration's plane. Anything
 else (no collaboration, no lanes, nested lanes) keeps the plain drawing.
