@@ -42,9 +42,30 @@ HTML = "text/html"
 
 LINKS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => ({
   href: a.href, text: a.innerText || a.getAttribute('aria-label') || '', download: a.hasAttribute('download')}))"""
-FACTS = """() => ({lang: document.documentElement.lang, title: document.title,
-  text: document.body ? document.body.innerText : '',
-  scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"""
+#: What the checks read from the page; ``wide`` names the innermost elements past the right edge.
+FACTS = """() => {
+  const clipped = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
+  const past = el => el.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(el);
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const wide = document.documentElement.scrollWidth <= window.innerWidth ? [] :
+    Array.from(document.body ? document.body.querySelectorAll('*') : [])
+    .filter(el => past(el) && !Array.from(el.children).some(past)).slice(0, 3).map(name);
+  // text too long for its box overflows it: name the text's element
+  const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const overflows = document.documentElement.scrollWidth > window.innerWidth;
+  for (let node = walker.nextNode(); node && overflows && wide.length < 3; node = walker.nextNode()) {
+    range.selectNodeContents(node);
+    if (range.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(node)) {
+      wide.push(name(node.parentElement) + ' «' + node.textContent.trim().slice(0, 40) + '»');
+    }
+  }
+  return {lang: document.documentElement.lang, title: document.title,
+    text: document.body ? document.body.innerText : '', wide: wide,
+    scroll: document.documentElement.scrollWidth, inner: window.innerWidth};
+}"""
 
 
 @dataclass(frozen=True)
@@ -268,7 +289,8 @@ class Walker:
 def _page_problems(facts: dict[str, Any]) -> list[str]:
     problems = []
     if facts["scroll"] > facts["inner"]:
-        problems.append(f"scrolls sideways: {facts['scroll']} px wide in {facts['inner']} px")
+        problems.append(f"scrolls sideways: {facts['scroll']} px wide in {facts['inner']} px "
+                        f"(past the edge: {', '.join(facts['wide']) or '?'})")
     text = f"{facts['title']}\n{facts['text']}"
     if "{{" in text or "}}" in text:
         problems.append("raw placeholder {{ }} in the text")
