@@ -49,9 +49,12 @@ FACTS = """() => {
   const past = el => el.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(el);
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const leaves = test => Array.from(document.body ? document.body.querySelectorAll('*') : [])
+    .filter(el => test(el) && !Array.from(el.children).some(test)).slice(0, 3).map(name);
+  const beyond = el => el.getBoundingClientRect().right > window.innerWidth + 1;
+  // an absolutely placed element escapes a scrolling box that is not its containing block
   const wide = document.documentElement.scrollWidth <= window.innerWidth ? [] :
-    Array.from(document.body ? document.body.querySelectorAll('*') : [])
-    .filter(el => past(el) && !Array.from(el.children).some(past)).slice(0, 3).map(name);
+    (leaves(past).length ? leaves(past) : leaves(beyond));
   // text too long for its box overflows it: name the text's element
   const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
