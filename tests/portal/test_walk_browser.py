@@ -130,7 +130,7 @@ def _reclamo(category: str) -> dict[str, Any]:
             "direccion": "24 de Septiembre y Muñecas", "canal": "api", "anonimo": False}
 
 
-@pytest.mark.timeout(600)  # about 450 s on two cores with the seeding; WORKERS browsers share them
+@pytest.mark.timeout(600)  # 280 s with the seeding on two idle cores, up to 450 s under load
 def test_every_page_of_every_person_reads_well_at_both_widths(site: tuple[Platform, list[str]], browser: Any) -> None:
     platform, mailed = site
     SCREENS.mkdir(parents=True, exist_ok=True)
