@@ -55,3 +55,20 @@ def test_an_administrator_keeps_the_holiday_calendar(identity_app: Flask, live_s
     page.wait_for_selector("text=Se quitó el feriado del 29/09/2026")
     assert page.locator("td", has_text="San Miguel Arcángel").count() == 0
     check()
+
+
+def test_the_holiday_page_fits_a_phone(identity_app: Flask, live_server: Callable[[Any], Any], browser: Any) -> None:
+    set_holidays(identity_app, date(2026, 9, 24))
+    base = live_server(identity_app).url
+    context = browser.new_context(locale="es-AR", viewport={"width": 390, "height": 900})
+    try:
+        phone = context.new_page()
+        phone.goto(base + "/administracion/feriados/?anio=2026")
+        phone.fill("#campo-usuario", "admin")
+        phone.fill("#campo-contrasena", password_of("admin"))
+        phone.click("main button:has-text('Ingresar')")
+        phone.wait_for_url("**/administracion/feriados/**")
+        # the table scrolls in its box; the «Quitar» buttons' hidden texts must not widen the page
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()

@@ -14,6 +14,7 @@ from tests.fixtures.browser import Visit
 from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.identity import password_of
 from tests.worklists.helpers import Staffed
+from tests.worklists.studio.editors import draft_of
 
 pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
@@ -83,5 +84,25 @@ def test_staff_never_see_the_studio_link(staff: Staffed, live_server: Callable[[
             page.click("main form button[type=submit]")
         assert page.get_by_role("link", name="Estudio").count() == 0
         assert page.goto(server.url + "/estudio/").status == 403  # type: ignore[union-attr]
+    finally:
+        context.close()
+
+
+def test_a_drafts_page_with_long_file_names_fits_a_phone(staff: Staffed, live_server: Callable[[Any], Any],
+                                                         browser: Any) -> None:
+    # its name «Borrador de habilitacion_comercial», its files habilitacion_comercial.bpmn, …uischema.json
+    draft_id = draft_of(staff.app, "habilitacion_comercial")
+    server = live_server(staff.app)
+    context = browser.new_context(locale="es-AR", viewport={"width": 390, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/ingresar")
+        page.fill("input[name=usuario]", "analista")
+        page.fill("input[name=contrasena]", password_of("analista"))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        page.goto(f"{server.url}/estudio/borradores/{draft_id}/tramite")
+        assert "habilitacion_comercial.bpmn" in page.inner_text("main")
+        assert _fits(page)
     finally:
         context.close()

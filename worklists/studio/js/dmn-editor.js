@@ -14,6 +14,7 @@ import {Pins, cellOf, focusCell} from './_dmn-problems.js';
 import translateModule from './_dmn-translate.js';
 import './_dmn-editor.css';
 import { csrfToken } from './_csrf';
+import { styleAttributesThroughCssom } from './_csp.js';
 
 // Only the decision tables: the studio edits one decision per file, and the diagram view (DRD)
 // draws its watermark with inline styles the pages' CSP refuses (the table keeps its own).
@@ -24,7 +25,11 @@ class TableModeler extends DmnModeler {
 }
 
 const root = document.querySelector('[data-dmn-editor]');
-if (root) start(root);
+if (root) {
+  // the table's container and the bpmn.io logo come as HTML with style="" (see _csp.js)
+  styleAttributesThroughCssom();
+  start(root);
+}
 
 
 function start(root) {
