@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.background import jobs
+from engine.casefile import access
 from engine.errors import EngineError
 from engine.identity.access import roles_required
 from engine.identity.accounts import User
@@ -27,8 +28,11 @@ def _scope(person: User) -> list[str] | None:
 @roles_required(*STAFF)
 def index() -> ResponseReturnValue:
     """Unresolved incidents with their error, element, case and attempts."""
-    rows = incidents.unresolved(_scope(web.user()))
-    return render_template("worklists/incidents.html", rows=rows, local_time=web.local)
+    person = web.user()
+    rows = incidents.unresolved(_scope(person))
+    # supervisors retry every incident but open only the cases of their groups: no link to a 404
+    linked = access.visible_numbers((row.case_number for row in rows), person)
+    return render_template("worklists/incidents.html", rows=rows, linked=linked, local_time=web.local)
 
 
 @bp.post("/reintentar")

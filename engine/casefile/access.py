@@ -51,6 +51,15 @@ def visible_clause(user: User | None) -> ColumnElement[bool]:
     return or_(Instance.started_by == user.username, exists().where(Task.instance_id == Instance.id, condition))
 
 
+def visible_numbers(numbers: Iterable[str], user: User | None) -> set[str]:
+    """Which of the case ``numbers`` ``user`` may see (one query, for a list that links to cases)."""
+    wanted = list(set(numbers))
+    if not wanted:
+        return set()
+    found = select(Instance.number).where(Instance.number.in_(wanted), visible_clause(user))
+    return set(db.session.scalars(found))
+
+
 def visible_case(instance_id: str, user: User | None) -> Instance:
     """The case, when ``user`` may see it.
 

@@ -26,6 +26,10 @@ def test_supervisors_list_and_retry_incidents(staff: Staffed) -> None:
     supervisor = staff.web("supervisora")
     page = text_of(supervisor.client.get("/bandeja/incidentes/"))
     assert number in page and "CUIT inexistente" in page and "llamar" in page
+    # the case is of no group of hers: its number is shown, not linked to a page that would be 404
+    link = f'href="/bandeja/expedientes/{number}"'
+    assert link not in supervisor.client.get("/bandeja/incidentes/").get_data(as_text=True)
+    assert link in staff.web("admin").client.get("/bandeja/incidentes/").get_data(as_text=True)
     with staff.app.app_context():
         incident_id = db.session.query(Incident).one().id
     token = csrf_in(supervisor.client.get("/bandeja/incidentes/").get_data(as_text=True))
