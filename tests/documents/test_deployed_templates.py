@@ -183,3 +183,26 @@ def test_preview_page_asks_to_sign_in(identity_app: Flask) -> None:
     assert response.status_code in (302, 303) and "/ingresar" in response.headers["Location"]
 
 
+
+
+def test_a_template_whose_data_a_script_makes_previews_with_its_example(tmp_path: Path) -> None:
+    # the cadastral certificate's ``datos`` is ``datos_certificado``, made by a script: the preview
+    # renders its ``certificado/ejemplo.json`` (without it, the studio's page was a 422)
+    from connectors.documents.checks import preview_template
+    from engine.errors import DataInvalid
+    from engine.workflow.templates import preview_files
+
+    bundle = Path(__file__).resolve().parents[2] / "processes" / "certificado_catastral"
+    files = {str(p.relative_to(bundle)): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+    text = _text(preview_files(files, "certificado", preview_template), tmp_path)
+    assert "Certificado de dominio y medidas, pedido por María Fernández" in " ".join(text.split())
+    broken = {**files, "certificado/ejemplo.json": b"[1, 2]"}
+    with pytest.raises(DataInvalid):
+        preview_files(broken, "certificado", preview_template)
+
+
+def test_an_example_that_is_not_a_json_object_is_refused_at_deploy(api: ApiClient, tmp_path: Path) -> None:
+    folder = _bundle(tmp_path)
+    (folder / "permiso" / "ejemplo.json").write_text('["no", "es", "un objeto"]', encoding="utf-8")
+    errors = api.deploy(folder).get_json()["errors"]
+    assert any(e["file"] == "permiso/ejemplo.json" and "objeto JSON" in e["message"] for e in errors), errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,6 +28,9 @@ from engine.workflow.validation.sample_data import sample_case_data, sample_of_b
 CERTIFICATE_OPERATION = "documentos/emitir_certificado"
 PLATFORM_TEMPLATE = "plataforma"
 ENTRY_TEMPLATE = "template.html"
+#: The ``datos`` an analyst writes for a template whose data a script makes (unknown before a
+#: case runs): the preview and the deploy check render with it.
+EXAMPLE_DATA = "ejemplo.json"
 _BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 #: ``check_template(bundle_files, folder, sample_datos, strict) -> [{"file", "line", "message", "level"}]``
@@ -70,12 +74,35 @@ def check_templates(bundle: Bundle, report: Reporter, check_template: CheckTempl
             continue
         if check_template is not None and use.template not in checked:
             checked.add(use.template)
-            _report(report, use.element, check_template(bundle.files, use.template, use.data or sample, use.exact))
+            data = use.data or example_data(bundle.files, use.template) or sample
+            _report(report, use.element, check_template(bundle.files, use.template, data, use.exact))
+    _check_examples(bundle.files, report)
     if check_template is None:
         return
     for folder in _folders(bundle.files):
         if folder not in checked:  # a template no task names yet (or named by an expression)
-            _report(report, folder, check_template(bundle.files, folder, sample, False))
+            _report(report, folder, check_template(bundle.files, folder, example_data(bundle.files, folder) or sample,
+                                                   False))
+
+
+def _check_examples(files: Mapping[str, bytes], report: Reporter) -> None:
+    for folder in _folders(files):
+        if f"{folder}/{EXAMPLE_DATA}" in files and example_data(files, folder) is None:
+            report.add(f"{folder}/{EXAMPLE_DATA}", folder, "Los datos de ejemplo de la plantilla deben ser un "
+                       "objeto JSON válido ({\"clave\": valor, …}).")
+
+
+def example_data(files: Mapping[str, bytes], folder: str) -> Mapping[str, Any] | None:
+    """The template's own example ``datos`` (``<folder>/ejemplo.json``), or ``None`` when it has
+    none or it is not a JSON object."""
+    raw = files.get(f"{folder}/{EXAMPLE_DATA}")
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _report(report: Reporter, element: str, problems: list[dict[str, Any]]) -> None:
@@ -120,7 +147,8 @@ _NOT_LITERAL = object()
 def preview_data(files: Mapping[str, bytes], folder: str) -> Mapping[str, Any]:
     """The ``datos`` a preview of ``folder`` renders with: what the task that issues it passes,
     worked out over the sample case, with the variables only a running case holds (a decision's
-    output, a script's) as empty texts; the sample case itself when no task names the folder."""
+    output, a script's) as empty texts; the template's own example (``ejemplo.json``) when a
+    script makes them; the sample case itself when no task names the folder."""
     sample = sample_case_data(files)
     for name in sorted(n for n in files if n.endswith(".bpmn")):
         for use in _uses(name, files[name], sample):
@@ -128,6 +156,8 @@ def preview_data(files: Mapping[str, bytes], folder: str) -> Mapping[str, Any]:
                 continue
             if use.data is not None:
                 return use.data
+            if (example := example_data(files, folder)) is not None:
+                return example
             try:
                 unknown = {n.id for n in ast.walk(ast.parse(str(use.source), mode="eval"))
                            if isinstance(n, ast.Name)} - set(sample) - set(dir(builtins))
