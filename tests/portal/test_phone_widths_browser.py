@@ -24,7 +24,10 @@ PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 # user name -> (roles, groups); the password is "<name>-clave-segura".
 PEOPLE = {"vecina": (("citizen",), ()), "jefa": (("staff", "supervisor"), ("alumbrado",))}
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
-WIDE = """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().left) + '-' + Math.round(e.getBoundingClientRect().right))"""
+# The elements reaching past the right edge: what a failure names.
+WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8)
+  .map(e => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`)"""
 INSIDE = """(element) => { const box = element.getBoundingClientRect();
   return box.left >= 0 && box.right <= window.innerWidth && box.width > 0; }"""
 
