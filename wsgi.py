@@ -39,6 +39,7 @@ import engine.intake.sensor_models
 import engine.intake.sensors
 import engine.workflow.instructions
 import portal
+import portal.errors
 import portal.oidc
 import portal.security
 import storage
@@ -64,6 +65,7 @@ from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runti
 from engine.settings import FOLLOWS_SERVER, ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
 from engine.web.nul_bytes import refuse_nul_bytes
+from engine.web.pages import ERROR_PAGE
 from storage.base import Storage
 
 HERE = Path(__file__).resolve().parent
@@ -137,6 +139,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(group_title, "grupo")
     _secure_fronts(app, settings, embedded, registry)
     _translate_storage_errors(app)
+    app.extensions[ERROR_PAGE] = portal.errors.page
     _send_notification_emails(app, settings, runtime)
     engine.cli.commands.register(app)
     app.cli.add_command(engine.cli.users.user)

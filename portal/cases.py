@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 import forms
 from engine.casefile import access, drafts, expediente, ratings, tracking
@@ -146,6 +147,10 @@ def complete_task() -> ResponseReturnValue:
     instance, found = _posted_task()
     schema, ui = forms_io.task_form(found)
     uploads.allow_large_bodies()
+    waiting = uploads.still_uploading(request.form)
+    if waiting and schema is not None:  # keep what was typed and the files that did finish
+        kept = forms.parse_submission(schema, request.form, {}, ui)
+        return _task_page(instance, found, forms.render(schema, ui, kept, {"": [waiting]}), 422)
     user = _user()
     scope = drafts.case_scope(instance.id)
     used = drafts.case_bytes(instance.id) + drafts.pending_bytes(user.id, scope)
@@ -163,6 +168,8 @@ def complete_task() -> ResponseReturnValue:
         try:
             with transaction() as ctx:
                 completion.complete_task(ctx, found.id, submission, Actor(name=user.username))
+            flash(_("Recibimos su respuesta a «%(task)s». Le avisaremos en «Novedades» cuando el expediente avance.",
+                    task=found.name))
             return redirect(url_for("cases.detail", number=instance.number))
         except DataInvalid as e:
             errors = completion.field_errors(e)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.identity.access import public
@@ -17,3 +17,10 @@ security.install_errors(bp)
 def index() -> ResponseReturnValue:
     """The public home page."""
     return render_template("portal/home.html")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> ResponseReturnValue:
+    """Where browsers look for the site's icon on their own: the city's initials, in SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

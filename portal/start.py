@@ -81,9 +81,13 @@ def submit() -> ResponseReturnValue:
     deployment = _procedure(key)
     user = _user()
     uploads.allow_large_bodies()
+    schema, ui = forms_io.start_form(deployment)
+    waiting = uploads.still_uploading(request.form)
+    if waiting:  # the files that did finish are in the form already: keep them and the typed values
+        kept = forms.parse_submission(schema, request.form, {}, ui) if schema is not None else {}
+        return _page(deployment, kept, {"": [waiting]}, status=422)
     scope = saved_drafts.start_scope(key)
     received = uploads.upload_form_files(user, scope, saved_drafts.pending_bytes(user.id, scope))
-    schema, ui = forms_io.start_form(deployment)
     if schema is not None and forms.has_action(request.form):
         result = forms.apply_action(schema, request.form, received.refs, ui)
         return _page(deployment, result.data, None, html=result.html)

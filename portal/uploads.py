@@ -20,6 +20,8 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from engine import audit
 from engine.casefile import drafts
@@ -54,6 +56,17 @@ class Received:
 
     refs: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def still_uploading(form: MultiDict[str, str]) -> str | None:
+    """The message for a form sent while the progress-bar script was still sending a file.
+
+    The script blocks such a submit; should one get through, the form comes back with what
+    the person typed and this message, instead of starting without the file.
+    """
+    if form.get("subidas_pendientes", "0").strip() in ("", "0"):
+        return None
+    return _("Espere a que termine la carga del archivo y vuelva a enviar el formulario.")
 
 
 def max_file_bytes() -> int:

@@ -8,10 +8,11 @@ from typing import Any
 from flask import Flask, Response, json, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.db import db
 from engine.errors import EngineError
+from engine.web.pages import error_page
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def _database_down(error: OperationalError) -> Any:
 
 def _http_error(error: HTTPException) -> Any:
     if not _is_api():
-        return error
+        return error_page(error) or error
     data = getattr(error, "data", None) or {}
     errors = _webargs_errors(data.get("messages")) if "messages" in data else None
     status = error.code or 500
@@ -111,4 +112,9 @@ def _unexpected(_error: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if _is_api():
         return problem(500, "Error interno", "Ocurrió un error inesperado; quedó registrado.")
-    return "Ocurrió un error inesperado; quedó registrado.", 500
+    try:
+        shown = error_page(InternalServerError())
+    except Exception:  # the layout itself failed: the plain sentence still answers
+        log.exception("the error page failed on %s %s", request.method, request.path)
+        shown = None
+    return shown or ("Ocurrió un error inesperado; quedó registrado.", 500)

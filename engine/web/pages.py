@@ -10,8 +10,9 @@ import importlib
 import pkgutil
 from collections.abc import Collection, Iterator
 from types import ModuleType
+from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 
 def blueprints(package: ModuleType, skip: Collection[str] = ()) -> Iterator[Blueprint]:
@@ -23,3 +24,15 @@ def blueprints(package: ModuleType, skip: Collection[str] = ()) -> Iterator[Blue
         found = getattr(module, "bp", None)
         if isinstance(found, Blueprint):
             yield found
+
+
+#: ``app.extensions`` key of how the web fronts show an HTTP error on a page (their layout, in
+#: Spanish): ``(error) -> response``. The API's handlers, which answer problem documents on their
+#: own paths, hand every other path's error to it.
+ERROR_PAGE = "tramites.error_page"
+
+
+def error_page(error: Exception) -> Any:
+    """The fronts' page for ``error``, or ``None`` when no front installed one."""
+    render = current_app.extensions.get(ERROR_PAGE)
+    return render(error) if render is not None else None

@@ -52,9 +52,49 @@
     if (isError) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
   }
 
+  // While a file is still travelling the form must not be sent: it would go without the
+  // file's reference (or carry the whole file again). The submit buttons wait, a message says
+  // why, and the hidden "subidas_pendientes" tells the server, should a submit get through.
+  var WAIT = "Espere a que termine la carga del archivo";
+
+  function pendingInput(form) {
+    var found = form.querySelector('input[type="hidden"][name="subidas_pendientes"]');
+    if (!found) {
+      found = document.createElement("input");
+      found.type = "hidden";
+      found.name = "subidas_pendientes";
+      found.value = "0";
+      form.appendChild(found);
+    }
+    return found;
+  }
+
+  function waitNotice(form) {
+    var notice = form.querySelector(".subida-espera");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "subida-espera";
+      notice.setAttribute("role", "status");
+      var actions = form.querySelector(".acciones") || form;
+      actions.parentNode.insertBefore(notice, actions);
+    }
+    return notice;
+  }
+
+  function uploading(form, step) {
+    var counter = pendingInput(form);
+    var pending = Math.max(0, parseInt(counter.value, 10) + step);
+    counter.value = String(pending);
+    form.querySelectorAll('button[type="submit"], input[type="submit"]').forEach(function (button) {
+      button.disabled = pending > 0;
+    });
+    waitNotice(form).textContent = pending > 0 ? WAIT + "…" : "";
+  }
+
   function send(form, input) {
     var file = input.files && input.files[0];
     if (!file) { return; }
+    uploading(form, 1);
     var bar = part(input, "subida-progreso", "progress");
     bar.max = 100;
     bar.value = 0;
@@ -70,6 +110,7 @@
     xhr.upload.addEventListener("progress", function (event) {
       if (event.lengthComputable) { bar.value = Math.round(100 * event.loaded / event.total); }
     });
+    xhr.addEventListener("loadend", function () { uploading(form, -1); });
     xhr.addEventListener("load", function () {
       var answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
@@ -103,5 +144,15 @@
       var input = event.target;
       if (input instanceof HTMLInputElement && input.type === "file") { send(form, input); }
     });
+    // Captured before htmx's own listener, so neither a click nor Enter sends it mid-upload.
+    form.addEventListener("submit", function (event) {
+      if (parseInt(pendingInput(form).value, 10) > 0) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        var notice = waitNotice(form);
+        notice.setAttribute("role", "alert");
+        notice.textContent = WAIT + ".";
+      }
+    }, true);
   });
 }());
