@@ -22,6 +22,15 @@ DATABASE_DOWN = "La base de datos no responde. Intente de nuevo en unos minutos.
 DATABASE_DOWN_PAGE = ('<!doctype html><html lang="es-AR"><meta charset="utf-8"><title>Servicio no disponible</title>'
                       '<h1>Servicio no disponible</h1><p>' + DATABASE_DOWN + '</p></html>')
 API_PREFIXES = ("/api/", "/hooks/")
+#: Spanish titles (and default details) of the HTTP errors raised without a message of ours (an
+#: unknown address, a method a resource does not take): Werkzeug's own are English.
+HTTP_TITLES = {400: "Solicitud inválida", 401: "Falta autenticación", 403: "Prohibido", 404: "No encontrado",
+               405: "Método no permitido", 406: "Formato no disponible", 409: "Conflicto",
+               413: "Contenido demasiado grande", 415: "Tipo de contenido no admitido", 422: "Datos inválidos",
+               429: "Demasiadas solicitudes", 500: "Error interno", 501: "No implementado",
+               503: "Servicio no disponible"}
+HTTP_DETAILS = {404: "No existe el recurso pedido; la especificación está en /api/v1/openapi.json.",
+                405: "El recurso no admite ese método (la cabecera Allow dice cuáles admite)."}
 
 
 def problem(status: int, title: str, detail: str = "", errors: list[dict[str, Any]] | None = None,
@@ -99,12 +108,20 @@ def _http_error(error: HTTPException) -> Any:
     data = getattr(error, "data", None) or {}
     errors = _webargs_errors(data.get("messages")) if "messages" in data else None
     status = error.code or 500
-    detail = data.get("message") or error.description or ""
     headers = dict(data.get("headers") or {})
     allowed = getattr(error, "valid_methods", None)
     if allowed:  # a 405 names what the resource does allow (RFC 9110)
         headers["Allow"] = ", ".join(allowed)
-    return problem(status, error.name, detail, errors, headers=headers)
+    return problem(status, HTTP_TITLES.get(status, "Error"), _detail(error, data), errors, headers=headers)
+
+
+def _detail(error: HTTPException, data: dict[str, Any]) -> str:
+    """Our own message, or a Spanish sentence in place of Werkzeug's English default."""
+    if data.get("message"):
+        return str(data["message"])
+    if error.description and error.description != type(error).description:
+        return error.description
+    return HTTP_DETAILS.get(error.code or 500, "La solicitud no se pudo atender.")
 
 
 def _unexpected(_error: Exception) -> Any:

@@ -146,3 +146,11 @@ def test_unknown_ids_are_problem_documents(api: ApiClient) -> None:
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert api.get("/api/v1/no-existe").status_code == 404
     assert api.get("/api/v1/no-existe").mimetype == "application/problem+json"
+
+
+def test_an_unknown_address_or_method_is_a_spanish_problem(api: ApiClient) -> None:
+    unknown = api.get("/api/v1/no-existe").get_json()
+    assert unknown["title"] == "No encontrado" and "openapi.json" in unknown["detail"]
+    refused = api._call("delete", "/api/v1/processes")
+    assert refused.status_code == 405 and "GET" in refused.headers["Allow"]
+    assert refused.get_json()["title"] == "Método no permitido" and "Allow" in refused.get_json()["detail"]
