@@ -180,3 +180,13 @@ def test_the_citizen_never_sees_internal_comments(staff: Staffed) -> None:
     assert seen.status_code == 200 and number in seen.get_data(as_text=True)
     assert "Nota reservada 7731" not in seen.get_data(as_text=True)
     assert "Comentario interno" not in seen.get_data(as_text=True)
+
+
+def test_the_timeline_words_the_citizens_slip_and_rating() -> None:
+    from engine.models import AuditEvent
+    from worklists.queries.case_view import _sentence
+
+    slip = AuditEvent(type="payment_slip_issued", actor="sistema", data={"numero": "L-2026-0001", "importe": "100"})
+    rating = AuditEvent(type="case_rated", actor="anonimo", data={"score": 4, "comment": True})
+    assert _sentence(slip, {}) == "Boleta de pago emitida: L-2026-0001"
+    assert _sentence(rating, {}) == "La respuesta fue calificada: 4 de 5"

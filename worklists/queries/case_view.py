@@ -42,6 +42,8 @@ LABELS = {
     "message_dropped": "Aviso descartado",
     "notification_failed": "No se pudo enviar un aviso",
     "reclamo_received": "Reclamo recibido",
+    "payment_slip_issued": "Boleta de pago emitida",
+    "case_rated": "La respuesta fue calificada",
 }
 OTHER = "Registro del sistema"
 #: What a page may show inline (a PDF in a frame, a picture as an image); anything else is downloaded.
@@ -193,6 +195,10 @@ def _sentence(event: AuditEvent, task_names: dict[str, str]) -> str:
         detail = f"a {data.get('after')}"
     if event.type == "document_added":
         detail = f"folio {data.get('folio')}: {data.get('title')}"
+    if event.type == "payment_slip_issued":
+        detail = data.get("numero")
+    if event.type == "case_rated":
+        detail = f"{data.get('score')} de 5"
     if detail is None and event.element_id and event.type != "comment_added":
         detail = humanize(event.element_id)  # an element the BPMN left unnamed: its id in words
     if label is OTHER:
