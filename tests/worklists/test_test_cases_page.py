@@ -74,7 +74,7 @@ def test_test_cases_stay_out_of_inboxes_counts_and_the_dashboard(staff: Staffed)
     assert real in inbox and test_number not in inbox
     supervisor = staff.web("supervisora")
     csv = supervisor.client.get("/bandeja/tablero/pendientes.csv").get_data(as_text=True).splitlines()
-    assert csv[1] == f"{KEY},{GROUP},1,0"  # the real case only
+    assert csv[1] == "Revisión en mesa de entradas;Mesa de Entradas;1;0"  # the real case only
     listed = staff.api.get(f"/api/v1/instances?process={KEY}").get_json()["items"]
     assert [i["number"] for i in listed] == [real]  # the integration API leaves it out too
     asked = staff.api.get(f"/api/v1/instances?process={KEY}&test_cases=true").get_json()["items"]
