@@ -20,6 +20,9 @@ def test_serve_answers_over_http_with_the_background_runner(tmp_path: Path) -> N
     env = {**os.environ, "TRAMITES_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("TRAMITES_DATABASE_URL", None)
     env.pop("TRAMITES_PUBLIC_URL", None)
+    # apps built earlier in this test process set pygeoapi's configuration for it: not for the server's
+    for name in ("PYGEOAPI_CONFIG", "PYGEOAPI_OPENAPI"):
+        env.pop(name, None)
     init = subprocess.run([str(TRAMITES), "init", "--no-demo", "--port", str(port)], env=env, check=True,
                           capture_output=True, timeout=300, text=True)
     assert f"Ingrese en http://127.0.0.1:{port}/" in init.stdout
