@@ -92,8 +92,11 @@ def announce_new_slips(instance: Instance, awaited: Iterable[str], actor: str) -
     :param awaited: the names of the messages the case waits for after its step.
     :return: the new audit events (flushed with the step, never committed here).
     """
+    awaited = set(awaited)
+    if not awaited:  # most steps wait on people, not on a message: no manifest read on that hot path
+        return []
     step = declared(instance.deployment.manifest)
-    if step is None or step.message not in set(awaited):
+    if step is None or step.message not in awaited:
         return []
     announced = {str((data or {}).get("numero")) for data in db.session.scalars(
         select(AuditEvent.data).where(AuditEvent.instance_id == instance.id, AuditEvent.type == SLIP_ISSUED))}
