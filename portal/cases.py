@@ -147,7 +147,8 @@ def complete_task() -> ResponseReturnValue:
     instance, found = _posted_task()
     schema, ui = forms_io.task_form(found)
     uploads.allow_large_bodies()
-    waiting = uploads.still_uploading(request.form)
+    acting = schema is not None and forms.has_action(request.form)
+    waiting = None if acting else uploads.still_uploading(request.form)  # a re-render may come mid-upload
     if waiting and schema is not None:  # keep what was typed and the files that did finish
         kept = forms.parse_submission(schema, request.form, {}, ui)
         return _task_page(instance, found, forms.render(schema, ui, kept, {"": [waiting]}), 422)
@@ -155,7 +156,7 @@ def complete_task() -> ResponseReturnValue:
     scope = drafts.case_scope(instance.id)
     used = drafts.case_bytes(instance.id) + drafts.pending_bytes(user.id, scope)
     received = uploads.upload_form_files(user, scope, used, instance.id)
-    if schema is not None and forms.has_action(request.form):
+    if acting:
         result = forms.apply_action(schema, request.form, received.refs, ui)
         return _task_page(instance, found, result.html)
     data = forms.parse_submission(schema, request.form, received.refs, ui) if schema else {}

@@ -82,13 +82,14 @@ def submit() -> ResponseReturnValue:
     user = _user()
     uploads.allow_large_bodies()
     schema, ui = forms_io.start_form(deployment)
-    waiting = uploads.still_uploading(request.form)
+    acting = schema is not None and forms.has_action(request.form)
+    waiting = None if acting else uploads.still_uploading(request.form)  # a re-render may come mid-upload
     if waiting:  # the files that did finish are in the form already: keep them and the typed values
         kept = forms.parse_submission(schema, request.form, {}, ui) if schema is not None else {}
         return _page(deployment, kept, {"": [waiting]}, status=422)
     scope = saved_drafts.start_scope(key)
     received = uploads.upload_form_files(user, scope, saved_drafts.pending_bytes(user.id, scope))
-    if schema is not None and forms.has_action(request.form):
+    if acting:
         result = forms.apply_action(schema, request.form, received.refs, ui)
         return _page(deployment, result.data, None, html=result.html)
     data = forms.parse_submission(schema, request.form, received.refs, ui) if schema is not None else {}

@@ -36,6 +36,14 @@ def test_a_start_sent_mid_upload_keeps_the_typed_values_and_starts_nothing(citiz
     assert "Ana Pérez" not in web.client.get("/borradores").get_data(as_text=True)
 
 
+def test_a_re_render_mid_upload_still_shows_the_fields_it_opens(citizen: tuple[Web, ApiClient]) -> None:
+    """An answer that shows or hides fields re-renders the form while a file may be travelling:
+    that is no submit, so the page answers it (htmx swaps only a 2xx answer)."""
+    web, _api = citizen
+    answer = post_start(web, {"$/nombre": "Ana Pérez", "subidas_pendientes": "1", "__accion": "actualizar"})
+    assert answer.status_code == 200 and WAIT not in answer.text and 'value="Ana Pérez"' in answer.text
+
+
 def _correction_task(web: Web, api: ApiClient) -> tuple[str, dict[str, str]]:
     number = start_case(web)
     instance = [i for i in api.get("/api/v1/instances").get_json()["items"] if i["number"] == number][0]
