@@ -68,6 +68,10 @@ EXTRAS_REQUIRE = {
         "redis>=5",
         "gunicorn>=22",
         "schemathesis>=4.3",
+        # bench/load.py: the load test (its gevent stays in the load generator's process)
+        # and the latency plot it writes.
+        "locust>=2.30",
+        "matplotlib>=3.8",
     ],
 }
 
