@@ -73,8 +73,10 @@ def platform_env(database_url: str, instance: str) -> dict[str, str]:
 
 def prepare(env: dict[str, str], port: int) -> dict[str, str]:
     """``tramites init``, then the accounts and the token the users sign in with (``LOAD_*`` variables)."""
-    subprocess.run([str(BIN / "tramites"), "init", "--port", str(port)], env=env, cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    init = subprocess.run([str(BIN / "tramites"), "init", "--port", str(port)], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    if init.returncode:  # its migration log is noise unless it failed
+        raise SystemExit(f"tramites init falló:\n{init.stdout}{init.stderr}")
     seeded = subprocess.run([sys.executable, "-c", SEED, str(CITIZENS), str(STAFF), PASSWORD], env=env, cwd=ROOT,
                             check=True, capture_output=True, text=True)
     citizens = ",".join(f"vecino{n:02d}" for n in range(CITIZENS))
