@@ -119,14 +119,15 @@ def prepared_database(kind: str, folder: str) -> Iterator[tuple[str, str] | None
 
 
 @contextmanager
-def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1) -> Iterator[tuple[str, int]]:
+def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
+             extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """Serve the platform with gunicorn on a free port, as the production recipe does (``wsgi:app``).
 
     :return: the base URL and the master's pid (its children are the workers).
     """
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TRAMITES_DATABASE_URL": url, "TRAMITES_INSTANCE_PATH": folder,
-           "TRAMITES_SECRET_KEY": "bench-secret-key"}
+           "TRAMITES_SECRET_KEY": "bench-secret-key", **(extra_env or {})}
     log = open(Path(folder) / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
@@ -143,18 +144,16 @@ def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1) -> Itera
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int) -> None:
-    """Until every worker has answered once (each loads the app on its first request)."""
-    deadline = time.monotonic() + 90
-    answered: set[int] = set()
+    """Until the server answers and every worker has booted (each builds the app when it starts)."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn terminó con código {server.returncode}")
         try:
-            if requests.get(base + "/healthz", timeout=10).ok:
-                answered.update(worker_pids(server.pid))
-                if len(answered) >= workers:
-                    return
-        except requests.ConnectionError:
+            if len(worker_pids(server.pid)) >= workers and all(
+                    requests.get(base + "/healthz", timeout=60).ok for _ in range(2 * workers)):
+                return
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn no respondió en {base}")
@@ -189,6 +188,13 @@ def postgres_backends(url: str) -> list[int]:
     return [row[0] for row in rows]
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (``/proc/stat``, idle and iowait out)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
 class CpuMeter:
     """CPU seconds spent by groups of processes between :meth:`start` and :meth:`stop`.
 
@@ -202,12 +208,16 @@ class CpuMeter:
 
     def start(self) -> None:
         self._before = {name: cpu_seconds(find()) for name, find in self._groups.items()}
+        self._machine = machine_busy_seconds()
 
     def stop(self) -> dict[str, float]:
+        """CPU seconds per group, and under ``otros`` what the rest of the machine spent meanwhile."""
+        machine = machine_busy_seconds() - self._machine
         spent = {}
         for name, find in self._groups.items():
             now, before = cpu_seconds(find()), self._before.get(name, {})
             spent[name] = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+        spent["otros"] = max(machine - sum(spent.values()), 0.0)
         return spent
 
 

@@ -4,9 +4,10 @@ Counted in process (Flask test client) with SQLAlchemy's engine and pool events,
 is the platform's own, whatever its code does:
 
 - a statement is each ``cursor.execute``/``executemany`` (``before_cursor_execute``);
-- BEGIN is counted when a statement or a ping finds the connection idle (psycopg then sends
-  BEGIN first, one round trip), COMMIT/ROLLBACK when one ends an open transaction (on an idle
-  connection psycopg sends nothing), including the rollback the pool does on check-in;
+- BEGIN is counted when a statement or a ping leaves an idle connection inside a transaction
+  (the driver sent BEGIN first, one round trip; SQLAlchemy's psycopg ping runs in autocommit
+  and opens none), COMMIT/ROLLBACK when one ends an open transaction (on an idle connection
+  the driver sends nothing), including the rollback the pool does on check-in;
 - a ping is the pool's pre-ping ``SELECT 1`` (``dialect.do_ping``, wrapped).
 
 Round trips = statements + BEGIN + COMMIT + ROLLBACK + pings (PostgreSQL only: SQLite has none).
@@ -45,26 +46,33 @@ class SqlCounter:
 
     def __init__(self, engine: Engine) -> None:
         self.counts: Counter[str] = Counter()
-        event.listen(engine, "before_cursor_execute", self._statement)
+        self._idle = False
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "commit", self._ending("COMMIT"))
         event.listen(engine, "rollback", self._ending("ROLLBACK"))
         event.listen(engine.pool, "reset", self._reset)
         ping = engine.dialect.do_ping
 
         def counted_ping(dbapi_connection: Any) -> bool:
-            self._opening(dbapi_connection)
+            idle = not _in_transaction(dbapi_connection)
             self.counts["pings"] += 1
-            return ping(dbapi_connection)
+            alive = ping(dbapi_connection)
+            self._opened(idle, dbapi_connection)
+            return alive
 
         engine.dialect.do_ping = counted_ping  # type: ignore[method-assign]  # the pool calls the dialect's
 
-    def _opening(self, dbapi_connection: Any) -> None:
-        if not _in_transaction(dbapi_connection):
+    def _opened(self, idle_before: bool, dbapi_connection: Any) -> None:
+        if idle_before and _in_transaction(dbapi_connection):
             self.counts["BEGIN"] += 1
 
-    def _statement(self, conn: Any, cursor: Any, *_: Any) -> None:
-        self._opening(conn.connection.dbapi_connection)
+    def _before(self, conn: Any, *_: Any) -> None:
+        self._idle = not _in_transaction(conn.connection.dbapi_connection)
         self.counts["statements"] += 1
+
+    def _after(self, conn: Any, *_: Any) -> None:
+        self._opened(self._idle, conn.connection.dbapi_connection)
 
     def _ending(self, kind: str) -> Callable[[Any], None]:
         def ended(conn: Any) -> None:
