@@ -103,11 +103,15 @@ class BareChain:
 # --- both sides, interleaved ----------------------------------------------------------------------
 
 def interleaved(sides: dict[str, Callable[[], float]]) -> dict[str, tuple[float, float]]:
-    """Run the sides alternately for ``ROUNDS`` rounds: per side, the median rate and load average."""
+    """Run the sides alternately for ``ROUNDS`` rounds: per side, the median rate and load average.
+
+    The order flips every round (A B, B A, …), so neither side always follows the other.
+    """
     rates: dict[str, list[float]] = {name: [] for name in sides}
     loads: dict[str, list[float]] = {name: [] for name in sides}
-    for _ in range(ROUNDS):
-        for name, measure in sides.items():
+    for number in range(ROUNDS):
+        order = list(sides.items())
+        for name, measure in order if number % 2 == 0 else reversed(order):
             rates[name].append(measure())
             loads[name].append(load_average())
     return {name: (statistics.median(rates[name]), statistics.median(loads[name])) for name in sides}
@@ -128,7 +132,8 @@ def http_rows(database: str, client: ApiClient) -> list[str]:
         platform_side, bare_side = ((ours.cycles, bare.cycles) if user_tasks == 1
                                     else (ours.completions, bare.completions))
         platform_side(5)  # warm-up: the worker's spec cache, the connection pool
-        ours.posts.clear(), ours.starts.clear()
+        ours.posts.clear()
+        ours.starts.clear()
         ours.asked = 0
         figures = interleaved({"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)})
         (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
