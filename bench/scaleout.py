@@ -125,9 +125,12 @@ def cpu_text(spent: dict[str, float], wall: float) -> str:
             f"{(ours + spent['otros']) / (cores * wall):>9.0%}")
 
 
-def rounds(servers: dict[int, tuple[str, int]], secret: str, url: str, celery: int | None) -> dict[int, list[float]]:
+Figures = dict[int, list[tuple[float, dict[str, float]]]]  # workers -> [(completions/s, CPU ms per completion)]
+
+
+def rounds(servers: dict[int, tuple[str, int]], secret: str, url: str, celery: int | None) -> Figures:
     """Every server in turn, ``ROUNDS`` times, rotating the order; prints each measurement."""
-    rates: dict[int, list[float]] = {n: [] for n in servers}
+    rates: Figures = {n: [] for n in servers}
     print(f"{'ronda':<6}{'workers':>8}{'compl./s':>10}{'p50 ms':>8}{'carga':>7}"
           f"{'CPU s: web':>12}{'PostgreSQL':>11}{'Celery':>8}{'cliente':>9}{'otros':>7}{'nuestro':>8}{'máquina':>9}")
     for number in range(ROUNDS):
@@ -139,18 +142,26 @@ def rounds(servers: dict[int, tuple[str, int]], secret: str, url: str, celery: i
             if celery is not None:
                 groups["Celery"] = lambda: [celery, *worker_pids(celery)]
             rate, p50, load_avg, spent, wall = measure(base, secret, CpuMeter(groups))
-            rates[workers].append(rate)
+            rates[workers].append((rate, {k: v * 1000 / (rate * wall) for k, v in spent.items()}))
             print(f"{number + 1:<6}{workers:>8}{rate:>10.1f}{p50:>8.1f}{load_avg:>7.1f}{cpu_text(spent, wall)}")
     return rates
 
 
-def summary(rates: dict[int, list[float]]) -> None:
-    one = statistics.median(rates[1])
-    print(f"\n{'workers':<8}{'compl./s (mediana)':>20}{'× 1 worker':>12}  objetivo")
-    for workers, figures in rates.items():
-        rate = statistics.median(figures)
+def summary(figures: Figures) -> None:
+    """Medians per configuration; CPU per completion, and the rate the cores would allow if ours alone."""
+    one = statistics.median(rate for rate, _ in figures[1])
+    cores = os.cpu_count() or 1
+    print(f"\n{'workers':<8}{'compl./s':>9}{'× 1':>6}{'CPU ms/compl.: web':>20}{'PostgreSQL':>11}{'cliente':>9}"
+          f"{'techo/s':>9}  objetivo")
+    for workers, measured in figures.items():
+        rate = statistics.median(r for r, _ in measured)
+        cost = {k: statistics.median(c[k] for _, c in measured) for k in ("servidor", "PostgreSQL", "cliente")}
+        ceiling = cores * 1000 / sum(cost.values())
         target = mark(rate / one, 1.3) if workers == 2 else ""
-        print(f"{workers:<8}{rate:>20.1f}{rate / one:>12.2f}  {target}")
+        print(f"{workers:<8}{rate:>9.1f}{rate / one:>6.2f}{cost['servidor']:>20.1f}{cost['PostgreSQL']:>11.1f}"
+              f"{cost['cliente']:>9.1f}{ceiling:>9.0f}  {target}")
+    print(f"(techo: {cores} núcleos / CPU por completado de web + PostgreSQL + cliente: lo que la máquina daría "
+          "sin otros procesos; medianas de las rondas)")
 
 
 def main() -> None:
