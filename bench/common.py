@@ -128,19 +128,18 @@ def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TRAMITES_DATABASE_URL": url, "TRAMITES_INSTANCE_PATH": folder,
            "TRAMITES_SECRET_KEY": "bench-secret-key", **(extra_env or {})}
-    log = open(Path(folder) / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, server, workers)
-        yield base, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    with open(Path(folder) / f"gunicorn-{port}.log", "wb") as log:
+        server = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(base, server, workers)
+            yield base, server.pid
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int) -> None:
