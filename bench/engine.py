@@ -1,22 +1,26 @@
-"""Engine benchmark: REST task completions against bare SpiffWorkflow, and a long loop.
+"""Engine benchmark: task completions over HTTP against bare SpiffWorkflow, SQL counts, a long loop.
 
-Run as ``.venv/bin/python bench/engine.py`` (``make bench``). Prints one table:
+Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints three tables:
 
-- task completions per second through the REST API (Flask test client) for processes of
-  1 and 10 user tasks, on SQLite and PostgreSQL, next to the same steps on bare
-  SpiffWorkflow (deserialize, complete, run, serialize) and the ratio;
-- serialized state size and step time at iterations 10 and 1,000 of a 4-node loop.
+- completions per second through the REST API of a real server (gunicorn, one worker, one
+  client over keep-alive HTTP), each timing the GET a client needs to find the next task (or
+  using the tasks the answer lists, once the API lists them) plus the POST that completes it,
+  for processes of 1 and 10 user tasks, on SQLite (WAL, full sync) and PostgreSQL (fsync on, a
+  throw-away database). Bare SpiffWorkflow runs the same steps with the spec cached as the
+  platform caches it (parsed once; each step restores only the state from JSON, completes,
+  runs, serializes the state to JSON). The two sides alternate in rounds; figures are medians
+  of the rounds, with the median one-minute load average next to each;
+- SQL statements, and on PostgreSQL round trips (statements + BEGIN/COMMIT/ROLLBACK + pool
+  pings), per request, counted in process (Flask test client, SQLAlchemy engine and pool events);
+- the 4-node correction loop at pass 1,000 and at pass 10, measured at the same time: two
+  instances, one advanced to pass ~990 first, stepped alternately.
 
-Durable settings only: SQLite and PostgreSQL run with their defaults (fsync on,
-synchronous_commit on). PostgreSQL comes from ``TRAMITES_TEST_DATABASE_URL`` (default
-``postgresql://postgres@127.0.0.1:5432/postgres``); the bench creates its own database and
-drops it. ``--profile`` prints a cProfile of the platform's completions on SQLite instead.
+``--profile`` prints a cProfile of in-process completions on SQLite instead.
 """
 
 from __future__ import annotations
 
 import cProfile
-import io
 import json
 import logging
 import pstats
@@ -24,58 +28,28 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from common import throwaway_postgres  # bench/common.py, beside this script
-from flask import Flask
-from flask_migrate import upgrade
+from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
+from parts.chain import HttpChain, chain_bpmn
+from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
+from parts.sql_counts import count_requests, counts_table
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from engine.workflow.spiff import SERIALIZER  # the platform's state-only converter, nothing else of it
 
-from engine.db import db  # noqa: E402
-from engine.identity import tokens  # noqa: E402  (the repository root must be on the path first)
-from engine.models import Instance, Task  # noqa: E402
-from engine.uow import unit_of_work  # noqa: E402
-from wsgi import create_app  # noqa: E402
-
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
-COMPLETIONS = 100  # per configuration
-WINDOW = 10  # step times are medians over this many passes
-LOOP_PASSES = 1000
-LOOP_BPMN = Path(__file__).resolve().parent.parent / "tests" / "data" / "bpmn" / "loop.bpmn"
-NS = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-      'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"')
+QUICK = "--quick" in sys.argv
+ROUNDS = 3 if QUICK else 5
+STEPS = 30 if QUICK else 100  # completions per side per round
+TARGETS = {"sqlite": 0.35, "postgresql": 0.25}
 
 
-def chain_bpmn(key: str, user_tasks: int) -> str:
-    """A process of ``user_tasks`` user tasks in a row."""
-    nodes = ['<bpmn:startEvent id="start"/>']
-    previous = "start"
-    for n in range(1, user_tasks + 1):
-        nodes.append(f'<bpmn:userTask id="t{n}"/>')
-        nodes.append(f'<bpmn:sequenceFlow id="f{n}" sourceRef="{previous}" targetRef="t{n}"/>')
-        previous = f"t{n}"
-    nodes.append('<bpmn:endEvent id="end"/>')
-    nodes.append(f'<bpmn:sequenceFlow id="f_end" sourceRef="{previous}" targetRef="end"/>')
-    body = "\n    ".join(nodes)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NS} id="D_{key}" '
-            f'targetNamespace="http://tramites.smt/bench">\n  <bpmn:process id="{key}" isExecutable="true">\n'
-            f"    {body}\n  </bpmn:process>\n</bpmn:definitions>\n")
-
-
-# --- bare SpiffWorkflow -------------------------------------------------------------------------
-
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-
+# --- bare SpiffWorkflow, spec cached --------------------------------------------------------------
 
 def bare_spec(bpmn: str, key: str) -> Any:
     parser = SpiffBpmnParser()
@@ -83,187 +57,131 @@ def bare_spec(bpmn: str, key: str) -> Any:
     return parser.get_spec(key)
 
 
-def bare_step(state: str, data: dict[str, Any]) -> tuple[str, bool]:
-    """Load, complete the ready user task, run, serialize: one step as the platform does it."""
-    workflow = SERIALIZER.deserialize_json(state)
-    task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-    task.data.update(data)
-    task.run()
-    workflow.do_engine_steps()
-    return SERIALIZER.serialize_json(workflow), workflow.completed
+class BareChain:
+    """Bare SpiffWorkflow with the parsed spec kept: each step is what the platform's engine does."""
 
+    def __init__(self, bpmn: str, key: str) -> None:
+        self.spec = bare_spec(bpmn, key)
+        self.engine = PythonScriptEngine()
+        self.state: str | None = None
 
-def bare_rate(user_tasks: int) -> float:
-    spec = bare_spec(chain_bpmn("cadena", user_tasks), "cadena")
-    done, elapsed = 0, 0.0
-    while done < COMPLETIONS:
-        workflow = BpmnWorkflow(spec)
+    def new_case(self) -> str:
+        workflow = BpmnWorkflow(self.spec, script_engine=self.engine)
         workflow.do_engine_steps()
-        state, completed = SERIALIZER.serialize_json(workflow), False
-        while not completed and done < COMPLETIONS:
-            started = time.perf_counter()
-            state, completed = bare_step(state, {"n": done})
-            elapsed += time.perf_counter() - started
-            done += 1
-    return done / elapsed
+        return json.dumps(SERIALIZER.to_dict(workflow))
+
+    def step(self, state: str, data: dict[str, Any]) -> tuple[str, bool]:
+        """Restore the state (not the spec), complete the ready user task, run, serialize."""
+        workflow = SERIALIZER.from_dict(json.loads(state), spec=self.spec, subprocess_specs={})
+        workflow.script_engine = self.engine
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(data)
+        task.run()
+        workflow.do_engine_steps()
+        return json.dumps(SERIALIZER.to_dict(workflow)), workflow.completed
+
+    def completions(self, count: int) -> float:
+        """Steps per second over ``count`` completions (a new case, untimed, when one ends)."""
+        elapsed = 0.0
+        for n in range(count):
+            if self.state is None:
+                self.state = self.new_case()
+            began = time.perf_counter()
+            state, completed = self.step(self.state, {"n": n})
+            elapsed += time.perf_counter() - began
+            self.state = None if completed else state
+        return count / elapsed
+
+    def cycles(self, count: int) -> float:
+        """Start + complete cycles of a one-task process per second."""
+        began = time.perf_counter()
+        for n in range(count):
+            self.step(self.new_case(), {"n": n})
+        return count / (time.perf_counter() - began)
 
 
-def bare_loop() -> dict[int, tuple[int, float]]:
-    """State size and step time of the loop on bare SpiffWorkflow (it stalls silently, see -1)."""
-    workflow = BpmnWorkflow(bare_spec(LOOP_BPMN.read_text(), "loop"))
-    workflow.get_tasks(state=TaskState.READY)[0].data.update({"pasadas": 0, "objetivo": LOOP_PASSES + 1})
-    workflow.do_engine_steps()
-    state = SERIALIZER.serialize_json(workflow)
-    times: dict[int, float] = {}
-    sizes: dict[int, int] = {}
-    for number in range(1, LOOP_PASSES + 1):
-        started = time.perf_counter()
-        try:
-            state, _ = bare_step(state, {})
-        except IndexError:  # no READY task, not completed, no error: the library's silent stall
-            return {**_points(times, sizes, (10, number - 1)), -1: (number, 0.0)}
-        times[number], sizes[number] = time.perf_counter() - started, len(state)
-    return _points(times, sizes, (10, LOOP_PASSES))
+# --- both sides, interleaved ----------------------------------------------------------------------
 
+def interleaved(sides: dict[str, Callable[[], float]]) -> dict[str, tuple[float, float]]:
+    """Run the sides alternately for ``ROUNDS`` rounds: per side, the median rate and load average.
 
-def _points(times: dict[int, float], sizes: dict[int, int], labels: tuple[int, int]) -> dict[int, tuple[int, float]]:
-    """Per iteration label: the state size there and the median step time of a window of passes.
-
-    The first label's window starts at it (10..19), the last one's ends at it (991..1000): the
-    machine is shared, so one pass alone is noise.
+    The order flips every round (A B, B A, …), so neither side always follows the other.
     """
-    first, last = labels
-    windows = {first: range(first, first + WINDOW), last: range(last - WINDOW + 1, last + 1)}
-    return {n: (sizes[n], statistics.median(times[i] for i in window)) for n, window in windows.items()}
+    rates: dict[str, list[float]] = {name: [] for name in sides}
+    loads: dict[str, list[float]] = {name: [] for name in sides}
+    for number in range(ROUNDS):
+        order = list(sides.items())
+        for name, measure in order if number % 2 == 0 else reversed(order):
+            rates[name].append(measure())
+            loads[name].append(load_average())
+    return {name: (statistics.median(rates[name]), statistics.median(loads[name])) for name in sides}
 
 
-# --- the platform through its REST API ----------------------------------------------------------
-
-@contextmanager
-def platform(database: str) -> Iterator[tuple[Flask, dict[str, str]] | None]:
-    """An app on a fresh database of the given kind, with an admin token; None when unavailable."""
-    with tempfile.TemporaryDirectory() as folder:
-        if database == "sqlite":
-            url, cleanup = f"sqlite:///{folder}/bench.db", None
-        else:
-            made = throwaway_postgres()
-            if made is None:
-                yield None
-                return
-            url, cleanup = made
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench", "TESTING": True})
-        try:
-            with app.app_context():
-                upgrade()
-                with unit_of_work():
-                    _, secret = tokens.create("bench", ["admin"], "bench")
-                db.session.remove()
-            yield app, {"Authorization": f"Bearer {secret}"}
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            if cleanup is not None:
-                cleanup()
+def ms(times: list[float]) -> float:
+    return statistics.median(times) * 1000 if times else float("nan")
 
 
-def deploy(app: Flask, auth: dict[str, str], key: str, bpmn: str) -> None:
-    files = [(io.BytesIO(bpmn.encode()), f"{key}.bpmn"),
-             (io.BytesIO(f"key: {key}\nname: {key}\n".encode()), "manifest.yaml")]
-    response = app.test_client().post("/api/v1/deployments", data={"files": files}, headers=auth,
-                                      content_type="multipart/form-data")
-    assert response.status_code in (200, 201), response.get_json()
+def http_rows(database: str, client: ApiClient) -> list[str]:
+    """Table rows for the 1-task cycle and the 10-task completions on one server."""
+    rows = []
+    for user_tasks in (1, 10):
+        key = f"cadena{user_tasks}"
+        bpmn = chain_bpmn(key, user_tasks)
+        client.deploy(key, bpmn)
+        ours, bare = HttpChain(client, key), BareChain(bpmn, key)
+        platform_side, bare_side = ((ours.cycles, bare.cycles) if user_tasks == 1
+                                    else (ours.completions, bare.completions))
+        platform_side(5)  # warm-up: the worker's spec cache, the connection pool
+        ours.posts.clear()
+        ours.starts.clear()
+        ours.asked = 0
+        figures = interleaved({"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)})
+        (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
+        ratio = rate / bare_rate
+        start_cost = ms(ours.starts) / ms(ours.posts)  # the issue's «a start costs ≤ 1.3× a completion»
+        target = (mark(ratio, TARGETS[database]) if user_tasks == 10
+                  else f"inicio/POST {start_cost:.2f} {mark(start_cost, 1.3, at_most=True)}")
+        lookup = f"{ours.asked}/{len(ours.posts)}"
+        rows.append(f"{database:<11}{user_tasks:>7}{rate:>10.1f}{load:>6.1f}{ms(ours.posts):>9.1f}"
+                    f"{ms(ours.starts):>9.1f}{lookup:>14}{bare_rate:>10.0f}{bare_load:>6.1f}{ratio:>8.3f}  {target}")
+    return rows
 
 
-def start(app: Flask, auth: dict[str, str], key: str, data: dict[str, Any]) -> str:
-    response = app.test_client().post(f"/api/v1/processes/{key}/instances", json={"data": data}, headers=auth)
-    assert response.status_code == 201, response.get_json()
-    instance_id: str = response.get_json()["id"]
-    return instance_id
+def http_table(rows: list[str]) -> None:
+    print(f"Por HTTP: gunicorn 1 worker, 1 cliente; {ROUNDS} rondas intercaladas × {STEPS} pasos, medianas; "
+          "carga = promedio de carga de 1 min")
+    print(f"{'base':<11}{'tareas':>7}{'plat./s':>10}{'carga':>6}{'POST p50':>9}{'inicio':>9}{'GET/compl.':>14}"
+          f"{'puro/s':>10}{'carga':>6}{'razón':>8}  objetivo")
+    for row in rows:
+        print(row)
+    print("(1 tarea: ciclos inicio + completar por segundo; 10 tareas: completados por segundo, cada uno "
+          "con la búsqueda de la tarea. «GET/compl.»: GET hechos para buscar la tarea (incluido el que halla "
+          "el caso terminado) por completados. Puro: "
+          "SpiffWorkflow con la especificación en caché, en memoria. ms en p50.)")
 
 
-def ready_task(app: Flask, auth: dict[str, str], instance_id: str) -> str | None:
-    tasks = app.test_client().get(f"/api/v1/instances/{instance_id}", headers=auth).get_json()["tasks"]
-    return tasks[0]["id"] if tasks else None
-
-
-def complete(app: Flask, auth: dict[str, str], task_id: str, data: dict[str, Any],
-             profiler: cProfile.Profile | None = None) -> float:
-    """Complete a task through the API; return the seconds the request took (profiled when asked)."""
-    client = app.test_client()
-    if profiler is not None:
-        profiler.enable()
-    started = time.perf_counter()
-    response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}, headers=auth)
-    elapsed = time.perf_counter() - started
-    if profiler is not None:
-        profiler.disable()
-    assert response.status_code == 200, response.get_json()
-    return elapsed
-
-
-def platform_rate(app: Flask, auth: dict[str, str], user_tasks: int, profiler: cProfile.Profile | None = None) -> float:
-    """Completions per second (only the complete requests are timed, and profiled when asked)."""
-    key = f"cadena{user_tasks}"
-    deploy(app, auth, key, chain_bpmn(key, user_tasks))
-    done, elapsed = 0, 0.0
-    while done < COMPLETIONS:
-        instance_id = start(app, auth, key, {})
-        while done < COMPLETIONS and (task_id := ready_task(app, auth, instance_id)) is not None:
-            elapsed += complete(app, auth, task_id, {"n": done}, profiler)
-            done += 1
-    return done / elapsed
-
-
-def platform_loop(app: Flask, auth: dict[str, str]) -> dict[int, tuple[int, float]]:
-    """State size and median step time around iterations 10 and 1,000 of the loop, through the API."""
-    deploy(app, auth, "loop", LOOP_BPMN.read_text())
-    instance_id = start(app, auth, "loop", {"pasadas": 0, "objetivo": LOOP_PASSES + 1})
-    times: dict[int, float] = {}
-    sizes: dict[int, int] = {}
-    for number in range(1, LOOP_PASSES + 1):
-        with app.app_context():  # the ready task straight from the index: only the completion is timed
-            task_id = db.session.scalar(select(Task.id).where(Task.instance_id == instance_id, Task.status == "ready"))
-            db.session.remove()
-        assert task_id is not None, f"the loop stalled at pass {number}"
-        times[number] = complete(app, auth, task_id, {})
-        if number in (10, LOOP_PASSES):
-            with app.app_context():
-                sizes[number] = len(json.dumps(db.session.get(Instance, instance_id).state))
-                db.session.remove()
-    return _points(times, sizes, (10, LOOP_PASSES))
-
-
-# --- the table -----------------------------------------------------------------------------------
-
-def rates_table(rows: list[tuple[str, int, float, float]]) -> None:
-    print(f"{'base':<11}{'tareas/proceso':>15}{'plataforma/s':>14}{'Spiff puro/s':>14}{'razón':>8}")
-    for database, user_tasks, ours, bare in rows:
-        print(f"{database:<11}{user_tasks:>15}{ours:>14.1f}{bare:>14.1f}{ours / bare:>8.3f}")
-
-
-def loop_table(results: dict[str, dict[int, tuple[int, float]]]) -> None:
-    print(f"\n{'bucle loop.bpmn':<22}{'iteración':>10}{'estado (bytes)':>16}{'paso (ms)':>11}{'razón paso':>12}")
-    for label, points in results.items():
-        if -1 in points:
-            stalled = points.pop(-1)[0]
-            print(f"{label:<22}  se detiene sin error en la pasada {stalled}")
-        base = points.get(10, (0, 0.0))[1]
-        for number, (size, seconds) in sorted(points.items()):
-            ratio = f"{seconds / base:.2f}" if base else "-"
-            print(f"{label:<22}{number:>10}{size:>16}{seconds * 1000:>11.2f}{ratio:>12}")
+def run_database(database: str, folder: str) -> tuple[list[str], list[tuple[str, str, dict[str, float]]],
+                                                     dict[str, dict[int, tuple[int, float]]]] | None:
+    with prepared_database(database, folder) as made:
+        if made is None:
+            return None
+        url, secret = made
+        counts = count_requests(database, url, folder, chain_bpmn("conteo", 10))
+        with gunicorn(url, folder) as (base, _):
+            client = ApiClient(base, secret)
+            rows = http_rows(database, client)
+            loops = platform_loop_pair(client, url, database)
+        return rows, counts, loops
 
 
 def profile_completions() -> None:
-    """Profile only the complete requests (both chains, SQLite): where one completion's time goes."""
+    """Profile in-process completions (10-task chain, SQLite): where one completion's time goes."""
+    from parts.sql_counts import profiled_completions
     profiler = cProfile.Profile()
-    with platform("sqlite") as made:
+    with tempfile.TemporaryDirectory() as folder, prepared_database("sqlite", folder) as made:
         assert made is not None
-        app, auth = made
-        for user_tasks in (1, 10):
-            platform_rate(app, auth, user_tasks, profiler)
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(
+        profiled_completions(made[0], folder, chain_bpmn("perfil", 10), profiler)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
         r"engine/|flask_smorest/(arguments|response)|sqlalchemy/orm/session.py:\d+\((get|flush|commit)\)"
         r"|sqlite3.Connection|SpiffWorkflow/bpmn/serializer/workflow", 40)
 
@@ -274,20 +192,20 @@ def main() -> None:
         profile_completions()
         return
     began = time.perf_counter()
-    bare = {n: bare_rate(n) for n in (1, 10)}
-    rows: list[tuple[str, int, float, float]] = []
-    loops: dict[str, dict[int, tuple[int, float]]] = {"SpiffWorkflow puro": bare_loop()}
+    rows: list[str] = []
+    counts: list[tuple[str, str, dict[str, float]]] = []
+    loops: dict[str, dict[int, tuple[int, float]]] = {}
     for database in ("sqlite", "postgresql"):
-        with platform(database) as made:
-            if made is None:
-                continue
-            app, auth = made
-            rows += [(database, n, platform_rate(app, auth, n), bare[n]) for n in (1, 10)]
-            loops[f"plataforma {database}"] = platform_loop(app, auth)
-    rates_table(rows)
+        with tempfile.TemporaryDirectory() as folder:
+            made = run_database(database, folder)
+        if made is not None:
+            rows += made[0]
+            counts += made[1]
+            loops.update(made[2])
+    http_table(rows)
+    counts_table(counts)
     loop_table(loops)
-    print(f"\nObjetivos: razón ≥ 0.5 con SpiffWorkflow puro; paso en la iteración 1000 ≤ 1.2× la 10. "
-          f"Duración: {time.perf_counter() - began:.0f} s")
+    print(f"\nDuración: {time.perf_counter() - began:.0f} s{' (--quick)' if QUICK else ''}")
 
 
 if __name__ == "__main__":
