@@ -41,8 +41,8 @@ CITY_TIMEZONE = "America/Argentina/Tucuman"
 PLATFORM_PREFIX = "plataforma"
 #: A template: its files in memory, or a folder on disk (the CLI, the platform's own).
 TemplateSource = str | Path | Files
-#: How many templates keep their compiled environment between certificates.
-ENVIRONMENT_CACHE_SIZE = 32
+#: How many templates keep their compiled environment (and so their files, up to 10 MB each) between certificates.
+ENVIRONMENT_CACHE_SIZE = 16
 # Compiling the layout and a template costs more than rendering them; keyed by the files' digest.
 _environments: BoundedCache[BoundedEnvironment] = BoundedCache(ENVIRONMENT_CACHE_SIZE)
 
