@@ -31,6 +31,7 @@ from jinja2.sandbox import SecurityError
 from markupsafe import Markup, escape
 
 from bounds.templates import BoundedEnvironment, TemplateLimitError
+from connectors.documents.caches import BoundedCache, files_digest
 from connectors.documents.errors import RenderError, TemplateNotFoundError
 from connectors.documents.folders import BASE_TEMPLATE_DIR, ENTRY_TEMPLATE, Files, read_folder
 from connectors.documents.qr import qr_data_uri
@@ -40,6 +41,10 @@ CITY_TIMEZONE = "America/Argentina/Tucuman"
 PLATFORM_PREFIX = "plataforma"
 #: A template: its files in memory, or a folder on disk (the CLI, the platform's own).
 TemplateSource = str | Path | Files
+#: How many templates keep their compiled environment (and so their files, up to 10 MB each) between certificates.
+ENVIRONMENT_CACHE_SIZE = 16
+# Compiling the layout and a template costs more than rendering them; keyed by the files' digest.
+_environments: BoundedCache[BoundedEnvironment] = BoundedCache(ENVIRONMENT_CACHE_SIZE)
 
 __all__ = ["BASE_TEMPLATE_DIR", "CITY_TIMEZONE", "ENTRY_TEMPLATE", "MUNICIPALITY", "render_certificate",
            "render_html"]
@@ -108,6 +113,16 @@ def environment(files: Files, undefined: type[jinja2.Undefined] = jinja2.StrictU
     return env
 
 
+def cached_environment(files: Files, undefined: type[jinja2.Undefined] = jinja2.StrictUndefined) -> BoundedEnvironment:
+    """The :func:`environment` of these files, kept with its compiled templates for the next render.
+
+    Jinja keeps what it compiled in its environment, which a render used to build anew; the
+    same files (by content) now find it again. The platform's own layout is read from disk
+    and Jinja checks its modification time on every load, as ever.
+    """
+    return _environments.get((files_digest(files), undefined), lambda: environment(files, undefined))
+
+
 def format_issue_date(issued_at: datetime, timezone: str = CITY_TIMEZONE) -> str:
     """Return the issue date as a person in the city reads it: ``3 de marzo de 2026, 14:05 h``.
 
@@ -156,7 +171,7 @@ def render_html(
         "datos": data,
     }
     try:
-        return environment(files, undefined).get_template(ENTRY_TEMPLATE).render(context)
+        return cached_environment(files, undefined).get_template(ENTRY_TEMPLATE).render(context)
     except jinja2.TemplateNotFound as e:
         raise RenderError(f"La plantilla «{name}» usa un archivo que no existe: {e.name}.") from e
     except jinja2.TemplateSyntaxError as e:

@@ -8,6 +8,7 @@ later change: every PDF reader then flags an edited copy.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from datetime import UTC, datetime, timedelta
@@ -58,9 +59,13 @@ class MunicipalSigner(signers.SimpleSigner):
     """pyHanko's in-memory signer, keeping the parsed private key.
 
     ``SimpleSigner`` parses the key again for every signature, and cryptography
-    re-validates an RSA key each time it is parsed (~30 ms; pyHanko signs twice per
-    document, once to size the signature). This subclass signs with the key object loaded
-    from the PKCS#12 archive, and leaves other mechanisms to pyHanko.
+    re-validates an RSA key each time it is parsed (~30 ms). This subclass signs with the
+    key object loaded from the PKCS#12 archive, and leaves other mechanisms to pyHanko.
+
+    It also remembers the room the signature takes in the PDF. Left alone, pyHanko signs
+    every document twice: once with a dummy digest, only to measure the signature, then for
+    real. The measure depends on the certificate, the key and the signed attributes, never
+    on the document, so :func:`sign_pdf` takes it once per signer and settings.
     """
 
     def __init__(self, private_key: Any, certificate: x509.Certificate, chain: list[x509.Certificate]) -> None:
@@ -70,6 +75,7 @@ class MunicipalSigner(signers.SimpleSigner):
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         super().__init__(signing_cert=_to_asn1(certificate), signing_key=key_info, cert_registry=store)
         self._private_key = private_key
+        self.reserved_sizes: dict[tuple[Any, ...], int] = {}
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         # The same dispatch as SimpleSigner.sign_raw for the two common mechanisms.
@@ -164,10 +170,38 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        out = outside_event_loop(lambda: signers.PdfSigner(meta, signer).sign_pdf(writer))
+        pdf_signer = signers.PdfSigner(meta, signer)
+        reserved = _reserved_size(pdf_signer, pdf_bytes)
+        out = outside_event_loop(lambda: pdf_signer.sign_pdf(writer, bytes_reserved=reserved))
     except (PdfError, PyHankoSigningError, ValueError) as e:
         raise SigningError("No se pudo firmar el documento.", detail=repr(e)) from e
     return bytes(out.getvalue())
+
+
+def _reserved_size(pdf_signer: signers.PdfSigner, pdf_bytes: bytes) -> int | None:
+    """The bytes a :class:`MunicipalSigner`'s signature takes, measured the first time the way pyHanko does.
+
+    ``None`` for any other signer: pyHanko measures it again, as usual.
+    """
+    signer = pdf_signer.signer
+    if not isinstance(signer, MunicipalSigner):
+        return None
+    meta = pdf_signer.signature_meta
+    key = (meta.md_algorithm, meta.subfilter, meta.tight_size_estimates, meta.use_pades_lta,
+           meta.embed_validation_info)
+    if key not in signer.reserved_sizes:
+        scratch = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        signer.reserved_sizes[key] = outside_event_loop(lambda: asyncio.run(_measure(pdf_signer, scratch)))
+    return signer.reserved_sizes[key]
+
+
+async def _measure(pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter) -> int:
+    # The first steps of PdfSigner.async_sign_pdf, up to its estimate.
+    session = pdf_signer.init_signing_session(writer)
+    validation = await session.perform_presign_validation(writer)
+    size = await session.estimate_signature_container_size(
+        validation, tight=pdf_signer.signature_meta.tight_size_estimates)
+    return int(size)
 
 
 def create_development_certificate(path: str | os.PathLike[str], password: str, *, overwrite: bool = False) -> Path:
