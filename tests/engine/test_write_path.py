@@ -71,6 +71,7 @@ def test_one_completion_writes_its_audit_events_in_one_insert(api: ApiClient) ->
     assert response.status_code == 200, response.get_json()
     inserts = [s for s in seen if s.startswith("INSERT INTO audit_events")]
     assert len(inserts) == 1, seen
+    print(len(seen), *(s[:150] for s in seen), sep="\n")
     assert len(seen) <= MOST_STATEMENTS, "\n".join(s[:120] for s in seen)
     # One INSERT, ids matched to the right rows: each stored event still matches its seal.
     types = _chain_intact(api, instance_id)
