@@ -57,7 +57,7 @@ from connectors.registry import ConnectorRegistry, connector_config
 from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
 from engine.citizens import notifications
-from engine.db import db, tune_sqlite
+from engine.db import db, tune
 from engine.errors import EngineError, NotFound, Unavailable
 from engine.identity.accounts import Group, group_title
 from engine.ports import SensorFeed
@@ -112,7 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(settings["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     with app.app_context():
-        tune_sqlite(db.engine)
+        tune(db.engine)
     engine.cli.migrations.install(app, str(HERE / "engine" / "migrations"))
     Babel(app)
     embedded = _embedded_services(settings)
@@ -217,7 +217,10 @@ def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Web threads and the background runner share the file; wait for locks, not fail.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # No pre-ping (a SELECT 1 round trip per request): engine.db.drop_dead_connections finds the
+    # connections the server closed without asking it; recycling bounds the life of those a
+    # firewall or a failover drops silently.
+    return {"pool_recycle": 1800}
 
 
 def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import select
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event, exc
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -60,6 +62,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def tune(engine: Engine) -> None:
+    """Tune the engine for its database: SQLite's journal, PostgreSQL's dead connections, and
+    rows inserted together sent as one statement."""
+    # An executemany INSERT (a step's audit events, sealed before they go) becomes one
+    # multi-row INSERT: one statement on either database, one round trip on PostgreSQL,
+    # where psycopg 3 would otherwise send one statement per row (pipelined).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    tune_sqlite(engine)
+    drop_dead_connections(engine)
+
+
 def tune_sqlite(engine: Engine) -> None:
     """Put an SQLite database in WAL mode with full synchronous commits.
 
@@ -69,6 +82,11 @@ def tune_sqlite(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    # SQLite gives each row of a multi-row INSERT the next rowid, in the order of its VALUES, so
+    # the ids an INSERT ... RETURNING answers, sorted, line up with its rows. Telling SQLAlchemy
+    # so lets the ORM write the rows of one flush (a step's audit events) in one INSERT instead
+    # of one INSERT per row (it assumes nothing about SQLite's order by default).
+    engine.dialect.insertmanyvalues_implicit_sentinel = InsertmanyvaluesSentinelOpts.ANY_AUTOINCREMENT
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -76,3 +94,31 @@ def tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+def drop_dead_connections(engine: Engine) -> None:
+    """Replace a pooled PostgreSQL connection the server has closed, without a round trip.
+
+    ``pool_pre_ping`` sends a ``SELECT 1`` (its own transaction) on every checkout: one more
+    wait on the server per request. A connection the server ended (restart,
+    ``pg_terminate_backend``, idle timeout) has already been told so: its socket is readable
+    (the server's farewell, then end of file) while it sits idle in the pool. Checking that
+    costs a local ``poll``; a dead connection is discarded and the pool hands out a fresh one
+    (SQLAlchemy retries the checkout on :class:`~sqlalchemy.exc.DisconnectionError`). Links
+    that die silently are covered by ``pool_recycle`` (see ``wsgi._engine_options``).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or dbapi_connection.broken or _has_news(dbapi_connection.fileno()):
+            raise exc.DisconnectionError("the server closed this pooled connection")
+
+
+def _has_news(fd: int) -> bool:
+    """Whether an idle connection's socket has something to read: only a closing server writes
+    to a connection that is not running a query."""
+    watcher = select.poll()
+    watcher.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(watcher.poll(0))

@@ -7,8 +7,8 @@ anything reaches the database. (Maintenance outside the application, such as emp
 a test database with a plain connection, is not the application's business.)
 
 Whoever owns the database can still get around any guard, so the trail is also
-tamper-evident: each case's events are a hash chain sealed at commit (:mod:`.chain`), the
-background work signs a checkpoint of every chain's head into the document store
+tamper-evident: each case's events are a hash chain sealed as they are written
+(:mod:`.chain`), the background work signs a checkpoint of every chain's head into the document store
 (:mod:`.checkpoints`), and ``tramites audit verify`` names the first broken link (:mod:`.verify`).
 """
 
@@ -43,8 +43,8 @@ def record(
     element_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event (flushed with the step's transaction, never committed here; its link
-    in the case's chain is sealed when that transaction commits).
+    """Append one event (flushed with the step's transaction, never committed here; the flush
+    that writes it seals its link in the case's chain, or the commit for ``sistema``).
 
     :param type_: what happened (``instance_started``, ``incident_opened``...).
     :param actor: who did it: a user, a token's service account or ``sistema``.

@@ -6,10 +6,14 @@ chain), ``prev_hash`` (the previous link's ``hash``, or :data:`GENESIS`) and ``h
 SHA-256 of the canonical JSON of the event with its id and link (:func:`event_hash`). Changing,
 removing, inserting or reordering an event breaks a link that ``tramites audit verify`` names.
 
-Links are written at commit, not when the event is recorded: a step may run for a while
-(connector calls) and the head of a chain is locked only from sealing to commit. Sealing
-locks the heads of the transaction's chains (rows of ``audit_chains``) in key order, so two
-transactions never wait for each other in a circle and cases never wait for one another.
+Links are written when the events are flushed, not when they are recorded: a step may run
+for a while (connector calls) and the head of a chain is locked only from sealing to commit.
+A case's events are sealed by the flush that inserts them (:func:`seal_new`): the same flush
+writes the case's instance row, which stays locked until commit anyway, and the events go in
+with their links in one ``INSERT`` (no ``UPDATE`` after it). Events of :data:`SYSTEM_CHAIN`
+(shared by every transaction) and any left unsealed are linked at commit (:func:`seal`).
+Sealing locks the heads of the transaction's chains (rows of ``audit_chains``) in key order,
+so two transactions never wait for each other in a circle and cases never wait for one another.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, inspect, update
+from sqlalchemy import ColumnElement, Connection, bindparam, event, func, inspect, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
@@ -81,6 +85,37 @@ def track(session: Session, event_: AuditEvent) -> None:
     session.info.setdefault(_UNSEALED, []).append(event_)
 
 
+def seal_new(connection: Connection, events: list[AuditEvent]) -> None:
+    """Link events about to be inserted: give them ids, links and seals, and move the heads.
+
+    The ids are taken from the database in the statement that locks the first head (the next
+    values of the id sequence on PostgreSQL; on SQLite the ones after the largest, which no one
+    else can take while this transaction holds the database's write lock). Events of
+    :data:`SYSTEM_CHAIN` get their id here too (so none of the flush takes an id the database
+    would hand out again) and are linked at commit.
+
+    :param events: pending events of the flush, in the order they were recorded.
+    """
+    by_chain: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event_ in events:
+        by_chain[event_.chain].append(event_)
+    ids: list[int] = []
+    for key in sorted(k for k in by_chain if k != SYSTEM_CHAIN):
+        seq, prev, taken = _lock_head(connection, key, 0 if ids else len(events))
+        if not ids:
+            ids = taken
+            for event_, id_ in zip(events, ids, strict=True):
+                event_.id = id_
+        for event_ in by_chain[key]:
+            seq += 1
+            event_.seq, event_.prev_hash = seq, prev
+            prev = event_.hash = event_hash({c: getattr(event_, c) for c in _HASHED})
+        connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
+
+
+_HASHED = ("id", "chain", "seq", "prev_hash", "instance_id", "task_id", "actor", "at", "type", "element_id", "data")
+
+
 def seal(connection: Connection, events: list[AuditEvent]) -> None:
     """Link inserted ``events`` into their chains and move the chains' heads.
 
@@ -90,7 +125,7 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
     for event_ in events:
         by_chain[event_.chain].append(event_)
     for key in sorted(by_chain):  # one order for every transaction: no waiting in a circle
-        seq, prev = _lock_head(connection, key)
+        seq, prev, _ids = _lock_head(connection, key)
         links = []
         for event_ in sorted(by_chain[key], key=lambda e: e.id):
             seq += 1
@@ -108,21 +143,45 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
         connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
 
 
-def _lock_head(connection: Connection, key: str) -> tuple[int, str]:
-    """The chain's head, locked until commit (created at :data:`GENESIS` for a new chain).
+def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str, list[int]]:
+    """The chain's head, locked until commit (created at :data:`GENESIS` for a new chain), and
+    ``ids`` new event ids taken in the same statement.
 
     The UPDATE takes the row's lock on PostgreSQL (a second sealer of the chain waits, then
     reads the first one's head) and the database's write lock on SQLite.
     """
     touch = (update(_HEADS).where(_HEADS.c.key == key).values(seq=_HEADS.c.seq)
-             .returning(_HEADS.c.seq, _HEADS.c.hash))
+             .returning(_HEADS.c.seq, _HEADS.c.hash, *([_new_ids(connection, ids)] if ids else [])))
     row = connection.execute(touch).first()
     if row is None:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         connection.execute(dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS)
                            .on_conflict_do_nothing(index_elements=["key"]))
         row = connection.execute(touch).one()
-    return int(row.seq), str(row.hash)
+    if not ids:
+        return int(row[0]), str(row[1]), []
+    if connection.dialect.name == "postgresql":
+        return int(row[0]), str(row[1]), sorted(int(i) for i in row[2])
+    return int(row[0]), str(row[1]), [int(row[2]) + n for n in range(1, ids + 1)]
+
+
+def _new_ids(connection: Connection, count: int) -> ColumnElement[Any]:
+    """An expression giving ``count`` new event ids: an array of the sequence's next values on
+    PostgreSQL, the largest id so far on SQLite (the new ones follow it)."""
+    if connection.dialect.name == "postgresql":
+        series = func.generate_series(1, count).table_valued("n")
+        nextval = func.nextval(func.pg_get_serial_sequence("audit_events", "id"))
+        return select(func.array_agg(literal_column("n_ids"))).select_from(
+            select(nextval.label("n_ids")).select_from(series).subquery()).scalar_subquery()
+    return select(func.coalesce(func.max(_EVENTS.c.id), 0)).scalar_subquery()
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_case_events(session: Session, _context: Any, _instances: Any) -> None:
+    new = sorted((o for o in session.new if isinstance(o, AuditEvent) and o.hash is None and o.id is None),
+                 key=lambda o: inspect(o).insert_order)
+    if any(e.chain != SYSTEM_CHAIN for e in new):
+        seal_new(session.connection(), new)
 
 
 @event.listens_for(Session, "before_commit")
