@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import importlib
+import json
 import logging
 import os
 import re
@@ -391,13 +392,38 @@ def _compile(schema: Any, what: str) -> Validator:
     if not isinstance(schema, Mapping):
         raise RegistrationError(f"{what}: the schema must be a JSON object")
     cls = validator_for(schema, default=Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except SchemaError as e:
-        raise RegistrationError(f"{what}: not a valid JSON Schema: {e.message}") from e
+    problem = _schema_problem(cls, schema)
+    if problem is not None:
+        raise RegistrationError(f"{what}: not a valid JSON Schema: {problem}")
     if schema.get("type") != "object":
         raise RegistrationError(f"{what}: the schema must describe an object (\"type\": \"object\")")
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def _schema_problem(cls: type[Validator], schema: Mapping[str, Any]) -> str | None:
+    """Why ``schema`` is not a valid JSON Schema, or ``None``; each distinct schema is checked once.
+
+    Checking against the metaschema cost a third of building an app, and every app registers
+    the same built-in connectors' schemas again.
+    """
+    try:
+        key = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return _check_schema(cls, schema)
+    if (cls, key) not in _CHECKED_SCHEMAS:
+        _CHECKED_SCHEMAS[(cls, key)] = _check_schema(cls, schema)
+    return _CHECKED_SCHEMAS[(cls, key)]
+
+
+_CHECKED_SCHEMAS: dict[tuple[type[Validator], str], str | None] = {}
+
+
+def _check_schema(cls: type[Validator], schema: Mapping[str, Any]) -> str | None:
+    try:
+        cls.check_schema(schema)
+    except SchemaError as e:
+        return str(e.message)
+    return None
 
 
 def _import_builtin(name: str, target: str) -> type[Connector] | None:

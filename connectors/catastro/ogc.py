@@ -82,7 +82,8 @@ def write_pygeoapi_config(
     stamp = _stamp(config_text)
     if not (openapi_path.exists() and _read(stamp_path) == stamp and _read(config_path) == config_text):
         config_path.write_text(config_text, encoding="utf-8")
-        openapi_path.write_text(_openapi(config_text), encoding="utf-8")
+        openapi_path.write_text(_openapi(config_text, public, _read(public.with_suffix(".sha256")) or ""),
+                                encoding="utf-8")
         stamp_path.write_text(stamp, encoding="ascii")
     return config_path, openapi_path
 
@@ -145,17 +146,29 @@ def _stamp(config_text: str) -> str:
     return hashlib.sha256(f"{version('pygeoapi')}\n{config_text}".encode()).hexdigest()
 
 
-@lru_cache(maxsize=8)
-def _openapi(config_text: str) -> str:
+def _openapi(config_text: str, public: Path, public_stamp: str) -> str:
     """Generate the OpenAPI document of a configuration.
 
-    It costs most of a second, so it is cached in the process (every app of a test run
-    shares it) and on disk next to the configuration (every later start reuses it).
+    It costs most of a second the first time, so it is cached in the process and on disk next
+    to the configuration (every later start reuses it). The process cache does not tell
+    instance folders apart: the copy of the parcels a configuration names sits in each one,
+    but the document never shows that path, and copies with one stamp hold the same parcels
+    (so every app of a test run, each in its own folder, shares one document).
     """
-    # Lazy: pygeoapi pulls in rasterio, pyproj and friends; only the cadastre needs them.
-    from pygeoapi.openapi import generate_openapi_document
+    key = (config_text.replace(str(public), "<parcelas>"), public_stamp)
+    if key not in _OPENAPI:
+        # Lazy: pygeoapi pulls in rasterio, pyproj and friends; only the cadastre needs them.
+        from pygeoapi.openapi import generate_openapi_document
 
-    return generate_openapi_document(io.StringIO(config_text), "yaml")
+        while len(_OPENAPI) >= _OPENAPI_KEPT:
+            del _OPENAPI[next(iter(_OPENAPI))]
+        _OPENAPI[key] = (generate_openapi_document(io.StringIO(config_text), "yaml"), str(public))
+    document, generated_for = _OPENAPI[key]
+    return document.replace(generated_for, str(public))  # should a release start showing the path
+
+
+_OPENAPI: dict[tuple[str, str], tuple[str, str]] = {}
+_OPENAPI_KEPT = 8
 
 
 def pygeoapi_config(public_url: str, data_path: Path, bbox: list[float]) -> dict[str, Any]:

@@ -99,18 +99,17 @@ class Contract:
     def load(cls, path: Path = CONTRACT_PATH) -> Contract:
         """Read the contract file (YAML: plain types, no anchors or aliases, at most 1 MB).
 
+        A file already read, unchanged since, is not parsed again: every app a process builds
+        mounts a sandbox, and parsing the contract cost most of the sandbox's setup. Nothing
+        changes a contract's document after loading, so the sandboxes share it.
+
         :raises ValueError: for a file past the size, with an anchor or alias, or not YAML.
         """
-        text = path.read_bytes()
-        if len(text) > MAX_CONTRACT_BYTES:
-            raise ValueError(f"{path}: supera los {MAX_CONTRACT_BYTES} bytes")
-        loader = _NoAliasLoader(text.decode("utf-8"))
-        try:
-            return cls(loader.get_single_data())
-        except yaml.YAMLError as e:
-            raise ValueError(f"{path}: {e}") from e
-        finally:
-            loader.dispose()
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key not in _PARSED:
+            _PARSED[key] = _parse(path)
+        return cls(_PARSED[key])
 
     @cached_property
     def operations(self) -> dict[str, OperationSpec]:
@@ -218,6 +217,23 @@ class Contract:
                                              format_checker=Draft202012Validator.FORMAT_CHECKER)
             self._validators[pointer] = validator
         return validator
+
+
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    text = path.read_bytes()
+    if len(text) > MAX_CONTRACT_BYTES:
+        raise ValueError(f"{path}: supera los {MAX_CONTRACT_BYTES} bytes")
+    loader = _NoAliasLoader(text.decode("utf-8"))
+    try:
+        document: dict[str, Any] = loader.get_single_data()
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: {e}") from e
+    finally:
+        loader.dispose()
+    return document
 
 
 def _escape(token: str) -> str:
