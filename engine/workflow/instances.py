@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, defer
 
 from engine import audit
-from engine.db import db
+from engine.db import db, new_id
 from engine.errors import Conflict, NotFound
 from engine.models import Deployment, Incident, Instance, Task
 from engine.workflow import casenumbers, deployments, forms_io
@@ -52,22 +54,23 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     number = casenumbers.test_number(family) if test else casenumbers.allocate(family, now, ctx.timezone)
     # The case number is data of the process from its first step (GAF references, correlation).
     initial = {**json_safe(data), CASE_NUMBER: number}
-    spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
+    spec, subprocess_specs = SPECS.get(deployment.id, lambda: deployment.spec)
     workflow = BpmnWorkflow(spec, subprocess_specs)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
     instance = Instance(
-        number=number,
+        id=new_id(), number=number,
         deployment_id=deployment.id, deployment=deployment, process_key=deployment.key,
         version=deployment.version, business_key=business_key, status="running", started_by=actor,
         state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now, is_test=test,
     )
     db.session.add(instance)
-    db.session.flush()
     audit.record("instance_started", actor, instance_id=instance.id,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
     if on_created is not None:
+        db.session.flush()  # the documents it files name the case: its row comes first
         on_created(instance)
+    # Otherwise the row is written once, by the step's flush, with the state the first run reached.
     step = Step(instance, ctx, actor)
     step.run()  # up to the first wait: for a message start, the start event itself
     if event is not None and step.failure is None:
@@ -81,6 +84,38 @@ def get(instance_id: str) -> Instance:
     if instance is None:
         raise NotFound("El expediente no existe.")
     return instance
+
+
+def get_to_read(instance_id: str) -> Instance:
+    """The case for an answer that shows it: its serialized workflow (the largest column) stays unread.
+
+    :raises NotFound: when it does not exist.
+    """
+    instance = db.session.get(Instance, instance_id, options=[defer(Instance.state)])
+    if instance is None:
+        raise NotFound("El expediente no existe.")
+    return instance
+
+
+@contextmanager
+def tasks_made_ready() -> Iterator[list[Task]]:
+    """Collect the task rows that the steps run inside the block add (the tasks they made ready).
+
+    The rows are the ones the steps write anyway, so the answer that lists them (the API's
+    ``next_tasks``) costs no query; they are read after the block, once the steps flushed.
+    """
+    added: list[Task] = []
+    session = db.session()
+
+    def keep(_session: Session, obj: object) -> None:
+        if isinstance(obj, Task):
+            added.append(obj)
+
+    event.listen(session, "transient_to_pending", keep)
+    try:
+        yield added
+    finally:
+        event.remove(session, "transient_to_pending", keep)
 
 
 def ready_tasks(instance: Instance) -> list[Task]:
