@@ -149,3 +149,14 @@ def test_next_tasks_lists_only_what_the_caller_may_see(app: Flask, api: ApiClien
     task = other["next_tasks"][0]
     answer = worker.complete(task["id"], {"completo": False, "observaciones": "x"}).get_json()
     assert answer["next_tasks"] == []  # another caller's applicant task: not this token's to see
+
+
+def test_lists_leave_the_cases_workflow_and_data_unread(api: ApiClient) -> None:
+    assert api.deploy("simple").status_code == 201
+    started = api.start("tramite_simple", {"solicitante": "María"}).get_json()
+    with statements(api.app) as read:
+        tasks = api.get("/api/v1/tasks").get_json()["items"]
+        cases = api.get("/api/v1/instances").get_json()["items"]
+    assert [t["number"] for t in tasks] == [started["number"]] and [c["id"] for c in cases] == [started["id"]]
+    assert not [sql for sql in read if "instances.state" in sql or "instances.data" in sql]
+    assert len(read) == 4  # a count and a page, twice

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from engine.api import idempotency
 from engine.api.auth import current_actor, requires
@@ -66,7 +67,8 @@ def start(args: dict[str, Any], key: str) -> Any:
 @bp.response(200, InstancePageSchema)
 def list_instances(args: dict[str, Any]) -> Any:
     """Instances filtered by process, status, business key and creation time."""
-    query = select(Instance).order_by(Instance.created_at.desc())
+    # A list shows no case's data nor its serialized workflow (the largest columns).
+    query = select(Instance).options(defer(Instance.state), defer(Instance.data)).order_by(Instance.created_at.desc())
     if not args["test_cases"]:
         query = query.where(testcases.real_instances())
     if "process" in args:

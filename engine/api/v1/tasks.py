@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine.api.auth import current_actor, requires
 from engine.api.v1 import next_tasks
@@ -18,7 +19,7 @@ from engine.api.v1.schemas import (
     TaskQueryArgs,
     TaskSchema,
 )
-from engine.models import Task
+from engine.models import Instance, Task
 from engine.workflow import completion, forms_io, human_tasks, instances, testcases
 from engine.workflow.tasks import group_of_lane
 
@@ -33,7 +34,9 @@ SORTS = {"due_at": Task.due_at, "created_at": Task.created_at, "priority": Task.
 @bp.response(200, TaskPageSchema)
 def list_tasks(args: dict[str, Any]) -> Any:
     """Tasks filtered by candidate group, assignee, status, process and due date; paginated and sorted."""
-    query = select(Task).where(Task.status == args["status"])
+    # A listed task shows its case's number: the case's serialized workflow and data stay unread.
+    query = select(Task).options(joinedload(Task.instance).load_only(Instance.number)).where(
+        Task.status == args["status"])
     if not args["test_cases"]:
         query = query.where(testcases.real_tasks())
     if "candidate_group" in args:
