@@ -34,7 +34,16 @@ def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
     :raises NotFound: for an unknown key.
     :raises DataInvalid: when the data does not satisfy the procedure's start form.
     """
-    deployment = deployments.latest(key)
+    return start_latest(ctx, deployments.latest(key), data, actor, business_key, on_created)
+
+
+def start_latest(ctx: EngineContext, deployment: Deployment, data: dict[str, Any], actor: str,
+                 business_key: str | None = None,
+                 on_created: Callable[[Instance], object] | None = None) -> Instance:
+    """Start a case of a version the caller already looked up as the latest (no second lookup).
+
+    :raises DataInvalid: when the data does not satisfy the procedure's start form.
+    """
     forms_io.validate_start(deployment, data)
     return start_deployment(ctx, deployment, data, actor, business_key, on_created=on_created)
 
