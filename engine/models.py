@@ -33,16 +33,19 @@ class Deployment(db.Model):  # type: ignore[name-defined]
     category: Mapped[str | None] = mapped_column(String(100))
     content_hash: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    # The parsed specs serialized once per version (~60 % of a small instance's JSON).
-    spec: Mapped[dict[str, Any]] = mapped_column(Json)
+    # The parsed specs serialized once per version (~60 % of a small instance's JSON). Deferred:
+    # steps restore specs from the cache keyed by deployment id and read this only on a miss.
+    spec: Mapped[dict[str, Any]] = mapped_column(Json, deferred=True)
     processes: Mapped[list[str]] = mapped_column(Json, default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     deployed_by: Mapped[str] = mapped_column(String(200))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Deployed only to try a studio draft: never in the catalogue, only test cases run on it.
     trial: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # Loaded only when read (forms come from ``deployments.file``'s cache): a bundle's files may
+    # weigh megabytes, and most reads of a version (starting a case, showing one) need none.
     files: Mapped[list[DeploymentFile]] = relationship(
-        back_populates="deployment", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="deployment", cascade="all, delete-orphan", lazy="select"
     )
 
     def file(self, name: str) -> bytes | None:
@@ -88,7 +91,9 @@ class Instance(db.Model):  # type: ignore[name-defined]
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     #: Seconds a test case's clock runs ahead of the platform's (``engine.workflow.testcases``).
     clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    deployment: Mapped[Deployment] = relationship(lazy="joined")
+    # Loaded when read, from the session's identity map when already there: reading a case
+    # (the API's GET, a step) needs none of its version's columns.
+    deployment: Mapped[Deployment] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": lock_version}
 

@@ -32,6 +32,12 @@ def current_actor() -> Actor:
     return Actor(name=tokens.actor_name(grant.name), admin="admin" in grant.scopes)
 
 
+def current_scopes() -> frozenset[str]:
+    """The scopes of the token that authenticated this request."""
+    grant: tokens.Grant = g.api_token
+    return frozenset(grant.scopes)
+
+
 def _token_cache() -> tokens.TokenCache:
     """The app's cache of live tokens (a revoked token stops working within seconds)."""
     cache: tokens.TokenCache | None = current_app.extensions.get(CACHE_KEY)

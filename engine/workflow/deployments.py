@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import load_only
 
 from engine import audit
 from engine.db import db
@@ -79,13 +82,21 @@ def deploy(bundle: Bundle, actor: str, operations: frozenset[str],
     return DeployResult(deployment, True, report.warnings)
 
 
+#: What starting a case or showing a procedure reads of a version; the rest loads when read.
+_LATEST_COLUMNS = load_only(Deployment.id, Deployment.key, Deployment.version, Deployment.name,
+                            Deployment.category, Deployment.manifest, Deployment.trial)
+
+
 def latest(key: str) -> Deployment:
     """The newest version of a process key, for real use: trial versions (a studio draft's) are never one.
+
+    Only the columns a start reads are selected: the specs come from the cache keyed by
+    deployment id, the forms from :func:`file`'s.
 
     :raises NotFound: when the key was never deployed (or only tried).
     """
     deployment = db.session.scalar(
-        select(Deployment).where(Deployment.key == key, Deployment.trial.is_(False))
+        select(Deployment).options(_LATEST_COLUMNS).where(Deployment.key == key, Deployment.trial.is_(False))
         .order_by(Deployment.version.desc()).limit(1)
     )
     if deployment is None:
@@ -122,3 +133,55 @@ def catalogue() -> list[Deployment]:
     return list(db.session.scalars(
         select(Deployment).join(newest, (Deployment.key == newest.c.key) & (Deployment.version == newest.c.v))
         .order_by(Deployment.name)))
+
+
+class FileCache:
+    """Files of deployed versions by ``(deployment id, name)``, bounded by their total size.
+
+    A version never changes once deployed, so a file read once serves every later request
+    (of any session) without reading the bundle again; ``None`` (no such file) is kept too.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._items: OrderedDict[tuple[str, str], bytes | None] = OrderedDict()
+        self._bytes = 0
+        self._max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, deployment: Deployment, name: str) -> bytes | None:
+        key = (deployment.id, name)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        content = _read_file(deployment, name)
+        self._keep(key, content)
+        return content
+
+    def _keep(self, key: tuple[str, str], content: bytes | None) -> None:
+        size = len(content or b"")
+        if size > self._max_bytes:
+            return
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = content
+                self._bytes += size
+            while self._bytes > self._max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped or b"")
+
+
+def _read_file(deployment: Deployment, name: str) -> bytes | None:
+    """One file's content: from the loaded files when they are, else by its key alone."""
+    if "files" not in inspect(deployment).unloaded:
+        return deployment.file(name)
+    return db.session.scalar(select(DeploymentFile.content).where(
+        DeploymentFile.deployment_id == deployment.id, DeploymentFile.name == name))
+
+
+FILES = FileCache()
+
+
+def file(deployment: Deployment, name: str) -> bytes | None:
+    """A file of a deployed version (a form schema, a template); ``None`` when the bundle has none."""
+    return FILES.get(deployment, name)

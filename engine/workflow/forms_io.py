@@ -8,13 +8,14 @@ from typing import Any
 import forms
 from engine.errors import DataInvalid, NotFound
 from engine.models import Deployment, Task
+from engine.workflow import deployments
 
 
 def load_json(deployment: Deployment, name: str | None) -> dict[str, Any] | None:
     """Read a JSON file of the deployment (a form schema or UI schema); ``None`` when unnamed."""
     if not name:
         return None
-    raw = deployment.file(name)
+    raw = deployments.file(deployment, name)
     if raw is None:
         raise NotFound(f"El formulario «{name}» no está en la versión {deployment.version} del proceso.")
     document: dict[str, Any] = json.loads(raw.decode("utf-8"))

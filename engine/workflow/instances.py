@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, defer
 
 from engine import audit
 from engine.db import db
@@ -32,7 +34,16 @@ def start(ctx: EngineContext, key: str, data: dict[str, Any], actor: str,
     :raises NotFound: for an unknown key.
     :raises DataInvalid: when the data does not satisfy the procedure's start form.
     """
-    deployment = deployments.latest(key)
+    return start_latest(ctx, deployments.latest(key), data, actor, business_key, on_created)
+
+
+def start_latest(ctx: EngineContext, deployment: Deployment, data: dict[str, Any], actor: str,
+                 business_key: str | None = None,
+                 on_created: Callable[[Instance], object] | None = None) -> Instance:
+    """Start a case of a version the caller already looked up as the latest (no second lookup).
+
+    :raises DataInvalid: when the data does not satisfy the procedure's start form.
+    """
     forms_io.validate_start(deployment, data)
     return start_deployment(ctx, deployment, data, actor, business_key, on_created=on_created)
 
@@ -52,7 +63,7 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     number = casenumbers.test_number(family) if test else casenumbers.allocate(family, now, ctx.timezone)
     # The case number is data of the process from its first step (GAF references, correlation).
     initial = {**json_safe(data), CASE_NUMBER: number}
-    spec, subprocess_specs = SPECS.get(deployment.id, deployment.spec)
+    spec, subprocess_specs = SPECS.get(deployment.id, lambda: deployment.spec)
     workflow = BpmnWorkflow(spec, subprocess_specs)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
@@ -63,6 +74,8 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
         state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now, is_test=test,
     )
     db.session.add(instance)
+    # Written now, not with the step's rows: a flush orders rows by relationships, and the rows
+    # its first run may add that name the case (documents, incidents, clock pauses) have none.
     db.session.flush()
     audit.record("instance_started", actor, instance_id=instance.id,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
@@ -81,6 +94,38 @@ def get(instance_id: str) -> Instance:
     if instance is None:
         raise NotFound("El expediente no existe.")
     return instance
+
+
+def get_to_read(instance_id: str) -> Instance:
+    """The case for an answer that shows it: its serialized workflow (the largest column) stays unread.
+
+    :raises NotFound: when it does not exist.
+    """
+    instance = db.session.get(Instance, instance_id, options=[defer(Instance.state)])
+    if instance is None:
+        raise NotFound("El expediente no existe.")
+    return instance
+
+
+@contextmanager
+def tasks_made_ready() -> Iterator[list[Task]]:
+    """Collect the task rows that the steps run inside the block add (the tasks they made ready).
+
+    The rows are the ones the steps write anyway, so the answer that lists them (the API's
+    ``next_tasks``) costs no query; they are read after the block, once the steps flushed.
+    """
+    added: list[Task] = []
+    session = db.session()
+
+    def keep(_session: Session, obj: object) -> None:
+        if isinstance(obj, Task):
+            added.append(obj)
+
+    event.listen(session, "transient_to_pending", keep)
+    try:
+        yield added
+    finally:
+        event.remove(session, "transient_to_pending", keep)
 
 
 def ready_tasks(instance: Instance) -> list[Task]:

@@ -109,4 +109,4 @@ def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dic
     def file_documents(created: Instance) -> None:
         drafts.claim_files(created.id, uploads, user.username, scope, user.id)
 
-    return instances.start(ctx, deployment.key, data, user.username, on_created=file_documents)
+    return instances.start_latest(ctx, deployment, data, user.username, on_created=file_documents)

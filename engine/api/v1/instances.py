@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from engine.api import idempotency
 from engine.api.auth import current_actor, requires
+from engine.api.v1 import next_tasks
 from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, transaction
 from engine.api.v1.schemas import (
     EventPageSchema,
@@ -20,6 +22,7 @@ from engine.api.v1.schemas import (
     MigrateArgs,
     PageArgs,
     StartArgs,
+    StartedSchema,
     TerminateArgs,
 )
 from engine.db import db
@@ -32,24 +35,30 @@ bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Ins
 @bp.post("/processes/<key>/instances")
 @requires("start")
 @bp.arguments(StartArgs)
-@bp.response(201, InstanceRefSchema)
-@bp.alt_response(200, schema=InstanceRefSchema, description="Repetición con la misma Idempotency-Key.")
+@bp.response(201, StartedSchema)
+@bp.alt_response(200, schema=StartedSchema, description="Repetición con la misma Idempotency-Key.")
 @bp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False}])
 def start(args: dict[str, Any], key: str) -> Any:
-    """Start a case; an ``Idempotency-Key`` makes a retry return the same instance."""
+    """Start a case; an ``Idempotency-Key`` makes a retry return the same instance.
+
+    The answer lists in ``next_tasks`` the tasks the start made ready that the caller may see.
+    """
     actor = current_actor().name
     idem_key = request.headers.get("Idempotency-Key")
     with transaction() as ctx:
 
         def produce() -> tuple[int, dict[str, Any]]:
-            instance = instances.start(ctx, key, args["data"], actor, args["business_key"])
-            return 201, InstanceRefSchema().dump(instance)
+            with instances.tasks_made_ready() as made_ready:
+                instance = instances.start(ctx, key, args["data"], actor, args["business_key"])
+            return 201, StartedSchema().dump(WithExtra(instance, next_tasks=next_tasks.visible(made_ready)))
 
         if idem_key:
             status, body, _ = idempotency.once(f"start:{actor}:{key}", idem_key, args, produce, replay_status=200)
         else:
             status, body = produce()
-    return body, status
+    # Already dumped (and stored as such for a replay): dumping again would drop nested
+    # attributes read through relations (a next task's case number).
+    return jsonify(body), status
 
 
 @bp.get("/instances")
@@ -58,7 +67,8 @@ def start(args: dict[str, Any], key: str) -> Any:
 @bp.response(200, InstancePageSchema)
 def list_instances(args: dict[str, Any]) -> Any:
     """Instances filtered by process, status, business key and creation time."""
-    query = select(Instance).order_by(Instance.created_at.desc())
+    # A list shows no case's data nor its serialized workflow (the largest columns).
+    query = select(Instance).options(defer(Instance.state), defer(Instance.data)).order_by(Instance.created_at.desc())
     if not args["test_cases"]:
         query = query.where(testcases.real_instances())
     if "process" in args:
@@ -80,7 +90,7 @@ def list_instances(args: dict[str, Any]) -> Any:
 @bp.response(200, InstanceDetailSchema)
 def get_instance(instance_id: str) -> Any:
     """Status, version, data, ready tasks, message subscriptions, next timer, incidents."""
-    instance = instances.get(instance_id)
+    instance = instances.get_to_read(instance_id)
     subscriptions = db.session.scalars(select(Subscription).where(Subscription.instance_id == instance.id)).all()
     return WithExtra(instance, tasks=instances.ready_tasks(instance), subscriptions=subscriptions,
                      incidents=instances.open_incidents(instance))

@@ -110,11 +110,21 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
 
+class CompletedTaskSchema(TaskSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "Las tareas que quedaron listas al completar esta y que quien llama puede ver."})
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict(allow_none=True)
     ui_form = fields.Dict(allow_none=True)
     data = fields.Dict()
     instructions = fields.String(allow_none=True)
+
+
+class StartedSchema(InstanceRefSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "Las tareas que quedaron listas al iniciar el caso y que quien llama puede ver."})
 
 
 class TaskPageSchema(PageSchema):

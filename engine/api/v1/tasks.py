@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine.api.auth import current_actor, requires
+from engine.api.v1 import next_tasks
 from engine.api.v1.edge import Blueprint, Snapshot, WithExtra, page_body, paginate, transaction
-from engine.api.v1.schemas import AssignArgs, CompleteArgs, TaskDetailSchema, TaskPageSchema, TaskQueryArgs, TaskSchema
-from engine.models import Task
-from engine.workflow import completion, forms_io, human_tasks, testcases
+from engine.api.v1.schemas import (
+    AssignArgs,
+    CompleteArgs,
+    CompletedTaskSchema,
+    TaskDetailSchema,
+    TaskPageSchema,
+    TaskQueryArgs,
+    TaskSchema,
+)
+from engine.models import Instance, Task
+from engine.workflow import completion, forms_io, human_tasks, instances, testcases
 from engine.workflow.tasks import group_of_lane
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="Tareas humanas")
@@ -24,7 +34,9 @@ SORTS = {"due_at": Task.due_at, "created_at": Task.created_at, "priority": Task.
 @bp.response(200, TaskPageSchema)
 def list_tasks(args: dict[str, Any]) -> Any:
     """Tasks filtered by candidate group, assignee, status, process and due date; paginated and sorted."""
-    query = select(Task).where(Task.status == args["status"])
+    # A listed task shows its case's number: the case's serialized workflow and data stay unread.
+    query = select(Task).options(joinedload(Task.instance).load_only(Instance.number)).where(
+        Task.status == args["status"])
     if not args["test_cases"]:
         query = query.where(testcases.real_tasks())
     if "candidate_group" in args:
@@ -86,12 +98,17 @@ def assign(args: dict[str, Any], task_id: str) -> Any:
 @bp.post("/tasks/<task_id>/complete")
 @requires("tasks")
 @bp.arguments(CompleteArgs)
-@bp.response(200, TaskSchema)
+@bp.response(200, CompletedTaskSchema)
 def complete(args: dict[str, Any], task_id: str) -> Any:
-    """Complete a task with data validated against its form; 409 when it is no longer ready."""
+    """Complete a task with data validated against its form; 409 when it is no longer ready.
+
+    The answer lists in ``next_tasks`` the tasks the completion made ready that the caller may see.
+    """
     with transaction() as ctx:  # the answer is taken before the commit: no reading back after it
-        task = completion.complete_task(ctx, task_id, completion.Submission(args["data"]), _service_actor(task_id))
-        return Snapshot(task, "instance")
+        with instances.tasks_made_ready() as made_ready:
+            task = completion.complete_task(ctx, task_id, completion.Submission(args["data"]),
+                                            _service_actor(task_id))
+        return WithExtra(Snapshot(task, "instance"), next_tasks=next_tasks.visible(made_ready))
 
 
 def _service_actor(task_id: str) -> human_tasks.Actor:
