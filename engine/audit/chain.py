@@ -30,11 +30,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.models import AuditChain, AuditEvent
+from engine.models import AuditChain, AuditEvent, Instance
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "sistema"
 _UNSEALED = "tramites.audit.unsealed"
+_NEW_CHAINS = "tramites.audit.new_chains"
 _EVENTS = AuditEvent.__table__
 _HEADS = AuditChain.__table__
 
@@ -85,7 +86,7 @@ def track(session: Session, event_: AuditEvent) -> None:
     session.info.setdefault(_UNSEALED, []).append(event_)
 
 
-def seal_new(connection: Connection, events: list[AuditEvent]) -> None:
+def seal_new(connection: Connection, events: list[AuditEvent], new_chains: set[str]) -> None:
     """Link events about to be inserted: give them ids, links and seals, and move the heads.
 
     The ids are taken from the database in the statement that locks the first head (the next
@@ -95,13 +96,18 @@ def seal_new(connection: Connection, events: list[AuditEvent]) -> None:
     would hand out again) and are linked at commit.
 
     :param events: pending events of the flush, in the order they were recorded.
+    :param new_chains: chains that cannot have a head yet (cases inserted by this transaction):
+        their head is created with the events' ids in one statement. Each key sealed leaves it.
     """
     by_chain: dict[str, list[AuditEvent]] = defaultdict(list)
     for event_ in events:
         by_chain[event_.chain].append(event_)
     ids: list[int] = []
     for key in sorted(k for k in by_chain if k != SYSTEM_CHAIN):
-        seq, prev, taken = _lock_head(connection, key, 0 if ids else len(events))
+        wanted = 0 if ids else len(events)
+        opened = _open_head(connection, key, wanted) if key in new_chains else None
+        seq, prev, taken = opened or _lock_head(connection, key, wanted)
+        new_chains.discard(key)
         if not ids:
             ids = taken
             for event_, id_ in zip(events, ids, strict=True):
@@ -143,6 +149,16 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
         connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
 
 
+def _open_head(connection: Connection, key: str, ids: int) -> tuple[int, str, list[int]] | None:
+    """A new chain's head at :data:`GENESIS`, created (and so locked) with ``ids`` new event ids
+    in one statement; ``None`` when the chain has a head already."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    create = (dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["key"])
+              .returning(_HEADS.c.seq, _HEADS.c.hash, *([_new_ids(connection, ids)] if ids else [])))
+    row = connection.execute(create).first()
+    return None if row is None else _head_and_ids(connection, row, ids)
+
+
 def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str, list[int]]:
     """The chain's head, locked until commit (created at :data:`GENESIS` for a new chain), and
     ``ids`` new event ids taken in the same statement.
@@ -158,6 +174,10 @@ def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str
         connection.execute(dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS)
                            .on_conflict_do_nothing(index_elements=["key"]))
         row = connection.execute(touch).one()
+    return _head_and_ids(connection, row, ids)
+
+
+def _head_and_ids(connection: Connection, row: Any, ids: int) -> tuple[int, str, list[int]]:
     if not ids:
         return int(row[0]), str(row[1]), []
     if connection.dialect.name == "postgresql":
@@ -181,7 +201,13 @@ def _seal_case_events(session: Session, _context: Any, _instances: Any) -> None:
     new = sorted((o for o in session.new if isinstance(o, AuditEvent) and o.hash is None and o.id is None),
                  key=lambda o: inspect(o).insert_order)
     if any(e.chain != SYSTEM_CHAIN for e in new):
-        seal_new(session.connection(), new)
+        seal_new(session.connection(), new, session.info.setdefault(_NEW_CHAINS, set()))
+
+
+@event.listens_for(Session, "pending_to_persistent")
+def _note_new_case(session: Session, instance: object) -> None:
+    if isinstance(instance, Instance):  # its chain's key is its id, a fresh UUID: no head yet
+        session.info.setdefault(_NEW_CHAINS, set()).add(instance.id)
 
 
 @event.listens_for(Session, "before_commit")
@@ -199,3 +225,4 @@ def _seal_on_commit(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost one: committed (sealed) or rolled back
         session.info.pop(_UNSEALED, None)
+        session.info.pop(_NEW_CHAINS, None)

@@ -39,18 +39,20 @@ MAX_DATA_DEPTH = 32
 TOO_DEEP = f"Los datos están anidados en más de {MAX_DATA_DEPTH} niveles de listas u objetos."
 
 
-def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str) -> list[tuple[str, str]]:
+def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: str,
+         *, indexed: bool = True) -> list[tuple[str, str]]:
     """Bring the instance's index rows in line with its workflow, writing only what changed.
 
     The current rows are read once per table, without flushing: the step's changes reach the
     database together in the caller's flush.
 
     :param timezone: the city's zone for business-day due dates (the ``TIMEZONE`` setting).
+    :param indexed: ``False`` for a case being started, which has no rows to read yet.
     :return: the messages the instance now waits for, as ``(name, correlation key)``.
     """
     events = pending_events(workflow)
     with db.session.no_autoflush:
-        ready_ids, subscriptions = _indexed(instance.id)
+        ready_ids, subscriptions = _indexed(instance.id) if indexed else ([], [])
         timers_moved = _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
         awaited = _sync_subscriptions(instance, workflow, events, subscriptions)
     # A pause that ended moved business-day timers: their due times are read again.

@@ -81,7 +81,7 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
     if on_created is not None:
         on_created(instance)
-    step = Step(instance, ctx, actor)
+    step = Step(instance, ctx, actor, new_case=True)
     step.run()  # up to the first wait: for a message start, the start event itself
     if event is not None and step.failure is None:
         step.workflow.catch(event)

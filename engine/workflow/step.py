@@ -79,8 +79,11 @@ class EngineContext:
 class Step:
     """Load an instance's workflow for one change; :meth:`save` writes it back."""
 
-    def __init__(self, instance: Instance, ctx: EngineContext, actor: str, incident: Incident | None = None) -> None:
+    def __init__(self, instance: Instance, ctx: EngineContext, actor: str, incident: Incident | None = None,
+                 *, new_case: bool = False) -> None:
         self.instance = instance
+        #: A case started by this step: it has no index rows yet, so there is nothing to read back.
+        self.new_case = new_case
         self.incident = incident
         self.ctx = ctx
         self.actor = actor
@@ -195,7 +198,9 @@ class Step:
             prune(self.workflow)
             # Indexing first: resuming the case's clock moves business-day timers in the workflow.
             # A test case's clock runs ahead (``clock_for``): its due dates and pauses follow it.
-            self.awaited = indexing.sync(instance, self.workflow, self.now(), self.ctx.timezone)
+            self.awaited = indexing.sync(instance, self.workflow, self.now(), self.ctx.timezone,
+                                         indexed=not self.new_case)
+            self.new_case = False
             if instance.next_timer_at is not None and instance.clock_offset:
                 # The runner compares with the platform's clock: a test case's timer is due that much earlier.
                 instance.next_timer_at -= timedelta(seconds=instance.clock_offset)
