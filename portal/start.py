@@ -111,7 +111,7 @@ def submit() -> ResponseReturnValue:
 def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> ResponseReturnValue:
     try:
         with transaction() as ctx:
-            instance = cases.start_case(ctx, user, deployment.key, data)
+            instance = cases.start_case(ctx, user, deployment, data)
             number = instance.number
     except DataInvalid as e:
         errors: dict[str, list[str]] = {}

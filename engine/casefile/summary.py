@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -114,8 +115,22 @@ def every_line(instance: Instance, zone: str | None = None) -> list[Line]:
     return _declared_lines(data, [Item(p) for p in [*known, *rest]], fields, zone)
 
 
-def fields_of(deployment: Deployment) -> dict[str, FieldInfo]:
+#: Fields by deployment id: a version never changes once deployed, and every case page asks.
+_FIELDS: dict[str, Mapping[str, FieldInfo]] = {}
+_FIELDS_KEPT = 256
+
+
+def fields_of(deployment: Deployment) -> Mapping[str, FieldInfo]:
     """Every form field of the version by dotted path (the start form's titles win)."""
+    found = _FIELDS.get(deployment.id)
+    if found is None:
+        if len(_FIELDS) >= _FIELDS_KEPT:
+            _FIELDS.clear()  # rare (hundreds of versions in one process): start over
+        found = _FIELDS[deployment.id] = MappingProxyType(_read_fields(deployment))
+    return found
+
+
+def _read_fields(deployment: Deployment) -> dict[str, FieldInfo]:
     names = [str((deployment.manifest or {}).get("start_form") or "")]
     names += sorted(f.name for f in deployment.files if f.name.endswith(SCHEMA_SUFFIX))
     found: dict[str, FieldInfo] = {}

@@ -17,7 +17,7 @@ from engine.casefile import drafts, expediente, payment, tracking
 from engine.db import db
 from engine.deadlines import clock
 from engine.identity.accounts import User
-from engine.models import AuditEvent, Certificate, Document, Instance, Subscription, Task
+from engine.models import AuditEvent, Certificate, Deployment, Document, Instance, Subscription, Task
 from engine.workflow import instances
 from engine.workflow.step import EngineContext
 from forms.catalogue import humanize
@@ -66,20 +66,21 @@ class CaseSummary:
     slips: list[payment.Slip] = field(default_factory=list)
 
 
-def start_case(ctx: EngineContext, user: User, key: str, data: dict[str, Any]) -> Instance:
+def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dict[str, Any]) -> Instance:
     """Start a procedure for a citizen with the start form's data and their uploaded files.
 
     The files the data refers to must be the person's own uploads for this procedure; they
     join the expediente as ``uploaded`` documents authored by the citizen. The draft of the
     procedure goes away and the case gets its tracking code (flushes, never commits).
 
+    :param deployment: the procedure's latest version, as the start page looked it up.
     :raises DataInvalid: with field errors (the form, or a file to upload again).
-    :raises NotFound: for an unknown procedure.
     """
+    key = deployment.key
     scope = drafts.start_scope(key)
     uploads = drafts.check_files(user.id, scope, data)
-    instance = instances.start(ctx, key, data, user.username, on_created=lambda created: drafts.claim_files(
-        created.id, uploads, user.username, scope, user.id))
+    instance = instances.start_latest(ctx, deployment, data, user.username, on_created=lambda created: (
+        drafts.claim_files(created.id, uploads, user.username, scope, user.id)))
     drafts.drop_draft(user.id, key)
     tracking.tracking_code(instance)
     db.session.flush()

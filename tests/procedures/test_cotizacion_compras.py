@@ -22,6 +22,7 @@ from engine.citizens import cases
 from engine.db import db
 from engine.identity.accounts import User
 from engine.uow import unit_of_work
+from engine.workflow import deployments
 from storage.uploads import receive
 from tests.procedures.conftest import PDF_BYTES, Case, Platform
 from tests.procedures.test_compras import KEY, SUPPLIERS, approve, invite, pedido, quote
@@ -63,7 +64,7 @@ def _start_as_citizen(platform: Platform, username: str, data: dict[str, Any]) -
             reference = drafts.record_upload(user.id, drafts.start_scope(SUPPLIER_KEY),
                                              key=stored.key, name=stored.display_name,
                                              content_type=stored.content_type, size=stored.size)
-            instance = cases.start_case(ctx, user, SUPPLIER_KEY, {**data, "documento": reference})
+            instance = cases.start_case(ctx, user, deployments.latest(SUPPLIER_KEY), {**data, "documento": reference})
             found = (instance.id, instance.number)
     return Case(platform, *found)
 
