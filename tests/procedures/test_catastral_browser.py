@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.browser import rerendered
 from tests.procedures.conftest import Case, Person, Platform, SignIn
 
 pytestmark = pytest.mark.browser
@@ -33,8 +34,7 @@ def test_a_citizen_gets_a_cadastral_certificate_in_the_browser(platform: Platfor
     page.fill("#campo-dni", "30111222")
     page.fill("#campo-email", "ciudadana@example.com")
     page.select_option("#campo-motivo", "compraventa")
-    page.check("#campo-identificacion--0")
-    page.wait_for_load_state("networkidle")  # the form's htmx re-render after a change
+    rerendered(page, lambda: page.check("#campo-identificacion--0"))
     page.fill("#campo-padron", "100001")
     citizen.send_form()
     match = re.search(r"/mis-tramites/(EX-\d{4}-\d{6}-SMT-CAT)", page.url)
@@ -48,8 +48,7 @@ def test_a_citizen_gets_a_cadastral_certificate_in_the_browser(platform: Platfor
     assert case.ready() == ["revisar_datos"]
 
     def correct(p: Any) -> None:
-        p.check("#campo-decision--0")
-        p.wait_for_load_state("networkidle")  # the choice re-renders the form (htmx): fill after it
+        rerendered(p, lambda: p.check("#campo-decision--0"))
         p.fill("#campo-correccion__titular", "Pérez, Ana")
 
     people["catastro"].complete_task(case.task("revisar_datos")["id"], correct)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.browser import rerendered
 from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Person, Platform, SignIn
 
 pytestmark = pytest.mark.browser
@@ -67,8 +68,7 @@ def test_a_citizen_gets_a_business_licence_in_the_browser(platform: Platform, pe
     assert case.ready() == ["resolver"]
 
     def approve(p: Any) -> None:
-        p.check("#campo-decision--0")
-        p.wait_for_load_state("networkidle")  # the choice re-renders the form (htmx): fill after it
+        rerendered(p, lambda: p.check("#campo-decision--0"))
         p.fill("#campo-fundamentos", "Documentación completa y tasa abonada.")
 
     people["direccion"].complete_task(case.task("resolver")["id"], approve)

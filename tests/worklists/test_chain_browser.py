@@ -24,7 +24,7 @@ import pytest
 
 from connectors.gaf.sandbox import sandbox_of
 from engine.deadlines.holidays import city_calendar
-from tests.fixtures.browser import axe_violations
+from tests.fixtures.browser import axe_violations, rerendered
 from tests.fixtures.services import LdapDirectory
 from tests.procedures import conftest as procedures
 from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Platform
@@ -309,8 +309,7 @@ def test_the_whole_chain_from_application_to_verified_licence(platform: Platform
     # The Dirección de Comercio, from the directory too, grants the licence.
     direction.sign_in("/bandeja/", DIRECTION_STAFF, slapd.users[DIRECTION_STAFF])
     _claim_and_open(direction, DIRECTION_STAFF, DIRECTION, number, "Resolver la habilitación")
-    direction.page.check("#campo-decision--0")
-    direction.page.wait_for_load_state("networkidle")  # the choice re-renders the form (htmx): fill after it
+    rerendered(direction.page, lambda: direction.page.check("#campo-decision--0"))
     direction.page.fill("#campo-fundamentos", "Documentación completa y tasa abonada.")
     _complete(direction, number, "Resolver la habilitación")
     assert case.status == "completed"
