@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
-from celery import Celery
 from celery.contrib.testing.worker import start_worker
-from celery.worker import state as worker_state
 from flask import Flask
 from sqlalchemy import select
 
@@ -60,21 +58,8 @@ def worker_app(make_app: Callable[..., Flask], broker_url: str, smtp_server: Smt
     celery = app.extensions[CELERY_KEY]
     celery.conf.task_default_queue = f"tramites-prueba-{uuid4().hex[:10]}"  # nothing left by other runs
     with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=15) as worker:
+                      shutdown_timeout=15):
         yield app
-        _wake_to_stop(celery, worker.hostname)
-
-
-def _wake_to_stop(celery: Celery, hostname: str) -> None:
-    """Ask the worker to stop, then wake its event loop so it sees that now.
-
-    start_worker asks the same on exit, but the AMQP worker only looks between two polls of its
-    connection, which wait up to 10 s for the next timer: each RabbitMQ test paid those 10 s.
-    A ping is read at once and its first reply ends the wait; a worker that stopped before
-    reading it (Redis polls every second) leaves it unanswered, and that is fine too.
-    """
-    worker_state.should_terminate = 0
-    celery.control.ping(destination=[hostname], timeout=1, limit=1)
 
 
 def _status(app: Flask) -> list[str]:
