@@ -15,6 +15,7 @@ from engine.db import db
 from engine.errors import Conflict, DataInvalid, EngineError, Forbidden, NotFound
 from engine.identity.accounts import User, memberships
 from engine.models import Deployment, Instance, Task
+from engine.workflow import indexing
 from engine.workflow.instances import ensure_active
 from engine.workflow.step import EngineContext, Step
 
@@ -43,6 +44,19 @@ def get(task_id: str) -> Task:
     task = db.session.get(Task, task_id, options=_TASK_WITH_INSTANCE)
     if task is None:
         raise NotFound("La tarea no existe.")
+    return task
+
+
+def _get_to_complete(task_id: str) -> Task:
+    """The task as :func:`get` loads it, with its case's index rows read in the same statement
+    (kept for the step that completes it: see :func:`engine.workflow.indexing.remember`)."""
+    ready, subscriptions = indexing.index_columns()
+    row = db.session.execute(select(Task, ready, subscriptions).options(*_TASK_WITH_INSTANCE)
+                             .where(Task.id == task_id)).first()
+    if row is None:
+        raise NotFound("La tarea no existe.")
+    task = cast(Task, row[0])
+    indexing.remember(task.instance_id, row[1], row[2])
     return task
 
 
@@ -160,7 +174,7 @@ def workable(task_id: str, actor: Actor) -> Task:
     :raises NotFound: when the task does not exist or the actor may not see it.
     :raises Conflict: when it is no longer ready, or it is assigned to someone else.
     """
-    task = get(task_id)
+    task = _get_to_complete(task_id)
     if not may_work_on(task, actor):
         raise NotFound("La tarea no existe.")
     _ready(task)

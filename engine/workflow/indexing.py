@@ -20,8 +20,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import BindParameter, CompoundSelect, bindparam, delete, null, select, union_all
-from sqlalchemy.orm import lazyload
+from sqlalchemy import JSON, BindParameter, CompoundSelect, ScalarSelect, bindparam, delete, null, select, union_all
+from sqlalchemy import event as orm_events
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, SessionTransaction, lazyload
+from sqlalchemy.sql.functions import FunctionElement
 
 from engine import audit
 from engine.db import db
@@ -52,7 +55,7 @@ def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: st
     """
     events = pending_events(workflow)
     with db.session.no_autoflush:
-        ready_ids, subscriptions = _indexed(instance.id) if indexed else ([], [])
+        ready_ids, subscriptions = (_prefetched(instance.id) or _indexed(instance.id)) if indexed else ([], [])
         timers_moved = _sync_tasks(instance, workflow, now, ready_ids, _LazyCalendar(timezone))
         awaited = _sync_subscriptions(instance, workflow, events, subscriptions)
     # A pause that ended moved business-day timers: their due times are read again.
@@ -60,7 +63,7 @@ def sync(instance: Instance, workflow: BpmnWorkflow, now: datetime, timezone: st
     return awaited
 
 
-def _indexed(instance_id: str) -> tuple[list[str], list[tuple[int, str, str]]]:
+def _indexed(instance_id: str) -> IndexRows:
     """The ids of the instance's ready task rows and its subscription rows, in one query."""
     ready_ids: list[str] = []
     subscriptions: list[tuple[int, str, str]] = []
@@ -70,6 +73,69 @@ def _indexed(instance_id: str) -> tuple[list[str], list[tuple[int, str, str]]]:
         else:
             subscriptions.append((row_id, name, key))
     return ready_ids, subscriptions
+
+
+IndexRows = tuple[list[str], list[tuple[int, str, str]]]
+_PREFETCHED = "tramites.index.prefetched"
+
+
+class _JsonRows(FunctionElement[Any]):
+    """``json_agg(json_build_array(…))`` on PostgreSQL, ``json_group_array(json_array(…))`` on SQLite."""
+
+    inherit_cache = True
+    type = JSON()
+
+
+@compiles(_JsonRows, "postgresql")
+def _json_rows_postgresql(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_JsonRows, "sqlite")
+def _json_rows_sqlite(element: _JsonRows, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+def index_columns() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """Two columns to select beside a task: its case's ready task ids and subscription rows, as JSON.
+
+    A completion loads its task with them (:func:`remember`), so that the step's :func:`sync`
+    reads no index rows of its own: one statement less on every completion.
+    """
+    ready = select(_JsonRows(_READY.c.id)).where(_READY.c.instance_id == Task.instance_id,
+                                                 _READY.c.status == "ready").scalar_subquery()
+    subscriptions = select(_JsonRows(Subscription.id, Subscription.message_name, Subscription.correlation_key)) \
+        .where(Subscription.instance_id == Task.instance_id).scalar_subquery()
+    return ready, subscriptions
+
+
+_READY = Task.__table__.alias("ready_tasks")
+
+
+def remember(instance_id: str, ready: Any, subscriptions: Any) -> None:
+    """Keep the index rows read with a task (:func:`index_columns`) for this transaction's next step."""
+    ready_ids = [str(row[0]) for row in _json_list(ready)]
+    rows = [(int(row_id), name, key) for row_id, name, key in _json_list(subscriptions)]
+    db.session.info.setdefault(_PREFETCHED, {})[instance_id] = (ready_ids, rows)
+
+
+def _json_list(value: Any) -> list[Any]:
+    """An aggregate's value: a list from psycopg, JSON text from SQLite, ``None`` over no rows."""
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str) else value)
+
+
+def _prefetched(instance_id: str) -> IndexRows | None:
+    """The rows :func:`remember` kept for the instance, once (a later step reads them again)."""
+    kept: dict[str, IndexRows] = db.session.info.get(_PREFETCHED, {})
+    return kept.pop(instance_id, None)
+
+
+@orm_events.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rows read in a transaction are not trusted in the next
+        session.info.pop(_PREFETCHED, None)
 
 
 @cache

@@ -68,24 +68,47 @@ def test_a_start_and_a_completion_read_neither_spec_nor_files_once_cached(api: A
     assert not [sql for sql in complete if LATEST_VERSION in sql]
 
 
-def test_a_start_costs_no_more_than_1_3_completions(api: ApiClient) -> None:
-    """Counts on both databases: a start 8 statements, the completion of its task 7.
+def _two_reviews(tmp_path: Path) -> Path:
+    """A two-task chain: a start opens the first staff task, its completion the second."""
+    folder = tmp_path / "dos_revisiones"
+    folder.mkdir()
+    (folder / "manifest.yaml").write_text("key: dos_revisiones\nname: Dos revisiones\ncategory: Pruebas\n"
+                                          "description: Dos tareas seguidas.\ncase_prefix: TST\n", encoding="utf-8")
+    flows = ('<bpmn:startEvent id="inicio"/><bpmn:userTask id="primera"/><bpmn:userTask id="segunda"/>'
+             '<bpmn:endEvent id="fin"/><bpmn:sequenceFlow id="f1" sourceRef="inicio" targetRef="primera"/>'
+             '<bpmn:sequenceFlow id="f2" sourceRef="primera" targetRef="segunda"/>'
+             '<bpmn:sequenceFlow id="f3" sourceRef="segunda" targetRef="fin"/>')
+    (folder / "dos_revisiones.bpmn").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="http://tramites.smt/t">'
+        f'<bpmn:process id="dos_revisiones" isExecutable="true">{flows}</bpmn:process></bpmn:definitions>',
+        encoding="utf-8")
+    return folder
+
+
+def test_a_start_costs_no_more_than_1_3_completions(api: ApiClient, tmp_path: Path) -> None:
+    """Counts on both databases: a start 8 statements, a completion 7, each opening the next staff task.
 
     What a start does that a completion does not: read its version (one row, no spec, no file),
-    take a case number and write the case row before its first run (inserted, then updated).
-    It reads no index rows back (a new case has none) and opens its audit chain in the statement
-    that takes the events' ids; a completion instead reads the case's index rows and updates the
-    task row a start only inserts.
+    take a case number and write the case row before its first run (inserted, then updated); it
+    opens its audit chain in the statement that takes the events' ids. A completion reads its
+    task with the case's index rows in one statement and updates the task row a start only
+    inserts. Both lock and move their chain's head (two statements). A completion that ends the
+    case inserts no task: 6.
     """
-    _warm(api)
-    with statements(api.app) as start:
-        task = api.start("tramite_simple", {"solicitante": "María"}).get_json()["next_tasks"][0]
-    with statements(api.app) as complete:
-        api.complete(task["id"], {"completo": True, "observaciones": ""})
+    assert api.deploy(_two_reviews(tmp_path)).status_code == 201
+    for _ in range(2):  # the first case warms the caches
+        with statements(api.app) as start:
+            task = api.start("dos_revisiones", {}).get_json()["next_tasks"][0]
+        with statements(api.app) as complete:
+            following = api.complete(task["id"], {}).get_json()["next_tasks"][0]
+        with statements(api.app) as last:
+            api.complete(following["id"], {})
     assert 10 * len(start) <= 13 * len(complete), (start, complete)
-    assert len(start) <= 8 and len(complete) <= 7, (start, complete)
+    assert (len(start), len(complete), len(last)) == (8, 7, 6), (start, complete, last)
     assert not [sql for sql in start if sql.startswith("SELECT subscriptions.id")]
-    assert len([sql for sql in start if "audit_chains" in sql]) == 2
+    assert not [sql for sql in complete + last if sql.startswith("SELECT subscriptions.id")]  # read with the task
+    assert [len([sql for sql in made if "audit_chains" in sql]) for made in (start, complete, last)] == [2, 2, 2]
 
 
 def _with_large_form(tmp_path: Path, size: int = 2 * 1024 * 1024) -> Path:
