@@ -30,10 +30,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
 from parts.chain import HttpChain, chain_bpmn
+from parts.floor import CLIENTS, FloorChain, durability, floor_row, floor_server, floor_table, light_api
 from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
 from parts.sql_counts import count_requests, counts_table
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -121,9 +122,13 @@ def ms(times: list[float]) -> float:
     return statistics.median(times) * 1000 if times else float("nan")
 
 
-def http_rows(database: str, client: ApiClient) -> list[str]:
-    """Table rows for the 1-task cycle and the 10-task completions on one server."""
-    rows = []
+def http_rows(database: str, client: ApiClient, light: ApiClient, floor: str) -> tuple[list[str], list[str]]:
+    """Table rows for the 1-task cycle and the 10-task completions on one server, and the floor's rows.
+
+    The 10-task completions interleave five sides: the platform and the floor app (``floor``'s
+    base URL), each over ``requests`` and over ``http.client`` (``light``), and bare SpiffWorkflow.
+    """
+    rows, floor_rows = [], []
     for user_tasks in (1, 10):
         key = f"cadena{user_tasks}"
         bpmn = chain_bpmn(key, user_tasks)
@@ -135,8 +140,19 @@ def http_rows(database: str, client: ApiClient) -> list[str]:
         ours.posts.clear()
         ours.starts.clear()
         ours.asked = 0
-        figures = interleaved({"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)})
+        sides = {"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)}
+        if user_tasks == 10:
+            lighter = HttpChain(light, key)
+            lighter.completions(5)  # warm-up of its own connection
+            sides |= {"plataforma http.client": partial(lighter.completions, STEPS)}
+            sides |= {f"piso {name}": partial(FloorChain(floor, name).completions, STEPS) for name in CLIENTS}
+        figures = interleaved(sides)
         (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
+        if user_tasks == 10:
+            for name, platform_name in zip(CLIENTS, ("plataforma", "plataforma http.client"), strict=True):
+                floor_rate, floor_load = figures[f"piso {name}"]
+                floor_rows.append(floor_row(database, name, 1000 / floor_rate, 1000 / figures[platform_name][0],
+                                            1000 / bare_rate, TARGETS[database], floor_load))
         ratio = rate / bare_rate
         start_cost = ms(ours.starts) / ms(ours.posts)  # the issue's «a start costs ≤ 1.3× a completion»
         target = (mark(ratio, TARGETS[database]) if user_tasks == 10
@@ -144,7 +160,7 @@ def http_rows(database: str, client: ApiClient) -> list[str]:
         lookup = f"{ours.asked}/{len(ours.posts)}"
         rows.append(f"{database:<11}{user_tasks:>7}{rate:>10.1f}{load:>6.1f}{ms(ours.posts):>9.1f}"
                     f"{ms(ours.starts):>9.1f}{lookup:>14}{bare_rate:>10.0f}{bare_load:>6.1f}{ratio:>8.3f}  {target}")
-    return rows
+    return rows, floor_rows
 
 
 def http_table(rows: list[str]) -> None:
@@ -160,18 +176,28 @@ def http_table(rows: list[str]) -> None:
           "SpiffWorkflow con la especificación en caché, en memoria. ms en p50.)")
 
 
-def run_database(database: str, folder: str) -> tuple[list[str], list[tuple[str, str, dict[str, float]]],
-                                                     dict[str, dict[int, tuple[int, float]]]] | None:
+class Measured(NamedTuple):
+    """One database's figures for the tables."""
+
+    rows: list[str]
+    floor_rows: list[str]
+    floor_note: str
+    counts: list[tuple[str, str, dict[str, float]]]
+    loops: dict[str, dict[int, tuple[int, float]]]
+
+
+def run_database(database: str, folder: str) -> Measured | None:
     with prepared_database(database, folder) as made:
         if made is None:
             return None
         url, secret = made
         counts = count_requests(database, url, folder, chain_bpmn("conteo", 10))
-        with gunicorn(url, folder) as (base, _):
+        with gunicorn(url, folder) as (base, _), floor_server(database, url, folder) as floor:
             client = ApiClient(base, secret)
-            rows = http_rows(database, client)
+            rows, floor_rows = http_rows(database, client, light_api(base, secret), floor)
+            note = f"{database}: {durability(database, url)}"
             loops = platform_loop_pair(client, url, database)
-        return rows, counts, loops
+        return Measured(rows, floor_rows, note, counts, loops)
 
 
 def profile_completions() -> None:
@@ -193,16 +219,21 @@ def main() -> None:
         return
     began = time.perf_counter()
     rows: list[str] = []
+    floor_rows: list[str] = []
+    floor_notes: list[str] = []
     counts: list[tuple[str, str, dict[str, float]]] = []
     loops: dict[str, dict[int, tuple[int, float]]] = {}
     for database in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory() as folder:
             made = run_database(database, folder)
         if made is not None:
-            rows += made[0]
-            counts += made[1]
-            loops.update(made[2])
+            rows += made.rows
+            floor_rows += made.floor_rows
+            floor_notes.append(made.floor_note)
+            counts += made.counts
+            loops.update(made.loops)
     http_table(rows)
+    floor_table(floor_rows, floor_notes)
     counts_table(counts)
     loop_table(loops)
     print(f"\nDuración: {time.perf_counter() - began:.0f} s{' (--quick)' if QUICK else ''}")
