@@ -15,7 +15,9 @@ Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints t
 - the 4-node correction loop at pass 1,000 and at pass 10, measured at the same time: two
   instances, one advanced to pass ~990 first, stepped alternately.
 
-``--profile`` prints a cProfile of in-process completions on SQLite instead.
+``--profile`` prints a cProfile of in-process completions on SQLite instead. ``--floor`` runs
+only the 10-task rounds with the floor (no 1-task row, no SQL counts, no loop): about a minute,
+to repeat the floor's figures when the machine is quieter.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.workflow.spiff import SERIALIZER  # the platform's state-only converter, nothing else of it
 
 QUICK = "--quick" in sys.argv
+FLOOR_ONLY = "--floor" in sys.argv
 ROUNDS = 3 if QUICK else 5
 STEPS = 30 if QUICK else 100  # completions per side per round
 TARGETS = {"sqlite": 0.35, "postgresql": 0.25}
@@ -129,7 +132,7 @@ def http_rows(database: str, client: ApiClient, light: ApiClient, floor: str) ->
     base URL), each over ``requests`` and over ``http.client`` (``light``), and bare SpiffWorkflow.
     """
     rows, floor_rows = [], []
-    for user_tasks in (1, 10):
+    for user_tasks in (10,) if FLOOR_ONLY else (1, 10):
         key = f"cadena{user_tasks}"
         bpmn = chain_bpmn(key, user_tasks)
         client.deploy(key, bpmn)
@@ -191,12 +194,12 @@ def run_database(database: str, folder: str) -> Measured | None:
         if made is None:
             return None
         url, secret = made
-        counts = count_requests(database, url, folder, chain_bpmn("conteo", 10))
+        counts = [] if FLOOR_ONLY else count_requests(database, url, folder, chain_bpmn("conteo", 10))
         with gunicorn(url, folder) as (base, _), floor_server(database, url, folder) as floor:
             client = ApiClient(base, secret)
             rows, floor_rows = http_rows(database, client, light_api(base, secret), floor)
             note = f"{database}: {durability(database, url)}"
-            loops = platform_loop_pair(client, url, database)
+            loops = {} if FLOOR_ONLY else platform_loop_pair(client, url, database)
         return Measured(rows, floor_rows, note, counts, loops)
 
 
@@ -234,9 +237,11 @@ def main() -> None:
             loops.update(made.loops)
     http_table(rows)
     floor_table(floor_rows, floor_notes)
-    counts_table(counts)
-    loop_table(loops)
-    print(f"\nDuración: {time.perf_counter() - began:.0f} s{' (--quick)' if QUICK else ''}")
+    if not FLOOR_ONLY:
+        counts_table(counts)
+        loop_table(loops)
+    flags = " ".join(flag for flag in ("--quick", "--floor") if flag in sys.argv)
+    print(f"\nDuración: {time.perf_counter() - began:.0f} s{f' ({flags})' if flags else ''}")
 
 
 if __name__ == "__main__":
