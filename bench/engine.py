@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
 from parts.chain import HttpChain, chain_bpmn
-from parts.floor import CLIENTS, FloorChain, durability, floor_row, floor_server, floor_table, light_api
+from parts.floor import CLIENTS, CpuTally, FloorChain, durability, floor_row, floor_server, floor_table, light_api
 from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
 from parts.sql_counts import count_requests, counts_table
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -125,12 +125,15 @@ def ms(times: list[float]) -> float:
     return statistics.median(times) * 1000 if times else float("nan")
 
 
-def http_rows(database: str, client: ApiClient, light: ApiClient, floor: str) -> tuple[list[str], list[str]]:
+def http_rows(database: str, client: ApiClient, light: ApiClient, floor: tuple[str, int],
+              platform_pid: int) -> tuple[list[str], list[str]]:
     """Table rows for the 1-task cycle and the 10-task completions on one server, and the floor's rows.
 
     The 10-task completions interleave five sides: the platform and the floor app (``floor``'s
-    base URL), each over ``requests`` and over ``http.client`` (``light``), and bare SpiffWorkflow.
+    base URL and master pid), each over ``requests`` and over ``http.client`` (``light``), and bare
+    SpiffWorkflow; the four HTTP sides also count their server's and their own CPU.
     """
+    floor_base, floor_pid = floor
     rows, floor_rows = [], []
     for user_tasks in (10,) if FLOOR_ONLY else (1, 10):
         key = f"cadena{user_tasks}"
@@ -144,18 +147,22 @@ def http_rows(database: str, client: ApiClient, light: ApiClient, floor: str) ->
         ours.starts.clear()
         ours.asked = 0
         sides = {"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)}
+        tallies = {name: (CpuTally(), CpuTally()) for name in CLIENTS}  # floor, platform
         if user_tasks == 10:
             lighter = HttpChain(light, key)
             lighter.completions(5)  # warm-up of its own connection
-            sides |= {"plataforma http.client": partial(lighter.completions, STEPS)}
-            sides |= {f"piso {name}": partial(FloorChain(floor, name).completions, STEPS) for name in CLIENTS}
+            sides["plataforma"] = tallies["requests"][1].metered(sides["plataforma"], platform_pid, STEPS)
+            sides["plataforma http.client"] = tallies["http.client"][1].metered(
+                partial(lighter.completions, STEPS), platform_pid, STEPS)
+            sides |= {f"piso {name}": tallies[name][0].metered(
+                partial(FloorChain(floor_base, name).completions, STEPS), floor_pid, STEPS) for name in CLIENTS}
         figures = interleaved(sides)
         (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
         if user_tasks == 10:
             for name, platform_name in zip(CLIENTS, ("plataforma", "plataforma http.client"), strict=True):
                 floor_rate, floor_load = figures[f"piso {name}"]
                 floor_rows.append(floor_row(database, name, 1000 / floor_rate, 1000 / figures[platform_name][0],
-                                            1000 / bare_rate, TARGETS[database], floor_load))
+                                            1000 / bare_rate, TARGETS[database], floor_load, tallies[name]))
         ratio = rate / bare_rate
         start_cost = ms(ours.starts) / ms(ours.posts)  # the issue's «a start costs ≤ 1.3× a completion»
         target = (mark(ratio, TARGETS[database]) if user_tasks == 10
@@ -195,9 +202,9 @@ def run_database(database: str, folder: str) -> Measured | None:
             return None
         url, secret = made
         counts = [] if FLOOR_ONLY else count_requests(database, url, folder, chain_bpmn("conteo", 10))
-        with gunicorn(url, folder) as (base, _), floor_server(database, url, folder) as floor:
+        with gunicorn(url, folder) as (base, platform_pid), floor_server(database, url, folder) as floor:
             client = ApiClient(base, secret)
-            rows, floor_rows = http_rows(database, client, light_api(base, secret), floor)
+            rows, floor_rows = http_rows(database, client, light_api(base, secret), floor, platform_pid)
             note = f"{database}: {durability(database, url)}"
             loops = {} if FLOOR_ONLY else platform_loop_pair(client, url, database)
         return Measured(rows, floor_rows, note, counts, loops)
