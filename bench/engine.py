@@ -146,7 +146,8 @@ def http_rows(database: str, client: ApiClient, light: ApiClient, floor: tuple[s
         ours.posts.clear()
         ours.starts.clear()
         ours.asked = 0
-        sides = {"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)}
+        sides: dict[str, Callable[[], float]] = {"plataforma": partial(platform_side, STEPS),
+                                                 "puro": partial(bare_side, STEPS)}
         tallies = {name: (CpuTally(), CpuTally()) for name in CLIENTS}  # floor, platform
         if user_tasks == 10:
             lighter = HttpChain(light, key)

@@ -79,7 +79,7 @@ def session(client: str, base: str) -> Any:
 def light_api(base: str, secret: str) -> ApiClient:
     """The platform's API client over ``http.client`` instead of ``requests``."""
     api = ApiClient(base, secret)
-    api.session = LightSession(base)
+    api.session = LightSession(base)  # type: ignore[assignment]  # the calls ApiClient makes, over http.client
     api.session.headers["Authorization"] = f"Bearer {secret}"
     return api
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
@@ -49,7 +50,7 @@ def create_app(url: str) -> Flask:
         return "ok", 200
 
     @app.post("/tasks/<task>/complete")
-    def complete(task: str):  # type: ignore[no-untyped-def]
+    def complete(task: str) -> Any:
         body = request.get_json()
         if not isinstance(body, dict):
             return jsonify({"title": "JSON object expected"}), 400
