@@ -120,8 +120,11 @@ def prepared_database(kind: str, folder: str) -> Iterator[tuple[str, str] | None
 
 @contextmanager
 def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
-             extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+             extra_env: dict[str, str] | None = None, app: str = "wsgi:app") -> Iterator[tuple[str, int]]:
     """Serve the platform with gunicorn on a free port, as the production recipe does (``wsgi:app``).
+
+    ``app`` serves another WSGI target with the same settings (the bench's floor app); it must
+    answer ``/healthz``.
 
     :return: the base URL and the master's pid (its children are the workers).
     """
@@ -132,7 +135,7 @@ def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
     with open(Path(folder) / f"gunicorn-{port}.log", "wb") as log:
         server = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
-             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(base, server, workers)

@@ -15,7 +15,9 @@ Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints t
 - the 4-node correction loop at pass 1,000 and at pass 10, measured at the same time: two
   instances, one advanced to pass ~990 first, stepped alternately.
 
-``--profile`` prints a cProfile of in-process completions on SQLite instead.
+``--profile`` prints a cProfile of in-process completions on SQLite instead. ``--floor`` runs
+only the 10-task rounds with the floor (no 1-task row, no SQL counts, no loop): about a minute,
+to repeat the floor's figures when the machine is quieter.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
 from parts.chain import HttpChain, chain_bpmn
+from parts.floor import CLIENTS, CpuTally, FloorChain, durability, floor_row, floor_server, floor_table, light_api
 from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
 from parts.sql_counts import count_requests, counts_table
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -44,6 +47,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.workflow.spiff import SERIALIZER  # the platform's state-only converter, nothing else of it
 
 QUICK = "--quick" in sys.argv
+FLOOR_ONLY = "--floor" in sys.argv
 ROUNDS = 3 if QUICK else 5
 STEPS = 30 if QUICK else 100  # completions per side per round
 TARGETS = {"sqlite": 0.35, "postgresql": 0.25}
@@ -121,10 +125,17 @@ def ms(times: list[float]) -> float:
     return statistics.median(times) * 1000 if times else float("nan")
 
 
-def http_rows(database: str, client: ApiClient) -> list[str]:
-    """Table rows for the 1-task cycle and the 10-task completions on one server."""
-    rows = []
-    for user_tasks in (1, 10):
+def http_rows(database: str, client: ApiClient, light: ApiClient, floor: tuple[str, int],
+              platform_pid: int) -> tuple[list[str], list[str]]:
+    """Table rows for the 1-task cycle and the 10-task completions on one server, and the floor's rows.
+
+    The 10-task completions interleave five sides: the platform and the floor app (``floor``'s
+    base URL and master pid), each over ``requests`` and over ``http.client`` (``light``), and bare
+    SpiffWorkflow; the four HTTP sides also count their server's and their own CPU.
+    """
+    floor_base, floor_pid = floor
+    rows, floor_rows = [], []
+    for user_tasks in (10,) if FLOOR_ONLY else (1, 10):
         key = f"cadena{user_tasks}"
         bpmn = chain_bpmn(key, user_tasks)
         client.deploy(key, bpmn)
@@ -135,8 +146,24 @@ def http_rows(database: str, client: ApiClient) -> list[str]:
         ours.posts.clear()
         ours.starts.clear()
         ours.asked = 0
-        figures = interleaved({"plataforma": partial(platform_side, STEPS), "puro": partial(bare_side, STEPS)})
+        sides: dict[str, Callable[[], float]] = {"plataforma": partial(platform_side, STEPS),
+                                                 "puro": partial(bare_side, STEPS)}
+        tallies = {name: (CpuTally(), CpuTally()) for name in CLIENTS}  # floor, platform
+        if user_tasks == 10:
+            lighter = HttpChain(light, key)
+            lighter.completions(5)  # warm-up of its own connection
+            sides["plataforma"] = tallies["requests"][1].metered(sides["plataforma"], platform_pid, STEPS)
+            sides["plataforma http.client"] = tallies["http.client"][1].metered(
+                partial(lighter.completions, STEPS), platform_pid, STEPS)
+            sides |= {f"piso {name}": tallies[name][0].metered(
+                partial(FloorChain(floor_base, name).completions, STEPS), floor_pid, STEPS) for name in CLIENTS}
+        figures = interleaved(sides)
         (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
+        if user_tasks == 10:
+            for name, platform_name in zip(CLIENTS, ("plataforma", "plataforma http.client"), strict=True):
+                floor_rate, floor_load = figures[f"piso {name}"]
+                floor_rows.append(floor_row(database, name, 1000 / floor_rate, 1000 / figures[platform_name][0],
+                                            1000 / bare_rate, TARGETS[database], floor_load, tallies[name]))
         ratio = rate / bare_rate
         start_cost = ms(ours.starts) / ms(ours.posts)  # the issue's «a start costs ≤ 1.3× a completion»
         target = (mark(ratio, TARGETS[database]) if user_tasks == 10
@@ -144,7 +171,7 @@ def http_rows(database: str, client: ApiClient) -> list[str]:
         lookup = f"{ours.asked}/{len(ours.posts)}"
         rows.append(f"{database:<11}{user_tasks:>7}{rate:>10.1f}{load:>6.1f}{ms(ours.posts):>9.1f}"
                     f"{ms(ours.starts):>9.1f}{lookup:>14}{bare_rate:>10.0f}{bare_load:>6.1f}{ratio:>8.3f}  {target}")
-    return rows
+    return rows, floor_rows
 
 
 def http_table(rows: list[str]) -> None:
@@ -160,18 +187,28 @@ def http_table(rows: list[str]) -> None:
           "SpiffWorkflow con la especificación en caché, en memoria. ms en p50.)")
 
 
-def run_database(database: str, folder: str) -> tuple[list[str], list[tuple[str, str, dict[str, float]]],
-                                                     dict[str, dict[int, tuple[int, float]]]] | None:
+class Measured(NamedTuple):
+    """One database's figures for the tables."""
+
+    rows: list[str]
+    floor_rows: list[str]
+    floor_note: str
+    counts: list[tuple[str, str, dict[str, float]]]
+    loops: dict[str, dict[int, tuple[int, float]]]
+
+
+def run_database(database: str, folder: str) -> Measured | None:
     with prepared_database(database, folder) as made:
         if made is None:
             return None
         url, secret = made
-        counts = count_requests(database, url, folder, chain_bpmn("conteo", 10))
-        with gunicorn(url, folder) as (base, _):
+        counts = [] if FLOOR_ONLY else count_requests(database, url, folder, chain_bpmn("conteo", 10))
+        with gunicorn(url, folder) as (base, platform_pid), floor_server(database, url, folder) as floor:
             client = ApiClient(base, secret)
-            rows = http_rows(database, client)
-            loops = platform_loop_pair(client, url, database)
-        return rows, counts, loops
+            rows, floor_rows = http_rows(database, client, light_api(base, secret), floor, platform_pid)
+            note = f"{database}: {durability(database, url)}"
+            loops = {} if FLOOR_ONLY else platform_loop_pair(client, url, database)
+        return Measured(rows, floor_rows, note, counts, loops)
 
 
 def profile_completions() -> None:
@@ -193,19 +230,26 @@ def main() -> None:
         return
     began = time.perf_counter()
     rows: list[str] = []
+    floor_rows: list[str] = []
+    floor_notes: list[str] = []
     counts: list[tuple[str, str, dict[str, float]]] = []
     loops: dict[str, dict[int, tuple[int, float]]] = {}
     for database in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory() as folder:
             made = run_database(database, folder)
         if made is not None:
-            rows += made[0]
-            counts += made[1]
-            loops.update(made[2])
+            rows += made.rows
+            floor_rows += made.floor_rows
+            floor_notes.append(made.floor_note)
+            counts += made.counts
+            loops.update(made.loops)
     http_table(rows)
-    counts_table(counts)
-    loop_table(loops)
-    print(f"\nDuración: {time.perf_counter() - began:.0f} s{' (--quick)' if QUICK else ''}")
+    floor_table(floor_rows, floor_notes)
+    if not FLOOR_ONLY:
+        counts_table(counts)
+        loop_table(loops)
+    flags = " ".join(flag for flag in ("--quick", "--floor") if flag in sys.argv)
+    print(f"\nDuración: {time.perf_counter() - began:.0f} s{f' ({flags})' if flags else ''}")
 
 
 if __name__ == "__main__":
