@@ -169,7 +169,7 @@ def _remove(table: Table, condition: ColumnElement[bool], counts: Counter[str]) 
 def delete_case_rows(instance_id: str) -> dict[str, int]:
     """Delete every row of one case but its audit events; return how many rows went, per table."""
     counts: Counter[str] = Counter()
-    instances: Table = Instance.__table__  # type: ignore[assignment]
+    instances: Table = Instance.__table__
     for table in db.metadata.sorted_tables:  # rows naming the case without a foreign key (outbox, kept messages)
         column = table.columns.get("instance_id")
         if column is not None and not column.foreign_keys and table is not AuditEvent.__table__:

@@ -114,7 +114,8 @@ def test_listed_when_retention_ends_then_destroyed_and_the_act_remains(identity_
         # the other case closed itself after 30 days: its act is the only document left
         left = db.session.scalars(select(Instance.number).join(Document, Document.instance_id == Instance.id))
         assert list(left) == [other]
-        events = list(db.session.scalars(select(AuditEvent.type).where(AuditEvent.chain == act.manifest["audit_chain"]["key"])
+        chain = act.manifest["audit_chain"]["key"]
+        events = list(db.session.scalars(select(AuditEvent.type).where(AuditEvent.chain == chain)
                                          .order_by(AuditEvent.seq)))
         assert events[-1] == "case_destroyed" and len(events) == act.manifest["audit_chain"]["seq"]
     register = arch.web("admin").client.get("/bandeja/archivo").get_data(as_text=True)
