@@ -83,7 +83,7 @@ def approve(number: str) -> ResponseReturnValue:
     actor = web.user().username
     record = disposal.listed_record(number)
     if record.disposition == "transferir":
-        folder = Path(rt.settings["INSTANCE_PATH"]) / TRANSFER_FOLDER
+        folder = Path(rt.settings.get("RECORDS_TRANSFER_DIR") or Path(rt.settings["INSTANCE_PATH"]) / TRANSFER_FOLDER)
         with web.transaction():
             disposal.transfer(number, actor, web.now(), _render_case_file, folder)
         flash(_("Expediente %(number)s transferido al archivo histórico.", number=number), "ok")

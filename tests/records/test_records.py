@@ -49,6 +49,8 @@ def test_close_files_an_act_and_archives_with_the_procedures_retention(identity_
         assert "Motivo: Trámite concluido" in content and number in content
     page = arch.web("admin").client.get(f"/bandeja/expedientes/{number}").get_data(as_text=True)
     assert "Expediente cerrado el" in page and "Reabrir expediente" in page
+    assert "Expediente cerrado y archivado" in page  # the timeline's sentence
+    assert "Agregar comentario" not in page
 
 
 def test_a_closed_case_accepts_no_comment_and_reopens_by_an_act(identity_app: Flask) -> None:
