@@ -1,16 +1,15 @@
-"""Records management (worklists/records.py): supervisors close and reopen case files, records
-managers (no role user of the table: the administrator stands for them) approve disposals, and
-auditors read the archive."""
+"""Records management (worklists/records.py): supervisors and records managers close and reopen
+case files, records managers approve disposals, auditors read the archive."""
 
 from __future__ import annotations
 
-SUPERVISORS = frozenset({"supervisora", "admin"})
+CLOSERS = frozenset({"supervisora", "archivo", "admin"})
 
 TABLE: dict[str, frozenset[str]] = {
-    "records.close": SUPERVISORS,
-    "records.reopen": SUPERVISORS,
-    "records.index": frozenset({"auditor", "admin"}),
-    "records.approve": frozenset({"admin"}),
+    "records.close": CLOSERS,
+    "records.reopen": CLOSERS,
+    "records.index": frozenset({"auditor", "archivo", "admin"}),
+    "records.approve": frozenset({"archivo", "admin"}),
 }
 SAMPLE_ARGS: dict[str, str] = {}  # "number" comes from the worklists table: it names no case
 SERVED_GET: dict[str, int] = {}
