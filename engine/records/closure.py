@@ -119,20 +119,23 @@ def reopen(instance: Instance, actor: str, reason: str, now: datetime, store: Do
 
 
 def due_for_closing(now: datetime, limit: int = 100) -> list[str]:
-    """Finished real cases, still open, whose procedure closes them automatically and whose time came."""
-    rows = db.session.execute(
-        select(Instance.id, Instance.completed_at, Deployment.manifest).join(Deployment)
-        .outerjoin(CaseRecord, CaseRecord.instance_id == Instance.id)
-        .where(Instance.status.in_(FINISHED), Instance.is_test.is_(False), Instance.completed_at.is_not(None),
-               CaseRecord.instance_id.is_(None))
-        .order_by(Instance.completed_at))
-    due = []
-    for instance_id, completed_at, manifest in rows:
+    """Finished real cases, still open, whose procedure closes them automatically and whose time came.
+
+    The versions are few and read whole; the cases are many and read through their index, one
+    query per version that closes automatically.
+    """
+    due: list[str] = []
+    versions = db.session.execute(select(Deployment.id, Deployment.manifest).where(Deployment.trial.is_(False)))
+    for deployment_id, manifest in versions:
         days = policy_of(manifest).auto_close_days
-        if days is not None and completed_at + timedelta(days=days) <= now:
-            due.append(instance_id)
-            if len(due) >= limit:
-                break
+        if days is None or len(due) >= limit:
+            continue
+        due.extend(db.session.scalars(
+            select(Instance.id).outerjoin(CaseRecord, CaseRecord.instance_id == Instance.id)
+            .where(Instance.deployment_id == deployment_id, Instance.status.in_(FINISHED),
+                   Instance.is_test.is_(False), Instance.completed_at <= now - timedelta(days=days),
+                   CaseRecord.instance_id.is_(None))
+            .order_by(Instance.completed_at).limit(limit - len(due))))
     return due
 
 
