@@ -1,6 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
-uploads left behind, closing finished cases and listing closed ones due for disposal, the audit trail's checkpoints, the sweep of the document store.
+uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
+trail's checkpoints, the sweep of the document store.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -21,8 +22,8 @@ from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
-from engine.records import closure
 from engine.models import Incident, Instance
+from engine.records import closure
 from engine.runtime import PlatformContext
 from engine.workflow import buffer, messages, outbox
 from engine.workflow.step import EngineContext, Step, errored_task, reset_failed
