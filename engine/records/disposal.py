@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -35,6 +36,8 @@ from engine.errors import Conflict, NotFound
 from engine.models import AuditChain, AuditEvent, Instance
 from engine.ports import DocumentStore
 from engine.records.models import CaseRecord, DisposalAct
+
+log = logging.getLogger(__name__)
 
 #: ``render(instance) -> pdf``: the case file as the staff download it.
 RenderCaseFile = Callable[[Instance], bytes]
@@ -58,8 +61,14 @@ def _listed(number: str) -> tuple[CaseRecord, Instance]:
     record = db.session.get(CaseRecord, instance.id) if instance is not None else None
     if instance is None or record is None:
         raise NotFound("El expediente no está en el archivo.")
-    if record.state != "pendiente":
-        raise Conflict("El expediente no está en la lista de disposición: su plazo de conservación no terminó.")
+    # A no-op write locks the record and checks its state in one statement: of two approvals at
+    # once, the second waits for the first and then finds nothing left to dispose of.
+    locked = db.session.execute(update(CaseRecord).where(CaseRecord.instance_id == instance.id,
+                                                         CaseRecord.state == "pendiente")
+                                .values(state=CaseRecord.state))
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
+        raise Conflict("El expediente no está en la lista de disposición: su plazo de conservación no terminó "
+                       "o ya se dispuso de él.")
     return record, instance
 
 
@@ -188,7 +197,11 @@ def purge_objects(store: DocumentStore, keys: Iterable[str]) -> int:
     kept = sweep.referenced(wanted)
     deleted = 0
     for key in wanted:
-        if key not in kept:
+        if key in kept:
+            continue
+        try:
             store.delete(key)
             deleted += 1
+        except Exception:  # the store may be down: the destruction is committed, the sweep finishes it
+            log.exception("could not delete stored object %s of a destroyed case", key)
     return deleted

@@ -179,3 +179,20 @@ def test_retention_years_from_29_february() -> None:
     leap = T0.replace(year=2028, month=2, day=29)
     assert retained_until(leap, 1) == leap.replace(year=2029, day=28)
     assert retained_until(T0, 0) == T0 and retained_until(T0, 3) - T0 > timedelta(days=3 * 365)
+
+
+def test_two_approvals_at_once_destroy_once(identity_app: Flask) -> None:
+    from tests.fixtures.timing import in_parallel
+
+    arch = archive(identity_app)
+    number = arch.start()
+    _close(arch, number)
+    arch.later(days=3 * 365)
+    webs = [arch.web("admin"), arch.web("archivo")]
+    tokens = [web.form_token("/bandeja/archivo") for web in webs]
+    answers = in_parallel(2, lambda i: webs[i].client.post(f"/bandeja/archivo/{number}/aprobar",
+                                                           data={"csrf_token": tokens[i]}).status_code)
+    assert sorted(answers) == [303, 409]
+    with identity_app.app_context():
+        acts = list(db.session.scalars(select(DisposalAct).where(DisposalAct.case_number == number)))
+        assert len(acts) == 1
