@@ -181,6 +181,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_THRESHOLD", _percent, "Fill level (%) that starts a collection.", "80"),
     Setting("SENSOR_RESET", _percent, "Fill level (%) under which a collection episode ends.", "30"),
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
+    Setting("RECORDS_TRANSFER_DIR", _text, "Folder where case files transferred to the historical archive are "
+            "exported; unset = <INSTANCE_PATH>/archivo-historico."),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
     Setting("MAX_CASE_MB", _positive_int, "Total size of a case's documents, in MB.", "100"),

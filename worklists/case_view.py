@@ -18,6 +18,7 @@ from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
+from engine.records import closure
 from engine.web import downloads
 from engine.workflow import instances
 from engine.workflow.human_tasks import may_work_on
@@ -26,7 +27,7 @@ from worklists.queries import case_view
 
 bp = Blueprint("case_view", __name__, url_prefix="/bandeja/expedientes", template_folder="templates")
 web.install_errors(bp)
-READERS = ("staff", "supervisor", "auditor")
+READERS = ("staff", "supervisor", "auditor", "archivist")
 WRITERS = ("staff", "supervisor")
 #: A document shown inline runs nothing and loads nothing; only our own pages may frame it.
 INLINE_CSP = "default-src 'none'; frame-ancestors 'self'"
@@ -58,7 +59,8 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
         current=json.dumps(case_view.current_elements(instance.id)), incidents=instances.open_incidents(instance),
         status_label=assembly.STATUS_LABELS.get(instance.status, instance.status), kinds=assembly.KIND_LABELS,
         comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
-        panels=web.case_panels(instance),
+        panels=web.case_panels(instance), record=closure.record_of(instance.id),
+        finished=instance.status in closure.FINISHED,
     ), status
 
 
@@ -100,6 +102,7 @@ def comment() -> ResponseReturnValue:
     if not number:
         return web.error_page(400, _("Falta indicar el expediente."))
     instance = _case(number)
+    closure.refuse_if_closed(instance.id)
     text = request.form.get("texto", "")
     try:
         with web.transaction():

@@ -1,6 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
-uploads left behind, the audit trail's checkpoints, the sweep of the document store.
+uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
+trail's checkpoints, the sweep of the document store.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -22,6 +23,7 @@ from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
+from engine.records import closure
 from engine.runtime import PlatformContext
 from engine.workflow import buffer, messages, outbox
 from engine.workflow.step import EngineContext, Step, errored_task, reset_failed
@@ -119,6 +121,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     done += _kept_messages(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
+    _records_work(ctx, unit_of_work, now)
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
@@ -138,6 +141,19 @@ def _kept_messages(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime
         done += _guarded(unit_of_work, partial(messages.deliver_awaited, ctx, message_id), f"kept message {message_id}")
     _guarded(unit_of_work, partial(buffer.sweep_expired, now), "expired kept messages")
     return done
+
+
+def _records_work(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> None:
+    """Close the finished cases whose procedure closes them automatically (one transaction each),
+    then list the closed files whose retention ended for staff to approve their disposal."""
+    store = ctx.documents
+    if store is not None:
+        with unit_of_work():
+            due = closure.due_for_closing(now)
+        for instance_id in due:
+            _guarded(unit_of_work, partial(closure.close_automatically, instance_id, now, store, ctx.timezone),
+                     f"automatic closing {instance_id}")
+    _guarded(unit_of_work, partial(closure.list_due, now), "records due for disposal")
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:

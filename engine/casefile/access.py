@@ -3,7 +3,7 @@
 - the person who started it (the citizen who owns the case);
 - staff of a group that has worked on it or holds one of its open tasks, and anyone who
   was assigned or completed one of its tasks;
-- auditors (read only) and administrators.
+- auditors and records managers (read only) and administrators.
 
 Everyone else is told the case does not exist (404), never that it is someone else's.
 """
@@ -19,7 +19,7 @@ from engine.errors import NotFound
 from engine.identity.accounts import User
 from engine.models import Instance, Task
 
-READ_EVERYTHING = frozenset({"auditor", "admin"})
+READ_EVERYTHING = frozenset({"auditor", "archivist", "admin"})
 
 
 def may_see(instance: Instance, user: User | None) -> bool:
@@ -81,4 +81,4 @@ def visible_case_by_number(number: str, user: User | None) -> Instance:
 
 def read_only(user: User) -> bool:
     """Auditors read every case and change nothing."""
-    return "auditor" in user.role_set and not ({"admin", "staff", "supervisor"} & user.role_set)
+    return bool({"auditor", "archivist"} & user.role_set) and not ({"admin", "staff", "supervisor"} & user.role_set)

@@ -32,6 +32,9 @@ EVENT_LABELS = {
     "incident_opened": "Incidente", "incident_resolved": "Incidente resuelto",
     "document_added": "Documento agregado", "certificate_issued": "Certificado emitido",
     "certificate_revoked": "Certificado revocado",
+    "case_closed": "Expediente cerrado y archivado", "case_reopened": "Expediente reabierto",
+    "case_listed_for_disposal": "Plazo de conservación cumplido: espera la aprobación de su disposición",
+    "case_transferred": "Transferido al archivo histórico", "case_destroyed": "Expediente destruido",
 }
 
 

@@ -26,6 +26,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 import forms
 from engine import sandbox
 from engine.deadlines.scripting import literal_problems
+from engine.records import policy as records_policy
 from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
@@ -350,3 +351,5 @@ def _check_manifest(bundle: Bundle, report: Report) -> None:
     days = manifest.get("plazo_dias_habiles")
     if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
         report.add("manifest.yaml", "plazo_dias_habiles", "«plazo_dias_habiles» debe ser un número entero de días.")
+    for where, message in records_policy.problems(manifest):
+        report.add("manifest.yaml", where, message)

@@ -63,13 +63,17 @@ MANIFEST_KEYS: Mapping[str, ManifestKey] = MappingProxyType({
                  "Paso de pago: el mensaje que espera el caso y la variable con la boleta de GAF."),
     "resumen": _key(dict, "mapa {ciudadano, personal, seguimiento}",
                     "Qué campos del caso ve la ciudadanía, cuáles el personal y cuál es la respuesta pública."),
+    "archivo": _key(dict, "mapa {conservacion_anios, destino, cierre_automatico_dias}",
+                    "Gestión documental: años que se conserva el expediente cerrado, su destino al terminar "
+                    "(destruir o transferir al archivo histórico) y, si se indica, a cuántos días de "
+                    "finalizado se cierra solo."),
 })
 
 #: Keys the platform writes into a deployed manifest itself; an analyst's value is replaced.
 COMPUTED_MANIFEST_KEYS: frozenset[str] = frozenset({"message_starts", "groups"})
 
 #: Keys whose values ``engine.workflow.validation`` checks precisely already (as problems).
-_CHECKED_ELSEWHERE: frozenset[str] = frozenset({"case_prefix", "iniciado_por", "plazo_dias_habiles"})
+_CHECKED_ELSEWHERE: frozenset[str] = frozenset({"case_prefix", "iniciado_por", "plazo_dias_habiles", "archivo"})
 
 #: ``spiffworkflow:property`` names of a task that the platform reads.
 EXTENSION_PROPERTIES: Mapping[str, str] = MappingProxyType({

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 STAFF = frozenset({"mesa", "supervisora", "admin"})
 ANALYSTS = frozenset({"analista", "admin"})
-READERS = STAFF | {"auditor"}
+READERS = STAFF | {"auditor", "archivo"}
 SUPERVISORS = frozenset({"supervisora", "admin"})
 
 TABLE: dict[str, frozenset[str]] = {
