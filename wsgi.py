@@ -30,6 +30,7 @@ import engine.api.hooks
 import engine.api.open311
 import engine.api.v1
 import engine.casefile.models  # noqa: F401
+import engine.privacy.models  # noqa: F401
 import engine.cli.commands
 import engine.cli.migrations
 import engine.cli.users

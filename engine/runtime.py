@@ -22,6 +22,7 @@ from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
+from engine.privacy import rectification
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
@@ -107,11 +108,12 @@ class Runtime:
 
     def operations(self) -> frozenset[str]:
         """The operations service tasks may call (none without connectors)."""
-        return self.connectors.operations() if self.connectors is not None else frozenset()
+        found = self.connectors.operations() if self.connectors is not None else frozenset()
+        return found | PLATFORM_OPERATIONS.keys()
 
     def validate_params(self, operation: str, params: Mapping[str, Any], expressions: Iterable[str] = ()) -> list[str]:
         """A service task's literal parameters against its operation's schema, checked at deployment."""
-        if self.connectors is None:
+        if self.connectors is None or operation in PLATFORM_OPERATIONS:
             return []
         return self.connectors.validate_literal_params(operation, params, expressions)
 
@@ -136,6 +138,7 @@ class Runtime:
                                                self._deliver_to_test)
             call = _registering_certificates(call)
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
+        ctx.call_connector = _with_platform_operations(ctx.call_connector)
         return ctx
 
     def hand_over(self, message_id: int) -> None:
@@ -163,6 +166,27 @@ class Runtime:
             raise TestCaseRefused("En un caso de prueba GAF solo se usa en un sandbox, y esta instalación habla "
                                   "con el GAF real sin sandbox de pruebas.")
         return self.test_connectors.invoke(operation, params, with_deployment_files(facts))
+
+
+#: Operations the platform itself offers service tasks, by name (no connector involved).
+PLATFORM_OPERATIONS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
+    rectification.OPERATION: rectification.call,
+}
+
+
+def _with_platform_operations(call_connector: Callable[..., Any] | None) -> Callable[..., Any]:
+    """Route the platform's own operations (:data:`PLATFORM_OPERATIONS`) to the engine, the rest
+    to the connectors; they run in the step's transaction like any synchronous call."""
+
+    def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        own = PLATFORM_OPERATIONS.get(operation)
+        if own is not None:
+            return own(params, facts)
+        if call_connector is None:
+            raise NoConnectors("no hay conectores configurados")
+        return call_connector(operation, params, facts)
+
+    return call
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -213,6 +237,10 @@ class TestCaseRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class NoConnectors(TestCaseRefused):
+    """A connector's operation called where none are configured (permanent)."""
 
 
 def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: EngineContext,
