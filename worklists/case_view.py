@@ -18,6 +18,7 @@ from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
+from engine.privacy import reads
 from engine.web import downloads
 from engine.workflow import instances
 from engine.workflow.human_tasks import may_work_on
@@ -50,6 +51,8 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
     xml = case_view.diagram_xml(instance)
     seen = case_view.overview(instance, web.runtime().settings["TIMEZONE"])
+    with web.transaction():  # the page shows the case's data: its sensitive fields are read now
+        reads.record_case_view(instance, person.username, "expediente", web.now())
     return render_template(
         "worklists/case.html", instance=instance, read_only=read_only, declared=seen.declared, data=seen.data,
         documents=seen.documents, views=seen.views, places=seen.places, timeline=case_view.timeline(instance.id),
