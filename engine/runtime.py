@@ -17,13 +17,13 @@ from functools import partial
 from typing import Any
 
 from engine.audit import checkpoints
-from engine.casefile import expediente
+from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
-from engine.privacy import rectification
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
+from engine.privacy import rectification
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -43,6 +43,9 @@ class PlatformContext(EngineContext):
     document store with the schedule of its sweep."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
+    #: How long abandoned drafts and uploads no draft or case keeps are kept (Ley 25.326).
+    draft_retention: timedelta = drafts.DRAFT_RETENTION
+    upload_retention: timedelta = drafts.STALE_AFTER
     deliver: outbox.Deliver | None = None
     #: ``checkpoint_audit(now)``: sign the audit chains' heads into the document store when due.
     checkpoint_audit: Callable[[datetime], object] | None = None
@@ -131,7 +134,9 @@ class Runtime:
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
                                                        self.audit_key(), every),
-                              documents=self.documents.store, sweeps=self.sweeps)
+                              documents=self.documents.store, sweeps=self.sweeps,
+                              draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
+                              upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER))
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),
@@ -166,6 +171,10 @@ class Runtime:
             raise TestCaseRefused("En un caso de prueba GAF solo se usa en un sandbox, y esta instalación habla "
                                   "con el GAF real sin sandbox de pruebas.")
         return self.test_connectors.invoke(operation, params, with_deployment_files(facts))
+
+
+def _days(setting: Any, default: timedelta) -> timedelta:
+    return timedelta(days=int(setting)) if setting else default
 
 
 #: Operations the platform itself offers service tasks, by name (no connector involved).

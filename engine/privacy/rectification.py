@@ -47,7 +47,8 @@ def call(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:
     :return: ``{"rectificado": bool, "campos": [...]}``.
     :raises RectificationRefused: when a value is not valid or belongs to another account.
     """
-    changes = {name: str(value).strip() for name, value in params.items() if name in FIELDS and str(value or "").strip()}
+    given = {name: str(value or "").strip() for name, value in params.items()}
+    changes = {name: value for name, value in given.items() if name in FIELDS and value}
     unknown = sorted(set(params) - set(FIELDS))
     if unknown:
         raise RectificationRefused(f"Parámetros desconocidos: {', '.join(unknown)}.")
