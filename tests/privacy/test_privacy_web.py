@@ -18,7 +18,7 @@ from engine.privacy.export import FORMAT
 from engine.privacy.models import SensitiveRead
 from tests.fixtures.engine import ApiClient, make_token
 from tests.fixtures.identity import Web, csrf_in, password_of
-from tests.portal.helpers import BUNDLE, start_case
+from tests.portal.helpers import BUNDLE, post_start, start_case
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
@@ -80,6 +80,11 @@ def test_staff_reading_a_sensitive_field_leaves_a_record_the_auditor_lists(
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0] == "Fecha y hora;Quién leyó;Expediente;Campo;Dónde"
     assert lines[1].endswith(f";mesa;{number};motivo;Vista del expediente")
+    task = api.ready_task(_instance_id(identity_app, number), "revisar")
+    assert mesa.client.get(f"/bandeja/tareas/{task['id']}").status_code == 200
+    assert [r.view for r in _reads(identity_app)] == ["expediente", "tarea"]
+    only_tasks = auditor.client.get(f"/auditoria/lecturas/lecturas.csv?expediente={number}&desde=2000-01-01")
+    assert only_tasks.get_data(as_text=True).count(f";mesa;{number};motivo;") == 2
     assert auditor.client.get("/auditoria/lecturas/?desde=ayer").status_code == 400
     assert mesa.client.get("/auditoria/lecturas/").status_code == 403
 
@@ -88,6 +93,8 @@ def test_mis_datos_downloads_everything_about_the_person_as_json(
         identity_app: Flask, api: ApiClient, citizen: Web, tmp_path: Path) -> None:
     assert api.deploy(_classified_bundle(tmp_path)).status_code == 201
     number = start_case(citizen, nombre="Ana Pérez")
+    saved = post_start(citizen, {"$/nombre": "Ana Borrador", "$/motivo": "Lo termino mañana"}, accion="guardar")
+    assert saved.status_code in (200, 302, 303)
     page = citizen.client.get("/mis-datos/")
     assert page.status_code == 200 and "Descargar mis datos (JSON)" in page.get_data(as_text=True)
     response = citizen.client.get("/mis-datos/mis-datos.json")
@@ -106,6 +113,8 @@ def test_mis_datos_downloads_everything_about_the_person_as_json(
     assert citizen.client.get(document["enlace"].split("://", 1)[1].split("/", 1)[1].join(["/", ""])).status_code == 200
     assert [n["tipo"] for n in data["notificaciones"]["lista"]] and data["sesiones"]
     assert any(e["tipo"] == "instance_started" and e["propio"] for e in data["eventos_de_auditoria"])
+    assert [(d["procedimiento"], d["datos"]["nombre"]) for d in data["borradores"]] == [
+        ("solicitud_portal", "Ana Borrador")]
     for section in ("borradores", "archivos_sin_presentar", "calificaciones", "lecturas_de_datos_sensibles"):
         assert isinstance(data[section], list)
     other = _staff(identity_app, "mesa").client.get("/mis-datos/mis-datos.json")
