@@ -30,7 +30,6 @@ import engine.api.hooks
 import engine.api.open311
 import engine.api.v1
 import engine.casefile.models  # noqa: F401
-import engine.privacy.models  # noqa: F401
 import engine.cli.commands
 import engine.cli.migrations
 import engine.cli.users
@@ -38,6 +37,7 @@ import engine.deadlines.models  # noqa: F401  # the tables of each part, for Ale
 import engine.health
 import engine.intake.sensor_models
 import engine.intake.sensors
+import engine.privacy.models  # noqa: F401
 import engine.workflow.instructions
 import portal
 import portal.errors
