@@ -91,8 +91,12 @@ def view_document(number: str, document_id: str) -> ResponseReturnValue:
 @bp.get("/<number>/expediente.pdf")
 @roles_required(*READERS)
 def case_file(number: str) -> ResponseReturnValue:
-    """The whole case file as one PDF, made now."""
-    return downloads.case_file(_case(number))
+    """The whole case file as one PDF, made now (its sensitive fields are recorded as read)."""
+    instance = _case(number)
+    response = downloads.case_file(instance)
+    with web.transaction():
+        reads.record_case_view(instance, web.user().username, "expediente_pdf", web.now())
+    return response
 
 
 @bp.post("/comentar")

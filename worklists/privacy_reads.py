@@ -1,7 +1,8 @@
 """«Lecturas de datos sensibles» (``/auditoria/lecturas``): who read which sensitive field of
 which case, where and when (Ley 25.326), for auditors; the same list as CSV.
 
-The rows are written by the staff views that show a case's data (the case view, the task page:
+The rows are written by the staff views that show a case's data (the case view, the task page,
+the case file PDF:
 :func:`engine.privacy.reads.record_case_view`); lists and exports never show sensitive values.
 """
 

@@ -28,5 +28,5 @@ class SensitiveRead(db.Model):  # type: ignore[name-defined]
     instance_id: Mapped[str] = mapped_column(String(36), index=True)
     case_number: Mapped[str] = mapped_column(String(40))
     field: Mapped[str] = mapped_column(String(300))
-    #: Where it was shown: ``expediente``, ``tarea``, ``busqueda``, ``exportacion``.
+    #: Where it was shown: one of ``engine.privacy.reads.VIEWS`` (``expediente``, ``tarea``, ``expediente_pdf``).
     view: Mapped[str] = mapped_column(String(40))

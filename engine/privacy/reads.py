@@ -23,8 +23,7 @@ from forms.personal_data import classified_fields, sensitive_paths
 
 SCHEMA_SUFFIX = ".schema.json"
 #: Where a read happened, as the auditor's page names it.
-VIEWS = {"expediente": "Vista del expediente", "tarea": "Página de la tarea",
-         "exportacion": "Exportación CSV", "busqueda": "Búsqueda de expedientes"}
+VIEWS = {"expediente": "Vista del expediente", "tarea": "Página de la tarea", "expediente_pdf": "PDF del expediente"}
 _CLASSES: dict[str, Mapping[str, str]] = {}
 _KEPT = 256
 

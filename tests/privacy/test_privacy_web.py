@@ -82,9 +82,10 @@ def test_staff_reading_a_sensitive_field_leaves_a_record_the_auditor_lists(
     assert lines[1].endswith(f";mesa;{number};motivo;Vista del expediente")
     task = api.ready_task(_instance_id(identity_app, number), "revisar")
     assert mesa.client.get(f"/bandeja/tareas/{task['id']}").status_code == 200
-    assert [r.view for r in _reads(identity_app)] == ["expediente", "tarea"]
+    assert mesa.client.get(f"/bandeja/expedientes/{number}/expediente.pdf").status_code == 200
+    assert [r.view for r in _reads(identity_app)] == ["expediente", "tarea", "expediente_pdf"]
     only_tasks = auditor.client.get(f"/auditoria/lecturas/lecturas.csv?expediente={number}&desde=2000-01-01")
-    assert only_tasks.get_data(as_text=True).count(f";mesa;{number};motivo;") == 2
+    assert only_tasks.get_data(as_text=True).count(f";mesa;{number};motivo;") == 3
     assert auditor.client.get("/auditoria/lecturas/?desde=ayer").status_code == 400
     assert mesa.client.get("/auditoria/lecturas/").status_code == 403
 
