@@ -2,8 +2,7 @@
 which case, where and when (Ley 25.326), for auditors; the same list as CSV.
 
 The rows are written by the staff views that show a case's data (the case view, the task page,
-the case file PDF:
-:func:`engine.privacy.reads.record_case_view`); lists and exports never show sensitive values.
+the case file PDF: :func:`engine.privacy.reads.record_case_view`); lists and exports never show sensitive values.
 """
 
 from __future__ import annotations
