@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.models import Deployment, DeploymentFile
+from engine.privacy.reads import classes_of
 from forms import check_schema
 from forms.errors import SchemaError
 from forms.personal_data import classified_fields, sensitive_paths
@@ -52,3 +54,16 @@ def test_the_sample_procedures_classify_who_asks() -> None:
     every = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(PROCESSES.glob("*/*.schema.json"))]
     for schema in every:
         check_schema(schema)
+
+
+def test_a_version_merges_its_forms_and_the_stricter_class_wins() -> None:
+    def form(properties: dict[str, object]) -> bytes:
+        return json.dumps({"type": "object", "properties": properties}).encode()
+
+    version = Deployment(id="version-de-prueba", files=[
+        DeploymentFile(name="a.schema.json", content=form({"dni": {"type": "string", "x-datos": "sensible"}})),
+        DeploymentFile(name="b.schema.json", content=form({"dni": {"type": "string", "x-datos": "personal"},
+                                                           "nombre": {"type": "string", "x-datos": "personal"}})),
+        DeploymentFile(name="roto.schema.json", content=b"{no es json"),
+    ])
+    assert dict(classes_of(version)) == {"dni": "sensible", "nombre": "personal"}
