@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from engine.identity.access import login_required
 from engine.models import Document, Instance
 from engine.privacy import export
-from engine.web.request import runtime
+from engine.web.request import runtime, transaction
 from portal import security
 from portal.presentation import signed_in_user
 
@@ -36,13 +36,15 @@ def index() -> ResponseReturnValue:
 @bp.get("/mis-datos.json")
 @login_required
 def download() -> ResponseReturnValue:
-    """Everything about the signed-in person, as a JSON attachment."""
+    """Everything about the signed-in person, as a JSON attachment; the download is audited."""
     user = signed_in_user()
 
     def link(instance: Instance, document: Document) -> str:
         return url_for("cases.document", number=instance.number, document_id=document.id, _external=True)
 
-    data = export.personal_data(user, runtime().clock(), link)
+    with transaction():
+        data = export.personal_data(user, runtime().clock(), link)
+        export.record_export(user)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="mis-datos-{user.username}.json"',

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from engine import audit
 from engine.casefile.models import CaseRating, Draft, NotificationMark, PendingUpload, TrackingCode
 from engine.citizens import cases, notifications
 from engine.db import db
@@ -25,6 +26,8 @@ from engine.models import AuditEvent, Certificate, Document, Instance
 from engine.privacy.models import SensitiveRead
 
 FORMAT = "tramites-smt/mis-datos/1"
+#: The audit event of a download (in the ``sistema`` chain: it belongs to no case).
+EXPORTED = "personal_data_exported"
 #: Builds the address where the person downloads a document of one of their cases.
 DocumentLink = Callable[[Instance, Document], str]
 
@@ -64,6 +67,11 @@ def personal_data(user: User, now: datetime, document_link: DocumentLink) -> dic
             {"expediente": r.case_number, "campo": r.field, "lector": r.reader, "vista": r.view, "fecha": _iso(r.at)}
             for r in _rows(SensitiveRead, SensitiveRead.instance_id.in_(ids))] if ids else [],
     }
+
+
+def record_export(user: User) -> None:
+    """Leave an audit event of the download (flushed with the request's unit of work)."""
+    audit.record(EXPORTED, user.username, data={"formato": FORMAT})
 
 
 def _account(user: User) -> dict[str, Any]:

@@ -118,6 +118,8 @@ def test_mis_datos_downloads_everything_about_the_person_as_json(
         ("solicitud_portal", "Ana Borrador")]
     for section in ("borradores", "archivos_sin_presentar", "calificaciones", "lecturas_de_datos_sensibles"):
         assert isinstance(data[section], list)
+    again = json.loads(citizen.client.get("/mis-datos/mis-datos.json").get_data(as_text=True))
+    assert [e["tipo"] for e in again["eventos_de_auditoria"]].count("personal_data_exported") == 1
     other = _staff(identity_app, "mesa").client.get("/mis-datos/mis-datos.json")
     assert [t["expediente"] for t in json.loads(other.get_data(as_text=True))["tramites"]] == []
 
