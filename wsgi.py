@@ -37,6 +37,7 @@ import engine.deadlines.models  # noqa: F401  # the tables of each part, for Ale
 import engine.health
 import engine.intake.sensor_models
 import engine.intake.sensors
+import engine.privacy.models  # noqa: F401
 import engine.records.models  # noqa: F401
 import engine.workflow.instructions
 import portal

@@ -17,12 +17,13 @@ from functools import partial
 from typing import Any
 
 from engine.audit import checkpoints
-from engine.casefile import expediente
+from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
+from engine.privacy import rectification
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -42,6 +43,9 @@ class PlatformContext(EngineContext):
     document store with the schedule of its sweep."""
 
     sensor_retention_days: int = DEFAULT_RETENTION_DAYS
+    #: How long abandoned drafts and uploads no draft or case keeps are kept (Ley 25.326).
+    draft_retention: timedelta = drafts.DRAFT_RETENTION
+    upload_retention: timedelta = drafts.STALE_AFTER
     deliver: outbox.Deliver | None = None
     #: ``checkpoint_audit(now)``: sign the audit chains' heads into the document store when due.
     checkpoint_audit: Callable[[datetime], object] | None = None
@@ -107,11 +111,12 @@ class Runtime:
 
     def operations(self) -> frozenset[str]:
         """The operations service tasks may call (none without connectors)."""
-        return self.connectors.operations() if self.connectors is not None else frozenset()
+        found = self.connectors.operations() if self.connectors is not None else frozenset()
+        return found | PLATFORM_OPERATIONS.keys()
 
     def validate_params(self, operation: str, params: Mapping[str, Any], expressions: Iterable[str] = ()) -> list[str]:
         """A service task's literal parameters against its operation's schema, checked at deployment."""
-        if self.connectors is None:
+        if self.connectors is None or operation in PLATFORM_OPERATIONS:
             return []
         return self.connectors.validate_literal_params(operation, params, expressions)
 
@@ -129,13 +134,16 @@ class Runtime:
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
                                                        self.audit_key(), every),
-                              documents=self.documents.store, sweeps=self.sweeps)
+                              documents=self.documents.store, sweeps=self.sweeps,
+                              draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
+                              upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER))
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),
                                                self._deliver_to_test)
             call = _registering_certificates(call)
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
+        ctx.call_connector = _with_platform_operations(ctx.call_connector)
         return ctx
 
     def hand_over(self, message_id: int) -> None:
@@ -163,6 +171,31 @@ class Runtime:
             raise TestCaseRefused("En un caso de prueba GAF solo se usa en un sandbox, y esta instalación habla "
                                   "con el GAF real sin sandbox de pruebas.")
         return self.test_connectors.invoke(operation, params, with_deployment_files(facts))
+
+
+def _days(setting: Any, default: timedelta) -> timedelta:
+    return timedelta(days=int(setting)) if setting else default
+
+
+#: Operations the platform itself offers service tasks, by name (no connector involved).
+PLATFORM_OPERATIONS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
+    rectification.OPERATION: rectification.call,
+}
+
+
+def _with_platform_operations(call_connector: Callable[..., Any] | None) -> Callable[..., Any]:
+    """Route the platform's own operations (:data:`PLATFORM_OPERATIONS`) to the engine, the rest
+    to the connectors; they run in the step's transaction like any synchronous call."""
+
+    def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        own = PLATFORM_OPERATIONS.get(operation)
+        if own is not None:
+            return own(params, facts)
+        if call_connector is None:
+            raise NoConnectors("no hay conectores configurados")
+        return call_connector(operation, params, facts)
+
+    return call
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -213,6 +246,10 @@ class TestCaseRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class NoConnectors(TestCaseRefused):
+    """A connector's operation called where none are configured (permanent)."""
 
 
 def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: EngineContext,

@@ -26,6 +26,7 @@ from forms.errors import SchemaError
 from forms.formats import FILE_FORMATS, FORMAT_CHECKER, KNOWN_FORMATS, is_file_ref
 from forms.messages import describe
 from forms.naming import from_path
+from forms.personal_data import check as check_classification
 
 # Keywords whose value is a subschema, a list of subschemas, or a map of name -> subschema.
 ONE = ("additionalProperties", "additionalItems", "items", "contains", "propertyNames", "not", "if", "then",
@@ -217,6 +218,7 @@ def _check_meta(schema: dict[str, Any], meta: Any) -> None:
 
 def _check_keywords(schema: dict[str, Any]) -> None:
     for node, location in walk(schema):
+        check_classification(node, location)
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
             known = ", ".join(sorted(KNOWN_FORMATS))

@@ -18,6 +18,7 @@ from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
+from engine.privacy import reads
 from engine.records import closure
 from engine.web import downloads
 from engine.workflow import instances
@@ -51,6 +52,8 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     tasks = [t for t in instances.ready_tasks(instance) if not t.for_applicant]
     xml = case_view.diagram_xml(instance)
     seen = case_view.overview(instance, web.runtime().settings["TIMEZONE"])
+    with web.transaction():  # the page shows the case's data: its sensitive fields are read now
+        reads.record_case_view(instance, person.username, "expediente", web.now())
     return render_template(
         "worklists/case.html", instance=instance, read_only=read_only, declared=seen.declared, data=seen.data,
         documents=seen.documents, views=seen.views, places=seen.places, timeline=case_view.timeline(instance.id),
@@ -90,8 +93,12 @@ def view_document(number: str, document_id: str) -> ResponseReturnValue:
 @bp.get("/<number>/expediente.pdf")
 @roles_required(*READERS)
 def case_file(number: str) -> ResponseReturnValue:
-    """The whole case file as one PDF, made now."""
-    return downloads.case_file(_case(number))
+    """The whole case file as one PDF, made now (its sensitive fields are recorded as read)."""
+    instance = _case(number)
+    response = downloads.case_file(instance)
+    with web.transaction():
+        reads.record_case_view(instance, web.user().username, "expediente_pdf", web.now())
+    return response
 
 
 @bp.post("/comentar")

@@ -21,6 +21,7 @@ from engine.casefile.expediente import NewDocument
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.models import Task
+from engine.privacy import reads
 from engine.workflow import completion, forms_io, human_tasks
 from engine.workflow.completion import Submission
 from storage.antivirus import ClamdScanner
@@ -72,8 +73,11 @@ def _page(task: Task, form_html: Any, problems: list[str] | None = None, status:
 
 
 def _reviewed(task: Task) -> case_view.Overview:
-    """What the case view shows of the case: its summary, its documents and its places."""
+    """What the case view shows of the case: its summary, its documents and its places (the
+    sensitive fields among them are recorded as read)."""
     seen = case_view.overview(task.instance, web.runtime().settings["TIMEZONE"])
+    with web.transaction():
+        reads.record_case_view(task.instance, web.user().username, "tarea", web.now())
     if access.may_see(task.instance, web.user()):
         return seen
     return replace(seen, documents=[], views={})  # who may work on a test case, not open its file

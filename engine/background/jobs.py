@@ -99,7 +99,8 @@ def due_retries(now: datetime, limit: int = 100) -> list[str]:
 def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages and the kept messages
     a case now waits for, one transaction each, sweep expired kept messages, then prune old sensor
-    readings, release uploads left behind, sign the audit trail's checkpoint when it is due and,
+    readings, delete abandoned drafts and release uploads left behind (``DRAFT_RETENTION_DAYS``,
+    ``UPLOAD_RETENTION_DAYS``), sign the audit trail's checkpoint when it is due and,
     when its schedule says so, sweep the document store of objects nothing references.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
@@ -120,7 +121,8 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
-    _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now), "stale uploads")
+    _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
+    _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
     _records_work(ctx, unit_of_work, now)
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")

@@ -30,8 +30,11 @@ from engine.errors import DataInvalid, NotFound, QuotaExceeded
 from engine.identity.accounts import User
 from engine.models import Document
 
-#: How long an upload that no draft keeps waits for its form to be submitted.
+#: How long an upload that no draft keeps waits for its form to be submitted (``UPLOAD_RETENTION_DAYS``).
 STALE_AFTER = timedelta(days=7)
+#: How long a draft nobody saved again is kept (``DRAFT_RETENTION_DAYS``): personal data is not
+#: kept longer than its purpose needs (art. 4 Ley 25.326).
+DRAFT_RETENTION = timedelta(days=180)
 #: What an upload that can still be handed in is: one not released.
 LIVE = PendingUpload.released_at.is_(None)
 
@@ -172,15 +175,31 @@ def _title(pointer: str, name: str) -> str:
     return f"{field.capitalize()}: {name}" if field and not field.isdigit() else name
 
 
-def forget_stale_uploads(now: datetime) -> int:
-    """Release the uploads older than :data:`STALE_AFTER` that no draft refers to (flushes).
+def forget_abandoned_drafts(now: datetime, keep: timedelta = DRAFT_RETENTION) -> int:
+    """Delete the drafts last saved more than ``keep`` before ``now`` and release their uploads
+    (flushes), as a discard would: their objects are the sweep's.
+
+    :return: how many drafts were deleted.
+    """
+    old = list(db.session.scalars(select(Draft).where(Draft.updated_at < now - keep)))
+    for draft in old:
+        db.session.delete(draft)
+        db.session.execute(update(PendingUpload).where(
+            PendingUpload.user_id == draft.user_id, PendingUpload.scope == start_scope(draft.process_key), LIVE,
+        ).values(released_at=now))
+    db.session.flush()
+    return len(old)
+
+
+def forget_stale_uploads(now: datetime, stale_after: timedelta = STALE_AFTER) -> int:
+    """Release the uploads older than ``stale_after`` that no draft refers to (flushes).
 
     Their objects are the sweep's to delete (``engine/casefile/sweep.py``): content-addressed,
     they may be shared with documents or with an upload arriving right now.
 
     :return: how many uploads were released.
     """
-    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - STALE_AFTER, LIVE)))
+    stale = list(db.session.scalars(select(PendingUpload).where(PendingUpload.created_at < now - stale_after, LIVE)))
     if not stale:
         return 0
     kept = _keys_kept_by_drafts({row.user_id for row in stale})

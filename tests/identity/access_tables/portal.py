@@ -13,6 +13,8 @@ TABLE: dict[str, frozenset[str]] = {
     "start.drafts": CITIZENS,
     "start.discard": CITIZENS,
     "cases.index": CITIZENS,
+    "my_data.index": SIGNED_IN,
+    "my_data.download": SIGNED_IN,
     "cases.detail": SIGNED_IN,
     "cases.document": SIGNED_IN,
     "cases.task": SIGNED_IN,
