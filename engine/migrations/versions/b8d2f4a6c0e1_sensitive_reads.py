@@ -1,7 +1,7 @@
 """privacy: the record of staff reading sensitive fields (Ley 25.326)
 
 Revision ID: b8d2f4a6c0e1
-Revises: a7c9e1f3b5d8
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-07 02:10:00
 
 """
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = 'b8d2f4a6c0e1'
-down_revision = 'a7c9e1f3b5d8'
+down_revision = 'b3d5f7a9c1e2'
 branch_labels = None
 depends_on = None
 
