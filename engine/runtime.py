@@ -22,8 +22,8 @@ from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
-from engine.signatures import porta_firma
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
+from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -185,7 +185,7 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
             expediente.register_certificate(facts["instance_id"], result, actor, case_number=facts.get("case_number"),
                                             kind="generated" if to_sign else "signed")
             if to_sign:
-                porta_firma.open_request(facts["instance_id"], result, actor)
+                porta_firma.open_request(facts["instance_id"], result, actor, case_number=facts.get("case_number"))
         return result
 
     return call

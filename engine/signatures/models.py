@@ -29,6 +29,7 @@ class SignatureRequest(db.Model):  # type: ignore[name-defined]
     #: The verification code the document prints (a row of ``certificates``).
     certificate_code: Mapped[str] = mapped_column(String(32), index=True)
     title: Mapped[str] = mapped_column(String(300))
+    case_number: Mapped[str | None] = mapped_column(String(40))
     #: The message the case receives when the last official signed, or one refused.
     message: Mapped[str] = mapped_column(String(200))
     storage_key: Mapped[str] = mapped_column(String(64))

@@ -53,13 +53,15 @@ def wants_signatures(result: Any) -> bool:
     return isinstance(result, dict) and bool(result.get(SIGNERS_KEY))
 
 
-def open_request(instance_id: str, result: dict[str, Any], actor: str) -> SignatureRequest:
+def open_request(instance_id: str, result: dict[str, Any], actor: str,
+                 case_number: str | None = None) -> SignatureRequest:
     """Open the request for a document a service task issued unsigned (its certificate registered already).
 
     :param result: the issuing result, with ``firmantes`` (``[{"grupo", "rol"}]``, in signing
         order) and optionally ``mensaje`` (the message the case waits for).
     """
     request = SignatureRequest(instance_id=instance_id, certificate_code=result["codigo"], title=result["titulo"],
+                               case_number=case_number or result.get("numero_expediente"),
                                message=result.get("mensaje") or DEFAULT_MESSAGE, storage_key=result["clave"],
                                sha256=result["sha256"], size=int(result["bytes"]), status=PENDING, next_position=1)
     for position, wanted in enumerate(result[SIGNERS_KEY], start=1):

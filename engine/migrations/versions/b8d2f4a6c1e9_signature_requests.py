@@ -24,6 +24,7 @@ def upgrade():
         sa.Column('instance_id', sa.String(length=36), nullable=False),
         sa.Column('certificate_code', sa.String(length=32), nullable=False),
         sa.Column('title', sa.String(length=300), nullable=False),
+        sa.Column('case_number', sa.String(length=40), nullable=True),
         sa.Column('message', sa.String(length=200), nullable=False),
         sa.Column('storage_key', sa.String(length=64), nullable=False),
         sa.Column('sha256', sa.String(length=64), nullable=False),
