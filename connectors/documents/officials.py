@@ -164,6 +164,8 @@ def _pkcs11_signer(credential: Credential, username: str, pin: str) -> Iterator[
                                  detail=repr(e)) from e
     try:
         yield PKCS11Signer(session, cert_label=username, key_label=username)
+    except PKCS11Error as e:  # raised while signing: no key or certificate with that label, a token gone
+        raise SigningError("El token no pudo firmar con su credencial.", detail=repr(e)) from e
     finally:
         session.close()
 

@@ -40,6 +40,10 @@ class SignatureRequest(db.Model):  # type: ignore[name-defined]
     next_position: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Optimistic lock: two members of a group signing the same step at once, one wins, the other gets a conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     steps: Mapped[list[SignatureStep]] = relationship(order_by="SignatureStep.position", back_populates="request",
                                                       cascade="all, delete-orphan")

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from connectors.documents.errors import SigningConfigError
+from connectors.documents.errors import SigningConfigError, SigningError
 from connectors.documents.officials import Credential, countersign, create_official_credential, official_signer
 from connectors.documents.verify import signature_list
 from engine.identity.accounts import ensure_user
@@ -52,7 +52,7 @@ def _import_official(tmp: Path, username: str, name: str, role: str) -> None:
             Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per process: the library reads SOFTHSM2_CONF when it first loads
 def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Credential:
     require_binary("softhsm2-util", "softhsm2")
     if not Path(MODULE).exists():
@@ -90,6 +90,15 @@ def test_a_key_on_the_token_countersigns_and_the_signature_names_the_official(so
 def test_a_wrong_pin_signs_nothing(softhsm: Credential) -> None:
     with pytest.raises(SigningConfigError, match="PIN"), official_signer(softhsm, "direccion", "000000"):
         pass
+
+
+def test_an_official_without_a_key_on_the_token_signs_nothing(softhsm: Credential) -> None:
+    import weasyprint
+
+    pdf = weasyprint.HTML(string="<h1>Resolución</h1>").write_pdf()
+    with pytest.raises(SigningError, match="El token no pudo firmar"), \
+            official_signer(softhsm, "nadie", PIN) as signer:
+        countersign(pdf, signer, reason="Firma", field_name="Firma1")
 
 
 def test_the_porta_firma_signs_with_the_token(softhsm: Credential, make_app: Callable[..., Flask]) -> None:

@@ -101,7 +101,8 @@ def test_two_officials_sign_in_order_and_the_verification_names_both(
     citizen.goto(f"{base}/verificar/{code}")
     text = citizen.locator("main").inner_text()
     assert "El documento es auténtico" in text
-    assert "Silvia Toledo, Directora de Comercio: firmó" in text and "Roberto Acosta, Secretario de Hacienda: firmó" in text
+    assert "Silvia Toledo, Directora de Comercio: firmó" in text
+    assert "Roberto Acosta, Secretario de Hacienda: firmó" in text
     visit.check()
 
     # A copy edited after the first signature, then countersigned: the page says which signature it breaks.

@@ -33,6 +33,7 @@ def upgrade():
         sa.Column('next_position', sa.Integer(), nullable=False),
         sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('completed_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('version', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
     )
