@@ -33,7 +33,19 @@ VERDICTS = {
     "revocado": "La Municipalidad emitió este documento, pero fue revocado.",
     "modificado": "El documento fue modificado después de firmado: no es válido.",
     "no emitido": "Este documento no fue emitido por la Municipalidad.",
+    "sin firmas": "El documento todavía no tiene las firmas de todos los funcionarios: aún no es válido.",
+    "firma rechazada": "Un funcionario rechazó firmar este documento: no es válido.",
 }
+
+
+def _signed_by_all(verdict: str, certificate: Certificate | None) -> str:
+    """An issued document officials must sign is valid only once the last of them signed."""
+    if verdict != "auténtico" or certificate is None:
+        return verdict
+    found = porta_firma.request_for(certificate.code)
+    if found is None or found.status == "firmado":
+        return verdict
+    return "firma rechazada" if found.status == "rechazado" else "sin firmas"
 
 
 def _wants_json() -> bool:
@@ -118,7 +130,7 @@ def by_code(code: str) -> ResponseReturnValue:
     found = expediente.find_certificate(code)
     if found is None:
         return _answer(404, "no emitido", None)
-    return _answer(200, "revocado" if found.revoked_at else "auténtico", found)
+    return _answer(200, _signed_by_all("revocado" if found.revoked_at else "auténtico", found), found)
 
 
 @bp.post("/")
@@ -139,6 +151,7 @@ def by_file() -> ResponseReturnValue:
         return _refuse(_("La verificación de archivos no está disponible en este momento."), 503)
     inspection = rt.documents.inspect_pdf(content)
     verdict, found = expediente.verdict(inspection["sha256"], inspection["state"])
+    verdict = _signed_by_all(verdict, found)
     return _answer(200, verdict, found, signature=inspection.get("label"), signers=_signers_in_file(inspection))
 
 

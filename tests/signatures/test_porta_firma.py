@@ -37,6 +37,9 @@ def test_two_officials_sign_in_order_and_the_case_continues(signatures_app: Flas
     code = api.instance(started["id"])["data"]["resolucion"]["codigo"]
     assert my_turns(signatures_app, "secretaria_hacienda") == []  # not their turn yet
     [first] = my_turns(signatures_app, "direccion_comercio")
+    pending = signatures_app.test_client().get(f"/verificar/{code}", headers={"Accept": "application/json"})
+    assert pending.get_json()["verdict"] == "sin firmas"
+    assert [s["state"] for s in pending.get_json()["certificate"]["signatures"]["signers"]] == ["esperando"] * 2
 
     hacienda = signed_in(signatures_app, "hacienda")
     assert hacienda.client.get(f"/bandeja/firmas/{first}/documento").status_code == 404
@@ -127,6 +130,10 @@ def test_a_refusal_ends_the_request_with_its_reason_and_the_case_hears_it(signat
     final = api.instance(started["id"])
     assert final["status"] == "completed", final
     assert final["data"]["firma"] == {"firmado": False, "motivo": "Falta el dictamen legal"}
+    code = final["data"]["resolucion"]["codigo"]
+    body = signatures_app.test_client().get(f"/verificar/{code}", headers={"Accept": "application/json"}).get_json()
+    assert body["verdict"] == "firma rechazada"
+    assert [s["state"] for s in body["certificate"]["signatures"]["signers"]] == ["rechazado", "esperando"]
     with signatures_app.app_context():
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == started["id"],
                                                               AuditEvent.type == "signature_refused"))
