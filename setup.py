@@ -50,6 +50,8 @@ EXTRAS_REQUIRE = {
         "gunicorn>=22",
         "celery[redis]>=5.4",
         "redis>=5",
+        # PKCS#11 tokens and HSMs that hold the officials' signing keys (pyHanko's pkcs11 module).
+        "python-pkcs11>=0.10",
     ],
     "test": [
         "pytest>=8",

@@ -39,6 +39,7 @@ import engine.intake.sensor_models
 import engine.intake.sensors
 import engine.privacy.models  # noqa: F401
 import engine.records.models  # noqa: F401
+import engine.signatures.models  # noqa: F401
 import engine.workflow.instructions
 import portal
 import portal.errors
@@ -60,7 +61,7 @@ from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
 from engine.citizens import notifications
 from engine.db import db, tune
-from engine.errors import EngineError, NotFound, Unavailable
+from engine.errors import DataInvalid, EngineError, NotFound, Unavailable
 from engine.identity.accounts import Group, group_title
 from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
@@ -81,6 +82,7 @@ GAF_SANDBOX_PATH = "/_sandbox/gaf"
 GAF_TEST_SANDBOX_PATH = "/_sandbox/gaf-pruebas"
 GAF_TEST_SANDBOX_NAME = "gaf_sandbox_pruebas"
 DEV_SIGNING_FILE = "firma-desarrollo.p12"
+OFFICIAL_KEYS_FOLDER = "firmas_funcionarios"
 #: Where the local outbox keeps e-mail, under the instance folder.
 MAILBOX_FOLDER = "correo"
 _PYGEOAPI_IMPORT = threading.Lock()
@@ -266,6 +268,57 @@ def _signing_preparer(settings: Mapping[str, Any], embedded: Mapping[str, str]) 
 
         create_development_certificate(path, embedded["SIGNING_PASSWORD"])
         return path
+
+    return prepare
+
+
+def _official_credential(settings: Mapping[str, Any]) -> Any:
+    from connectors.documents.officials import Credential  # pyHanko: only when officials sign
+
+    if settings.get("PKCS11_MODULE"):
+        return Credential(pkcs11_module=settings["PKCS11_MODULE"], pkcs11_token=settings.get("PKCS11_TOKEN"))
+    return Credential(folder=settings.get("OFFICIAL_KEYS_DIR")
+                      or str(Path(settings["INSTANCE_PATH"]) / OFFICIAL_KEYS_FOLDER))
+
+
+def _official_signing(settings: Mapping[str, Any]) -> Callable[[str, str, list[tuple[bytes, str, str]]],
+                                                                list[dict[str, Any]]]:
+    """The porta firma's signer: one official's credential, opened once per batch; its refusals
+    (a wrong passphrase, no credential) reach the page as the engine's own errors."""
+
+    def sign(username: str, passphrase: str, work: list[tuple[bytes, str, str]]) -> list[dict[str, Any]]:
+        from connectors.documents.errors import DocumentError
+        from connectors.documents.officials import countersign, official_signer
+
+        try:
+            with official_signer(_official_credential(settings), username, passphrase) as signer:
+                done = [countersign(pdf, signer, reason=reason, field_name=field) for pdf, reason, field in work]
+        except DocumentError as e:
+            log.info("an official's signature failed: %s", e.detail or e.message)
+            raise DataInvalid(e.message) from e
+        return [{"pdf": one.pdf, "signer": one.signer, "certificate_sha256": one.certificate_sha256} for one in done]
+
+    return sign
+
+
+def _official_credentials_preparer(settings: Mapping[str, Any]) -> Callable[[list[tuple[str, str, str]]],
+                                                                            list[tuple[str, str]]]:
+    """``tramites init``'s step for the demo officials: a PKCS#12 file each, passphrase ``firma-<username>``."""
+
+    def prepare(officials: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+        from connectors.documents.officials import create_official_credential, p12_path
+
+        credential = _official_credential(settings)
+        if credential.folder is None:
+            return []
+        created = []
+        for username, name, role in officials:
+            path = p12_path(credential.folder, username)
+            if not path.exists():
+                passphrase = f"firma-{username}"
+                create_official_credential(path, passphrase, full_name=name, role=role)
+                created.append((username, passphrase))
+        return created
 
     return prepare
 
@@ -456,6 +509,8 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], doc
                                 issue_certificate=_certificate_issuer(registry, settings),
                                 render_case_file=render_case_file,
                                 prepare_signing=_signing_preparer(settings, embedded),
+                                sign_documents=_official_signing(settings),
+                                prepare_official_signing=_official_credentials_preparer(settings),
                                 check_template=check_template, preview_template=preview_template)
     tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
                           run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}),

@@ -24,6 +24,7 @@ from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
+from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
 from engine.workflow.step import EngineContext
@@ -64,6 +65,10 @@ class DocumentServices:
     issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
     #: ``prepare_signing() -> created path | None``: the development signing certificate, made by init.
     prepare_signing: Callable[[], str | None] | None = None
+    #: ``sign_documents(username, passphrase, [(pdf, reason, field)])``: an official signs with their credential.
+    sign_documents: porta_firma.SignDocuments | None = None
+    #: ``prepare_official_signing([(username, name, role)]) -> [(username, passphrase)]``: demo credentials, by init.
+    prepare_official_signing: Callable[[list[tuple[str, str, str]]], list[tuple[str, str]]] | None = None
     #: ``render_case_file(cover, index, timeline, pdfs_by_folio) -> pdf``: the whole case file.
     render_case_file: Callable[..., bytes] | None = None
     #: ``check_template(bundle_files, folder, sample_datos, strict) -> problems``: a template checked at deploy.
@@ -208,8 +213,12 @@ def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..
     def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
         result = call_connector(operation, params, facts)
         if expediente.is_certificate(result) and facts.get("instance_id"):
-            expediente.register_certificate(facts["instance_id"], result, f"proceso:{facts.get('element_id', '')}",
-                                            case_number=facts.get("case_number"))
+            actor = f"proceso:{facts.get('element_id', '')}"
+            to_sign = porta_firma.wants_signatures(result)
+            expediente.register_certificate(facts["instance_id"], result, actor, case_number=facts.get("case_number"),
+                                            kind="generated" if to_sign else "signed")
+            if to_sign:
+                porta_firma.open_request(facts["instance_id"], result, actor, case_number=facts.get("case_number"))
         return result
 
     return call

@@ -196,6 +196,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLAMD_URL", _text, "ClamAV clamd address (tcp://host:port or a socket path); unset = no scan."),
     Setting("SIGNING_CERT", _text, "PKCS#12 file that signs certificates; unset = a development one."),
     Setting("SIGNING_PASSWORD", _text, "Password of the PKCS#12 file.", secret=True),
+    Setting("OFFICIAL_KEYS_DIR", _text, "Folder of the officials' own PKCS#12 files (<username>.p12); "
+            "unset = instance/firmas_funcionarios."),
+    Setting("PKCS11_MODULE", _text, "PKCS#11 library holding the officials' keys (labelled with their "
+            "username); set = PKCS#11 instead of PKCS#12 files."),
+    Setting("PKCS11_TOKEN", _text, "Label of the PKCS#11 token with the officials' keys."),
     Setting("SESSION_IDLE_MINUTES", _positive_int, "Minutes of inactivity that end a web session.", "30"),
     Setting("TRUSTED_PROXIES", _networks, "Reverse proxies whose X-Forwarded-For is believed (addresses or "
             "networks, comma-separated); unset = the connection's address is the client's."),

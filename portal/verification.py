@@ -8,6 +8,7 @@ issued and whether its signature is intact. Both answer HTML, or JSON for
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from engine.casefile import expediente
 from engine.dates import moment_text
 from engine.identity.access import csrf_exempt, public
 from engine.models import Certificate
+from engine.signatures import porta_firma
 from engine.web.request import runtime
 from portal import security
 
@@ -31,7 +33,19 @@ VERDICTS = {
     "revocado": "La Municipalidad emitió este documento, pero fue revocado.",
     "modificado": "El documento fue modificado después de firmado: no es válido.",
     "no emitido": "Este documento no fue emitido por la Municipalidad.",
+    "sin firmas": "El documento todavía no tiene las firmas de todos los funcionarios: aún no es válido.",
+    "firma rechazada": "Un funcionario rechazó firmar este documento: no es válido.",
 }
+
+
+def _signed_by_all(verdict: str, certificate: Certificate | None) -> str:
+    """An issued document officials must sign is valid only once the last of them signed."""
+    if verdict != "auténtico" or certificate is None:
+        return verdict
+    found = porta_firma.request_for(certificate.code)
+    if found is None or found.status == "firmado":
+        return verdict
+    return "firma rechazada" if found.status == "rechazado" else "sin firmas"
 
 
 def _wants_json() -> bool:
@@ -50,7 +64,37 @@ def _describe(certificate: Certificate | None) -> dict[str, Any] | None:
         "revoked_at": certificate.revoked_at.astimezone(zone).isoformat() if certificate.revoked_at else None,
         "revoked_reason": certificate.revoked_reason,
         "summary": certificate.summary or [],
+        "signatures": _officials_of(certificate.code),
     }
+
+
+SIGNATURE_STATES = {
+    "firmado": "firmó", "rechazado": "rechazó firmar", "esperando": "pendiente de firma",
+}
+
+
+def _officials_of(code: str) -> dict[str, Any] | None:
+    """Who had to sign the document, in order: who signed, as what, when (``None`` for a sealed certificate)."""
+    found = porta_firma.request_for(code)
+    if found is None:
+        return None
+    zone = current_app.config["TRAMITES"]["TIMEZONE"]
+    return {"status": found.status, "signers": [
+        {"name": step.signer_name, "role": step.role, "state": step.status,
+         "state_label": _(SIGNATURE_STATES.get(step.status, step.status)),
+         "signed_at": step.signed_at.isoformat() if step.signed_at else None,
+         "when": moment_text(step.signed_at, zone) if step.signed_at else None} for step in found.steps]}
+
+
+def _signers_in_file(inspection: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every signature of an uploaded countersigned PDF, each saying whether the file changed after it."""
+    zone = current_app.config["TRAMITES"]["TIMEZONE"]
+    listed = []
+    for entry in inspection.get("signers") or []:
+        when = entry.get("signed_at")
+        listed.append({**entry, "recognised": porta_firma.recognised(entry["certificate_sha256"]),
+                       "when": moment_text(datetime.fromisoformat(when), zone) if when else None})
+    return listed
 
 
 def _dates_for_people(certificate: Certificate | None) -> dict[str, str]:
@@ -86,7 +130,7 @@ def by_code(code: str) -> ResponseReturnValue:
     found = expediente.find_certificate(code)
     if found is None:
         return _answer(404, "no emitido", None)
-    return _answer(200, "revocado" if found.revoked_at else "auténtico", found)
+    return _answer(200, _signed_by_all("revocado" if found.revoked_at else "auténtico", found), found)
 
 
 @bp.post("/")
@@ -107,7 +151,8 @@ def by_file() -> ResponseReturnValue:
         return _refuse(_("La verificación de archivos no está disponible en este momento."), 503)
     inspection = rt.documents.inspect_pdf(content)
     verdict, found = expediente.verdict(inspection["sha256"], inspection["state"])
-    return _answer(200, verdict, found, signature=inspection.get("label"))
+    verdict = _signed_by_all(verdict, found)
+    return _answer(200, verdict, found, signature=inspection.get("label"), signers=_signers_in_file(inspection))
 
 
 def _refuse(message: str, status: int = 400) -> ResponseReturnValue:

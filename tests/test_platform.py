@@ -62,6 +62,24 @@ def test_init_seeds_demo_users_and_is_safe_to_run_again(app: Flask) -> None:
         assert check_password(admin, "demo-admin") and not check_password(admin, "wrong")
 
 
+def test_init_gives_each_demo_official_a_signing_credential_once(app: Flask) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert "direccion      clave de firma: firma-direccion" in first.output, first.output
+    assert "ciudadana      clave de firma" not in first.output  # citizens sign nothing
+    credential = Path(app.config["TRAMITES"]["INSTANCE_PATH"]) / "firmas_funcionarios" / "direccion.p12"
+    assert credential.stat().st_mode & 0o777 == 0o600
+    _key, cert, _chain = pkcs12.load_key_and_certificates(credential.read_bytes(), b"firma-direccion")
+    assert cert is not None
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Silvia Toledo"
+    assert cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value == "Directora de Comercio"
+    again = runner.invoke(args=["init"])
+    assert again.exit_code == 0 and "clave de firma" not in again.output  # made once, never replaced
+
+
 def test_init_prints_the_address_serve_will_listen_on_unless_a_public_url_is_set(make_app: Any) -> None:
     first = make_app().test_cli_runner().invoke(args=["init", "--no-demo", "--port", "5101"])
     assert first.exit_code == 0, first.output

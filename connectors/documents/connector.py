@@ -68,8 +68,35 @@ RESULT_SCHEMA: JSON = {
 }
 
 
+SIGNERS_SCHEMA: JSON = {
+    "type": "array", "minItems": 1, "maxItems": 6,
+    "description": "los funcionarios que firman, en orden (firma conjunta): el grupo y el cargo con que firman",
+    "items": {"type": "object", "required": ["grupo"], "additionalProperties": False,
+              "properties": {"grupo": {"type": "string", "pattern": "^[a-z0-9_]{1,100}$"},
+                             "rol": {"type": "string", "minLength": 1, "maxLength": 200}}},
+}
+
+FOR_SIGNATURE_PARAMS: JSON = {
+    **PARAMS_SCHEMA,
+    "required": ["plantilla", "datos", "titulo", "firmantes"],
+    "properties": {
+        **PARAMS_SCHEMA["properties"],
+        "firmantes": SIGNERS_SCHEMA,
+        "mensaje": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,200}$",
+                    "description": "el mensaje que el caso recibe cuando firmó el último (o uno rechazó)"},
+    },
+}
+
+FOR_SIGNATURE_RESULT: JSON = {
+    **RESULT_SCHEMA,
+    "required": [*RESULT_SCHEMA["required"], "firmantes"],
+    "properties": {**RESULT_SCHEMA["properties"], "firmantes": SIGNERS_SCHEMA, "mensaje": {"type": "string"}},
+}
+
+
 class DocumentsConnector(Connector):
-    """Issues signed certificates (``documentos/emitir_certificado``)."""
+    """Issues signed certificates (``documentos/emitir_certificado``), and documents for officials
+    to sign (``documentos/emitir_para_firma``)."""
 
     name = "documentos"
     settings = ("SIGNING_CERT", "SIGNING_PASSWORD", "PUBLIC_URL", "TIMEZONE")
@@ -111,13 +138,27 @@ class DocumentsConnector(Connector):
                             case_number=context.instance.get("case_number"), name=params["plantilla"])
         return {**result, "plantilla": params["plantilla"]}
 
+    @operation(params=FOR_SIGNATURE_PARAMS, result=FOR_SIGNATURE_RESULT, timeout=60.0)
+    def emitir_para_firma(self, params: JSON, context: ConnectorContext) -> JSON:
+        """Render and store a document (a resolution, a licence) that officials sign in order.
+
+        The platform's seal does not sign it: a certification signature would forbid the
+        officials' later ones. The engine opens the signature request from ``firmantes``.
+        """
+        folder = folder_of(context.files, params["plantilla"])
+        result = self.issue(folder, params["datos"], params["titulo"], context, sign=False,
+                            case_number=context.instance.get("case_number"), name=params["plantilla"])
+        extra = {"mensaje": params["mensaje"]} if params.get("mensaje") else {}
+        return {**result, "plantilla": params["plantilla"], "firmantes": params["firmantes"], **extra}
+
     def issue(self, folder: Path | Files, data: JSON, title: str, context: ConnectorContext,
-              case_number: str | None = None, name: str | None = None) -> JSON:
+              case_number: str | None = None, name: str | None = None, *, sign: bool = True) -> JSON:
         """Render the template ``folder`` (its files, or a folder on disk) with ``data``, sign it and store it.
 
         The operation's path, and the one of ``tramites certificate issue`` (a certificate
         outside any process, from any template folder on disk).
 
+        :param sign: seal it with the municipality's certificate (not when officials sign it).
         :return: the operation's result, without ``plantilla``.
         :raises SigningConfigError: without a signing certificate, or one that cannot be opened.
         :raises PermanentError: without a public URL for the QR code.
@@ -125,7 +166,7 @@ class DocumentsConnector(Connector):
         config = self._settings(context)
         files = folder if isinstance(folder, Mapping) else read_folder(folder)
         name = name or (folder.name if isinstance(folder, Path) else "plantilla")
-        if not config.get("SIGNING_CERT"):
+        if sign and not config.get("SIGNING_CERT"):
             raise SigningConfigError("No hay certificado de firma configurado (TRAMITES_SIGNING_CERT).")
         public_url = config.get("PUBLIC_URL") or context.instance.get("public_url")
         if not public_url:
@@ -139,10 +180,7 @@ class DocumentsConnector(Connector):
         pdf = render_certificate(files, data, verification_url=url, name=name, case_number=case_number,
                                  issued_at=issued_at, title=title, verification_code=code,
                                  timezone=config.get("TIMEZONE") or CITY_TIMEZONE)
-        signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
-        from connectors.documents.signing import sign_pdf
-
-        signed = sign_pdf(pdf, signer, reason=f"Emisión de «{title}»")
+        signed = self._seal(pdf, title, config) if sign else pdf
         key = _store(context, signed)
         context.logger.info("certificate issued: code %s, sha256 %s", code, key)
         return {
@@ -156,6 +194,13 @@ class DocumentsConnector(Connector):
             "numero_expediente": None if case_number is None else str(case_number),
             "resumen": summarize(files, data),
         }
+
+
+    def _seal(self, pdf: bytes, title: str, config: Mapping[str, Any]) -> bytes:
+        signer = self._signer_for(str(config["SIGNING_CERT"]), config.get("SIGNING_PASSWORD"))
+        from connectors.documents.signing import sign_pdf  # pyHanko: on the first certificate
+
+        return sign_pdf(pdf, signer, reason=f"Emisión de «{title}»")
 
 
 def _store(context: ConnectorContext, pdf: bytes) -> str:

@@ -22,6 +22,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -58,6 +59,8 @@ class Inspection:
     :param signer: the signer certificate's subject, human readable.
     :param signed_at: the signing time the signer reported.
     :param signatures: how many signatures the file holds.
+    :param signers: every signature in signing order (see :func:`signature_list`), when
+        the file holds more than one: officials countersigning a resolution.
     """
 
     sha256: str
@@ -71,6 +74,7 @@ class Inspection:
     signer: str | None = None
     signed_at: datetime | None = None
     signatures: int = 0
+    signers: tuple[dict[str, Any], ...] = ()
 
     @property
     def state(self) -> str:
@@ -95,6 +99,7 @@ class Inspection:
             "valid": self.valid, "trusted": self.trusted, "coverage": self.coverage, "modified": self.modified,
             "signer": self.signer, "signed_at": self.signed_at.isoformat() if self.signed_at else None,
             "signatures": self.signatures, "state": self.state, "label": self.label,
+            "signers": [dict(signer) for signer in self.signers],
         }
 
 
@@ -148,6 +153,14 @@ def inspect_pdf(pdf_bytes: bytes, trusted_cert: TrustedCert | None = None) -> In
         return Inspection(sha256=digest, readable=True, signed=True, intact=False, valid=False, trusted=False,
                           modified=True, signatures=len(embedded))
     coverage = status.coverage
+    if len(embedded) > 1:
+        # Countersigned: a later signature is an allowed change; judge every signature by its diff.
+        listed = tuple(signature_list(reader, embedded))
+        return Inspection(sha256=digest, readable=True, signed=True, intact=status.intact, valid=status.valid,
+                          trusted=status.trusted, coverage=coverage.name if coverage is not None else None,
+                          modified=any(entry["modified"] for entry in listed),
+                          signer=status.signing_cert.subject.human_friendly, signed_at=status.signer_reported_dt,
+                          signatures=len(embedded), signers=listed)
     return Inspection(
         sha256=digest,
         readable=True,
@@ -161,3 +174,49 @@ def inspect_pdf(pdf_bytes: bytes, trusted_cert: TrustedCert | None = None) -> In
         signed_at=status.signer_reported_dt,
         signatures=len(embedded),
     )
+
+
+#: What may follow an official's signature without it counting as a modification: nothing,
+#: validation data, or another signature filling its own field.
+ALLOWED_AFTER = {ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING}
+
+
+def signature_list(reader: PdfFileReader, embedded: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Every signature of a PDF in signing order, each judged with pyHanko's difference analysis.
+
+    A signature is ``modified`` when its signed bytes changed, its value is broken, or what
+    was added after it is more than later signatures (content, pages, annotations). The
+    last signature must cover the whole file.
+
+    :return: ``[{"signer", "role", "signed_at", "certificate_sha256", "intact", "modified"}]``.
+    """
+    found = sorted(embedded if embedded is not None else reader.embedded_signatures,
+                   key=lambda sig: sig.signed_revision)
+    listed = []
+    for position, signature in enumerate(found):
+        last = position == len(found) - 1
+        listed.append(_judge(signature, last))
+    return listed
+
+
+def _judge(signature: Any, last: bool) -> dict[str, Any]:
+    cert = signature.signer_cert
+    titles = [attr["value"].native for rdn in cert.subject.chosen for attr in rdn
+              if attr["type"].native == "title"]
+    entry: dict[str, Any] = {"signer": cert.subject.native.get("common_name") or cert.subject.human_friendly,
+                             "role": titles[0] if titles else None, "certificate_sha256": cert.sha256.hex()}
+    try:
+        status = outside_event_loop(lambda: validate_pdf_signature(signature, _validation_context(None)))
+    except RuntimeError:
+        raise
+    except Exception as e:
+        logger.info("signature did not validate for inspection: %r", e)
+        return {**entry, "signed_at": None, "intact": False, "modified": True}
+    sound = bool(status.intact and status.valid)
+    if last:
+        untouched = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    else:
+        untouched = status.docmdp_ok is not False and status.modification_level in ALLOWED_AFTER
+    when = status.signer_reported_dt
+    return {**entry, "signed_at": when.isoformat() if when else None, "intact": sound,
+            "modified": not (sound and untouched)}

@@ -124,17 +124,18 @@ def is_certificate(result: Any) -> bool:
 
 
 def register_certificate(instance_id: str | None, result: dict[str, Any], actor: str,
-                         case_number: str | None = None) -> Certificate:
+                         case_number: str | None = None, kind: str = "signed") -> Certificate:
     """Record an issued certificate for verification and, for a case, add it to its file.
 
     :param result: what the issuing operation returned (see :data:`CERTIFICATE_KEYS`).
+    :param kind: the document's kind in the file (``generated`` for one officials still sign).
     :raises Conflict: when the code was registered already.
     """
     if db.session.get(Certificate, result["codigo"]) is not None:
         raise Conflict("Ese código de verificación ya está registrado.")
     document_id = None
     if instance_id is not None:
-        new = NewDocument(kind="signed", title=result["titulo"], filename=_pdf_name(result["titulo"]),
+        new = NewDocument(kind=kind, title=result["titulo"], filename=_pdf_name(result["titulo"]),
                           content_type="application/pdf", size=int(result["bytes"]), sha256=result["sha256"],
                           storage_key=result["clave"])
         document_id = add_document(instance_id, new, actor).id

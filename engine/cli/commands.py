@@ -102,10 +102,10 @@ def init(no_demo: bool, host: str, port: int) -> None:
     click.echo("Base de datos al día.")
     with unit_of_work():
         # Groups first: a lane naming a group nobody is in yet is only a warning, but a noisy one.
-        if not no_demo:
-            _seed_demo_users(PROCESSES_DIR / "demo_users.yaml")
+        officials = [] if no_demo else _seed_demo_users(PROCESSES_DIR / "demo_users.yaml")
         _deploy_all(PROCESSES_DIR)
     _prepare_signing()
+    _prepare_official_signing(officials)
     url = served_at(current_app.config["TRAMITES"], host, port)
     click.echo(f"Listo. Ingrese en {url}/")
 
@@ -116,6 +116,16 @@ def _prepare_signing() -> None:
     if created:
         click.echo(f"Certificado de firma de DESARROLLO creado en {created}: no es válido para producción "
                    "(configure TRAMITES_SIGNING_CERT y TRAMITES_SIGNING_PASSWORD).")
+
+
+def _prepare_official_signing(officials: list[tuple[str, str, str]]) -> None:
+    prepare = runtime().documents.prepare_official_signing
+    created = prepare(officials) if prepare is not None and officials else []
+    if created:
+        click.echo("Credenciales de firma de DESARROLLO de los funcionarios de demostración (no válidas para "
+                   "producción):")
+    for username, passphrase in created:
+        click.echo(f"  {username:<14} clave de firma: {passphrase}")
 
 
 def _deploy_all(folder: Path) -> None:
@@ -133,13 +143,15 @@ def _deploy_all(folder: Path) -> None:
 MAX_USERS_FILE_BYTES = 256 * 1024
 
 
-def _seed_demo_users(path: Path) -> None:
+def _seed_demo_users(path: Path) -> list[tuple[str, str, str]]:
+    """Create the demo accounts; return the staff among them as ``(username, name, cargo)`` for their credentials."""
     try:
         entries = safe_yaml.load(path.read_bytes(), max_bytes=MAX_USERS_FILE_BYTES)["users"]
     except (safe_yaml.YamlRefused, TypeError, KeyError) as e:
         detail = str(e) if isinstance(e, safe_yaml.YamlRefused) else "Debe tener una lista «users»."
         _fail(EngineError(f"{path}: {detail}"))
     click.echo("Usuarios de demostración (solo para pruebas, no para producción):")
+    officials: list[tuple[str, str, str]] = []
     for entry in entries:
         user, created = ensure_user(
             entry["username"],
@@ -152,6 +164,9 @@ def _seed_demo_users(path: Path) -> None:
         state = "creado" if created else "ya existía"
         roles = ", ".join(sorted(user.role_set))
         click.echo(f"  {user.username:<14} contraseña: {entry['password']:<18} {roles} ({state})")
+        if "staff" in user.role_set:
+            officials.append((user.username, entry["name"], entry.get("cargo") or "Personal municipal"))
+    return officials
 
 
 @click.command()

@@ -59,6 +59,16 @@ def deliver(ctx: EngineContext, name: str, correlation: dict[str, Any], data: di
     return [instance], True
 
 
+def deliver_to_case(ctx: EngineContext, instance_id: str, name: str, data: dict[str, Any],
+                    actor: str) -> Instance | None:
+    """Deliver a message to one known case (the platform's own news for it, such as a document
+    signed by all its officials); ``None`` when the case is over or does not wait for it."""
+    instance = db.session.get(Instance, instance_id)
+    if instance is None or instance.status in INACTIVE:
+        return None
+    return _deliver_to(ctx, instance, name, {}, data, actor)
+
+
 def deliver_or_keep(ctx: EngineContext, name: str, correlation: dict[str, Any], data: dict[str, Any], actor: str,
                     ttl: timedelta | None = None, message_id: str | None = None) -> Delivery:
     """Correlate a message or, when nobody takes it and it has a time-to-live, keep it for its case.

@@ -26,6 +26,8 @@ from engine.workflow.bundles import SPIFF_NS, Bundle
 from engine.workflow.validation.sample_data import sample_case_data, sample_of_bundle
 
 CERTIFICATE_OPERATION = "documentos/emitir_certificado"
+#: The operations whose ``plantilla`` is a template folder: a certificate, and a document officials sign.
+TEMPLATE_OPERATIONS = (CERTIFICATE_OPERATION, "documentos/emitir_para_firma")
 PLATFORM_TEMPLATE = "plataforma"
 ENTRY_TEMPLATE = "template.html"
 #: The ``datos`` an analyst writes for a template whose data a script makes (unknown before a
@@ -130,7 +132,7 @@ def _uses(file: str, content: bytes, sample: Mapping[str, Any]) -> list[Template
     found = []
     for task in root.iter(f"{{{_BPMN_NS}}}serviceTask"):
         operator = task.find(f"./{{{_BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}serviceTaskOperator")
-        if operator is None or operator.get("id") != CERTIFICATE_OPERATION:
+        if operator is None or operator.get("id") not in TEMPLATE_OPERATIONS:
             continue
         params = {param.get("id"): {"value": param.get("value")}
                   for param in operator.iter(f"{{{SPIFF_NS}}}parameter")}
