@@ -1,7 +1,7 @@
 """signatures: documents waiting for officials' signatures (porta firma, firma conjunta)
 
 Revision ID: b8d2f4a6c1e9
-Revises: a7c9e1f3b5d8
+Revises: b8d2f4a6c0e1
 Create Date: 2026-12-07 02:00:00
 
 """
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = 'b8d2f4a6c1e9'
-down_revision = 'a7c9e1f3b5d8'
+down_revision = 'b8d2f4a6c0e1'
 branch_labels = None
 depends_on = None
 
