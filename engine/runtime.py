@@ -22,9 +22,11 @@ from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
+from engine.notices import notify
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
+from engine.workflow.operations import EngineOperations
 from engine.workflow.step import EngineContext
 from engine.workflow.templates import with_deployment_files
 from engine.workflow.validation.templates import CheckTemplate
@@ -47,6 +49,8 @@ class PlatformContext(EngineContext):
     checkpoint_audit: Callable[[datetime], object] | None = None
     documents: DocumentStore | None = None
     sweeps: SweepSchedule | None = None
+    #: ``issue_certificate(template_folder, data, title)``: signs the proofs of notices received.
+    issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -100,18 +104,23 @@ class Runtime:
     dispatch: Callable[[int], None] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
+    #: The engine's own operations, which service tasks reach before the connectors'.
+    engine_operations: EngineOperations = field(init=False)
 
     def __post_init__(self) -> None:
         minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
         self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
+        term = int(self.settings.get("NOTICE_TERM_BUSINESS_DAYS") or notify.DEFAULT_TERM_DAYS)
+        self.engine_operations = EngineOperations({notify.OPERATION: partial(notify.notify, term_days=term)})
 
     def operations(self) -> frozenset[str]:
-        """The operations service tasks may call (none without connectors)."""
-        return self.connectors.operations() if self.connectors is not None else frozenset()
+        """The operations service tasks may call: the engine's and the connectors'."""
+        found = self.connectors.operations() if self.connectors is not None else frozenset()
+        return found | self.engine_operations.names()
 
     def validate_params(self, operation: str, params: Mapping[str, Any], expressions: Iterable[str] = ()) -> list[str]:
         """A service task's literal parameters against its operation's schema, checked at deployment."""
-        if self.connectors is None:
+        if self.connectors is None or operation in self.engine_operations.names():
             return []
         return self.connectors.validate_literal_params(operation, params, expressions)
 
@@ -129,13 +138,15 @@ class Runtime:
                               sensor_retention_days=retention,
                               checkpoint_audit=partial(checkpoints.write_if_due, self.documents.store,
                                                        self.audit_key(), every),
-                              documents=self.documents.store, sweeps=self.sweeps)
+                              documents=self.documents.store, sweeps=self.sweeps,
+                              issue_certificate=self.documents.issue_certificate)
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),
                                                self._deliver_to_test)
             call = _registering_certificates(call)
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
+        ctx.call_connector = self.engine_operations.calling(ctx, ctx.call_connector)
         return ctx
 
     def hand_over(self, message_id: int) -> None:

@@ -182,6 +182,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_RESET", _percent, "Fill level (%) under which a collection episode ends.", "30"),
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
+    Setting("NOTICE_TERM_BUSINESS_DAYS", _positive_int, "Business days after which a notice in the electronic "
+            "address counts as received when the person has not opened it.", "10"),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
     Setting("MAX_CASE_MB", _positive_int, "Total size of a case's documents, in MB.", "100"),
     Setting("MAX_PERSON_PENDING_MB", _positive_int,
