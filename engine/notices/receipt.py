@@ -49,6 +49,13 @@ def notices_of_case(instance_id: str) -> list[Notice]:
                                    .order_by(Notice.sent_at)))
 
 
+def notice_of_document(username: str, instance_id: str, document_id: str) -> Notice | None:
+    """The person's notice of this document of the case, if it was notified to them (oldest first)."""
+    return db.session.scalars(select(Notice).where(Notice.recipient == username, Notice.instance_id == instance_id,
+                                                   Notice.document_id == document_id)
+                              .order_by(Notice.sent_at).limit(1)).first()
+
+
 def open_notice(ctx: EngineContext, username: str, notice_id: str, issue: IssueCertificate | None) -> Document:
     """The recipient opens a notice: the first opening makes it received. Returns the notified document.
 

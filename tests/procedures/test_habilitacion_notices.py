@@ -3,6 +3,7 @@ opened, or deemed received after the legal term; the appeal window runs from tha
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,7 +79,7 @@ def test_the_refusal_opened_three_business_days_later_starts_the_appeal_window(p
     assert platform.verify(notice.proof_code)["verdict"] == "auténtico"
     assert [d.title for d in case.documents()][-1] == "Constancia de notificación"
     # A second opening changes nothing; another person never sees the notice.
-    assert web.client.get(f"/mis-notificaciones/{notice.id}").status_code == 200
+    assert web.client.get(f"/mis-notificaciones/{notice.id}").data.startswith(b"%PDF")
     assert _notice(platform, case).received_at == notice.received_at
 
     platform.advance(timedelta(days=9))
@@ -108,3 +109,41 @@ def test_without_an_electronic_address_the_refusal_goes_by_email(platform: Platf
     case = _refused_case(platform)
     assert case.status == "completed" and case.path()[-1] == "fin_rechazado"
     assert case.data["notificacion_rechazo"] == {"domicilio_electronico": False, "notificacion": None}
+
+
+def test_the_case_pages_show_the_notice_and_reading_the_notified_document_opens_it(platform: Platform) -> None:
+    web = _citizen(platform)
+    case = _refused_case(platform)
+    notice = _notice(platform, case)
+    platform.seed_demo_users("direccion")
+    staff = Web(platform.app.test_client())
+    staff.sign_in("direccion", "demo-direccion")
+
+    page = web.client.get(f"/mis-tramites/{case.number}").get_data(as_text=True)
+    assert f'href="/mis-notificaciones/{notice.id}"' in page and "sin abrir" in page
+    staff_page = staff.client.get(f"/bandeja/expedientes/{case.number}").get_data(as_text=True)
+    assert "Enviada, sin abrir" in staff_page and "Abierta el" not in staff_page
+
+    # Staff reading the notified document opens nothing; the citizen reading it from the case page does.
+    read_by_staff = staff.client.get(f"/bandeja/expedientes/{case.number}/documentos/{notice.document_id}")
+    assert read_by_staff.data.startswith(b"%PDF")
+    read_by_staff.close()
+    assert _notice(platform, case).opened_at is None
+    platform.clock.now += timedelta(days=1)
+    read = web.client.get(f"/mis-tramites/{case.number}/documentos/{notice.document_id}")
+    assert read.status_code == 200 and read.data.startswith(b"%PDF")
+    opened = _notice(platform, case)
+    assert opened.opened_at == opened.received_at == platform.clock.now and opened.proof_code
+    assert case.data["notificacion_recibida"]["forma"] == "apertura"
+    assert web.client.get(f"/mis-tramites/{case.number}/documentos/{notice.document_id}").data.startswith(b"%PDF")
+    assert _notice(platform, case).opened_at == opened.opened_at
+
+    page = web.client.get(f"/mis-tramites/{case.number}").get_data(as_text=True)
+    assert "sin abrir" not in page and f"/verificar/{opened.proof_code}" in page
+    staff_page = staff.client.get(f"/bandeja/expedientes/{case.number}").get_data(as_text=True)
+    assert "Abierta el" in staff_page
+    proof = re.search(r'href="(/bandeja/expedientes/[^"]+/documentos/[^"]+)">Constancia ' + opened.proof_code, staff_page)
+    assert proof, staff_page
+    served = staff.client.get(proof.group(1))
+    assert served.status_code == 200 and served.data.startswith(b"%PDF")
+    served.close()
