@@ -26,6 +26,8 @@ from engine.workflow.step import EngineContext
 OPERATION = "notificaciones/notificar"
 #: The message a case gets when a notice counts as received, correlated by ``notificacion``.
 RECEIVED_MESSAGE = "notificacion_recibida"
+#: The audit event of a notice sent; the citizens' e-mails tell the person of it (without its content).
+NOTICE_SENT = "notice_sent"
 DEFAULT_TERM_DAYS = 10
 
 
@@ -61,7 +63,7 @@ def notify(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any], *,
                     title=str(params.get("titulo") or document.title)[:300], sent_at=now, deemed_due_at=deemed)
     db.session.add(notice)
     db.session.flush()
-    audit.record("notice_sent", "sistema", instance_id=instance.id, element_id=facts.get("element_id"),
+    audit.record(NOTICE_SENT, "sistema", instance_id=instance.id, element_id=facts.get("element_id"),
                  data={"notice": notice.id, "folio": document.folio, "title": notice.title,
                        "recipient": person.username, "deemed_due_at": deemed.isoformat()})
     return {"domicilio_electronico": True, "notificacion": notice.id, "enviada": now.isoformat(),

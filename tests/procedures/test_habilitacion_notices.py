@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
+from engine.identity.accounts import User
 from engine.models import Instance
 from engine.notices.models import Notice
 from engine.uow import unit_of_work
@@ -109,6 +110,30 @@ def test_without_an_electronic_address_the_refusal_goes_by_email(platform: Platf
     case = _refused_case(platform)
     assert case.status == "completed" and case.path()[-1] == "fin_rechazado"
     assert case.data["notificacion_rechazo"] == {"domicilio_electronico": False, "notificacion": None}
+
+
+def _verified_email(platform: Platform, username: str) -> None:
+    with platform.app.app_context(), unit_of_work():
+        db.session.execute(update(User).where(User.username == username).values(email_verified_at=platform.clock.now))
+
+
+def test_an_email_says_a_notice_is_waiting_without_its_content(platform: Platform) -> None:
+    _citizen(platform)
+    _verified_email(platform, "ciudadana")
+    case = _refused_case(platform)
+    subject = f"Tiene una notificación en su domicilio electrónico (expediente {case.number})"
+    found = [r.message for r in platform.mail.wait_for(3)]
+    for _attempt in range(20):
+        if any(str(m["Subject"]) == subject for m in found):
+            break
+        found = [r.message for r in platform.mail.wait_for(len(found) + 1)]
+    [message] = [m for m in found if str(m["Subject"]) == subject]
+    assert message["To"] == "ciudadana@example.com"
+    text = str(message.get_body(("plain",)).get_content())
+    assert f"{platform.url}/mis-notificaciones/" in text
+    assert REFUSAL["fundamentos"] not in text and "rechazo" not in text.lower()
+    html = str(message.get_body(("html",)).get_content())
+    assert REFUSAL["fundamentos"] not in html and "rechazo" not in html.lower()
 
 
 def test_the_case_pages_show_the_notice_and_reading_the_notified_document_opens_it(platform: Platform) -> None:
