@@ -111,6 +111,17 @@ def _verify_in_browser(citizen: Person, case: Case, code: str) -> None:
     assert AUTHENTIC in content and "Constancia de notificación" in content and case.number in content
 
 
+def _staff_sees(official: Person, case: Case, state: str, code: str) -> None:
+    """The staff case view shows the notice's state and links its signed proof in the case file."""
+    official.go(f"/bandeja/expedientes/{case.number}")
+    official.check()
+    row = official.page.locator("tr.notificacion")
+    assert state in row.inner_text()
+    with official.page.expect_download() as download:
+        row.locator(f"a:has-text('Constancia {code}')").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
 def test_a_refusal_notified_through_the_electronic_address_opened_or_deemed_received(
         platform: Platform, people: dict[str, Person], tmp_path: Path) -> None:
     citizen = people["ciudadana"]
@@ -137,11 +148,16 @@ def test_a_refusal_notified_through_the_electronic_address_opened_or_deemed_rece
     assert received["forma"] == "apertura"
     assert opened_case.data["vence_recurso"] == _business_days_after(platform, platform.clock.now, 10)
     _verify_in_browser(citizen, opened_case, opened.proof_code)
+    _staff_sees(people["direccion"], opened_case, "Abierta el", opened.proof_code)
 
     # The second refusal is never opened: the background work deems it received when its term ends.
     unopened_case = _apply(platform, citizen, tmp_path, "Kiosco La Esquina")
     _refuse(people, unopened_case)
     unopened = _notice(platform, unopened_case)
+    citizen.go(f"/mis-tramites/{unopened_case.number}")
+    citizen.check()
+    assert "sin abrir" in citizen.page.content()
+    assert citizen.page.locator(f"a[href$='/mis-notificaciones/{unopened.id}']").count() == 1
     platform.advance(timedelta(days=1))
     assert _notice(platform, unopened_case).received_at is None
     platform.advance(unopened.deemed_due_at - platform.clock.now + timedelta(minutes=1))
@@ -153,3 +169,4 @@ def test_a_refusal_notified_through_the_electronic_address_opened_or_deemed_rece
     citizen.go("/mis-notificaciones/")
     assert "vencido el plazo" in citizen.page.content()
     _verify_in_browser(citizen, unopened_case, deemed.proof_code)
+    _staff_sees(people["direccion"], unopened_case, "Recibida por vencimiento del plazo", deemed.proof_code)
