@@ -22,11 +22,13 @@ from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
+from engine.notices import notify
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
 from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
+from engine.workflow.operations import EngineOperations
 from engine.workflow.step import EngineContext
 from engine.workflow.templates import with_deployment_files
 from engine.workflow.validation.templates import CheckTemplate
@@ -52,6 +54,8 @@ class PlatformContext(EngineContext):
     checkpoint_audit: Callable[[datetime], object] | None = None
     documents: DocumentStore | None = None
     sweeps: SweepSchedule | None = None
+    #: ``issue_certificate(template_folder, data, title)``: signs the proofs of notices received.
+    issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -109,19 +113,26 @@ class Runtime:
     dispatch: Callable[[int], None] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
+    #: The engine's own operations, which service tasks reach before the connectors'.
+    engine_operations: EngineOperations = field(init=False)
 
     def __post_init__(self) -> None:
         minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
         self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
+        term = int(self.settings.get("NOTICE_TERM_BUSINESS_DAYS") or notify.DEFAULT_TERM_DAYS)
+        self.engine_operations = EngineOperations({
+            notify.OPERATION: partial(notify.notify, term_days=term),
+            rectification.OPERATION: lambda _ctx, params, facts: rectification.call(params, facts),
+        })
 
     def operations(self) -> frozenset[str]:
-        """The operations service tasks may call (none without connectors)."""
+        """The operations service tasks may call: the engine's and the connectors'."""
         found = self.connectors.operations() if self.connectors is not None else frozenset()
-        return found | PLATFORM_OPERATIONS.keys()
+        return found | self.engine_operations.names()
 
     def validate_params(self, operation: str, params: Mapping[str, Any], expressions: Iterable[str] = ()) -> list[str]:
         """A service task's literal parameters against its operation's schema, checked at deployment."""
-        if self.connectors is None or operation in PLATFORM_OPERATIONS:
+        if self.connectors is None or operation in self.engine_operations.names():
             return []
         return self.connectors.validate_literal_params(operation, params, expressions)
 
@@ -141,14 +152,15 @@ class Runtime:
                                                        self.audit_key(), every),
                               documents=self.documents.store, sweeps=self.sweeps,
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
-                              upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER))
+                              upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
+                              issue_certificate=self.documents.issue_certificate)
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),
                                                self._deliver_to_test)
             call = _registering_certificates(call)
             ctx.call_connector = _deferring(call, self.connectors, ctx, self.hand_over)
-        ctx.call_connector = _with_platform_operations(ctx.call_connector)
+        ctx.call_connector = self.engine_operations.calling(ctx, ctx.call_connector)
         return ctx
 
     def hand_over(self, message_id: int) -> None:
@@ -180,27 +192,6 @@ class Runtime:
 
 def _days(setting: Any, default: timedelta) -> timedelta:
     return timedelta(days=int(setting)) if setting else default
-
-
-#: Operations the platform itself offers service tasks, by name (no connector involved).
-PLATFORM_OPERATIONS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
-    rectification.OPERATION: rectification.call,
-}
-
-
-def _with_platform_operations(call_connector: Callable[..., Any] | None) -> Callable[..., Any]:
-    """Route the platform's own operations (:data:`PLATFORM_OPERATIONS`) to the engine, the rest
-    to the connectors; they run in the step's transaction like any synchronous call."""
-
-    def call(operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
-        own = PLATFORM_OPERATIONS.get(operation)
-        if own is not None:
-            return own(params, facts)
-        if call_connector is None:
-            raise NoConnectors("no hay conectores configurados")
-        return call_connector(operation, params, facts)
-
-    return call
 
 
 def _registering_certificates(call_connector: Callable[..., Any]) -> Callable[..., Any]:
@@ -255,10 +246,6 @@ class TestCaseRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class NoConnectors(TestCaseRefused):
-    """A connector's operation called where none are configured (permanent)."""
 
 
 def _deferring(call_connector: Callable[..., Any], connectors: Connectors, ctx: EngineContext,

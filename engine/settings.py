@@ -184,6 +184,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RECORDS_TRANSFER_DIR", _text, "Folder where case files transferred to the historical archive are "
             "exported; unset = <INSTANCE_PATH>/archivo-historico."),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
+    Setting("NOTICE_TERM_BUSINESS_DAYS", _positive_int, "Business days after which a notice in the electronic "
+            "address counts as received when the person has not opened it.", "10"),
     Setting("MAX_UPLOAD_MB", _positive_int, "Largest document a person may upload, in MB.", "25"),
     Setting("MAX_CASE_MB", _positive_int, "Total size of a case's documents, in MB.", "100"),
     Setting("MAX_PERSON_PENDING_MB", _positive_int,

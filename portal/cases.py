@@ -20,6 +20,7 @@ from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import login_required, roles_required
 from engine.identity.accounts import User
 from engine.models import Document, Instance, Task
+from engine.notices import receipt
 from engine.uow import unit_of_work
 from engine.web.request import runtime, transaction
 from engine.workflow import completion, forms_io
@@ -82,6 +83,8 @@ def detail(number: str) -> ResponseReturnValue:
     return render_template("portal/case.html", summary=summary(instance), instance=instance,
                            documents=cases.documents(instance), timeline=cases.timeline(instance),
                            certificates=cases.certificates(instance), code=code, owner=owner,
+                           notices=[n for n in receipt.notices_of_case(instance.id)
+                                    if n.recipient == _user().username],
                            data=summary_lines.for_citizen(instance, runtime().settings["TIMEZONE"]),
                            answer=summary_lines.for_tracking(instance, runtime().settings["TIMEZONE"]),
                            rating=ratings.rating_of(instance), may_rate=ratings.may_rate(instance),
@@ -91,10 +94,20 @@ def detail(number: str) -> ResponseReturnValue:
 @bp.get("/<number>/documentos/<document_id>")
 @login_required
 def document(number: str, document_id: str) -> ResponseReturnValue:
-    """A document of the case, streamed from storage with its display name (RFC 6266)."""
+    """A document of the case, streamed from storage with its display name (RFC 6266).
+
+    A document notified to this person is a notice: reading it here is opening it, as from
+    «Mis notificaciones» (the first opening makes it received).
+    """
     instance = _case(number)
+    username = _user().username
     try:
-        found = expediente.document(instance.id, document_id)
+        notice = receipt.notice_of_document(username, instance.id, document_id)
+        if notice is not None and notice.opened_at is None:
+            with transaction() as ctx:
+                found = receipt.open_notice(ctx, username, notice.id, runtime().documents.issue_certificate)
+        else:
+            found = expediente.document(instance.id, document_id)
     except NotFound:
         abort(404)
     return send_document(found)

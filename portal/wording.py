@@ -36,6 +36,7 @@ def happening_words(happening: Happening) -> str:
         "certificate_issued": _("Se emitió el certificado «%(titulo)s»", titulo=detail),
         "payment_slip_issued": _slip_words(happening),
         "message_received": _("Se registró un aviso externo"),
+        "notice_sent": _("Recibió una notificación en su domicilio electrónico"),
         "instance_suspended": _("El trámite quedó suspendido"),
         "instance_resumed": _("El trámite se reanudó"),
         "instance_completed": _("El trámite finalizó"),

@@ -18,6 +18,7 @@ from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
+from engine.notices import receipt
 from engine.privacy import reads
 from engine.records import closure
 from engine.web import downloads
@@ -64,7 +65,17 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
         comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
         panels=web.case_panels(instance), record=closure.record_of(instance.id),
         finished=instance.status in closure.FINISHED,
+        notices=_notices(instance),
     ), status
+
+
+def _notices(instance: Instance) -> list[tuple[object, str | None]]:
+    """The case's notices, each with the case-file document of its signed proof (once received)."""
+    found = []
+    for notice in receipt.notices_of_case(instance.id):
+        proof = expediente.find_certificate(notice.proof_code) if notice.proof_code else None
+        found.append((notice, proof.document_id if proof is not None else None))
+    return found
 
 
 @bp.get("/<number>/documentos/<document_id>")

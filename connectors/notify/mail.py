@@ -25,7 +25,8 @@ from connectors.base import ConnectorError, PermanentError, TemporaryError
 from connectors.notify.errors import ConfigurationError, TemplateError
 from connectors.notify.mailbox import Mailbox
 
-TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_finalizado", "verificar_email")
+TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_finalizado", "verificar_email",
+             "notificacion_disponible")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
 DEFAULT_TIMEOUT = 20.0

@@ -23,6 +23,7 @@ from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
+from engine.notices import receipt
 from engine.records import closure
 from engine.runtime import PlatformContext
 from engine.workflow import buffer, messages, outbox
@@ -120,6 +121,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
         for message_id in messages:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
+    done += _deemed_notices(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -156,6 +158,18 @@ def _records_work(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime)
             _guarded(unit_of_work, partial(closure.close_automatically, instance_id, now, store, ctx.timezone),
                      f"automatic closing {instance_id}")
     _guarded(unit_of_work, partial(closure.list_due, now), "records due for disposal")
+
+
+def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Deem received the notices whose legal term ended unopened, one transaction each (their
+    proof is signed, their case told)."""
+    issue = ctx.issue_certificate
+    if issue is None:  # without the documents connector no proof can be signed: they wait for it
+        return 0
+    with unit_of_work():
+        due = receipt.due_notices(now)
+    return sum(_guarded(unit_of_work, partial(receipt.deem_received, ctx, notice_id, issue), f"notice {notice_id}")
+               for notice_id in due)
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:

@@ -34,8 +34,10 @@ from engine.models import AuditEvent, Instance
 from engine.workflow import outbox
 
 log = logging.getLogger(__name__)
+#: A notice waits in the person's electronic address (recorded by ``engine.notices.notify``).
+NOTICE_SENT = "notice_sent"
 KINDS = ("instance_started", "task_created", "instance_completed", "instance_terminated", "certificate_issued",
-         "document_added", payment.SLIP_ISSUED)
+         "document_added", payment.SLIP_ISSUED, NOTICE_SENT)
 LIST_LIMIT = 50
 EMAIL_OPERATION = "notificar/email"
 _PENDING = "portal_notification_events"
@@ -135,6 +137,8 @@ def email_for(event_id: int, public_url: str) -> tuple[str, dict[str, Any], dict
     if owner is None or not owner.email or owner.email_verified_at is None:
         return None
     link = f"{public_url.rstrip('/')}/mis-tramites/{instance.number}"
+    if event_.type == NOTICE_SENT:  # only where to read it: the notice takes effect there, not by e-mail
+        link = f"{public_url.rstrip('/')}/mis-notificaciones/"
     template, extra = _template(event_, instance)
     params = {"para": owner.email, "plantilla": template,
               "datos": {"nombre": owner.display_name or owner.email, "tramite": instance.deployment.name,
@@ -162,6 +166,8 @@ def _template(event_: AuditEvent, instance: Instance) -> tuple[str, dict[str, An
         return "novedad_tramite", {"novedad": f"Se agregó el documento «{data.get('title', '')}» a su expediente."}
     if event_.type == payment.SLIP_ISSUED:
         return _slip_email(data)
+    if event_.type == NOTICE_SENT:
+        return "notificacion_disponible", {}
     return "tarea_pendiente", {"tarea": str(data.get("name") or event_.element_id or "")}
 
 

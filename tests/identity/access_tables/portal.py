@@ -24,11 +24,16 @@ TABLE: dict[str, frozenset[str]] = {
     "tracking.show": PUBLIC,
     "notifications.index": CITIZENS,
     "notifications.mark_read": CITIZENS,
+    "notices.index": CITIZENS,
+    "notices.terms": CITIZENS,
+    "notices.accept": CITIZENS,
+    "notices.open_notice": CITIZENS,
     "password.forgot": PUBLIC,
     "password.reset": PUBLIC,
 }
 # Names that exist nowhere: the allowed pages answer 404 for them.
 SAMPLE_ARGS: dict[str, str] = {"number": "SPT-2026-999999", "document_id": "documento-inexistente",
-                               "task_id": "tarea-inexistente"}
+                               "task_id": "tarea-inexistente", "notice_id": "notificacion-inexistente"}
 SERVED_GET: dict[str, int] = {"start.show": 404, "cases.detail": 404, "cases.document": 404, "cases.task": 404,
-                              "tracking.show": 404, "password.reset": 400}
+                              "tracking.show": 404, "password.reset": 400,
+                              "notices.open_notice": 404}
