@@ -1,7 +1,7 @@
 """notices: electronic addresses and notices with legal effect
 
-Revision ID: b3d5f7a9c1e2
-Revises: a7c9e1f3b5d8
+Revision ID: c2e4a6b8d0f3
+Revises: b8d2f4a6c1e9
 Create Date: 2026-12-07 02:20:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import engine.db
 
 
-revision = 'b3d5f7a9c1e2'
-down_revision = 'a7c9e1f3b5d8'
+revision = 'c2e4a6b8d0f3'
+down_revision = 'b8d2f4a6c1e9'
 branch_labels = None
 depends_on = None
 
