@@ -136,6 +136,10 @@ def test_an_email_says_a_notice_is_waiting_without_its_content(platform: Platfor
     assert REFUSAL["fundamentos"] not in text and "rechazo" not in text.lower()
     html = str(rich.get_content())
     assert REFUSAL["fundamentos"] not in html and "rechazo" not in html.lower()
+    # Nor do the usual news of the case tell what was notified (the document added, the certificate issued).
+    for other in found:
+        body = other.get_body(("plain",))
+        assert body is not None and "rechazo" not in str(body.get_content()).lower(), other["Subject"]
 
 
 def test_the_case_pages_show_the_notice_and_reading_the_notified_document_opens_it(platform: Platform) -> None:
