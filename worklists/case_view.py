@@ -19,6 +19,7 @@ from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from engine.models import Instance
 from engine.notices import receipt
+from engine.notices.models import Notice
 from engine.privacy import reads
 from engine.records import closure
 from engine.web import downloads
@@ -69,9 +70,9 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
     ), status
 
 
-def _notices(instance: Instance) -> list[tuple[object, str | None]]:
+def _notices(instance: Instance) -> list[tuple[Notice, str | None]]:
     """The case's notices, each with the case-file document of its signed proof (once received)."""
-    found = []
+    found: list[tuple[Notice, str | None]] = []
     for notice in receipt.notices_of_case(instance.id):
         proof = expediente.find_certificate(notice.proof_code) if notice.proof_code else None
         found.append((notice, proof.document_id if proof is not None else None))

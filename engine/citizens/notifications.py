@@ -216,7 +216,10 @@ def _queue(session: Session) -> None:
     if not ids or mailer is None:
         return
     queued = session.info.setdefault(_QUEUED, [])
+    withheld = _notified_documents_news(ids)
     for event_id in ids:
+        if event_id in withheld:
+            continue
         found = email_for(event_id, mailer.public_url())
         if found is not None:
             _to, params, facts = found
@@ -224,6 +227,18 @@ def _queue(session: Session) -> None:
                 outbox.suppress(EMAIL_OPERATION, params, facts, utcnow())
             else:
                 queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
+
+
+def _notified_documents_news(ids: list[int]) -> set[int]:
+    """The news of a document that the same transaction notifies (added, certificate issued).
+
+    The notice's own e-mail says only that a notice is waiting: these would tell its title.
+    The notice takes effect when opened in the electronic address, never by e-mail.
+    """
+    found = list(db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(ids))))
+    notified = {(e.instance_id, (e.data or {}).get("sha256")) for e in found if e.type == NOTICE_SENT}
+    return {e.id for e in found if e.type in ("document_added", "certificate_issued")
+            and (e.instance_id, (e.data or {}).get("sha256")) in notified}
 
 
 def _committed(session: Session) -> None:

@@ -64,7 +64,7 @@ def notify(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any], *,
     db.session.add(notice)
     db.session.flush()
     audit.record(NOTICE_SENT, "sistema", instance_id=instance.id, element_id=facts.get("element_id"),
-                 data={"notice": notice.id, "folio": document.folio, "title": notice.title,
+                 data={"notice": notice.id, "folio": document.folio, "sha256": document.sha256, "title": notice.title,
                        "recipient": person.username, "deemed_due_at": deemed.isoformat()})
     return {"domicilio_electronico": True, "notificacion": notice.id, "enviada": now.isoformat(),
             "vence": deemed.isoformat()}

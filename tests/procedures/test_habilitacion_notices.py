@@ -129,11 +129,17 @@ def test_an_email_says_a_notice_is_waiting_without_its_content(platform: Platfor
         found = [r.message for r in platform.mail.wait_for(len(found) + 1)]
     [message] = [m for m in found if str(m["Subject"]) == subject]
     assert message["To"] == "ciudadana@example.com"
-    text = str(message.get_body(("plain",)).get_content())
+    plain, rich = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and rich is not None
+    text = str(plain.get_content())
     assert f"{platform.url}/mis-notificaciones/" in text
     assert REFUSAL["fundamentos"] not in text and "rechazo" not in text.lower()
-    html = str(message.get_body(("html",)).get_content())
+    html = str(rich.get_content())
     assert REFUSAL["fundamentos"] not in html and "rechazo" not in html.lower()
+    # Nor do the usual news of the case tell what was notified (the document added, the certificate issued).
+    for other in found:
+        body = other.get_body(("plain",))
+        assert body is not None and "rechazo" not in str(body.get_content()).lower(), other["Subject"]
 
 
 def test_the_case_pages_show_the_notice_and_reading_the_notified_document_opens_it(platform: Platform) -> None:
@@ -167,7 +173,8 @@ def test_the_case_pages_show_the_notice_and_reading_the_notified_document_opens_
     assert "sin abrir" not in page and f"/verificar/{opened.proof_code}" in page
     staff_page = staff.client.get(f"/bandeja/expedientes/{case.number}").get_data(as_text=True)
     assert "Abierta el" in staff_page
-    proof = re.search(r'href="(/bandeja/expedientes/[^"]+/documentos/[^"]+)">Constancia ' + opened.proof_code, staff_page)
+    proof = re.search(r'href="(/bandeja/expedientes/[^"]+/documentos/[^"]+)">Constancia ' + opened.proof_code,
+                      staff_page)
     assert proof, staff_page
     served = staff.client.get(proof.group(1))
     assert served.status_code == 200 and served.data.startswith(b"%PDF")
