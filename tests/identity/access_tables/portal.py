@@ -28,6 +28,10 @@ TABLE: dict[str, frozenset[str]] = {
     "notices.terms": CITIZENS,
     "notices.accept": CITIZENS,
     "notices.open_notice": CITIZENS,
+    "representation.index": CITIZENS,
+    "representation.choose": CITIZENS,
+    "representation.given": CITIZENS,
+    "representation.revoke": CITIZENS,
     "password.forgot": PUBLIC,
     "password.reset": PUBLIC,
 }
