@@ -30,9 +30,9 @@ def may_see(instance: Instance, user: User | None) -> bool:
         return False
     if user.role_set & READ_EVERYTHING:
         return True
-    if instance.started_by == user.username or represents(instance, user):
+    if instance.started_by == user.username:
         return True
-    return _has_worked_on(instance.id, user.username, user.group_names)
+    return _has_worked_on(instance.id, user.username, user.group_names) or represents(instance, user)
 
 
 def represents(instance: Instance, user: User) -> bool:
