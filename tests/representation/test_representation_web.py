@@ -103,6 +103,9 @@ def test_a_representative_starts_and_answers_for_a_company_until_it_revokes_the_
         assert [(e.actor, e.data["representado"], e.data["acto"]) for e in acts] == [
             ("ciudadana", "empresa", "inicio"), ("ciudadana", "empresa", "respuesta")]
 
+    staff_view = _web(identity_app, "mesa").client.get(f"/bandeja/expedientes/{number}").get_data(as_text=True)
+    assert "Actuación en representación: Ciudadana en representación de Distribuidora Norte SRL" in staff_view
+
     company = _web(identity_app, "empresa")
     listing = company.client.get("/mis-tramites/").get_data(as_text=True)
     assert number in listing and "Iniciado por Ciudadana en representación" in listing
