@@ -113,6 +113,9 @@ def test_a_representative_starts_and_answers_for_a_company_until_it_revokes_the_
     assert "Ciudadana inició el trámite en representación de Distribuidora Norte SRL" in detail
     assert "Ciudadana respondió «Corregir la solicitud» en representación de Distribuidora Norte SRL" in detail
 
+    exported = company.client.get("/mis-datos/mis-datos.json").get_json()
+    assert exported["cuenta"]["cuit"] == COMPANY_CUIT
+    assert [(p["apoderado"], p["tramites"], p["revocado"]) for p in exported["poderes"]] == [("ciudadana", [KEY], None)]
     given = company.client.get("/mis-representantes/").get_data(as_text=True)
     assert "Ciudadana" in given and "Vigente" in given
     with identity_app.app_context():
