@@ -159,17 +159,19 @@ def create_user(
     display_name: str | None = None,
     roles: tuple[str, ...] = ("citizen",),
     groups: tuple[str, ...] = (),
+    cuit: str | None = None,
 ) -> User:
     """Create a local account (flushes); unlike :func:`ensure_user`, an existing one is an error.
 
-    :raises ValueError: for an unknown role, or a user name or e-mail already taken.
+    :param cuit: a company's CUIT (the account is the company's).
+    :raises ValueError: for an unknown role, or a user name, e-mail or CUIT already taken.
     """
     taken = select(User.id).where(func.lower(User.username) == username.casefold())
     if email:
         taken = select(User.id).where(or_(func.lower(User.username) == username.casefold(),
                                           func.lower(User.email) == email.casefold()))
-    if db.session.scalar(taken) is not None:
-        raise ValueError("user name or e-mail already taken")
+    if db.session.scalar(taken) is not None or (cuit and db.session.scalar(select(User.id).where(User.cuit == cuit))):
+        raise ValueError("user name, e-mail or CUIT already taken")
     user, _created = ensure_user(username, display_name=display_name or username, password=password, email=email,
-                                 roles=roles or ("citizen",), groups=groups)
+                                 roles=roles or ("citizen",), groups=groups, cuit=cuit)
     return user

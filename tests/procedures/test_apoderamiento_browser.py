@@ -15,7 +15,7 @@ from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Person, Platfo
 
 pytestmark = pytest.mark.browser
 KEY = "habilitacion_comercial"
-COMPANY_CUIT = "30712345679"  # the demo company «proveedor» (processes/demo_users.yaml)
+COMPANY_CUIT = "30712345671"  # the demo company «proveedor» (processes/demo_users.yaml)
 
 
 @pytest.fixture

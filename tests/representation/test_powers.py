@@ -18,7 +18,7 @@ from engine.representation.powers import PowerRefused
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
 
-CUIT = "30712345679"
+CUIT = "30712345671"
 
 
 def _power(**overrides: object) -> PowerOfAttorney:

@@ -20,7 +20,7 @@ from tests.fixtures.identity import Web, csrf_in, password_of
 from tests.portal.helpers import BUNDLE, KEY, PDF
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
-COMPANY_CUIT = "30712345679"
+COMPANY_CUIT = "30712345671"
 
 
 @pytest.fixture
