@@ -4,6 +4,7 @@ a case started and answered for a company, the company's view with the marks, re
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,20 @@ def test_a_power_for_other_procedures_does_not_cover_this_one(identity_app: Flas
     assert status == 422
     with identity_app.app_context():
         assert db.session.scalars(select(Instance).where(Instance.process_key == KEY)).all() == []
+
+
+def test_an_expired_power_admits_the_representative_no_more(identity_app: Flask, api: ApiClient) -> None:
+    representative = _web(identity_app, "ciudadana")
+    _grant(identity_app, api, representative)
+    assert _post(representative, "/representacion/", "/representacion/", {"representado": "empresa"}
+                 ).status_code == 302  # type: ignore[attr-defined]
+    status, number = _start(representative, KEY, {"nombre": "Distribuidora Norte SRL", "motivo": "Ampliar el local",
+                                                  "constancia": (io.BytesIO(PDF), "constancia.pdf")})
+    assert status == 302 and representative.client.get(f"/mis-tramites/{number}").status_code == 200
+    with identity_app.app_context(), unit_of_work():
+        power = db.session.scalars(select(PowerOfAttorney)).one()
+        power.valid_from = date.today() - timedelta(days=30)
+        power.valid_until = date.today() - timedelta(days=2)
+    assert representative.client.get(f"/mis-tramites/{number}").status_code == 404
+    assert "Actuando en nombre de" not in representative.client.get("/mis-tramites/").get_data(as_text=True)
+    assert "No vigente" in _web(identity_app, "empresa").client.get("/mis-representantes/").get_data(as_text=True)
