@@ -109,7 +109,7 @@ def _last_mail_text(platform: Platform, count: int) -> str:
 
 def test_a_restaurant_is_inspected_with_photos_before_the_licence(platform: Platform) -> None:
     case = _started(platform, rubro="gastronomia", superficie=120, tipo_persona="juridica",
-                    titular="La Esquina SRL", cuit="30712345671")
+                    titular="La Esquina SRL", cuit="30712345679")
     assert (case.data["categoria"], case.data["tasa"], case.data["requiere_inspeccion"]) == ("B", "60000.00", True)
     case.complete("revisar_documentacion", {"documentacion_completa": True})
     _pay(platform, case)
