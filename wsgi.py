@@ -39,6 +39,7 @@ import engine.intake.sensor_models
 import engine.intake.sensors
 import engine.privacy.models  # noqa: F401
 import engine.records.models  # noqa: F401
+import engine.representation.models  # noqa: F401
 import engine.signatures.models  # noqa: F401
 import engine.workflow.instructions
 import portal

@@ -25,6 +25,7 @@ from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.notices import notify
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
+from engine.representation import powers
 from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
@@ -123,6 +124,7 @@ class Runtime:
         self.engine_operations = EngineOperations({
             notify.OPERATION: partial(notify.notify, term_days=term),
             rectification.OPERATION: lambda _ctx, params, facts: rectification.call(params, facts),
+            powers.OPERATION: lambda ctx, params, facts: powers.call(params, facts, ctx.now().date()),
         })
 
     def operations(self) -> frozenset[str]:

@@ -21,12 +21,13 @@ from engine.identity.access import login_required, roles_required
 from engine.identity.accounts import User
 from engine.models import Document, Instance, Task
 from engine.notices import receipt
+from engine.representation import powers
 from engine.uow import unit_of_work
 from engine.web.request import runtime, transaction
 from engine.workflow import completion, forms_io
 from engine.workflow.completion import EarlierUploads, Submission
 from engine.workflow.human_tasks import Actor
-from portal import security, uploads
+from portal import representation, security, uploads
 from portal.presentation import signed_in_user
 from storage.names import content_disposition
 from storage.uploads import UploadError
@@ -47,10 +48,15 @@ def _case(number: str) -> Instance:
         abort(404)
 
 
+def _answers_for_applicant(instance: Instance, user: User) -> bool:
+    """The case is the person's, or they represent its applicant now (power in force for its procedure)."""
+    return instance.started_by == user.username or access.represents(instance, user)
+
+
 def _task(instance: Instance, task_id: str) -> Task:
-    """A task of the case that waits for this citizen (its owner), or 404."""
+    """A task of the case that waits for this citizen (its owner or their representative), or 404."""
     task = cases.applicant_task(instance, task_id)
-    if task is None or instance.started_by != _user().username:
+    if task is None or not _answers_for_applicant(instance, _user()):
         abort(404)
     return task
 
@@ -64,9 +70,13 @@ def summary(instance: Instance) -> cases.CaseSummary:
 @bp.get("/")
 @roles_required("citizen")
 def index() -> ResponseReturnValue:
-    """Every case of the person: number, procedure, state, step, expected date, actions."""
-    summaries = [summary(i) for i in cases.cases_of(_user().username)]
-    return render_template("portal/cases.html", summaries=summaries)
+    """Every case of the person, or of the party they act for: number, procedure, state, step, actions."""
+    party = representation.acting_party(_user())
+    summaries = [summary(i) for i in cases.cases_of((party or _user()).username)]
+    if party is not None:  # only the procedures the power covers
+        summaries = [s for s in summaries if access.represents(s.instance, _user())]
+    represented = cases.started_by_representatives([s.instance for s in summaries])
+    return render_template("portal/cases.html", summaries=summaries, party=party, represented=represented)
 
 
 @bp.get("/<number>")
@@ -74,7 +84,7 @@ def index() -> ResponseReturnValue:
 def detail(number: str) -> ResponseReturnValue:
     """One case: data, the answer and its rating, documents, timeline, certificates, pending tasks, tracking code."""
     instance = _case(number)
-    owner = instance.started_by == _user().username
+    owner = _answers_for_applicant(instance, _user())
     if owner:  # a case started elsewhere (REST, a sensor) gets its code when its owner first looks
         with unit_of_work():
             code: str | None = tracking.tracking_code(instance)
@@ -181,7 +191,10 @@ def complete_task() -> ResponseReturnValue:
     else:
         try:
             with transaction() as ctx:
-                completion.complete_task(ctx, found.id, submission, Actor(name=user.username))
+                # A representative answers as the applicant (whose task it is); the trail names both.
+                completion.complete_task(ctx, found.id, submission, Actor(name=instance.started_by))
+                if instance.started_by != user.username:
+                    powers.record_act(instance, user, cases.applicant_of(instance), "respuesta", found.id)
             flash(_("Recibimos su respuesta a «%(task)s». Le avisaremos en «Novedades» cuando el expediente avance.",
                     task=found.name))
             return redirect(url_for("cases.detail", number=instance.number))

@@ -17,7 +17,7 @@ from engine.models import Deployment
 from engine.uow import unit_of_work
 from engine.web.request import transaction
 from engine.workflow import deployments, forms_io, starters
-from portal import security, uploads
+from portal import representation, security, uploads
 from portal.presentation import signed_in_user
 from storage.uploads import UploadError
 
@@ -109,10 +109,13 @@ def submit() -> ResponseReturnValue:
 
 
 def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> ResponseReturnValue:
+    """Start the case for the person, or for the party they act for (its applicant)."""
     try:
         with transaction() as ctx:
-            instance = cases.start_case(ctx, user, deployment, data)
+            instance = cases.start_case(ctx, user, deployment, data, on_behalf_of=representation.acting_party(user))
             number = instance.number
+    except NotFound as e:  # acting for a party whose power does not cover this procedure
+        return _page(deployment, data, {"": [e.message]}, status=422)
     except DataInvalid as e:
         errors: dict[str, list[str]] = {}
         for problem in e.errors:

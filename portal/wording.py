@@ -41,8 +41,22 @@ def happening_words(happening: Happening) -> str:
         "instance_resumed": _("El trámite se reanudó"),
         "instance_completed": _("El trámite finalizó"),
         "instance_terminated": _("El trámite fue dado de baja"),
+        "acted_on_behalf": _acting_words(happening),
     }
     return words.get(happening.kind, happening.kind)
+
+
+def _acting_words(happening: Happening) -> str:
+    """«X en representación de Y»: who acted for the applicant, and what they did."""
+    representative, party, act = happening.acting or ("", "", "")
+    if act == "inicio":
+        return _("%(apoderado)s inició el trámite en representación de %(representado)s",
+                 apoderado=representative, representado=party)
+    if act == "respuesta":
+        return _("%(apoderado)s respondió «%(etapa)s» en representación de %(representado)s",
+                 apoderado=representative, etapa=happening.detail, representado=party)
+    return _("%(apoderado)s actuó en representación de %(representado)s", apoderado=representative,
+             representado=party)
 
 
 def _slip_words(happening: Happening) -> str:

@@ -1,6 +1,7 @@
 """Who may see a case (its data, timeline and documents): one rule for both web fronts.
 
-- the person who started it (the citizen who owns the case);
+- the person who started it (the citizen who owns the case), and their representative while a
+  power of attorney in force covers the case's procedure (:mod:`engine.representation.powers`);
 - staff of a group that has worked on it or holds one of its open tasks, and anyone who
   was assigned or completed one of its tasks;
 - auditors and records managers (read only) and administrators.
@@ -18,6 +19,7 @@ from engine.db import db
 from engine.errors import NotFound
 from engine.identity.accounts import User
 from engine.models import Instance, Task
+from engine.representation import powers
 
 READ_EVERYTHING = frozenset({"auditor", "archivist", "admin"})
 
@@ -30,7 +32,12 @@ def may_see(instance: Instance, user: User | None) -> bool:
         return True
     if instance.started_by == user.username:
         return True
-    return _has_worked_on(instance.id, user.username, user.group_names)
+    return _has_worked_on(instance.id, user.username, user.group_names) or represents(instance, user)
+
+
+def represents(instance: Instance, user: User) -> bool:
+    """Whether ``user`` acts for the case's applicant today, under a power covering its procedure."""
+    return powers.covering(user.username, instance.started_by, instance.process_key) is not None
 
 
 def _has_worked_on(instance_id: str, username: str, groups: Iterable[str]) -> bool:

@@ -35,6 +35,8 @@ EVENT_LABELS = {
     "case_closed": "Expediente cerrado y archivado", "case_reopened": "Expediente reabierto",
     "case_listed_for_disposal": "Plazo de conservación cumplido: espera la aprobación de su disposición",
     "case_transferred": "Transferido al archivo histórico", "case_destroyed": "Expediente destruido",
+    "acted_on_behalf": "Actuación en representación", "power_granted": "Poder otorgado",
+    "power_revoked": "Poder revocado",
 }
 
 

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from engine.casefile import drafts, expediente, payment, tracking
 from engine.db import db
 from engine.deadlines import clock
+from engine.errors import NotFound
 from engine.identity.accounts import User
 from engine.models import AuditEvent, Certificate, Deployment, Document, Instance, Subscription, Task
+from engine.representation import powers
 from engine.workflow import instances
 from engine.workflow.step import EngineContext
 from forms.catalogue import humanize
@@ -25,7 +27,7 @@ from forms.catalogue import humanize
 #: Audit events a citizen sees on their case's timeline (the fronts word them).
 TIMELINE_KINDS = ("instance_started", "task_created", "task_completed", "document_added", "certificate_issued",
                   payment.SLIP_ISSUED, "message_received", "instance_suspended", "instance_resumed",
-                  "instance_completed", "instance_terminated")
+                  "instance_completed", "instance_terminated", powers.ACTED)
 #: Where a case stands: ``finished``, ``dropped``, ``applicant`` (waits for the citizen: ``names``),
 #: ``review`` (staff work on ``names``), ``payment``, ``elsewhere`` (waits for another office), ``working``.
 STEP_KINDS = ("finished", "dropped", "applicant", "review", "payment", "elsewhere", "working")
@@ -51,6 +53,8 @@ class Happening:
     kind: str
     detail: str
     slip: payment.Slip | None = None
+    #: An act done «en representación»: (representative's name, party's name, ``inicio``/``respuesta``).
+    acting: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -66,7 +70,8 @@ class CaseSummary:
     slips: list[payment.Slip] = field(default_factory=list)
 
 
-def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dict[str, Any]) -> Instance:
+def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dict[str, Any],
+               on_behalf_of: User | None = None) -> Instance:
     """Start a procedure for a citizen with the start form's data and their uploaded files.
 
     The files the data refers to must be the person's own uploads for this procedure; they
@@ -74,17 +79,47 @@ def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dic
     procedure goes away and the case gets its tracking code (flushes, never commits).
 
     :param deployment: the procedure's latest version, as the start page looked it up.
+    :param on_behalf_of: the party ``user`` represents: the case is theirs (its applicant), and
+        the trail records «user en representación de party» (the power is re-checked here).
     :raises DataInvalid: with field errors (the form, or a file to upload again).
+    :raises NotFound: when no power in force lets ``user`` act for that party in this procedure.
     """
     key = deployment.key
     scope = drafts.start_scope(key)
     uploads = drafts.check_files(user.id, scope, data)
-    instance = instances.start_latest(ctx, deployment, data, user.username, on_created=lambda created: (
+    if on_behalf_of is not None and powers.covering(user.username, on_behalf_of.username, key) is None:
+        raise NotFound("No tiene un poder vigente para iniciar este trámite en nombre de esa persona.")
+    applicant = on_behalf_of or user
+    instance = instances.start_latest(ctx, deployment, data, applicant.username, on_created=lambda created: (
         drafts.claim_files(created.id, uploads, user.username, scope, user.id)))
+    if on_behalf_of is not None:
+        powers.record_act(instance, user, on_behalf_of, "inicio")
     drafts.drop_draft(user.id, key)
     tracking.tracking_code(instance)
     db.session.flush()
     return instance
+
+
+def applicant_of(instance: Instance) -> User:
+    """The account of the case's applicant (who it was started for).
+
+    :raises NotFound: when the account no longer exists.
+    """
+    user = db.session.scalar(select(User).where(User.username == instance.started_by))
+    if user is None:
+        raise NotFound("El expediente no tiene un solicitante con cuenta.")
+    return user
+
+
+def started_by_representatives(instances: list[Instance]) -> dict[str, str]:
+    """Of these cases, those a representative started: case id → the representative's name (one query)."""
+    ids = [i.id for i in instances]
+    if not ids:
+        return {}
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id.in_(ids),
+                                                         AuditEvent.type == powers.ACTED))
+    return {str(e.instance_id): str((e.data or {}).get("representante_nombre") or e.actor)
+            for e in events if (e.data or {}).get("acto") == "inicio"}
 
 
 def cases_of(username: str) -> list[Instance]:
@@ -155,7 +190,12 @@ def happening(event: AuditEvent, task_names: dict[str, str] | None = None) -> Ha
     if not detail and event.type.startswith("task") and event.element_id:
         detail = humanize(event.element_id)  # a step the BPMN left unnamed: its id in words
     slip = payment.slip_of(data) if event.type == payment.SLIP_ISSUED and "url_boleta" in data else None
-    return Happening(at=event.at, kind=event.type, detail=str(detail or data.get("numero") or ""), slip=slip)
+    acting = None
+    if event.type == powers.ACTED:
+        acting = (str(data.get("representante_nombre") or data.get("representante") or ""),
+                  str(data.get("representado_nombre") or data.get("representado") or ""), str(data.get("acto") or ""))
+    return Happening(at=event.at, kind=event.type, detail=str(detail or data.get("numero") or ""), slip=slip,
+                     acting=acting)
 
 
 def main_dates(instance: Instance) -> list[Happening]:

@@ -160,6 +160,7 @@ def _seed_demo_users(path: Path) -> list[tuple[str, str, str]]:
             email=entry.get("email"),
             roles=tuple(entry.get("roles", ["citizen"])),
             groups=tuple(entry.get("groups", [])),
+            cuit=entry.get("cuit"),
         )
         state = "creado" if created else "ya existía"
         roles = ", ".join(sorted(user.role_set))

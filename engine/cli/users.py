@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from engine.identity.accounts import ROLES, create_user
-from engine.identity.signup import normalize_email, password_problem
+from engine.identity.signup import normalize_email, password_problem, valid_cuit
 from engine.uow import unit_of_work
 
 PASSWORD_PROBLEMS = {
@@ -34,9 +34,13 @@ def user() -> None:
 @click.option("--name", "display_name", help="Nombre para mostrar (por defecto, el usuario).")
 @click.option("--group", "groups", multiple=True, help="Grupo (carril BPMN); se puede repetir.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Rol; se puede repetir.")
+@click.option("--cuit", help="CUIT de una empresa: la cuenta es de la empresa y --name su razón social.")
 def create(username: str, email: str, password: str, display_name: str | None, groups: tuple[str, ...],
-           roles: tuple[str, ...]) -> None:
-    """Create a local user (roles default to citizen; staff when groups are given)."""
+           roles: tuple[str, ...], cuit: str | None) -> None:
+    """Create a local user (roles default to citizen; staff when groups are given); with ``--cuit``, a company."""
+    if cuit is not None and not valid_cuit(cuit):
+        click.echo("Error: el CUIT debe tener 11 dígitos y su dígito verificador.", err=True)
+        sys.exit(1)
     address = normalize_email(email)
     problem = password_problem(password, email=address)
     if address is None or problem or not username.strip():
@@ -47,9 +51,10 @@ def create(username: str, email: str, password: str, display_name: str | None, g
     try:
         with unit_of_work():
             created = create_user(username.strip(), password=password, email=address, display_name=display_name,
-                                  roles=tuple(chosen), groups=groups)
+                                  roles=tuple(chosen), groups=groups, cuit=cuit)
             summary = (created.username, ", ".join(sorted(created.role_set)), ", ".join(created.group_names))
     except ValueError:
-        click.echo(f"Error: ya existe un usuario «{username}» o el correo {address} ya está en uso.", err=True)
+        click.echo(f"Error: ya existe un usuario «{username}», o el correo {address} o el CUIT ya están en uso.",
+                   err=True)
         sys.exit(1)
     click.echo(f"Usuario {summary[0]} creado. Roles: {summary[1]}." + (f" Grupos: {summary[2]}." if summary[2] else ""))

@@ -54,6 +54,8 @@ class User(db.Model):  # type: ignore[name-defined]
     # One profile per citizen: the DNI (also the middle of a CUIL) is unique.
     dni: Mapped[str | None] = mapped_column(String(8), unique=True)
     cuil: Mapped[str | None] = mapped_column(String(11))
+    # A company (persona jurídica) is an account with its CUIT; its display name is the razón social.
+    cuit: Mapped[str | None] = mapped_column(String(11), unique=True)
     # "<issuer> <subject>" of an account that signs in with an external OpenID Connect provider.
     external_id: Mapped[str | None] = mapped_column(String(400), unique=True)
     groups: Mapped[list[Group]] = relationship(secondary=memberships, lazy="selectin")
@@ -120,8 +122,11 @@ def ensure_user(
     email: str | None = None,
     roles: tuple[str, ...] = ("citizen",),
     groups: tuple[str, ...] = (),
+    cuit: str | None = None,
 ) -> tuple[User, bool]:
     """Return ``(user, created)``; an existing user is left as it is (safe to run again).
+
+    :param cuit: a company's CUIT (its account is the company's; ``display_name`` its razón social).
 
     :raises ValueError: for a role the platform does not know.
     """
@@ -137,6 +142,7 @@ def ensure_user(
         display_name=display_name,
         password_hash=hash_password(password),
         roles=" ".join(roles),
+        cuit=cuit,
     )
     for name in groups:
         user.groups.append(ensure_group(name))
@@ -153,17 +159,19 @@ def create_user(
     display_name: str | None = None,
     roles: tuple[str, ...] = ("citizen",),
     groups: tuple[str, ...] = (),
+    cuit: str | None = None,
 ) -> User:
     """Create a local account (flushes); unlike :func:`ensure_user`, an existing one is an error.
 
-    :raises ValueError: for an unknown role, or a user name or e-mail already taken.
+    :param cuit: a company's CUIT (the account is the company's).
+    :raises ValueError: for an unknown role, or a user name, e-mail or CUIT already taken.
     """
     taken = select(User.id).where(func.lower(User.username) == username.casefold())
     if email:
         taken = select(User.id).where(or_(func.lower(User.username) == username.casefold(),
                                           func.lower(User.email) == email.casefold()))
-    if db.session.scalar(taken) is not None:
-        raise ValueError("user name or e-mail already taken")
+    if db.session.scalar(taken) is not None or (cuit and db.session.scalar(select(User.id).where(User.cuit == cuit))):
+        raise ValueError("user name, e-mail or CUIT already taken")
     user, _created = ensure_user(username, display_name=display_name or username, password=password, email=email,
-                                 roles=roles or ("citizen",), groups=groups)
+                                 roles=roles or ("citizen",), groups=groups, cuit=cuit)
     return user

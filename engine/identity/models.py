@@ -27,6 +27,8 @@ class WebSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    #: The party the signed-in representative acts for («actuar en nombre de…»); re-checked on every use.
+    acting_for: Mapped[str | None] = mapped_column(String(120))
 
 
 class SigninThrottle(db.Model):  # type: ignore[name-defined]

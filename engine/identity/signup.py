@@ -82,6 +82,11 @@ def cuil_check_digit(first_ten: str) -> int | None:
     return {11: 0, 10: None}.get(digit, digit)
 
 
+def valid_cuit(text: str) -> bool:
+    """Eleven digits whose last is the check digit of the first ten (a CUIT or a CUIL)."""
+    return len(text) == 11 and text.isdigit() and cuil_check_digit(text[:10]) == int(text[10])
+
+
 def parse_document(text: str) -> tuple[str, str | None]:
     """Read a DNI (7–8 digits) or a CUIL (11 digits, dashes and dots allowed).
 

@@ -24,6 +24,7 @@ from engine.identity.accounts import User
 from engine.identity.models import EmailVerification, PasswordReset, WebSession
 from engine.models import AuditEvent, Certificate, Document, Instance
 from engine.privacy.models import SensitiveRead
+from engine.representation.models import PowerOfAttorney
 
 FORMAT = "tramites-smt/mis-datos/1"
 #: The audit event of a download (in the ``sistema`` chain: it belongs to no case).
@@ -66,6 +67,11 @@ def personal_data(user: User, now: datetime, document_link: DocumentLink) -> dic
         "lecturas_de_datos_sensibles": [
             {"expediente": r.case_number, "campo": r.field, "lector": r.reader, "vista": r.view, "fecha": _iso(r.at)}
             for r in _rows(SensitiveRead, SensitiveRead.instance_id.in_(ids))] if ids else [],
+        "poderes": [{"apoderado": p.representative, "representado": p.party, "tramites": p.procedure_keys,
+                     "desde": p.valid_from.isoformat(), "hasta": p.valid_until.isoformat() if p.valid_until else None,
+                     "aceptado": _iso(p.accepted_at), "revocado": _iso(p.revoked_at)}
+                    for p in _rows(PowerOfAttorney, or_(PowerOfAttorney.representative == user.username,
+                                                        PowerOfAttorney.party == user.username))],
     }
 
 
@@ -77,6 +83,7 @@ def record_export(user: User) -> None:
 def _account(user: User) -> dict[str, Any]:
     return {"usuario": user.username, "nombre": user.display_name, "correo": user.email,
             "correo_verificado": _iso(user.email_verified_at), "dni": user.dni, "cuil": user.cuil,
+            "cuit": user.cuit,
             "roles": sorted(user.role_set), "grupos": user.group_names, "origen": user.source,
             "activa": user.active, "creada": _iso(user.created_at)}
 

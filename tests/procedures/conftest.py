@@ -257,7 +257,7 @@ class Platform:
                     continue
                 ensure_user(entry["username"], display_name=entry["name"], password=entry["password"],
                             email=entry.get("email"), roles=tuple(entry.get("roles", ["citizen"])),
-                            groups=tuple(entry.get("groups", [])))
+                            groups=tuple(entry.get("groups", [])), cuit=entry.get("cuit"))
 
     def person(self, browser: Any, username: str) -> Person:
         """A demo user (``demo-<name>`` password) signed in to the served platform in Chromium."""

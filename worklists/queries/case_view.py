@@ -199,6 +199,8 @@ def _sentence(event: AuditEvent, task_names: dict[str, str]) -> str:
         detail = data.get("numero")
     if event.type == "case_rated":
         detail = f"{data.get('score')} de 5"
+    if event.type == "acted_on_behalf":  # «X en representación de Y», as the citizen's history says it
+        detail = f"{data.get('representante_nombre')} en representación de {data.get('representado_nombre')}"
     if detail is None and event.element_id and event.type != "comment_added":
         detail = humanize(event.element_id)  # an element the BPMN left unnamed: its id in words
     if label is OTHER:

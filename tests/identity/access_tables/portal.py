@@ -28,6 +28,10 @@ TABLE: dict[str, frozenset[str]] = {
     "notices.terms": CITIZENS,
     "notices.accept": CITIZENS,
     "notices.open_notice": CITIZENS,
+    "representation.index": CITIZENS,
+    "representation.choose": CITIZENS,
+    "representation.given": CITIZENS,
+    "representation.revoke": CITIZENS,
     "password.forgot": PUBLIC,
     "password.reset": PUBLIC,
 }
@@ -37,3 +41,5 @@ SAMPLE_ARGS: dict[str, str] = {"number": "SPT-2026-999999", "document_id": "docu
 SERVED_GET: dict[str, int] = {"start.show": 404, "cases.detail": 404, "cases.document": 404, "cases.task": 404,
                               "tracking.show": 404, "password.reset": 400,
                               "notices.open_notice": 404}
+# A post without the power it names: nothing to revoke.
+SERVED_POST: dict[str, int] = {"representation.revoke": 404}
