@@ -323,20 +323,29 @@ def procedures_signing_p12(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_development_certificate(tmp_path_factory.mktemp("firma") / "dev.p12", SIGNING_PASSWORD)
 
 
-@pytest.fixture(scope="session")
-def officials_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The signing credentials of the demo officials who sign decisions, as ``tramites init`` makes them."""
-    folder = tmp_path_factory.mktemp("firmas_funcionarios")
-    for entry in _demo_entries():
-        if entry["username"] in SIGNING_OFFICIALS:
-            create_official_credential(folder / f"{entry['username']}.p12", f"firma-{entry['username']}",
-                                       full_name=entry["name"], role=entry.get("cargo") or entry["name"])
-    return folder
+def officials_keys(tmp_path_factory: pytest.TempPathFactory, *extra: tuple[str, str, str]) -> Path:
+    """A folder with the signing credentials of the demo officials who sign decisions (as ``tramites init``).
+
+    Made once per session (other test modules reuse ``make_platform`` by name, so this is no
+    fixture of its own); ``extra`` adds ``(username, name, role)`` officials in a folder of their own.
+    """
+    wanted = [(e["username"], e["name"], e.get("cargo") or e["name"])
+              for e in _demo_entries() if e["username"] in SIGNING_OFFICIALS] + list(extra)
+    key = tuple(wanted)
+    if key not in _OFFICIALS_FOLDERS:
+        folder = tmp_path_factory.mktemp("firmas_funcionarios")
+        for username, name, role in wanted:
+            create_official_credential(folder / f"{username}.p12", f"firma-{username}", full_name=name, role=role)
+        _OFFICIALS_FOLDERS[key] = folder
+    return _OFFICIALS_FOLDERS[key]
+
+
+_OFFICIALS_FOLDERS: dict[tuple[tuple[str, str, str], ...], Path] = {}
 
 
 @pytest.fixture
 def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., LiveServer],
-                  procedures_signing_p12: Path, officials_keys: Path,
+                  procedures_signing_p12: Path, tmp_path_factory: pytest.TempPathFactory,
                   smtp_server: SmtpServer) -> Callable[..., Platform]:
     """Build and serve a platform (extra settings override the defaults) with a test clock.
 
@@ -348,7 +357,8 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
     def build(**overrides: Any) -> Platform:
         port = free_port()
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGNING_CERT": str(procedures_signing_p12),
-                    "SIGNING_PASSWORD": SIGNING_PASSWORD, "OFFICIAL_KEYS_DIR": str(officials_keys), **GAF_SANDBOX, **smtp_server.settings(), **overrides}
+                    "SIGNING_PASSWORD": SIGNING_PASSWORD, "OFFICIAL_KEYS_DIR": str(officials_keys(tmp_path_factory)),
+                    **GAF_SANDBOX, **smtp_server.settings(), **overrides}
         app = make_app(**settings)
         served_at(app.config["TRAMITES"], "127.0.0.1", port)
         _seed_groups(app)
