@@ -10,8 +10,8 @@ from flask import Flask
 from tests.fixtures.engine import BUNDLES, ApiClient, make_token
 
 
-def _warnings(app: Flask, folder: Path | str, token: str = "pruebas") -> list[dict]:
-    response = ApiClient(app, make_token(app, token, "admin")).deploy(folder)
+def _warnings(app: Flask, folder: Path | str, client_name: str = "pruebas") -> list[dict]:
+    response = ApiClient(app, make_token(app, client_name, "admin")).deploy(folder)
     assert response.status_code == 201, response.get_json()
     return list(response.get_json()["warnings"])
 
