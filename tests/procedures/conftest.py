@@ -33,22 +33,27 @@ import requests
 import yaml
 from flask import Flask
 
+from connectors.documents.officials import create_official_credential
 from connectors.documents.signing import create_development_certificate
 from connectors.gaf.sandbox import sandbox_of
 from engine.background.jobs import run_due_work
 from engine.casefile import expediente
 from engine.identity.accounts import ensure_group, ensure_user
 from engine.settings import served_at
+from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from storage.uploads import receive
 from tests.fixtures.browser import LiveServer, axe_violations
 from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
+from tests.fixtures.identity import Web
 from tests.fixtures.require import free_port
 from tests.fixtures.smtp import SmtpServer
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 DEMO_USERS = PROCESSES / "demo_users.yaml"
 SIGNING_PASSWORD = "clave-de-procedimientos"
+#: Demo officials who sign decisions from their porta firma (passphrase ``firma-<username>``, as ``tramites init``).
+SIGNING_OFFICIALS = ("direccion", "hacienda")
 
 #: The smallest files the upload checks recognise by content (storage.sniff), for file fields.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -263,6 +268,34 @@ class Platform:
         """A demo user (``demo-<name>`` password) signed in to the served platform in Chromium."""
         return Person(self.app, browser, self.url, username)
 
+    def signing_turns(self, username: str) -> list[str]:
+        """The porta firma steps waiting for this official's signature (their groups' turns)."""
+        [entry] = [e for e in _demo_entries() if e["username"] == username]
+        with self.app.app_context():
+            return [step.id for step in porta_firma.waiting_for(list(entry.get("groups", [])))]
+
+    def sign_as(self, username: str) -> int:
+        """A demo official (seeded) signs every document waiting for them from ``/bandeja/firmas/``.
+
+        :return: how many they signed.
+        """
+        steps = self.signing_turns(username)
+        web = Web(self.app.test_client())
+        web.sign_in(username, f"demo-{username}")
+        token = web.form_token("/bandeja/firmas/")
+        response = web.client.post("/bandeja/firmas/firmar",
+                                   data={"paso": steps, "clave": f"firma-{username}", "csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return len(steps)
+
+    def refuse_signature(self, username: str, reason: str) -> None:
+        """A demo official (seeded) refuses to sign the one document waiting for them, with a reason."""
+        [step] = self.signing_turns(username)
+        web = Web(self.app.test_client())
+        web.sign_in(username, f"demo-{username}")
+        refused = web.post_form(f"/bandeja/firmas/{step}/rechazar", {"motivo": reason}, token_from="/bandeja/firmas/")
+        assert refused.status_code == 303, refused.get_data(as_text=True)[:500]
+
     def verify(self, code: str) -> dict[str, Any]:
         """What ``/verificar/<code>`` answers (JSON) about a certificate."""
         response = self.app.test_client().get(f"/verificar/{code}", headers={"Accept": "application/json"})
@@ -290,9 +323,30 @@ def procedures_signing_p12(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_development_certificate(tmp_path_factory.mktemp("firma") / "dev.p12", SIGNING_PASSWORD)
 
 
+def officials_keys(tmp_path_factory: pytest.TempPathFactory, *extra: tuple[str, str, str]) -> Path:
+    """A folder with the signing credentials of the demo officials who sign decisions (as ``tramites init``).
+
+    Made once per session (other test modules reuse ``make_platform`` by name, so this is no
+    fixture of its own); ``extra`` adds ``(username, name, role)`` officials in a folder of their own.
+    """
+    wanted = [(e["username"], e["name"], e.get("cargo") or e["name"])
+              for e in _demo_entries() if e["username"] in SIGNING_OFFICIALS] + list(extra)
+    key = tuple(wanted)
+    if key not in _OFFICIALS_FOLDERS:
+        folder = tmp_path_factory.mktemp("firmas_funcionarios")
+        for username, name, role in wanted:
+            create_official_credential(folder / f"{username}.p12", f"firma-{username}", full_name=name, role=role)
+        _OFFICIALS_FOLDERS[key] = folder
+    return _OFFICIALS_FOLDERS[key]
+
+
+_OFFICIALS_FOLDERS: dict[tuple[tuple[str, str, str], ...], Path] = {}
+
+
 @pytest.fixture
 def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., LiveServer],
-                  procedures_signing_p12: Path, smtp_server: SmtpServer) -> Callable[..., Platform]:
+                  procedures_signing_p12: Path, tmp_path_factory: pytest.TempPathFactory,
+                  smtp_server: SmtpServer) -> Callable[..., Platform]:
     """Build and serve a platform (extra settings override the defaults) with a test clock.
 
     E-mail goes to the session's SMTP server (``platform.mail``), emptied for each platform.
@@ -303,7 +357,8 @@ def make_platform(make_app: Callable[..., Flask], live_server: Callable[..., Liv
     def build(**overrides: Any) -> Platform:
         port = free_port()
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{port}", "SIGNING_CERT": str(procedures_signing_p12),
-                    "SIGNING_PASSWORD": SIGNING_PASSWORD, **GAF_SANDBOX, **smtp_server.settings(), **overrides}
+                    "SIGNING_PASSWORD": SIGNING_PASSWORD, "OFFICIAL_KEYS_DIR": str(officials_keys(tmp_path_factory)),
+                    **GAF_SANDBOX, **smtp_server.settings(), **overrides}
         app = make_app(**settings)
         served_at(app.config["TRAMITES"], "127.0.0.1", port)
         _seed_groups(app)

@@ -1,6 +1,7 @@
 """A business licence's whole journey in Chromium, with the demo users: the citizen applies in the
 portal, Mesa de Entradas reviews in its worklist, the citizen pays at the GAF sandbox (whose signed
-notice moves the case), the Dirección de Comercio approves and the citizen finds the licence.
+notice moves the case), the Dirección de Comercio approves, the Directora de Comercio and the
+Secretario de Hacienda sign the licence in order from their porta firma, and the citizen finds it.
 axe-core on every page of ours, no CSP violation."""
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ KEY = "habilitacion_comercial"
 @pytest.fixture
 def people(platform: Platform, sign_in: SignIn) -> dict[str, Person]:
     platform.deploy(KEY)
-    platform.seed_demo_users("ciudadana", "mesa", "direccion")
-    return {name: sign_in(name) for name in ("ciudadana", "mesa", "direccion")}
+    platform.seed_demo_users("ciudadana", "mesa", "direccion", "hacienda")
+    return {name: sign_in(name) for name in ("ciudadana", "mesa", "direccion", "hacienda")}
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:
@@ -72,8 +73,37 @@ def test_a_citizen_gets_a_business_licence_in_the_browser(platform: Platform, pe
         p.fill("#campo-fundamentos", "Documentación completa y tasa abonada.")
 
     people["direccion"].complete_task(case.task("resolver")["id"], approve)
-    assert case.status == "completed"
+    assert case.status == "waiting"  # the licence waits for the officials' signatures
+
+    hacienda = people["hacienda"]
+    hacienda.go("/bandeja/firmas/")
+    assert "No hay documentos esperando su firma." in hacienda.page.locator("main").inner_text()  # not yet
+    _sign_from_porta_firma(people["direccion"], "direccion", number, "Directora de Comercio (firma 1 de 2)")
+    assert case.status == "waiting"
+    _sign_from_porta_firma(hacienda, "hacienda", number, "Silvia Toledo (Directora de Comercio)")
+    assert case.status == "completed" and case.path()[-1] == "fin_habilitado"
 
     citizen.go(f"/mis-tramites/{number}")
     citizen.check()
-    assert "Licencia de habilitación comercial" in page.content()
+    assert "Licencia de habilitación comercial (firmado)" in page.content()
+    citizen.go(f"/verificar/{case.data['licencia']['codigo']}")
+    citizen.check()
+    text = page.locator("main").inner_text()
+    assert "El documento es auténtico" in text
+    assert "Silvia Toledo, Directora de Comercio: firmó" in text
+    assert "Roberto Acosta, Secretario de Hacienda: firmó" in text
+
+
+def _sign_from_porta_firma(official: Person, username: str, number: str, shown: str) -> None:
+    """The official opens «Porta firma», finds the case's licence and signs it with their passphrase."""
+    official.go("/bandeja/firmas/")
+    official.check()
+    page = official.page
+    row = page.locator("tr", has_text="Licencia de habilitación comercial")
+    assert number in row.inner_text() and shown in row.inner_text(), row.inner_text()
+    page.fill("#clave", f"firma-{username}")
+    with page.expect_navigation():
+        page.click("main button:has-text('Firmar los documentos elegidos')")
+    assert "Firmó 1 documento." in page.locator("main").inner_text()
+    official.check()
+

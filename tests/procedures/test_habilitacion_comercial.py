@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 from defusedxml import ElementTree
 
+from tests.fixtures.identity import Web
 from tests.procedures.conftest import PNG_BYTES, PROCESSES, Case, Platform
 
 KEY = "habilitacion_comercial"
@@ -30,6 +31,15 @@ def _application(platform: Platform, **changes: Any) -> dict[str, Any]:
 def _started(platform: Platform, **changes: Any) -> Case:
     platform.deploy(KEY)
     return platform.start(KEY, _application(platform, **changes))
+
+
+def _signed_by_both(platform: Platform, case: Case) -> None:
+    """The Directora de Comercio, then the Secretario de Hacienda, sign the licence from their porta firma."""
+    platform.seed_demo_users("direccion", "hacienda")
+    assert platform.signing_turns("hacienda") == []  # not their turn before the Directora signed
+    assert platform.sign_as("direccion") == 1
+    assert case.status == "waiting"
+    assert platform.sign_as("hacienda") == 1
 
 
 def _pay(platform: Platform, case: Case) -> dict[str, Any]:
@@ -64,15 +74,55 @@ def test_a_small_shop_is_licensed_without_inspection(platform: Platform) -> None
     assert case.task("resolver")["candidate_group"] == "direccion_comercio"
     case.complete("resolver", {"decision": "aprobar", "fundamentos": "Documentación completa y tasa abonada."})
 
+    # the licence waits for the officials' signatures: not valid yet, nobody told the applicant
+    assert case.status == "waiting" and case.ready() == []
+    licence = case.data["licencia"]
+    assert platform.verify(licence["codigo"])["verdict"] == "sin firmas"
+    assert not any("Finalizó su trámite" in s for s in _subjects(platform, 2))
+    _signed_by_both(platform, case)
+
     final = case.detail
     assert final["status"] == "completed", final
+    assert final["data"]["firma_licencia"] == {"firmado": True}
     assert "inspeccionar" not in case.path() and case.path()[-1] == "fin_habilitado"
-    licence = final["data"]["licencia"]
     titles = [d.title for d in case.documents()]
     assert titles == ["Constancia de inicio de trámite de habilitación comercial",
-                      "Licencia de habilitación comercial"]
+                      "Licencia de habilitación comercial", "Licencia de habilitación comercial (firmado)"]
     verdict = platform.verify(licence["codigo"])
     assert verdict["verdict"] == "auténtico" and verdict["certificate"]["case_number"] == case.number
+    signers = verdict["certificate"]["signatures"]["signers"]
+    assert [(s["name"], s["role"], s["state"]) for s in signers] == [
+        ("Silvia Toledo", "Directora de Comercio", "firmado"), ("Roberto Acosta", "Secretario de Hacienda", "firmado")]
+
+
+def test_a_refused_signature_sends_the_licence_back_to_the_direction_with_the_reason(platform: Platform) -> None:
+    case = _started(platform)
+    case.complete("revisar_documentacion", {"documentacion_completa": True})
+    _pay(platform, case)
+    case.complete("resolver", {"decision": "aprobar", "fundamentos": "Documentación completa y tasa abonada."})
+    first = case.data["licencia"]["codigo"]
+    platform.seed_demo_users("direccion", "hacienda")
+    assert platform.sign_as("direccion") == 1
+    platform.refuse_signature("hacienda", "La superficie habilitada no coincide con el plano.")
+
+    assert case.status != "completed" and case.ready() == ["resolver"]
+    assert case.data["motivo_firma_rechazada"] == "La superficie habilitada no coincide con el plano."
+    task = case.task("resolver")
+    assert task["candidate_group"] == "direccion_comercio"
+    direccion = Web(platform.app.test_client())
+    direccion.sign_in("direccion", "demo-direccion")
+    shown = direccion.client.get(f"/bandeja/tareas/{task['id']}").get_data(as_text=True)
+    assert "La licencia que se emitió no se firmó: «La superficie habilitada no coincide con el plano.»" in shown
+    assert platform.verify(first)["verdict"] == "firma rechazada"
+
+    case.complete("resolver", {"decision": "aprobar", "fundamentos": "Superficie verificada con el plano.",
+                               "condiciones": "Superficie habilitada: 45 m²."})
+    second = case.data["licencia"]["codigo"]
+    assert second != first
+    _signed_by_both(platform, case)
+    assert case.status == "completed" and case.path()[-1] == "fin_habilitado"
+    assert platform.verify(second)["verdict"] == "auténtico"
+    assert platform.verify(first)["verdict"] == "firma rechazada"
 
 
 def test_without_a_public_url_the_licence_is_paid_and_certified_at_the_served_port(
@@ -87,6 +137,7 @@ def test_without_a_public_url_the_licence_is_paid_and_certified_at_the_served_po
     slip = _pay(platform, case)
     assert slip["url_boleta"] == f"{platform.url}/_sandbox/gaf/boletas/{slip['numero']}"
     case.complete("resolver", {"decision": "aprobar", "fundamentos": "Documentación completa y tasa abonada."})
+    _signed_by_both(platform, case)
 
     final = case.detail
     assert final["status"] == "completed" and case.incidents() == [], final
@@ -126,6 +177,7 @@ def test_a_restaurant_is_inspected_with_photos_before_the_licence(platform: Plat
                                    "fotos": photos})
     case.complete("resolver", {"decision": "aprobar", "fundamentos": "Inspección favorable y tasa abonada.",
                                "condiciones": "Horario de cierre: 02:00."})
+    _signed_by_both(platform, case)
 
     final = case.detail
     assert final["status"] == "completed", final

@@ -107,11 +107,17 @@ def direction_group(slapd: LdapDirectory) -> Iterator[str]:
 
 
 @pytest.fixture
-def platform(make_platform: Callable[..., Platform], slapd: LdapDirectory, direction_group: str) -> Platform:
-    """The platform with staff sign-in against the directory (``LDAP_*`` settings, as in production)."""
-    built = make_platform(**slapd.connector_config())
+def platform(make_platform: Callable[..., Platform], slapd: LdapDirectory, direction_group: str,
+             tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    """The platform with staff sign-in against the directory (``LDAP_*`` settings, as in production).
+
+    The directory's member of the Dirección de Comercio has a signing credential of their own.
+    """
+    keys = procedures.officials_keys(tmp_path_factory, (DIRECTION_STAFF, "Directora de Comercio (prueba)",
+                                                        "Directora de Comercio"))
+    built = make_platform(**slapd.connector_config(), OFFICIAL_KEYS_DIR=str(keys))
     built.deploy(KEY)
-    built.seed_demo_users("ciudadana")
+    built.seed_demo_users("ciudadana", "hacienda")
     return built
 
 
@@ -312,6 +318,17 @@ def test_the_whole_chain_from_application_to_verified_licence(platform: Platform
     rerendered(direction.page, lambda: direction.page.check("#campo-decision--0"))
     direction.page.fill("#campo-fundamentos", "Documentación completa y tasa abonada.")
     _complete(direction, number, "Resolver la habilitación")
+    assert case.status == "waiting"  # the licence waits for the officials' signatures
+
+    # The same member of the directory signs the licence from the porta firma; then the Secretario.
+    direction.go("/bandeja/firmas/")
+    assert number in direction.page.locator("tr", has_text="Licencia de habilitación comercial").inner_text()
+    direction.check()
+    direction.page.fill("#clave", f"firma-{DIRECTION_STAFF}")
+    with direction.page.expect_navigation():
+        direction.page.click("main button:has-text('Firmar los documentos elegidos')")
+    assert "Firmó 1 documento." in direction.text()
+    assert platform.sign_as("hacienda") == 1
     assert case.status == "completed"
 
     _download_and_verify(citizen, number, tmp_path)

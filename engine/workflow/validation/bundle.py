@@ -33,7 +33,7 @@ from engine.workflow.tasks import group_of_lane
 from engine.workflow.validation import bpmn as validation_bpmn
 from engine.workflow.validation import contract
 from engine.workflow.validation import dmn as validation_dmn
-from engine.workflow.validation.messages import warn_uncorrelated_catch
+from engine.workflow.validation.messages import platform_delivered, warn_uncorrelated_catch
 from engine.workflow.validation.presentation import check_presentation
 from engine.workflow.validation.report import Problem, Report
 from engine.workflow.validation.spanish import spanish
@@ -232,6 +232,7 @@ def _spiff_message(error: SpiffWorkflowException) -> str:
 def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operations,
                  report: Report, parsed: ParsedBundle) -> None:
     file = getattr(process, "file", "") or ""
+    delivered = platform_delivered(process.task_specs.values())
     for task_spec in process.task_specs.values():
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
         if isinstance(task_spec, StartEvent) and isinstance(task_spec.event_definition, MessageEventDefinition):
@@ -240,7 +241,7 @@ def _check_tasks(process: BpmnProcessSpec, bundle: Bundle, operations: _Operatio
             report.add(file, element, "Tarea sin tipo: el motor la esperaría como tarea manual que nadie ve. "
                        "Use una tarea de usuario, manual, de guion o de servicio.")
         _check_forms(task_spec, bundle, file, element, report)
-        warn_uncorrelated_catch(task_spec, file, element, report)
+        warn_uncorrelated_catch(task_spec, file, element, report, delivered)
         operation = getattr(task_spec, "operation_name", None)
         if operation is not None:
             for message in operations.problems(operation, getattr(task_spec, "operation_params", None) or {}):
