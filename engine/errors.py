@@ -60,6 +60,13 @@ class DataInvalid(EngineError):
     title = "Datos inválidos"
 
 
+class OperationRefused(DataInvalid):
+    """An engine operation's call that cannot succeed as written (a bad value, an unknown party):
+    the step's incident is permanent, since retrying changes nothing."""
+
+    temporary = False
+
+
 class Unavailable(EngineError):
     """A service the platform depends on (the document storage) does not answer: try again later."""
 

@@ -16,7 +16,7 @@ from engine import audit
 from engine.casefile import expediente
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
-from engine.errors import DataInvalid, NotFound
+from engine.errors import NotFound, OperationRefused
 from engine.identity.accounts import User
 from engine.models import Certificate, Document, Instance
 from engine.notices.address import address_of
@@ -31,10 +31,8 @@ NOTICE_SENT = "notice_sent"
 DEFAULT_TERM_DAYS = 10
 
 
-class NoticeError(DataInvalid):
-    """A notifying call that cannot succeed as written (permanent: retrying changes nothing)."""
-
-    temporary = False
+class NoticeError(OperationRefused):
+    """A notifying call that cannot succeed as written."""
 
 
 def notify(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any], *,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from engine import audit
 from engine.db import db
-from engine.errors import EngineError
+from engine.errors import OperationRefused
 from engine.identity.accounts import User
 from engine.identity.signup import SignupInvalid, parse_document
 from engine.models import Instance
@@ -29,13 +29,11 @@ EVENT = "personal_data_rectified"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class RectificationRefused(EngineError):
+class RectificationRefused(OperationRefused):
     """The accepted change cannot be applied (bad value, taken by another account): an incident
     of the step, whose message staff read; retrying changes nothing."""
 
-    status = 422
     title = "Rectificación no aplicable"
-    temporary = False
 
 
 def call(params: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 
 from engine import audit
 from engine.db import db, utcnow
-from engine.errors import EngineError, NotFound
+from engine.errors import NotFound, OperationRefused
 from engine.identity.accounts import User
 from engine.models import Instance
 from engine.representation.models import PowerOfAttorney
@@ -33,13 +33,11 @@ ACTED = "acted_on_behalf"
 _KEY = re.compile(r"^[a-z0-9_]{1,100}$")
 
 
-class PowerRefused(EngineError):
+class PowerRefused(OperationRefused):
     """The accepted power cannot be recorded (no account with that CUIT, bad dates): an incident
     of the step, whose message staff read; retrying changes nothing."""
 
-    status = 422
     title = "Poder no aplicable"
-    temporary = False
 
 
 def today() -> date:
