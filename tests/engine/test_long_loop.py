@@ -8,6 +8,7 @@ history is in the audit trail.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from flask import Flask
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import func, select
 
+from engine import sandbox
 from engine.db import db
 from engine.models import AuditEvent, Incident, Instance, Task
 from engine.runtime import Runtime
@@ -90,6 +92,9 @@ def test_a_correction_loop_runs_its_passes_with_flat_state(app: Flask) -> None:
 
 def test_long_automatic_runs_finish_or_become_an_engine_limit_incident(app: Flask, monkeypatch: Any) -> None:
     monkeypatch.setattr(step, "MAX_TASKS_PER_STEP", 2_000)
+    # The limit under test is the step's task count. Each script's 2 s wall clock stays out of it:
+    # on a loaded CI machine a collector pause inside one tiny script once passed 2 s first.
+    monkeypatch.setattr(sandbox, "Limits", functools.partial(sandbox.Limits, seconds=120))
     with app.app_context():
         _deploy(app, BUNDLES / "loop_automatico")
         # 600 passes = 1,200 tasks in one step: deeper than the library's iterator reaches.
