@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
 from engine.audit import checkpoints
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
-from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
 from engine.notices import notify
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
