@@ -29,7 +29,8 @@ def main() -> int:
               f"top-3 {result.rate(result.top3):.1%}")
     held_out = measure(index, "reserva")
     ok = held_out.rate(held_out.top1) >= TOP1_FLOOR and held_out.rate(held_out.top3) >= TOP3_FLOOR
-    print(f"metas en reserva (top-1 ≥ {TOP1_FLOOR:.0%}, top-3 ≥ {TOP3_FLOOR:.0%}): {'cumplidas' if ok else 'NO cumplidas'}")
+    verdict = "cumplidas" if ok else "NO cumplidas"
+    print(f"metas en reserva (top-1 ≥ {TOP1_FLOOR:.0%}, top-3 ≥ {TOP3_FLOOR:.0%}): {verdict}")
     return 0 if ok else 1
 
 
