@@ -26,7 +26,8 @@ _FOLLOWED = re.compile(r"\b(reclamo|caso|pedido|expediente|tramite|codigo)\b")
 _NEW_CLAIM = re.compile(r"\b(hacer|iniciar|presentar|cargar|dejar|quiero) (un |mi )?reclamo\b|\breclamar\b")
 _APPOINTMENT = re.compile(r"\b(turno|turnos|cita|sacar hora)\b")
 _PERSON = re.compile(r"\b(persona|humano|humana|operador|operadora|agente|alguien de la muni|hablar con)\b")
-_CODE = re.compile(r"\b[2-9a-z]{4}[- ]?[2-9a-z]{4}[- ]?[2-9a-z]{4}\b", re.IGNORECASE)
+# A lookahead, so that candidates may overlap: in «caso 2345 6789 ABCD» the first try, «caso2345…», fails.
+_CODE = re.compile(r"(?=\b([2-9a-z]{4}[- ]?[2-9a-z]{4}[- ]?[2-9a-z]{4})\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
