@@ -31,10 +31,12 @@ GUIDE = "/guia/"
 
 @dataclass(frozen=True)
 class Passage:
-    """One fact of a guide page: its label as the page shows it, and the guide's text."""
+    """One fact of a guide page: its label as the page shows it, the guide's text, and its items
+    when the guide lists them (the requirements)."""
 
     label: str
     text: str
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class Answer:
 def passages(entry: GuideEntry, aspects: tuple[str, ...]) -> tuple[Passage, ...]:
     """The guide's facts that answer the aspects asked for; all of them when none was named."""
     facts = {
-        "requisitos": Passage("Requisitos", "; ".join(entry.requirements) or "Sin requisitos especiales."),
+        "requisitos": Passage("Requisitos", "; ".join(entry.requirements) or "Sin requisitos especiales.",
+                              entry.requirements),
         "costo": Passage("Costo", entry.fees or "Sin costo."),
         "plazo": Passage("Plazo estimado", entry.duration or "No informado."),
         "donde": Passage("Dónde se hace", _where(entry)),

@@ -85,3 +85,12 @@ def test_questions_outside_the_guide_are_not_known() -> None:
 def test_a_long_message_is_read_up_to_its_first_500_characters() -> None:
     found = answer("kiosco " + "x" * 10_000, manifest_index())
     assert len(found.question) == 500
+
+
+@pytest.mark.parametrize("report", [
+    "se cayó un árbol en la vereda", "hay un pozo en la calle", "la luz de la esquina no anda",
+])
+def test_everyday_reports_lead_to_the_reclamo_and_its_form(report: str) -> None:
+    found = answer(report, manifest_index())
+    assert found.entry is not None and found.entry.key == "reclamo"
+    assert [a.url for a in found.actions if a.kind == "reclamo"] == ["/reclamos/nuevo"]
