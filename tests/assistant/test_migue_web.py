@@ -90,3 +90,15 @@ def test_no_question_reaches_the_logs(app: Flask, caplog: pytest.LogCaptureFixtu
     caplog.set_level(logging.DEBUG)
     ask(app.test_client(), "Quiero abrir un kiosco llamado Zanahoria Secreta")
     assert "Zanahoria" not in caplog.text
+
+
+@pytest.mark.sqlite_only
+def test_too_many_questions_from_one_address_wait(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    import portal.assistant
+
+    monkeypatch.setattr(portal.assistant, "RATE", (2, portal.assistant.RATE[1]))
+    deploy(app, "habilitacion_comercial", "reclamo")
+    client = app.test_client()
+    assert [ask(client, KIOSCO).status_code for _ in range(2)] == [200, 200]
+    refused = ask(client, KIOSCO, htmx=True)
+    assert refused.status_code == 429 and "Espere unos minutos" in refused.get_data(as_text=True)
