@@ -104,7 +104,7 @@ def answer(question: str, index: GuideIndex) -> Answer:
     intent = intents.read(question)
     if intent.follow_claim:
         return _follow(question, intent)
-    hits = [h for h in index.search(question, limit=3) if h.score >= MIN_SCORE]
+    hits = [h for h in index.search(intents.searchable(question), limit=3) if h.score >= MIN_SCORE]
     actions = _actions(intent, hits)
     if not hits:
         return Answer(question, known=False, actions=actions)

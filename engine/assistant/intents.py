@@ -47,6 +47,12 @@ class Intent:
     tracking_code: str | None = None
 
 
+def searchable(message: str) -> str:
+    """The message without its asking for a person: «hablar con una persona» is not about the
+    procedure that acts for «otra persona»."""
+    return _PERSON.sub(" ", plain(message))
+
+
 def read(message: str) -> Intent:
     """The signals of a message (see :class:`Intent`)."""
     words = f" {plain(message)} "

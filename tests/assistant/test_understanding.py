@@ -94,3 +94,13 @@ def test_everyday_reports_lead_to_the_reclamo_and_its_form(report: str) -> None:
     found = answer(report, manifest_index())
     assert found.entry is not None and found.entry.key == "reclamo"
     assert [a.url for a in found.actions if a.kind == "reclamo"] == ["/reclamos/nuevo"]
+
+
+def test_asking_for_a_person_is_not_a_question_about_powers_of_attorney() -> None:
+    index = manifest_index()
+    alone = answer("Quiero hablar con una persona", index)
+    assert not alone.known and "persona" in [a.kind for a in alone.actions]
+    about = answer("Quiero hablar con una persona sobre la habilitación de mi local", index)
+    assert about.entry is not None and about.entry.key == "habilitacion_comercial"
+    assert "persona" in [a.kind for a in about.actions]
+    assert answer("¿Cómo hago trámites en nombre de otra persona?", index).entry.key == "apoderamiento"
