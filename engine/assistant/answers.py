@@ -25,6 +25,7 @@ MAX_QUESTION = 500
 #: Where people go for what Migue leads to (paths of the portal; the turnero's is its own front).
 RECLAMO_NEW = "/reclamos/nuevo"
 TRACKING = "/seguimiento/"
+MY_CASES = "/mis-tramites/"
 APPOINTMENTS = "/turnos/"
 GUIDE = "/guia/"
 
@@ -44,7 +45,7 @@ class Action:
     """Something the person can do next: ``kind`` names it for the front, ``url`` leads there.
 
     Kinds: ``reclamo`` (file one), ``seguimiento`` (a case's state), ``turno`` (book an appointment),
-    ``iniciar`` (start the procedure found), ``guia`` (the whole guide), ``persona`` (Atención al
+    ``mis_tramites`` (a signed-in person's cases), ``iniciar`` (start the procedure found), ``guia`` (the whole guide), ``persona`` (Atención al
     Vecino's contact, no URL: the front shows the contact the city set).
     """
 
@@ -131,7 +132,8 @@ def _actions(intent: intents.Intent, hits: list[Hit]) -> tuple[Action, ...]:
 def _follow(question: str, intent: intents.Intent) -> Answer:
     """A question about a case's state: its tracking page when the code is known, else where to type it."""
     if intent.tracking_code is None:
-        return Answer(question, known=True, actions=(Action("seguimiento", TRACKING),))
+        return Answer(question, known=True,
+                      actions=(Action("seguimiento", TRACKING), Action("mis_tramites", MY_CASES)))
     case = tracking.case_by_tracking_code(intent.tracking_code)
     if case is None:
         return Answer(question, known=True, tracking_unknown=True, actions=(Action("seguimiento", TRACKING),))

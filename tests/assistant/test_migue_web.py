@@ -80,6 +80,7 @@ def test_following_a_reclamo_asks_for_the_code_and_an_unknown_code_is_said(app: 
     client = app.test_client()
     without = ask(client, "¿Cómo va mi reclamo?").get_data(as_text=True)
     assert "código de seguimiento" in without and 'href="/seguimiento/"' in without
+    assert 'href="/mis-tramites/"' in without
     unknown = ask(client, "¿cómo va el reclamo ABCD-EFGH-JKMN?").get_data(as_text=True)
     assert "No encontré ningún caso" in unknown
 
