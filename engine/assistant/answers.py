@@ -45,8 +45,9 @@ class Action:
     """Something the person can do next: ``kind`` names it for the front, ``url`` leads there.
 
     Kinds: ``reclamo`` (file one), ``seguimiento`` (a case's state), ``turno`` (book an appointment),
-    ``mis_tramites`` (a signed-in person's cases), ``iniciar`` (start the procedure found), ``guia`` (the whole guide), ``persona`` (Atención al
-    Vecino's contact, no URL: the front shows the contact the city set).
+    ``mis_tramites`` (a signed-in person's cases), ``iniciar`` (start the procedure found), ``guia``
+    (the whole guide), ``persona`` (Atención al Vecino's contact, no URL: the front shows the
+    contact the city set).
     """
 
     kind: str
