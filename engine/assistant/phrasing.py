@@ -1,9 +1,10 @@
 """The optional language model: it may reword an answer, only from the passages Migue retrieved.
 
 Off unless ``TRAMITES_MIGUE_MODEL_URL`` is set. The model gets the question and the guide's
-passages (never anything else: no case, no person), and its text is kept only when every figure in
-it (amounts, days, numbers) is one of the passages' own; otherwise, or when the model fails, the
-answer stays the guide's words. The sources are shown either way, by the front.
+passages (never anything else: no case, no person), and its text is kept only when it is short
+(at most :data:`MAX_WORDING` characters) and every figure in it (amounts, days, numbers) is one of
+the passages' own; otherwise, or when the model fails, the answer stays the guide's words. The
+sources are shown either way, by the front.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ log = logging.getLogger("tramites.assistant")
 
 #: The connector operation that rewords (connectors/language_model.py).
 OPERATION = "modelo_lenguaje/redactar"
+#: Longer wording than this is not a rewording of a few passages.
+MAX_WORDING = 2000
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 Call = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Any]
@@ -47,7 +50,7 @@ def rephrase(answer: Answer, call: Call) -> Answer:
         log.warning("the language model did not reword an answer: %s", type(e).__name__)
         return answer
     allowed = _figures(" ".join([*(p.text for p in answer.passages), answer.entry.name, answer.question]))
-    if not text or not _figures(text) <= allowed:
-        log.warning("the language model's wording was set aside: empty or with figures not in the guide")
+    if not text or len(text) > MAX_WORDING or not _figures(text) <= allowed:
+        log.warning("the language model's wording was set aside: empty, too long or with figures not in the guide")
         return answer
     return replace(answer, rephrased=text)

@@ -70,3 +70,13 @@ def test_a_failing_model_leaves_the_guide_answer(make_app, caplog) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Título de propiedad" in html and "Resumen redactado" not in html
     assert "did not reword" in caplog.text and "kiosco" not in caplog.text
+
+
+@pytest.mark.sqlite_only
+def test_a_wording_longer_than_a_rewording_is_set_aside(make_app) -> None:
+    with chat_server() as server:
+        server.reply = "Para habilitar su kiosco lleve el DNI. " * 100
+        app = make_app(MIGUE_MODEL_URL=server.url)
+        deploy(app, *GUIDE)
+        html = ask(app.test_client(), KIOSCO).get_data(as_text=True)
+    assert len(server.requests) == 1 and "Resumen redactado" not in html and "Título de propiedad" in html
