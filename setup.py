@@ -43,6 +43,9 @@ INSTALL_REQUIRES = [
     "argon2-cffi>=23",
     "Authlib>=1.3",
     "psycopg[binary]>=3.1",
+    # Migue's retrieval over the public guide: BM25 ranking and the Spanish Snowball stemmer.
+    "bm25s>=0.3",
+    "snowballstemmer>=3",
 ]
 
 EXTRAS_REQUIRE = {

@@ -55,6 +55,7 @@ BUILTINS: Mapping[str, str] = MappingProxyType({
     "documentos": "connectors.documents:DocumentsConnector",
     "notificar": "connectors.notify:NotifyConnector",
     "directorio": "connectors.ldap_:DirectoryConnector",
+    "modelo_lenguaje": "connectors.language_model:LanguageModelConnector",
 })
 ENTRY_POINT_GROUP = "tramites.connectors"
 SETTINGS_PREFIX = "TRAMITES_"

@@ -217,6 +217,12 @@ SETTINGS: tuple[Setting, ...] = (
             "unset = only in the embedded default without TRAMITES_GAF_URL."),
     Setting("GAF_SANDBOX_IN_PRODUCTION", _consent,
             f"{GAF_SANDBOX_CONSENT}: let the sandbox run on a production configuration."),
+    Setting("MIGUE_CONTACT", _text, "How to reach Atención al Vecino, as Migue offers it when it cannot answer.",
+            "Atención al Vecino de la Municipalidad de San Miguel de Tucumán"),
+    Setting("MIGUE_MODEL_URL", _url("https", "http"), "OpenAI-compatible chat-completions endpoint that may "
+            "reword Migue's answers from the guide's passages; unset = off."),
+    Setting("MIGUE_MODEL_NAME", _text, "The model to ask at that endpoint."),
+    Setting("MIGUE_MODEL_KEY", _text, "Bearer token of that endpoint, when it asks for one.", secret=True),
     Setting("MAIL_OUTBOX", _switch, "1: keep e-mail in the local outbox (admin page «Correo saliente») instead "
             "of sending it; unset = only in the embedded default without TRAMITES_SMTP_HOST."),
 )
