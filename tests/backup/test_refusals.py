@@ -1,0 +1,104 @@
+"""What a restore refuses, with a message naming what failed, before it writes anything."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import inspect
+
+from engine.db import db
+from engine.runtime import EXTENSION_KEY
+from tests.backup.population import populate
+from tests.backup.test_round_trip import _backup, _restore
+
+
+@pytest.fixture
+def backup(make_app: Callable[..., Flask], source_settings: dict[str, Any], tmp_path: Path) -> Path:
+    source = make_app(**source_settings)
+    populate(source, tmp_path)
+    return _backup(source, tmp_path / "copias")
+
+
+def _flip(path: Path, where: float = 0.5) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * where)] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _document(folder: Path) -> Path:
+    return next(p for p in sorted((folder / "documents").rglob("*")) if p.is_file())
+
+
+def _dump(folder: Path) -> Path:
+    return next((folder / "database").iterdir())
+
+
+def _untouched(app: Flask) -> bool:
+    with app.app_context():
+        return not inspect(db.engine).get_table_names()
+
+
+@pytest.mark.parametrize("damaged", [_document, _dump], ids=["document", "database-dump"])
+def test_a_changed_byte_is_refused_naming_the_file_and_nothing_is_written(
+        backup: Path, fresh_app: Callable[..., Flask], damaged: Callable[[Path], Path]) -> None:
+    file = damaged(backup)
+    _flip(file)
+    target = fresh_app()
+    refused = _restore(target, backup)
+    assert refused.exit_code == 1
+    name = file.relative_to(backup).as_posix()
+    assert f"Error: {name}: su contenido no coincide con la suma SHA-256 del manifiesto" in refused.output
+    assert _untouched(target)
+
+
+def test_a_missing_file_is_named(backup: Path, fresh_app: Callable[..., Flask]) -> None:
+    file = _document(backup)
+    file.unlink()
+    refused = _restore(fresh_app(), backup)
+    assert refused.exit_code == 1 and f"{file.relative_to(backup).as_posix()}: falta en la copia" in refused.output
+
+
+def test_a_backup_from_a_newer_schema_is_refused(backup: Path, fresh_app: Callable[..., Flask]) -> None:
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["migration_head"] = "ffffffffffff"
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    target = fresh_app()
+    refused = _restore(target, backup)
+    assert refused.exit_code == 1 and "versión más nueva de la plataforma" in refused.output
+    assert _untouched(target)
+
+
+def test_a_database_that_is_not_empty_is_refused_unless_forced(backup: Path, fresh_app: Callable[..., Flask]) -> None:
+    target = fresh_app()
+    assert _restore(target, backup).exit_code == 0
+    again = _restore(target, backup)
+    assert again.exit_code == 1
+    assert "La base de datos de destino no está vacía" in again.output and "--force" in again.output
+    forced = _restore(target, backup, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "Restauración completa y verificada." in forced.output
+
+
+def test_another_secret_key_is_named_as_the_reason_the_trail_cannot_be_verified(
+        backup: Path, fresh_app: Callable[..., Flask]) -> None:
+    restored = _restore(fresh_app(SECRET_KEY="otra-clave"), backup)
+    assert restored.exit_code == 1
+    assert "configure el mismo TRAMITES_SECRET_KEY" in restored.output
+
+
+def test_a_backup_is_refused_when_the_store_lost_a_document_the_database_needs(
+        make_app: Callable[..., Flask], source_settings: dict[str, Any], tmp_path: Path) -> None:
+    source = make_app(**source_settings)
+    population = populate(source, tmp_path)
+    with source.app_context():
+        source.extensions[EXTENSION_KEY].documents.store.delete(population.upload_key)
+    refused = source.test_cli_runner().invoke(args=["backup", "--dir", str(tmp_path / "copias")])
+    assert refused.exit_code == 1
+    assert f"Faltan en el almacenamiento 1 documento(s) que la base de datos usa: {population.upload_key}" \
+        in refused.output
+    assert list((tmp_path / "copias").iterdir()) == []  # nothing that looks like a backup is left
