@@ -68,16 +68,17 @@ class Writer:
         self._seal = seal
         self.entries: list[Entry] = []
         try:
-            self.partial.mkdir(parents=True)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            self.partial.mkdir(mode=0o700)  # the whole city's personal data: its operators only
         except OSError as e:
             raise BackupError(f"No se pudo crear la carpeta de la copia {self.partial}: {e}") from e
 
     def add(self, path: str, source: BinaryIO) -> Entry:
         """Copy ``source`` into the backup as ``path`` (sealed when the backup is), hashing its bytes."""
         target = self.partial / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         reader = _Hashing(source)
-        with open(target, "wb") as out:
+        with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             if self._seal is not None:
                 self._seal.seal(path, reader, out)  # type: ignore[arg-type]
             else:
@@ -96,8 +97,9 @@ class Writer:
         if self._seal is not None:
             manifest["encryption"] = {**self._seal.header, "manifest_mac": ""}
             manifest["encryption"]["manifest_mac"] = self._seal.mac(_canonical(manifest))
-        (self.partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+        with open(os.open(self.partial / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
+                  encoding="utf-8") as out:
+            out.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         os.replace(self.partial, self.folder)
         return self.folder
 

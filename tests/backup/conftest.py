@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import make_url
 
 from connectors.documents.signing import create_development_certificate
-from engine.db import db
+from tests.fixtures.database import dispose_apps, libpq
 from wsgi import create_app
 
 PASSWORD = "clave-de-prueba"
@@ -65,26 +65,19 @@ def fresh_app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest,
         return app
 
     yield build
-    for app in built:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    dispose_apps(built)
     for url in dropped:
         _drop_pg_database(request.getfixturevalue("postgres_server_url"), url)
 
 
-def _admin(server_url: str) -> str:
-    return make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _new_pg_database(server_url: str) -> str:
     name = f"tramites_restaurada_{secrets.token_hex(4)}"
-    with psycopg.connect(_admin(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq(server_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return make_url(server_url).set(drivername="postgresql+psycopg", database=name).render_as_string(
         hide_password=False)
 
 
 def _drop_pg_database(server_url: str, url: str) -> None:
-    with psycopg.connect(_admin(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')

@@ -76,7 +76,11 @@ def test_the_manifest_says_what_the_backup_holds(make_app: Callable[..., Flask],
                                                  tmp_path: Path) -> None:
     source = make_app(**source_settings)
     populate(source, tmp_path)
-    manifest = json.loads((_backup(source, tmp_path / "copias") / "manifest.json").read_text(encoding="utf-8"))
+    folder = _backup(source, tmp_path / "copias")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    # the city's personal data: readable by the operator who made it, no one else
+    assert folder.stat().st_mode & 0o077 == 0
+    assert all(p.stat().st_mode & 0o077 == 0 for p in folder.rglob("*") if p.is_file())
     assert manifest["format"] == "tramites-backup" and manifest["platform_version"]
     assert manifest["cases_by_status"] == {"running": 1, "completed": 2, "error": 1, "terminated": 1}
     assert manifest["rows_by_table"]["instances"] == 5 and manifest["migration_head"]
