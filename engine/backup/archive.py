@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -30,6 +31,9 @@ MANIFEST = "manifest.json"
 FORMAT = "tramites-backup"
 FORMAT_VERSION = 1
 PARTIAL = ".partial"
+DOCUMENTS = "documents"
+#: A stored object's place in a backup: ``documents/`` and its SHA-256, split after two digits.
+DOCUMENT_PATH = re.compile(r"documents/[0-9a-f]{2}/[0-9a-f]{62}")
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,9 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
                                               for f in files):
         raise Tampered(f"{MANIFEST}: la lista de archivos está dañada.")
     for f in files:
-        if Path(f["path"]).is_absolute() or ".." in Path(f["path"]).parts:
-            raise Tampered(f"{MANIFEST}: nombra un archivo fuera de la copia ({f['path']!r}).")
+        name = str(f["path"])
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise Tampered(f"{MANIFEST}: nombra un archivo fuera de la copia ({name!r}).")
+        if name.startswith(DOCUMENTS + "/") and not DOCUMENT_PATH.fullmatch(name):
+            raise Tampered(f"{MANIFEST}: {name!r} no es el nombre de un documento (su SHA-256).")
     return manifest

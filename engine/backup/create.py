@@ -20,13 +20,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from engine.backup import database
-from engine.backup.archive import Writer
+from engine.backup.archive import DOCUMENTS, Writer
 from engine.backup.contents import Contents, read_contents, referenced_keys
 from engine.backup.errors import BackupError
 from engine.backup.sealing import Seal, load_public_key
 from engine.ports import DocumentStore
 
-DOCUMENTS = "documents"
 NAME_FORMAT = "tramites-%Y%m%dT%H%M%SZ"
 DESCRIPTION = ("Copia de seguridad de Trámites SMT: la base de datos y todos los documentos. "
                "Cada archivo figura en «files» con su tamaño y su suma SHA-256; los documentos se llaman "

@@ -28,9 +28,9 @@ from sqlalchemy import Engine
 from engine.audit.verify import Report
 from engine.audit.verify import verify as verify_trail
 from engine.backup import database
-from engine.backup.archive import ChunkStream, Reader
+from engine.backup.archive import DOCUMENTS, ChunkStream, Reader
 from engine.backup.contents import Contents, read_contents, referenced_keys
-from engine.backup.create import DOCUMENTS, audit_key_fingerprint
+from engine.backup.create import audit_key_fingerprint
 from engine.backup.errors import BackupError, Tampered
 from engine.ports import DocumentStore
 

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from engine.backup.archive import Reader
 from engine.backup.errors import BackupError
 from engine.backup.restore import Restored, check_restored, restore_backup
 from engine.backup.sealing import fingerprint, generate_key, load_public_key
 from engine.db import db, utcnow
+from engine.settings import redact_url
 from engine.web.request import runtime
 
 if TYPE_CHECKING:
@@ -34,10 +36,8 @@ def backup(into: Path | None, public_key: Path | None) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         made = rt.make_backup(folder, utcnow(), public_key)
-    except (BackupError, OSError) as e:
-        _fail(getattr(e, "message", None) or str(e))
-    except Exception as e:  # the store's errors carry a message staff may read
-        _fail(getattr(e, "public_message", None) or str(e))
+    except Exception as e:
+        _fail(_why(e))
     finally:
         db.session.remove()
     cases = sum(made.contents.cases.values())
@@ -65,11 +65,28 @@ def restore(folder: Path, key: Path | None, force: bool) -> None:
                                    knows_revision=_knows_revision)
         migrated = _migrate_if_older(reader.manifest.get("migration_head"))
         restored = check_restored(reader, db.engine, rt.documents.store, rt.audit_key(), migrated=migrated)
-    except BackupError as e:
-        _fail(e.message)
+    except Exception as e:
+        _fail(_why(e))
     finally:
         db.session.remove()
     _report(restored, documents)
+
+
+def _why(error: Exception) -> str:
+    """One line for the operator: ours say what failed; the store's and the database's, which is down.
+
+    :raises Exception: ``error`` itself when it is none of those (a bug: its traceback is wanted).
+    """
+    if isinstance(error, BackupError):
+        return error.message
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+    if isinstance(error, OperationalError):
+        url = redact_url(str(runtime().settings["DATABASE_URL"]))
+        return f"la base de datos no responde ({url}): {str(error.orig).strip().splitlines()[0]}"
+    if hasattr(error, "public_message"):  # the document store's errors (storage/ is not ours to import)
+        return f"{error.public_message} ({error})"
+    raise error
 
 
 def _report(restored: Restored, documents: int) -> None:

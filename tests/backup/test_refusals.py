@@ -11,10 +11,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import inspect
 
+from engine.backup import database
+from engine.backup.errors import BackupError
 from engine.db import db
 from engine.runtime import EXTENSION_KEY
 from tests.backup.population import populate
 from tests.backup.test_round_trip import _backup, _restore
+from tests.fixtures.database import SQLITE_ONLY
+from tests.fixtures.require import free_port
 
 
 @pytest.fixture
@@ -102,3 +106,60 @@ def test_a_backup_is_refused_when_the_store_lost_a_document_the_database_needs(
     assert f"Faltan en el almacenamiento 1 documento(s) que la base de datos usa: {population.upload_key}" \
         in refused.output
     assert list((tmp_path / "copias").iterdir()) == []  # nothing that looks like a backup is left
+
+
+def _edit_manifest(folder: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@SQLITE_ONLY
+def test_a_backup_of_another_kind_of_database_is_refused(backup: Path, fresh_app: Callable[..., Flask]) -> None:
+    _edit_manifest(backup, lambda m: m["database"].update(engine="postgresql"))
+    target = fresh_app()
+    refused = _restore(target, backup)
+    assert refused.exit_code == 1
+    assert "La copia es de una base postgresql y la de destino es sqlite" in refused.output
+    assert _untouched(target)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("path", "words"), [("../../etc/passwd", "nombra un archivo fuera de la copia"),
+                                             ("documents/zz/no-es-un-hash", "no es el nombre de un documento")])
+def test_a_manifest_naming_files_out_of_place_is_refused(backup: Path, fresh_app: Callable[..., Flask], path: str,
+                                                         words: str) -> None:
+    _edit_manifest(backup, lambda m: m["files"].append({"path": path, "bytes": 1, "sha256": "0" * 64}))
+    refused = _restore(fresh_app(), backup)
+    assert refused.exit_code == 1 and words in refused.output
+
+
+@SQLITE_ONLY
+def test_a_store_that_does_not_answer_is_named_and_no_backup_is_left(make_app: Callable[..., Flask],
+                                                                      tmp_path: Path) -> None:
+    app = make_app(STORAGE_URL=f"s3://clave:secreto@127.0.0.1:{free_port()}/cubo?secure=false")
+    refused = app.test_cli_runner().invoke(args=["backup", "--dir", str(tmp_path / "copias")])
+    assert refused.exit_code == 1, refused.output
+    assert "Error: El almacenamiento de documentos no está disponible." in refused.output
+    assert "secreto" not in refused.output
+    assert list((tmp_path / "copias").iterdir()) == []
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_without_pg_dump_the_backup_says_what_to_install(make_app: Callable[..., Flask], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no PostgreSQL client there
+    refused = app.test_cli_runner().invoke(args=["backup", "--dir", str(tmp_path / "copias")])
+    assert refused.exit_code == 1
+    assert "pg_dump no está instalado" in refused.output and "postgresql-client" in refused.output
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_naming_the_package(tmp_path: Path) -> None:
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.16'\n")
+    old.chmod(0o755)
+    with pytest.raises(BackupError, match="es de la versión 13.16 y el servidor PostgreSQL de la 15: instale "
+                                          "postgresql-client-15"):
+        database._check_version(str(old), 150020)
+    assert database._check_version(str(old), 130004) == "13.16"
