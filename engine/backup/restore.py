@@ -39,7 +39,6 @@ from engine.ports import DocumentStore
 class Restored:
     """What a restore did and what the checks after it found."""
 
-    documents: int = 0
     contents: Contents = field(default_factory=Contents)
     problems: list[str] = field(default_factory=list)
     audit: Report | None = None
@@ -105,7 +104,7 @@ def check_restored(reader: Reader, engine: Engine, store: DocumentStore, audit_k
 
     :param migrated: the schema was migrated after the restore (row counts may then differ).
     """
-    restored = Restored(documents=sum(1 for p in reader.entries if p.startswith(DOCUMENTS + "/")))
+    restored = Restored()
     with database.snapshot_of(engine) as conn:
         restored.contents = read_contents(conn)
         needed = referenced_keys(conn)
