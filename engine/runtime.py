@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.audit import checkpoints
 from engine.backup import schedule
-from engine.backup.create import Made, make_backup
+from engine.backup.create import Made, make_backup, store_location
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
 from engine.db import db, utcnow
@@ -29,7 +29,6 @@ from engine.notices import notify
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
 from engine.representation import powers
-from engine.settings import redact_url
 from engine.signatures import porta_firma
 from engine.uow import unit_of_work
 from engine.workflow import messages, outbox
@@ -154,7 +153,7 @@ class Runtime:
         configured = self.settings.get("BACKUP_PUBLIC_KEY")
         key = public_key or (Path(configured) if configured else None)
         return make_backup(db.engine, self.documents.store, into, now, public_key=key, audit_key=self.audit_key(),
-                           described={"store": redact_url(str(self.settings.get("STORAGE_URL") or ""))})
+                           described={"store": store_location(str(self.settings.get("STORAGE_URL") or ""))})
 
     def backup_plan(self) -> schedule.BackupPlan:
         """The scheduled backups' plan (``BACKUP_DIR``, ``BACKUP_SCHEDULE``, ``BACKUP_KEEP``)."""

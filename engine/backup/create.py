@@ -16,6 +16,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Connection, Engine
 
@@ -49,6 +50,14 @@ def platform_version() -> str:
         return metadata.version("tramites-smt")
     except metadata.PackageNotFoundError:
         return "desconocida"
+
+
+def store_location(url: str) -> str:
+    """Where the documents came from, for the manifest: the storage URL without any credential."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def audit_key_fingerprint(key: bytes) -> str:

@@ -93,3 +93,6 @@ def test_the_manifest_says_what_the_backup_holds(make_app: Callable[..., Flask],
     assert len(documents) == manifest["documents"]["objects"] >= 3
     assert all(f["path"].replace("/", "")[len("documents"):] == f["sha256"] for f in documents)
     assert "encryption" not in manifest
+    store = str(source.config["TRAMITES"]["STORAGE_URL"])
+    assert manifest["documents"]["store"].startswith(store.split(":", 1)[0] + "://")
+    assert "secreto" not in json.dumps(manifest) and "@" not in manifest["documents"]["store"]  # no S3 credential
