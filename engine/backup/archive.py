@@ -19,7 +19,10 @@ import json
 import os
 import re
 import shutil
+import tarfile
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -198,6 +201,30 @@ class ChunkStream:
             size = len(self._buffer)
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+
+@contextmanager
+def unpacked(path: Path) -> Iterator[Path]:
+    """The backup folder at ``path``, or inside the tar file at ``path`` (unpacked in a temporary folder).
+
+    A tar is what an operator makes to move a backup off the machine (``tar -cf copia.tar tramites-…``);
+    it is unpacked with the ``data`` filter, which refuses links, devices and paths outside the folder.
+
+    :raises BackupError: for a file that is no tar, or a tar without exactly one backup in it.
+    """
+    if path.is_dir():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="tramites-copia-") as scratch:
+        try:
+            with tarfile.open(path) as archive:
+                archive.extractall(scratch, filter="data")
+        except (tarfile.TarError, OSError) as e:
+            raise BackupError(f"{path} no es una carpeta de copia ni un archivo tar legible: {e}") from e
+        found = [m.parent for m in Path(scratch).glob("**/" + MANIFEST)]
+        if len(found) != 1:
+            raise BackupError(f"{path} debe tener una copia de seguridad (un {MANIFEST}); tiene {len(found)}.")
+        yield found[0]
 
 
 def _same(a: str, b: str) -> bool:

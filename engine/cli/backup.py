@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from engine.backup.archive import Reader
+from engine.backup.archive import Reader, unpacked
 from engine.backup.errors import BackupError
 from engine.backup.restore import Restored, check_restored, restore_backup
 from engine.backup.sealing import fingerprint, generate_key, load_public_key
@@ -50,26 +50,30 @@ def backup(into: Path | None, public_key: Path | None) -> None:
 
 @click.command("restore")
 @with_appcontext
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(exists=True, path_type=Path))
 @click.option("--key", "key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Clave privada de la ciudad, para una copia cifrada.")
 @click.option("--force", is_flag=True, help="Borrar lo que tenga la base de destino antes de restaurar.")
 def restore(folder: Path, key: Path | None, force: bool) -> None:
-    """Rebuild this (empty) instance from a backup folder, then verify documents and audit trail."""
-    rt = runtime()
+    """Rebuild this (empty) instance from a backup folder (or a tar of one), then verify documents and audit trail."""
     try:
-        reader = Reader(folder, key)
-        click.echo(f"Copia del {reader.manifest.get('created_at')}, versión {reader.manifest.get('platform_version')}"
-                   f"{', cifrada' if reader.encrypted else ''}: se verifican sus archivos.")
-        documents = restore_backup(reader, db.engine, rt.documents.store, force=force,
-                                   knows_revision=_knows_revision)
-        migrated = _migrate_if_older(reader.manifest.get("migration_head"))
-        restored = check_restored(reader, db.engine, rt.documents.store, rt.audit_key(), migrated=migrated)
+        with unpacked(folder) as found:
+            restored, documents = _restore_from(found, key, force)
     except Exception as e:
         _fail(_why(e))
     finally:
         db.session.remove()
     _report(restored, documents)
+
+
+def _restore_from(folder: Path, key: Path | None, force: bool) -> tuple[Restored, int]:
+    rt = runtime()
+    reader = Reader(folder, key)
+    click.echo(f"Copia del {reader.manifest.get('created_at')}, versión {reader.manifest.get('platform_version')}"
+               f"{', cifrada' if reader.encrypted else ''}: se verifican sus archivos.")
+    documents = restore_backup(reader, db.engine, rt.documents.store, force=force, knows_revision=_knows_revision)
+    migrated = _migrate_if_older(reader.manifest.get("migration_head"))
+    return check_restored(reader, db.engine, rt.documents.store, rt.audit_key(), migrated=migrated), documents
 
 
 def _why(error: Exception) -> str:
