@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
 from engine.audit import checkpoints
 from engine.backup import schedule
 from engine.backup.create import Made, make_backup, store_location
