@@ -120,6 +120,8 @@ class Runtime:
     dispatch: Callable[[int], None] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
+    #: When this process may try a scheduled backup again after a failure.
+    backup_retries: schedule.Retries = field(init=False, default_factory=schedule.Retries)
     #: The engine's own operations, which service tasks reach before the connectors'.
     engine_operations: EngineOperations = field(init=False)
 
@@ -177,7 +179,7 @@ class Runtime:
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
                               issue_certificate=self.documents.issue_certificate)
         if self.settings.get("BACKUP_SCHEDULE"):
-            ctx.backup = partial(schedule.run_if_due, self.backup_plan())
+            ctx.backup = partial(self.backup_retries.run, self.backup_plan())
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),

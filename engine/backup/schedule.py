@@ -98,6 +98,33 @@ def run_if_due(plan: BackupPlan, now: datetime) -> Path | None:
         return getattr(result, "folder", None)
 
 
+#: After a failed scheduled backup, how long before the background work tries again (not every cycle).
+RETRY_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class Retries:
+    """When this process may try a scheduled backup again after one failed (one per process)."""
+
+    after: timedelta = RETRY_AFTER
+    failed_at: datetime | None = None
+
+    def run(self, plan: BackupPlan, now: datetime) -> Path | None:
+        """:func:`run_if_due`, unless the last try failed less than ``after`` ago.
+
+        :raises Exception: the failure itself (the background work logs it), once per ``after``.
+        """
+        if self.failed_at is not None and now - self.failed_at < self.after:
+            return None
+        try:
+            made = run_if_due(plan, now)
+        except Exception:
+            self.failed_at = now
+            raise
+        self.failed_at = None
+        return made
+
+
 @contextmanager
 def _locked(path: Path) -> Iterator[bool]:
     with open(path, "a") as handle:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from engine.background.runner import BackgroundRunner
@@ -81,3 +82,24 @@ def test_another_process_backing_up_is_left_alone(tmp_path: Path) -> None:
         assert mine
         assert schedule.run_if_due(plan, datetime(2026, 12, 7, 7, 0, tzinfo=UTC)) is None
     assert calls == []
+
+
+def test_a_failed_backup_is_tried_again_after_a_while_not_every_cycle(tmp_path: Path) -> None:
+    tries: list[datetime] = []
+
+    def failing(folder: Path, now: datetime) -> None:
+        tries.append(now)
+        raise OSError("disco lleno")
+
+    plan = schedule.BackupPlan(folder=tmp_path, times=(time(3, 0),), zone=ZONE, keep=3, make=failing)
+    retries = schedule.Retries(after=timedelta(minutes=10))
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    for seconds in (0, 2, 4, 599):
+        try:
+            retries.run(plan, now + timedelta(seconds=seconds))
+        except OSError:
+            pass
+    assert tries == [now]
+    with pytest.raises(OSError):
+        retries.run(plan, now + timedelta(minutes=10))
+    assert tries == [now, now + timedelta(minutes=10)]
