@@ -3,7 +3,8 @@
 Cases in every state (running with a staff task and an uploaded document, completed,
 in error with an open incident, terminated, completed with a signed certificate), the
 audit trail with a signed checkpoint, an API token. :func:`observe` collects what the API,
-the downloads and the public verification answer, so two instances can be compared whole.
+the downloads and the public verification answer, so two instances can be compared whole;
+:func:`cli_backup` and :func:`cli_restore` run the two commands as an operator would.
 """
 
 from __future__ import annotations
@@ -115,6 +116,20 @@ def _documents(app: Flask, instance_id: str) -> list[tuple[Any, ...]]:
                 digest = hashlib.sha256(stream.read()).hexdigest()
             found.append((d.folio, d.kind, d.title, d.sha256, digest))
         return found
+
+
+def cli_backup(app: Flask, into: Path, *extra: str) -> Path:
+    """``tramites backup --dir into``; :return: the backup's folder (the output's last line)."""
+    done = app.test_cli_runner().invoke(args=["backup", "--dir", str(into), *extra])
+    assert done.exit_code == 0, done.output
+    folder = Path(done.output.strip().splitlines()[-1])
+    assert folder.parent == into and (folder / "manifest.json").is_file()
+    return folder
+
+
+def cli_restore(app: Flask, folder: Path, *extra: str) -> Any:
+    """``tramites restore folder``; :return: the CLI's result (exit code, output)."""
+    return app.test_cli_runner().invoke(args=["restore", str(folder), *extra])
 
 
 def sequence(number: str) -> int:

@@ -17,8 +17,7 @@ from engine.casefile import expediente
 from engine.casefile.expediente import NewDocument
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
-from tests.backup.population import PDF
-from tests.backup.test_round_trip import _backup, _restore
+from tests.backup.population import PDF, cli_backup, cli_restore
 from tests.fixtures.engine import ApiClient, make_token
 
 
@@ -70,14 +69,14 @@ def test_a_backup_taken_while_cases_start_restores_exactly_what_it_counted(
     source = make_app(**source_settings)
     with _Busy(source) as busy:
         assert len(busy.started) >= 3, busy.errors
-        folder = _backup(source, tmp_path / "copias")
+        folder = cli_backup(source, tmp_path / "copias")
     assert busy.errors == []
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     counted = manifest["rows_by_table"]["instances"]
     assert 3 <= counted <= len(busy.started)
     # each case gets its document in a second transaction: the snapshot may fall between the two of one case
     assert counted - 1 <= manifest["rows_by_table"]["documents"] <= counted
-    restored = _restore(fresh_app(), folder)
+    restored = cli_restore(fresh_app(), folder)
     assert restored.exit_code == 0, restored.output
     assert f"expedientes ({counted} running)" in restored.output
     assert "Restauración completa y verificada." in restored.output

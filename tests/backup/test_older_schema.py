@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from engine.db import db
-from tests.backup.test_round_trip import _backup, _restore
+from tests.backup.population import cli_backup, cli_restore
 from tests.fixtures.database import SQLITE_ONLY, dispose_apps
 from wsgi import create_app
 
@@ -41,11 +41,11 @@ def test_a_backup_of_the_previous_schema_is_restored_then_migrated(fresh_app: Ca
     try:
         with old.app_context():
             upgrade(revision=previous)
-        folder = _backup(old, tmp_path / "copias")
+        folder = cli_backup(old, tmp_path / "copias")
     finally:
         dispose_apps([old])
     target = fresh_app()
-    restored = _restore(target, folder)
+    restored = cli_restore(target, folder)
     assert restored.exit_code == 0, restored.output
     assert f"La copia tiene el esquema {previous}: se migra al de esta versión." in restored.output
     assert "Restauración completa y verificada." in restored.output

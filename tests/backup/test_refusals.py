@@ -15,8 +15,7 @@ from engine.backup import database
 from engine.backup.errors import BackupError
 from engine.db import db
 from engine.runtime import EXTENSION_KEY
-from tests.backup.population import populate
-from tests.backup.test_round_trip import _backup, _restore
+from tests.backup.population import cli_backup, cli_restore, populate
 from tests.fixtures.database import SQLITE_ONLY
 from tests.fixtures.require import free_port
 
@@ -25,7 +24,7 @@ from tests.fixtures.require import free_port
 def backup(make_app: Callable[..., Flask], source_settings: dict[str, Any], tmp_path: Path) -> Path:
     source = make_app(**source_settings)
     populate(source, tmp_path)
-    return _backup(source, tmp_path / "copias")
+    return cli_backup(source, tmp_path / "copias")
 
 
 def _flip(path: Path, where: float = 0.5) -> None:
@@ -53,7 +52,7 @@ def test_a_changed_byte_is_refused_naming_the_file_and_nothing_is_written(
     file = damaged(backup)
     _flip(file)
     target = fresh_app()
-    refused = _restore(target, backup)
+    refused = cli_restore(target, backup)
     assert refused.exit_code == 1
     name = file.relative_to(backup).as_posix()
     assert f"Error: {name}: su contenido no coincide con la suma SHA-256 del manifiesto" in refused.output
@@ -63,7 +62,7 @@ def test_a_changed_byte_is_refused_naming_the_file_and_nothing_is_written(
 def test_a_missing_file_is_named(backup: Path, fresh_app: Callable[..., Flask]) -> None:
     file = _document(backup)
     file.unlink()
-    refused = _restore(fresh_app(), backup)
+    refused = cli_restore(fresh_app(), backup)
     assert refused.exit_code == 1 and f"{file.relative_to(backup).as_posix()}: falta en la copia" in refused.output
 
 
@@ -72,25 +71,25 @@ def test_a_backup_from_a_newer_schema_is_refused(backup: Path, fresh_app: Callab
     manifest["migration_head"] = "ffffffffffff"
     (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     target = fresh_app()
-    refused = _restore(target, backup)
+    refused = cli_restore(target, backup)
     assert refused.exit_code == 1 and "versión más nueva de la plataforma" in refused.output
     assert _untouched(target)
 
 
 def test_a_database_that_is_not_empty_is_refused_unless_forced(backup: Path, fresh_app: Callable[..., Flask]) -> None:
     target = fresh_app()
-    assert _restore(target, backup).exit_code == 0
-    again = _restore(target, backup)
+    assert cli_restore(target, backup).exit_code == 0
+    again = cli_restore(target, backup)
     assert again.exit_code == 1
     assert "La base de datos de destino no está vacía" in again.output and "--force" in again.output
-    forced = _restore(target, backup, "--force")
+    forced = cli_restore(target, backup, "--force")
     assert forced.exit_code == 0, forced.output
     assert "Restauración completa y verificada." in forced.output
 
 
 def test_another_secret_key_is_named_as_the_reason_the_trail_cannot_be_verified(
         backup: Path, fresh_app: Callable[..., Flask]) -> None:
-    restored = _restore(fresh_app(SECRET_KEY="otra-clave"), backup)
+    restored = cli_restore(fresh_app(SECRET_KEY="otra-clave"), backup)
     assert restored.exit_code == 1
     assert "configure el mismo TRAMITES_SECRET_KEY" in restored.output
 
@@ -118,7 +117,7 @@ def _edit_manifest(folder: Path, change: Callable[[dict[str, Any]], None]) -> No
 def test_a_backup_of_another_kind_of_database_is_refused(backup: Path, fresh_app: Callable[..., Flask]) -> None:
     _edit_manifest(backup, lambda m: m["database"].update(engine="postgresql"))
     target = fresh_app()
-    refused = _restore(target, backup)
+    refused = cli_restore(target, backup)
     assert refused.exit_code == 1
     assert "La copia es de una base postgresql y la de destino es sqlite" in refused.output
     assert _untouched(target)
@@ -130,7 +129,7 @@ def test_a_backup_of_another_kind_of_database_is_refused(backup: Path, fresh_app
 def test_a_manifest_naming_files_out_of_place_is_refused(backup: Path, fresh_app: Callable[..., Flask], path: str,
                                                          words: str) -> None:
     _edit_manifest(backup, lambda m: m["files"].append({"path": path, "bytes": 1, "sha256": "0" * 64}))
-    refused = _restore(fresh_app(), backup)
+    refused = cli_restore(fresh_app(), backup)
     assert refused.exit_code == 1 and words in refused.output
 
 

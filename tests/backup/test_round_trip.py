@@ -12,20 +12,8 @@ from typing import Any
 
 from flask import Flask
 
-from tests.backup.population import Population, observe, populate, sequence
+from tests.backup.population import Population, cli_backup, cli_restore, observe, populate, sequence
 from tests.fixtures.engine import ApiClient
-
-
-def _backup(app: Flask, into: Path, *extra: str) -> Path:
-    done = app.test_cli_runner().invoke(args=["backup", "--dir", str(into), *extra])
-    assert done.exit_code == 0, done.output
-    folder = Path(done.output.strip().splitlines()[-1])
-    assert folder.parent == into and (folder / "manifest.json").is_file()
-    return folder
-
-
-def _restore(app: Flask, folder: Path, *extra: str) -> Any:
-    return app.test_cli_runner().invoke(args=["restore", str(folder), *extra])
 
 
 def _round_trip(make_app: Callable[..., Flask], fresh_app: Callable[..., Flask], source_settings: dict[str, Any],
@@ -33,9 +21,9 @@ def _round_trip(make_app: Callable[..., Flask], fresh_app: Callable[..., Flask],
     source = make_app(**source_settings)
     population = populate(source, tmp_path)
     before = observe(source, population)
-    folder = _backup(source, tmp_path / "copias", *backup_args)
+    folder = cli_backup(source, tmp_path / "copias", *backup_args)
     target = fresh_app()
-    restored = _restore(target, folder, *restore_args)
+    restored = cli_restore(target, folder, *restore_args)
     assert restored.exit_code == 0, restored.output
     assert "Restauración completa y verificada." in restored.output
     assert "Registro de auditoría íntegro" in restored.output
@@ -76,7 +64,7 @@ def test_the_manifest_says_what_the_backup_holds(make_app: Callable[..., Flask],
                                                  tmp_path: Path) -> None:
     source = make_app(**source_settings)
     populate(source, tmp_path)
-    folder = _backup(source, tmp_path / "copias")
+    folder = cli_backup(source, tmp_path / "copias")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     # the city's personal data: readable by the operator who made it, no one else
     assert folder.stat().st_mode & 0o077 == 0

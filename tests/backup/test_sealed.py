@@ -17,8 +17,7 @@ from flask import Flask
 
 from engine.backup.errors import BackupError, Tampered, WrongKey
 from engine.backup.sealing import CHUNK, TAG, Seal, fingerprint, generate_key, load_private_key, load_public_key
-from tests.backup.population import populate
-from tests.backup.test_round_trip import _backup, _restore
+from tests.backup.population import cli_backup, cli_restore, populate
 from tests.fixtures.database import SQLITE_ONLY
 
 
@@ -33,7 +32,7 @@ def city_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sealed(make_app: Callable[..., Flask], source_settings: dict[str, Any], tmp_path: Path, city_key: Path) -> Path:
     source = make_app(**source_settings)
     populate(source, tmp_path)
-    return _backup(source, tmp_path / "copias", "--encrypt-to", f"{city_key}.pub")
+    return cli_backup(source, tmp_path / "copias", "--encrypt-to", f"{city_key}.pub")
 
 
 @SQLITE_ONLY
@@ -50,15 +49,15 @@ def test_a_sealed_backup_hides_its_files_but_not_its_manifest(sealed: Path, city
 def test_without_the_key_or_with_another_the_restore_says_so(sealed: Path, fresh_app: Callable[..., Flask],
                                                              tmp_path: Path) -> None:
     target = fresh_app()
-    missing = _restore(target, sealed)
+    missing = cli_restore(target, sealed)
     assert missing.exit_code == 1 and "La copia está cifrada" in missing.output and "--key" in missing.output
     other = tmp_path / "otra.key"
     generate_key(other)
-    wrong = _restore(target, sealed, "--key", str(other))
+    wrong = cli_restore(target, sealed, "--key", str(other))
     assert wrong.exit_code == 1 and "no es la de esta copia" in wrong.output
     garbage = tmp_path / "basura.key"
     garbage.write_text("no es una clave")
-    unreadable = _restore(target, sealed, "--key", str(garbage))
+    unreadable = cli_restore(target, sealed, "--key", str(garbage))
     assert unreadable.exit_code == 1 and "No se pudo leer la clave privada" in unreadable.output
 
 
@@ -69,7 +68,7 @@ def test_a_changed_byte_of_a_sealed_file_is_refused_naming_it(sealed: Path, fres
     data = bytearray(document.read_bytes())
     data[len(data) // 2] ^= 0x01
     document.write_bytes(bytes(data))
-    refused = _restore(fresh_app(), sealed, "--key", str(city_key))
+    refused = cli_restore(fresh_app(), sealed, "--key", str(city_key))
     assert refused.exit_code == 1
     assert f"{document.relative_to(sealed).as_posix()}: está alterado o dañado" in refused.output
 
@@ -79,7 +78,7 @@ def test_an_edited_manifest_is_refused(sealed: Path, fresh_app: Callable[..., Fl
     manifest = json.loads((sealed / "manifest.json").read_text(encoding="utf-8"))
     manifest["cases_by_status"]["running"] = 7
     (sealed / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    refused = _restore(fresh_app(), sealed, "--key", str(city_key))
+    refused = cli_restore(fresh_app(), sealed, "--key", str(city_key))
     assert refused.exit_code == 1 and "manifest.json: fue modificado" in refused.output
 
 

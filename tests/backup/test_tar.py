@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.backup.population import observe, populate
-from tests.backup.test_round_trip import _backup, _restore
+from tests.backup.population import cli_backup, cli_restore, observe, populate
 from tests.fixtures.database import SQLITE_ONLY
 
 
@@ -20,12 +19,12 @@ def test_a_tar_of_a_backup_restores_like_its_folder(make_app: Callable[..., Flas
                                                     source_settings: dict[str, Any], tmp_path: Path) -> None:
     source = make_app(**source_settings)
     population = populate(source, tmp_path)
-    folder = _backup(source, tmp_path / "copias")
+    folder = cli_backup(source, tmp_path / "copias")
     packed = tmp_path / "copia.tar"
     with tarfile.open(packed, "w") as archive:
         archive.add(folder, arcname=folder.name)
     target = fresh_app()
-    restored = _restore(target, packed)
+    restored = cli_restore(target, packed)
     assert restored.exit_code == 0, restored.output
     assert observe(target, population) == observe(source, population)
 
@@ -35,17 +34,17 @@ def test_a_file_that_is_no_backup_is_refused(fresh_app: Callable[..., Flask], tm
     target = fresh_app()
     text = tmp_path / "notas.txt"
     text.write_text("no es una copia")
-    refused = _restore(target, text)
+    refused = cli_restore(target, text)
     assert refused.exit_code == 1 and "no es una carpeta de copia ni un archivo tar legible" in refused.output
     empty = tmp_path / "vacio.tar"
     with tarfile.open(empty, "w") as archive:
         archive.addfile(tarfile.TarInfo("LEEME"), io.BytesIO(b""))
-    refused = _restore(target, empty)
+    refused = cli_restore(target, empty)
     assert refused.exit_code == 1 and "debe tener una copia de seguridad (un manifest.json); tiene 0" in refused.output
     escaping = tmp_path / "escapa.tar"
     with tarfile.open(escaping, "w") as archive:
         link = tarfile.TarInfo("copia/manifest.json")
         link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
         archive.addfile(link)
-    refused = _restore(target, escaping)
+    refused = cli_restore(target, escaping)
     assert refused.exit_code == 1 and "no es una carpeta de copia ni un archivo tar legible" in refused.output
