@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from engine.backup.archive import ChunkStream
 from engine.backup.errors import BackupError, Tampered, WrongKey
 from engine.backup.sealing import CHUNK, TAG, Seal, fingerprint, generate_key, load_private_key, load_public_key
 from tests.backup.population import cli_backup, cli_restore, populate
@@ -129,3 +130,11 @@ def test_keys_are_never_overwritten_stay_private_and_open_only_their_backups(cit
         Seal.opened_with(load_private_key(key), seal.header)
     with pytest.raises(BackupError, match="No se pudo leer la clave pública"):
         load_public_key(key)  # the private half where the public one is expected
+
+
+def test_a_restore_reads_the_chunks_in_any_sizes_the_store_asks_for() -> None:
+    data = os.urandom(5 * CHUNK + 17)
+    pieces = iter([data[i:i + CHUNK] for i in range(0, len(data), CHUNK)])
+    stream = ChunkStream(pieces)
+    read = [stream.read(size) for size in (1, 3 * CHUNK, 7)]
+    assert b"".join([*read, stream.read(-1), stream.read(10)]) == data
