@@ -33,6 +33,9 @@ DESCRIPTION = ("Copia de seguridad de Trámites SMT: la base de datos y todos lo
                "por su SHA-256. Se restaura en una instalación vacía con `tramites restore <esta carpeta>` "
                "(docs/operations.md, «Copias de seguridad»).")
 
+SEALED = (" Sus archivos están cifrados (el manifiesto no): solo los abre la clave privada de la ciudad de huella {}, "
+          "que se indica con --key.")
+
 
 @dataclass(frozen=True)
 class Made:
@@ -85,7 +88,8 @@ def make_backup(engine: Engine, store: DocumentStore, into: Path, now: datetime,
         tool, (contents, needed) = _copy_database(engine, writer)
         count, size = _copy_documents(store, writer, needed)
         writer.finish({
-            "description": DESCRIPTION, "created_at": now.isoformat(), "platform_version": platform_version(),
+            "description": DESCRIPTION + (SEALED.format(seal.header["recipient"]) if seal is not None else ""),
+            "created_at": now.isoformat(), "platform_version": platform_version(),
             "database": {"engine": engine.dialect.name, "tool": tool, "file": database.dump_name(engine)},
             **contents.as_manifest(),
             "documents": {"objects": count, "bytes": size, "referenced": len(needed), **(described or {})},

@@ -41,6 +41,8 @@ def test_a_sealed_backup_hides_its_files_but_not_its_manifest(sealed: Path, city
     manifest = json.loads((sealed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["encryption"]["recipient"] == fingerprint(load_public_key(Path(f"{city_key}.pub")))
     assert manifest["encryption"]["scheme"].startswith("x25519")
+    assert f"solo los abre la clave privada de la ciudad de huella {manifest['encryption']['recipient']}" \
+        in manifest["description"]
     dump = next((sealed / "database").iterdir()).read_bytes()
     assert not dump.startswith(b"SQLite format 3")  # sealed, not the plain database
     assert manifest["cases_by_status"]["running"] == 1
