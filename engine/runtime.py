@@ -14,13 +14,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
 from engine.audit import checkpoints
+from engine.backup import schedule
+from engine.backup.create import Made, make_backup, store_location
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
-from engine.db import utcnow
+from engine.db import db, utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.notices import notify
@@ -58,6 +61,8 @@ class PlatformContext(EngineContext):
     sweeps: SweepSchedule | None = None
     #: ``issue_certificate(template_folder, data, title)``: signs the proofs of notices received.
     issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
+    #: ``backup(now)``: write a backup when ``BACKUP_SCHEDULE`` says one is due, then prune old ones.
+    backup: Callable[[datetime], object] | None = None
 
 
 @dataclass
@@ -115,6 +120,8 @@ class Runtime:
     dispatch: Callable[[int], None] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
+    #: When this process may try a scheduled backup again after a failure.
+    backup_retries: schedule.Retries = field(init=False, default_factory=schedule.Retries)
     #: The engine's own operations, which service tasks reach before the connectors'.
     engine_operations: EngineOperations = field(init=False)
 
@@ -143,6 +150,20 @@ class Runtime:
         """The key that signs the audit trail's checkpoints (derived from ``SECRET_KEY``)."""
         return checkpoints.signing_key(self.settings["SECRET_KEY"])
 
+    def make_backup(self, into: Path, now: datetime, public_key: Path | None = None) -> Made:
+        """Write one backup of the platform's database and document store under ``into``
+        (inside an application context); sealed to ``public_key``, else to ``BACKUP_PUBLIC_KEY`` if set."""
+        configured = self.settings.get("BACKUP_PUBLIC_KEY")
+        key = public_key or (Path(configured) if configured else None)
+        return make_backup(db.engine, self.documents.store, into, now, public_key=key, audit_key=self.audit_key(),
+                           described={"store": store_location(str(self.settings.get("STORAGE_URL") or ""))})
+
+    def backup_plan(self) -> schedule.BackupPlan:
+        """The scheduled backups' plan (``BACKUP_DIR``, ``BACKUP_SCHEDULE``, ``BACKUP_KEEP``)."""
+        return schedule.BackupPlan(folder=Path(self.settings["BACKUP_DIR"]), times=self.settings["BACKUP_SCHEDULE"],
+                                   zone=self.settings["TIMEZONE"], keep=int(self.settings.get("BACKUP_KEEP") or 14),
+                                   make=self.make_backup)
+
     def engine_context(self) -> PlatformContext:
         """A fresh context for one request or job (its post-commit list is its own)."""
         retention = self.settings.get("SENSOR_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
@@ -157,6 +178,8 @@ class Runtime:
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
                               issue_certificate=self.documents.issue_certificate)
+        if self.settings.get("BACKUP_SCHEDULE"):
+            ctx.backup = partial(self.backup_retries.run, self.backup_plan())
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),

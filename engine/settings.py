@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import time
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,17 @@ def _timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as e:
         raise ValueError("is not a known IANA time zone") from e
     return value
+
+
+def _times_of_day(value: str) -> tuple[time, ...]:
+    """``03:00`` or ``03:00,15:30``: times of day (in the city's zone, read where they are used)."""
+    times = []
+    for part in value.split(","):
+        try:
+            times.append(time.fromisoformat(part.strip()))
+        except ValueError as e:
+            raise ValueError(f"must be times of day HH:MM separated by commas, not {part.strip()!r}") from e
+    return tuple(sorted(set(times)))
 
 
 def _text(value: str) -> str:
@@ -183,6 +195,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
     Setting("RECORDS_TRANSFER_DIR", _text, "Folder where case files transferred to the historical archive are "
             "exported; unset = <INSTANCE_PATH>/archivo-historico."),
+    Setting("BACKUP_DIR", _text, "Folder of the backups `tramites backup` and the schedule write; unset = "
+            "<INSTANCE_PATH>/copias."),
+    Setting("BACKUP_SCHEDULE", _times_of_day, "Times of day (city zone, HH:MM, comma-separated) the background "
+            "work makes a backup; unset = no scheduled backups."),
+    Setting("BACKUP_KEEP", _positive_int, "How many backups the schedule keeps; older ones are deleted.", "14"),
+    Setting("BACKUP_PUBLIC_KEY", _text, "The city's public backup key (PEM, from `tramites backup-key`): backups "
+            "are sealed to it; unset = not encrypted."),
     Setting("TIMEZONE", _timezone, "The city's zone for display and business days.", CITY_TIMEZONE),
     Setting("NOTICE_TERM_BUSINESS_DAYS", _positive_int, "Business days after which a notice in the electronic "
             "address counts as received when the person has not opened it.", "10"),
@@ -309,6 +328,8 @@ def _with_embedded_defaults(values: dict[str, Any]) -> dict[str, Any]:
         values["STORAGE_URL"] = (instance / "documents").as_uri()
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = instance_secret(instance, "secret_key")
+    if not values["BACKUP_DIR"]:
+        values["BACKUP_DIR"] = str(instance / "copias")
     values[FOLLOWS_SERVER] = not values["PUBLIC_URL"]
     if not values["PUBLIC_URL"]:
         values["PUBLIC_URL"] = DEFAULT_PUBLIC_URL

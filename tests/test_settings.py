@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,15 @@ def test_embedded_defaults_live_under_the_instance_folder(tmp_path: Path) -> Non
     assert values["STORAGE_URL"] == (tmp_path / "documents").as_uri()
     assert values["TIMEZONE"] == "America/Argentina/Tucuman"
     assert values["BROKER_URL"] is None and values["LDAP_URL"] is None and values["MQTT_URL"] is None
+
+
+def test_backups_go_under_the_instance_folder_unless_scheduled_elsewhere(tmp_path: Path) -> None:
+    values = read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path)})
+    assert values["BACKUP_DIR"] == str(tmp_path / "copias")
+    assert (values["BACKUP_SCHEDULE"], values["BACKUP_KEEP"], values["BACKUP_PUBLIC_KEY"]) == (None, 14, None)
+    scheduled = read_settings({"TRAMITES_INSTANCE_PATH": str(tmp_path), "TRAMITES_BACKUP_SCHEDULE": "15:30, 03:00",
+                               "TRAMITES_BACKUP_DIR": "/srv/copias"})
+    assert scheduled["BACKUP_SCHEDULE"] == (time(3, 0), time(15, 30)) and scheduled["BACKUP_DIR"] == "/srv/copias"
 
 
 def test_secret_key_is_generated_once_per_instance(tmp_path: Path) -> None:
@@ -48,6 +58,9 @@ def test_postgres_urls_use_the_shipped_driver(tmp_path: Path) -> None:
         ("MAX_UPLOAD_MB", "0", "positive"),
         ("GAF_SANDBOX", "quizás", "must be 1 (on) or 0 (off)"),
         ("GAF_SANDBOX_IN_PRODUCTION", "si", "acepto-pagos-falsos"),
+        ("BACKUP_SCHEDULE", "3am", "times of day HH:MM separated by commas, not '3am'"),
+        ("BACKUP_SCHEDULE", "03:00,25:00", "not '25:00'"),
+        ("BACKUP_KEEP", "0", "positive"),
     ],
 )
 def test_malformed_settings_name_the_variable(tmp_path: Path, variable: str, value: str, message: str) -> None:

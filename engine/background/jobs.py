@@ -1,7 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store.
+trail's checkpoints, the sweep of the document store, the scheduled backups.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -129,6 +129,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
+    _backup_when_due(ctx)
     return done
 
 
@@ -181,6 +182,16 @@ def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
         sweep.sweep(store, unit_of_work, now)
     except Exception:  # the store may be down; the next schedule tries again
         log.exception("background job document sweep failed")
+
+
+def _backup_when_due(ctx: PlatformContext) -> None:
+    # Real time, as the sweep's: the backups' folders are named after it, and the schedule reads them.
+    if ctx.backup is None:
+        return
+    try:
+        ctx.backup(utcnow())
+    except Exception:  # the store or the database may be down; the next cycle tries again
+        log.exception("background job scheduled backup failed")
 
 
 def _prune_readings(now: datetime, days: int) -> None:
