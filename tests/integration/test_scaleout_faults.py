@@ -4,15 +4,17 @@ The platform runs as production does, in child processes: two gunicorn servers
 (``wsgi:app``) and two ``tramites worker`` (one with the beat schedule), on a fresh PostgreSQL
 database, moto's S3 server and Redis as the broker; e-mail goes to a real SMTP server.
 Client threads drive cases of ``tests/data/bundles/escala_fallas`` over the REST API (start,
-complete the review, a timer, a payment message, two e-mails each) while the test SIGKILLs
-a web worker three times (while it serves) and a Celery worker three times (the beat's node
-once), restarting each. Then: every case finished once, with each step, timer and message
-applied exactly once, every e-mail delivered exactly once, case numbers without gaps and the
+complete the review, a timer, a payment message, two e-mails each; a reclamo with a photo
+through the public form every third case) while the test SIGKILLs a web worker three times
+(while it serves) and a Celery worker three times (the beat's node once), restarting each.
+Then: every case finished once, with each step, timer and message applied exactly once, every
+e-mail delivered exactly once, every photo stored whole, case numbers without gaps and the
 audit trail whole (``tramites audit verify``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -27,7 +29,8 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from tests.fixtures.cluster import CeleryNode, WebServer, platform_env, run_command
+from storage import open_storage
+from tests.fixtures.cluster import ROOT, CeleryNode, WebServer, platform_env, run_command
 from tests.fixtures.database import created_database
 from tests.fixtures.engine import BUNDLES
 from tests.fixtures.require import missing_service
@@ -55,6 +58,7 @@ class Cluster:
     env: dict[str, str]
     folder: Path
     database_url: str
+    storage_url: str
     web: list[WebServer]
     celery: list[CeleryNode]
     token: str
@@ -79,18 +83,21 @@ def cluster(postgres_server_url: str, s3_server: S3Server, smtp_server: SmtpServ
     with created_database(postgres_server_url) as url:
         settings = {"DATABASE_URL": url, "STORAGE_URL": s3_server.url(fresh_bucket_name()), "BROKER_URL": broker,
                     "SECRET_KEY": "clave-de-la-prueba-de-escala", "INSTANCE_PATH": str(tmp_path / "instance"),
+                    "TRUSTED_PROXIES": "127.0.0.1",  # the neighbours' addresses come in X-Forwarded-For
                     "SMTP_HOST": smtp_server.host, "SMTP_PORT": str(smtp_server.port),
                     "MAIL_FROM": "Trámites SMT <no-responder@smt.gob.ar>"}
         env = platform_env(settings)
-        _operator(env, tmp_path, "init", "--no-demo")
+        _operator(env, tmp_path, "db", "upgrade")  # the schema; the test deploys only what it drives
         token = _operator(env, tmp_path, "token", "create", "--name", "integracion-escala", "--scope", "admin")
         web = [WebServer(f"web-{n}", env, tmp_path) for n in range(2)]
         celery = [CeleryNode(f"celery-{n}", env, tmp_path, beat=n == 0) for n in range(2)]
         nodes: list[WebServer | CeleryNode] = [*web, *celery]
         try:
+            for node in nodes:  # booted side by side: each builds the app
+                node.launch()
             for node in nodes:
-                node.start()
-            yield Cluster(env, tmp_path, url, web, celery, token.splitlines()[-1].strip())
+                node.wait_ready()
+            yield Cluster(env, tmp_path, url, settings["STORAGE_URL"], web, celery, token.splitlines()[-1].strip())
         finally:
             for node in nodes:
                 node.stop()
@@ -106,8 +113,9 @@ def _operator(env: dict[str, str], folder: Path, *args: str) -> str:
 def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_server: SmtpServer) -> None:
     began = time.monotonic()
     traffic = Traffic([server.url for server in cluster.web])
-    deploy, _ = Integration(traffic, cluster.token, 0).send("POST", "/api/v1/deployments", files=_bundle())
-    assert deploy.status_code == 201, deploy.text
+    for bundle in (BUNDLES / "escala_fallas", ROOT / "processes" / "reclamo"):
+        deploy, _ = Integration(traffic, cluster.token, 0).send("POST", "/api/v1/deployments", files=_bundle(bundle))
+        assert deploy.status_code == 201, deploy.text
 
     numbers, faults = _drive(cluster, traffic)
 
@@ -121,6 +129,7 @@ def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_serv
             _check_case_numbers(cases, numbers)
             _check_each_step_once(db, cases)
             _check_mail_once(db, cases, smtp_server)
+            _check_photos(db, cluster.storage_url, traffic)
     finally:
         engine.dispose()
     verified = run_command(cluster.env, cluster.folder, "audit", "verify")
@@ -130,9 +139,8 @@ def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_serv
     assert time.monotonic() - began < 280
 
 
-def _bundle() -> list[tuple[str, tuple[str, bytes]]]:
-    folder = BUNDLES / "escala_fallas"
-    return [("files", (p.name, p.read_bytes())) for p in sorted(folder.iterdir())]
+def _bundle(folder: Path) -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", (str(p.relative_to(folder)), p.read_bytes())) for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
 def _drive(cluster: Cluster, traffic: Traffic) -> tuple[list[str], list[str]]:
@@ -201,7 +209,8 @@ def _wait_until(check: Callable[[], bool], timeout: float) -> bool:
 
 def _settled(db: Any) -> bool:
     def done() -> bool:
-        open_cases = db.execute(text("SELECT count(*) FROM instances WHERE status <> 'completed'")).scalar()
+        open_cases = db.execute(text("SELECT count(*) FROM instances "
+                                     "WHERE process_key = 'escala_fallas' AND status <> 'completed'")).scalar()
         unsent = db.execute(text("SELECT count(*) FROM outbox WHERE status <> 'sent'")).scalar()
         db.rollback()
         return open_cases == 0 and unsent == 0
@@ -214,17 +223,22 @@ def _cases(db: Any) -> dict[str, dict[str, Any]]:
     return {row.id: {"number": row.number, "status": row.status, "data": row.data} for row in rows}
 
 
+def _numbers(family: str, count: int) -> list[str]:
+    year = datetime.now(ZoneInfo("America/Argentina/Tucuman")).year
+    return [f"EX-{year}-{n:06d}-SMT-{family}" for n in range(1, count + 1)]
+
+
 def _check_case_numbers(cases: dict[str, dict[str, Any]], answered: list[str]) -> None:
     """One case per start (the retried ones included), numbered 1…N without a gap."""
-    year = datetime.now(ZoneInfo("America/Argentina/Tucuman")).year
-    expected = [f"EX-{year}-{n:06d}-SMT-ESC" for n in range(1, CASES + 1)]
+    expected = _numbers("ESC", CASES)
     assert sorted(case["number"] for case in cases.values()) == expected
     assert sorted(answered) == expected
 
 
 def _check_each_step_once(db: Any, cases: dict[str, dict[str, Any]]) -> None:
     """Each element, the review, the timer and the payment exactly once per case."""
-    events = db.execute(text("SELECT instance_id, type, element_id FROM audit_events WHERE instance_id IS NOT NULL"))
+    events = db.execute(text("SELECT e.instance_id, e.type, e.element_id FROM audit_events e "
+                             "JOIN instances i ON i.id = e.instance_id WHERE i.process_key = 'escala_fallas'"))
     seen: dict[str, Counter[tuple[str, str | None]]] = {case_id: Counter() for case_id in cases}
     for row in events:
         seen[row.instance_id][(row.type, row.element_id)] += 1
@@ -261,3 +275,26 @@ def _check_mail_once(db: Any, cases: dict[str, dict[str, Any]], smtp_server: Smt
             assert subjects[subject] == 1, (subject, subjects[subject])
     resent = len(smtp_server.received) - len(by_message)
     assert resent <= sum(kind == "celery" for _, kind, _ in FAULTS), resent
+
+
+def _check_photos(db: Any, storage_url: str, traffic: Traffic) -> None:
+    """Every photo sent is a document of a reclamo, stored whole in S3; reclamos numbered without a gap.
+
+    A submission cut mid-way and sent again may have opened a second reclamo with the same photo.
+    """
+    rows = list(db.execute(text(
+        "SELECT i.number, d.title, d.sha256, d.size, d.storage_key FROM instances i "
+        "LEFT JOIN documents d ON d.instance_id = i.id WHERE i.process_key = 'reclamo' ORDER BY i.number")))
+    sent_again = traffic.retried["reclamo sent again"]
+    assert len(traffic.photos) <= len(rows) <= len(traffic.photos) + sent_again, (len(rows), sent_again)
+    assert [row.number for row in rows] == _numbers("REC", len(rows))
+    assert {row.title for row in rows} == {"Foto 1 del reclamo"}
+    assert {row.sha256 for row in rows} == set(traffic.photos)
+    store = open_storage(storage_url)
+    try:
+        for row in rows:
+            with store.get(row.storage_key) as stored:
+                content = stored.read()
+            assert len(content) == row.size and hashlib.sha256(content).hexdigest() == row.sha256, row.number
+    finally:
+        store.close()
