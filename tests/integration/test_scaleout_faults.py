@@ -99,6 +99,8 @@ def cluster(postgres_server_url: str, s3_server: S3Server, smtp_server: SmtpServ
                 node.wait_ready()
             yield Cluster(env, tmp_path, url, settings["STORAGE_URL"], web, celery, token.splitlines()[-1].strip())
         finally:
+            for node in nodes:  # stopped side by side, as they were started
+                node.terminate()
             for node in nodes:
                 node.stop()
 
@@ -273,8 +275,8 @@ def _check_mail_once(db: Any, cases: dict[str, dict[str, Any]], smtp_server: Smt
         for subject in (f"Iniciamos su trámite {case['number']}: Prueba de escala",
                         f"Finalizó su trámite {case['number']}: Prueba de escala"):
             assert subjects[subject] == 1, (subject, subjects[subject])
-    resent = len(smtp_server.received) - len(by_message)
-    assert resent <= sum(kind == "celery" for _, kind, _ in FAULTS), resent
+    resent = len(smtp_server.received) - len(by_message)  # at most the two tasks each killed worker ran
+    assert resent <= 2 * sum(kind == "celery" for _, kind, _ in FAULTS), resent
 
 
 def _check_photos(db: Any, storage_url: str, traffic: Traffic) -> None:
