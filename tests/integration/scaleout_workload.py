@@ -115,6 +115,8 @@ def run_case(client: Integration, index: int) -> str:
     answer, _ = client.send("POST", f"/api/v1/processes/{PROCESS}/instances", json={"data": data},
                             headers={"Idempotency-Key": f"inicio-{index}"}, busy_retry=True)
     assert answer.status_code in (200, 201), (answer.status_code, answer.text)
+    if answer.status_code == 200:  # the first attempt had committed: its answer, replayed
+        client.traffic.count("start replayed")
     client.traffic.case_started()
     started = answer.json()
     (task,) = [t for t in started["next_tasks"] if t["element_id"] == "revisar"]

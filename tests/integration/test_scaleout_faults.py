@@ -130,6 +130,7 @@ def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_serv
             cases = _cases(db)
             _check_case_numbers(cases, numbers)
             _check_each_step_once(db, cases)
+            _check_nothing_left_behind(db, cases)
             _check_mail_once(db, cases, smtp_server)
             _check_photos(db, cluster.storage_url, traffic)
     finally:
@@ -253,6 +254,16 @@ def _check_each_step_once(db: Any, cases: dict[str, dict[str, Any]]) -> None:
             ("task_completed", "revisar"), ("instance_started", None), ("instance_completed", None),
             ("message_received", None)]
         assert {key: counted[key] for key in once} == dict.fromkeys(once, 1), (case["number"], counted)
+
+
+def _check_nothing_left_behind(db: Any, cases: dict[str, dict[str, Any]]) -> None:
+    """No incident (no step failed), and every payment kept for a case not yet waiting reached it."""
+    incidents = db.execute(text("SELECT count(*) FROM incidents")).scalar()
+    kept = list(db.execute(text("SELECT message_id, delivered_at, instance_id FROM buffered_messages")))
+    assert incidents == 0
+    assert kept, "no payment arrived before its case waited for it: the kept path went untried"
+    assert all(row.delivered_at is not None and row.instance_id in cases for row in kept)
+    assert len({row.instance_id for row in kept}) == len(kept)
 
 
 def _check_mail_once(db: Any, cases: dict[str, dict[str, Any]], smtp_server: SmtpServer) -> None:
