@@ -137,6 +137,8 @@ def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_serv
         engine.dispose()
     verified = run_command(cluster.env, cluster.folder, "audit", "verify")
     assert verified.returncode == 0 and "íntegro" in verified.stdout, verified.stdout + verified.stderr
+    health = run_command(cluster.env, cluster.folder, "check")  # the image's HEALTHCHECK (deploy/Dockerfile)
+    assert health.returncode == 0 and health.stdout.count(" OK ") >= 3, health.stdout + health.stderr
     print(f"faults {faults}, client retries {dict(traffic.retried)}, e-mails received {len(smtp_server.received)}, "
           f"{time.monotonic() - began:.0f} s")
     assert time.monotonic() - began < 280
