@@ -122,6 +122,8 @@ def test_cases_survive_killed_web_and_celery_workers(cluster: Cluster, smtp_serv
     numbers, faults = _drive(cluster, traffic)
 
     assert len(faults) == len(FAULTS), faults
+    celery_faults = Counter(which for _, kind, which in FAULTS if kind == "celery")
+    assert [node.starts for node in cluster.celery] == [1 + celery_faults[n] for n in range(2)]
     assert traffic.retried["connection"] >= 1, f"no fault cut a request in flight: {dict(traffic.retried)}"
     engine = create_engine(cluster.database_url)
     try:
