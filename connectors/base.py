@@ -97,7 +97,9 @@ class ConnectorContext:
     :param storage: the document store (``put``/``get``/``stat``), when the platform has one.
     :param logger: where to log; never log secrets.
     :param instance: plain facts about the calling process instance (id, case number,
-        public URL), empty outside a process.
+        public URL), empty outside a process. A call delivered from the outbox also carries
+        ``delivery_id``, the same on every attempt to deliver that one call: a connector that
+        can make the far side recognise a repeat uses it (the e-mail's Message-ID).
     :param files: the files of the calling instance's deployed version (bundle-relative name →
         bytes, read-only), empty outside a process: templates come from here, never from disk.
     """

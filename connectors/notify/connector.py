@@ -74,7 +74,7 @@ class NotifyConnector(Connector):
     def email(self, params: JSON, context: ConnectorContext) -> JSON:
         """Send a Spanish e-mail template (text and HTML) over SMTP."""
         message_id = mail.send_email(self._config(context), params["para"], params["plantilla"],
-                                     params.get("datos") or {})
+                                     params.get("datos") or {}, key=context.instance.get("delivery_id"))
         return {"enviado": True, "message_id": message_id}
 
     @operation(params=WHATSAPP_SCHEMA, result=SENT_SCHEMA, timeout=30.0, after_commit=True)

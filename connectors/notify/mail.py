@@ -30,6 +30,8 @@ TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
 DEFAULT_TIMEOUT = 20.0
+#: A delivery key that may go into a Message-ID's left part (RFC 5322 dot-atom text).
+KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,100}")
 #: ``From`` of the messages kept in the local outbox when ``MAIL_FROM`` is unset: they never leave.
 LOCAL_SENDER = "Trámites SMT <no-responder@tramites.invalid>"
 log = logging.getLogger("tramites.connectors.notificar")
@@ -113,8 +115,13 @@ def render(plantilla: str, datos: Mapping[str, Any]) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=str(module), html=html)
 
 
-def build_message(settings: SmtpSettings, para: Sequence[str], rendered: RenderedEmail) -> EmailMessage:
-    """Build a multipart/alternative message (UTF-8 text and HTML) with a fresh Message-ID.
+def build_message(settings: SmtpSettings, para: Sequence[str], rendered: RenderedEmail,
+                  key: str | None = None) -> EmailMessage:
+    """Build a multipart/alternative message (UTF-8 text and HTML) with its Message-ID.
+
+    :param key: what names this message on every attempt to send it (the outbox's delivery id):
+        the Message-ID is made from it, so a message sent again after a crash is the same
+        message, which mail programs show once; ``None``, a fresh Message-ID.
 
     :raises PermanentError: when a recipient is not a plain e-mail address.
     """
@@ -126,7 +133,8 @@ def build_message(settings: SmtpSettings, para: Sequence[str], rendered: Rendere
     message["From"] = settings.sender
     message["To"] = ", ".join(para)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(settings.sender)[1].rpartition("@")[2])
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2]
+    message["Message-ID"] = f"<tramites.{key}@{domain}>" if key and KEY.fullmatch(key) else make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
@@ -175,7 +183,8 @@ def _smtp_error(e: Exception) -> ConnectorError:
 
 
 def send_email(
-    config: Mapping[str, Any], para: str | Sequence[str], plantilla: str, datos: Mapping[str, Any] | None = None
+    config: Mapping[str, Any], para: str | Sequence[str], plantilla: str, datos: Mapping[str, Any] | None = None,
+    key: str | None = None,
 ) -> str:
     """Render a template and send it; the function the fronts get injected (e.g. e-mail verification).
 
@@ -183,12 +192,13 @@ def send_email(
     :param para: one address or several.
     :param plantilla: one of :data:`TEMPLATES`.
     :param datos: the template's values.
+    :param key: the same on every attempt to send this message (see :func:`build_message`).
     :return: the Message-ID of the sent message.
     :raises ConnectorError: :class:`TemporaryError` when trying later may work, else a permanent error.
     """
     settings = _settings(config)
     recipients = [para] if isinstance(para, str) else list(para)
-    message = build_message(settings, recipients, render(plantilla, datos or {}))
+    message = build_message(settings, recipients, render(plantilla, datos or {}), key)
     _hand_over(config, settings, message)
     log.info("e-mail %s sent with template %s", message["Message-ID"], plantilla)
     return str(message["Message-ID"])

@@ -6,7 +6,10 @@ commit loses nothing). Right after the commit the call is handed to whoever deli
 web process itself in the embedded default, a Celery worker in production); what is not
 delivered then — the mail server was down, the process died — is retried with backoff by the
 background work until it goes out or fails for good, which leaves an audit event on the case.
-Delivery is at least once: a crash between sending and marking may send a message twice.
+Delivery is at least once: a crash between sending and marking sends the message again. Every
+attempt carries the same :data:`DELIVERY_FACT`, from which the e-mail connector makes the same
+Message-ID, so the repeat is the same message to the mail server and to the recipient's mail
+program, which shows it once (docs/deployment.md, "What a killed process costs").
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ HANDOVER_SECONDS = 60
 _WARNED: set[tuple[str, str]] = set()
 MAX_WARNED_CAUSES = 256
 
+#: The fact that names one outbox message on every attempt to deliver it (``<id>.<created, µs>``).
+DELIVERY_FACT = "delivery_id"
 Deliver = Callable[[str, dict[str, Any], dict[str, Any]], Any]
 
 
@@ -104,7 +109,7 @@ def deliver(message_id: int, call: Deliver, now: datetime) -> str:
     if message.status != "pending":
         return message.status
     try:
-        call(message.operation, dict(message.params), dict(message.facts))
+        call(message.operation, dict(message.params), {**message.facts, DELIVERY_FACT: delivery_id(message)})
     except Exception as error:  # any failure of the far side is a retry, never a lost message
         _failed_attempt(message, error, now)
     else:
@@ -112,6 +117,12 @@ def deliver(message_id: int, call: Deliver, now: datetime) -> str:
         message.attempts += 1
     db.session.flush()
     return message.status
+
+
+def delivery_id(message: OutboxMessage) -> str:
+    """The same text on every attempt to deliver ``message``, and no other message's (its creation
+    time, to the microsecond, tells apart the same id in two installations)."""
+    return f"{message.id}.{int(message.created_at.timestamp() * 1_000_000)}"
 
 
 def _failed_attempt(message: OutboxMessage, error: Exception, now: datetime) -> None:

@@ -108,6 +108,20 @@ def test_several_recipients_and_the_plain_function(smtp_server: SmtpServer) -> N
     assert "https://tramites.smt.gob.ar/verificar/abc" in got.message.get_body(("plain",)).get_content()
 
 
+def test_a_message_sent_again_keeps_its_message_id(smtp_server: SmtpServer) -> None:
+    """The outbox's repeat after a crash between sending and marking is the same message."""
+    smtp_server.clear()
+    params = {"para": "ana@example.com", "plantilla": "tramite_finalizado", "datos": DATA}
+    connector = NotifyConnector(smtp_server.settings())
+    for _attempt in range(2):
+        connector.email(params, ConnectorContext(instance={"delivery_id": "41.1765000000123456"}))
+    connector.email(params, ConnectorContext(instance={"delivery_id": "42.1765000000123999"}))
+    connector.email(params, ConnectorContext(instance={"delivery_id": "no <vale>"}))  # not a Message-ID's part
+    ids = [str(got.message["Message-ID"]) for got in smtp_server.wait_for(4)]
+    assert ids[:3] == ["<tramites.41.1765000000123456@smt.gob.ar>"] * 2 + ["<tramites.42.1765000000123999@smt.gob.ar>"]
+    assert ids[3] not in ids[:3] and "vale" not in ids[3]
+
+
 def test_login_with_the_right_and_the_wrong_password(smtp_server: SmtpServer) -> None:
     smtp_server.clear()
     params = {"para": "ana@example.com", "plantilla": "tramite_finalizado", "datos": DATA}

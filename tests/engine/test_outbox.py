@@ -27,9 +27,11 @@ class FarSide:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.deliveries: list[str] = []
         self.failing = False
 
     def __call__(self, operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
+        self.deliveries.append(facts[outbox.DELIVERY_FACT])
         if self.failing:
             raise ConnectionRefusedError("el servidor de correo no responde")
         self.calls.append((operation, params))
@@ -142,6 +144,21 @@ def test_delivering_twice_sends_once(app: Flask, runtime: Runtime, far_side: Far
         assert runtime.deliver_now(message.id) == "sent"
         assert runtime.deliver_now(10**9) == "missing"
     assert len(far_side.calls) == 1
+
+
+def test_every_attempt_names_the_same_delivery_and_another_message_another(app: Flask, runtime: Runtime,
+                                                                           far_side: FarSide) -> None:
+    far_side.failing = True
+    _notify_in_a_step(app, runtime)
+    far_side.failing = False
+    [first] = _messages(app)
+    with app.app_context(), unit_of_work():  # the retry after a failure, or after a crash before the mark
+        assert outbox.deliver(first.id, far_side, runtime.clock() + timedelta(hours=1)) == "sent"
+    _notify_in_a_step(app, runtime)
+    second = _messages(app)[1]
+    assert far_side.deliveries == [outbox.delivery_id(first)] * 2 + [outbox.delivery_id(second)]
+    assert outbox.delivery_id(first) != outbox.delivery_id(second)
+    assert outbox.delivery_id(first).startswith(f"{first.id}.")
 
 
 def test_a_cause_that_keeps_failing_is_warned_once_not_at_every_retry(app: Flask, runtime: Runtime,
