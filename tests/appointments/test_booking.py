@@ -168,3 +168,15 @@ def test_a_booking_is_undone_with_its_transaction(app: Any) -> None:
         db.session.remove()
         assert db.session.scalars(select(Appointment)).all() == []
         assert db.session.scalars(select(AuditEvent).where(AuditEvent.type == booking.BOOKED)).all() == []
+
+
+def test_the_payload_a_case_hears_of_its_appointment(app: Any) -> None:
+    from engine.appointments import case_news
+
+    with app.app_context():
+        agenda = seed_agenda()
+        taken = _book(agenda.id, local(wednesday(), 10))
+        assert case_news.payload(taken) == {"turno": {
+            "codigo": taken.code, "inicio": local(wednesday(), 10).isoformat(), "estado": "booked",
+            "oficina": "Rentas — Centro", "servicio": "Atención en Rentas"}}
+        assert datetime.fromisoformat(case_news.payload(taken)["turno"]["inicio"]).utcoffset() == timedelta(0)
