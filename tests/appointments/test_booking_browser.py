@@ -10,7 +10,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.appointments.conftest import Site
+from tests.appointments.conftest import Site, link_in
 from tests.appointments.seed import local, wednesday
 from tests.fixtures.browser import LiveServer, axe_violations
 from tests.fixtures.database import SQLITE_ONLY
@@ -121,5 +121,49 @@ def test_booking_moving_and_cancelling_on_a_phone_with_the_keyboard(
         page.goto(server.url + "/turnos/mis-turnos")
         _check(page, server.url, csp)
         assert "Cancelado" in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_guest_books_on_a_phone_with_the_keyboard_after_confirming_the_address(
+        site: Callable[..., Site], browser: Any, live_server: Callable[..., LiveServer]) -> None:
+    s = site(allows_guest=True)
+    server = live_server(s.app)
+    context = browser.new_context(locale="es-AR", viewport=PHONE)
+    page = context.new_page()
+    csp: list[str] = []
+    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+    try:
+        page.goto(f"{server.url}/turnos/servicio/{s.service_id}/agenda/{s.agenda_id}/{wednesday().isoformat()}")
+        _check(page, server.url, csp)
+        _tab_to(page, "el.name === 'horario'")
+        page.keyboard.press("Space")
+        _tab_to(page, "el.name === 'email'")
+        page.keyboard.type("no-es-un-correo")
+        _tab_to(page, _text_is("Enviarme el enlace para reservar"))
+        _press_enter_and_wait(page)
+        _check(page, server.url, csp)  # the errors, announced and linked to their fields
+        assert page.locator("[role=alert]").count() == 1
+        assert page.locator("#f-email").get_attribute("aria-invalid") == "true"
+        assert page.locator("#f-documento").get_attribute("aria-describedby") == "d-documento e-documento"
+
+        _tab_to(page, "el.name === 'horario'")
+        page.keyboard.press("Space")
+        _tab_to(page, "el.name === 'email'")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("invitada@example.com")
+        _tab_to(page, "el.name === 'documento'")
+        page.keyboard.type("20345678")
+        _tab_to(page, _text_is("Enviarme el enlace para reservar"))
+        _press_enter_and_wait(page)
+        _check(page, server.url, csp)
+        assert page.locator("h1").inner_text() == "Revise su correo"
+
+        [mail] = s.mail.wait_for(1)
+        link = link_in(mail.message.get_body(("plain",)).get_content(), "/turnos/invitado/")
+        page.goto(server.url + link)
+        _check(page, server.url, csp)
+        assert page.locator("h1").inner_text() == "Su turno" and page.locator(".turnos-qr svg").is_visible()
+        assert "09/12/2026 08:00" in page.locator("main").inner_text()
     finally:
         context.close()
