@@ -1,7 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store.
+trail's checkpoints, the sweep of the document store, the turnero's no-shows.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -18,6 +18,7 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
+from engine.appointments import outcome
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
@@ -122,6 +123,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
+    done += _no_shows(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -170,6 +172,15 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
         due = receipt.due_notices(now)
     return sum(_guarded(unit_of_work, partial(receipt.deem_received, ctx, notice_id, issue), f"notice {notice_id}")
                for notice_id in due)
+
+
+def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Mark as no-shows the appointments never checked in whose grace passed, one transaction each
+    (a case waiting for its appointment hears ``turno_ausente``)."""
+    with unit_of_work():
+        due = outcome.due_no_shows(now)
+    return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
+               for appointment_id in due)
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
