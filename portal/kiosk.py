@@ -35,9 +35,9 @@ CAMERA_POLICY = "camera=(self), microphone=(), geolocation=()"
 
 def _page(device: OfficeDevice, error: str | None = None, status: int = 200) -> ResponseReturnValue:
     office = office_of(device)
-    response = render_template("portal/office/kiosk.html", office=office, walk_ins=queue.walk_in_agendas(office.id),
-                               error=error), status
-    return response, {"Permissions-Policy": CAMERA_POLICY}
+    html = render_template("portal/office/kiosk.html", office=office, walk_ins=queue.walk_in_agendas(office.id),
+                           error=error)
+    return html, status, {"Permissions-Policy": CAMERA_POLICY}
 
 
 @bp.get("/")
