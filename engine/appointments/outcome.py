@@ -5,8 +5,10 @@ checked in is a no-show once the service's grace minutes after the start have pa
 desk may mark it, and the background work marks the ones left (:func:`due_no_shows`).
 
 When the appointment belongs to a case (a process booked it), the case gets the message
-``turno_atendido`` or ``turno_ausente`` in the same transaction, with the payload
-``{"turno": {"codigo", "inicio", "estado", "oficina", "servicio", "puesto"}}``.
+``turno_atendido`` or ``turno_ausente`` in the same transaction, with the payload every
+appointment message carries (:func:`engine.appointments.case_news.payload`: ``codigo``,
+``inicio``, ``estado`` — ``attended`` or ``no_show`` —, ``oficina``, ``servicio``) plus
+``puesto``, the desk that called.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import audit
-from engine.appointments.models import Agenda, Appointment, Office, Service
-from engine.appointments.queue import called_at_desk, of_office
+from engine.appointments import case_news
+from engine.appointments.models import Agenda, Appointment, Service
+from engine.appointments.queue import called_at_desk, of_office, service_of
 from engine.db import db
 from engine.errors import Conflict
 from engine.workflow import messages
@@ -26,8 +29,6 @@ from engine.workflow.step import EngineContext
 
 ATTENDED_MESSAGE = "turno_atendido"
 ABSENT_MESSAGE = "turno_ausente"
-#: What the case reads in ``turno.estado``.
-STATE_WORDS = {"attended": "atendido", "no_show": "ausente"}
 SYSTEM = "sistema"
 
 
@@ -62,8 +63,7 @@ def absent(ctx: EngineContext, appointment_id: str, office_id: str, *, by: str, 
 
 def grace_ends(appointment: Appointment) -> datetime:
     """When a booked appointment not checked in becomes a no-show."""
-    _office, service = _office_and_service(appointment)
-    return appointment.starts_at + timedelta(minutes=service.grace_minutes)
+    return appointment.starts_at + timedelta(minutes=service_of(appointment).grace_minutes)
 
 
 def due_no_shows(now: datetime, limit: int = 200) -> list[str]:
@@ -98,11 +98,10 @@ def _finish(ctx: EngineContext, appointment: Appointment, status: str, *, by: st
 
 
 def news_of(appointment: Appointment) -> dict[str, Any]:
-    """The message's payload: what the case learns of its appointment."""
-    office, service = _office_and_service(appointment)
-    return {"turno": {"codigo": appointment.code, "inicio": appointment.starts_at.isoformat(),
-                      "estado": STATE_WORDS.get(appointment.status, appointment.status),
-                      "oficina": office.name, "servicio": service.name, "puesto": appointment.desk}}
+    """The message's payload: what every appointment message says, and the desk that called."""
+    news = case_news.payload(appointment)
+    news["turno"]["puesto"] = appointment.desk
+    return news
 
 
 def _tell_case(ctx: EngineContext, appointment: Appointment, actor: str) -> None:
@@ -114,12 +113,3 @@ def _tell_case(ctx: EngineContext, appointment: Appointment, actor: str) -> None
         audit.record("message_dropped", actor, instance_id=instance_id,
                      data={"name": name, "reason": "El caso no espera este mensaje.",
                            "appointment": appointment.id})
-
-
-def _office_and_service(appointment: Appointment) -> tuple[Office, Service]:
-    agenda = db.session.get(Agenda, appointment.agenda_id)
-    office = db.session.get(Office, agenda.office_id) if agenda is not None else None
-    service = db.session.get(Service, agenda.service_id) if agenda is not None else None
-    if office is None or service is None:  # pragma: no cover - foreign keys keep them
-        raise Conflict("La agenda del turno ya no existe.")
-    return office, service

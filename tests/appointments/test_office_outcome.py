@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from engine.appointments import outcome, queue
 from engine.appointments.models import Appointment
-from engine.models import AuditEvent
 from engine.background.jobs import run_due_work
 from engine.db import db
 from engine.errors import Conflict
+from engine.models import AuditEvent
 from engine.uow import unit_of_work
 from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, appointment, book, pin_clock, seed_office
 from tests.fixtures.engine import ApiClient
@@ -55,9 +55,9 @@ def test_attended_reaches_the_waiting_case_with_the_visit(app: Flask, api: ApiCl
     case = api.instance(instance_id)
     assert case["status"] == "completed", case
     visit = case["data"]["visita"]["turno"]
-    assert visit["codigo"] == made["code"] and visit["estado"] == "atendido" and visit["puesto"] == "Puesto 1"
+    assert visit["codigo"] == made["code"] and visit["estado"] == "attended" and visit["puesto"] == "Puesto 1"
     assert visit["inicio"] == MORNING.isoformat() and visit["servicio"] == "Servicio atencion-rentas"
-    assert case["data"]["resultado"] == "visita atendido"
+    assert case["data"]["resultado"] == "visita attended"
     found = appointment(app, made["id"])
     assert (found.status, found.finished_at) == ("attended", MORNING + timedelta(minutes=12))
     # on the case's own audit chain: checked in, called, attended, the message received
@@ -85,14 +85,14 @@ def test_a_no_show_after_the_grace_reaches_the_case_from_the_background_work(app
         run_due_work(runtime.engine_context(), unit_of_work)
     assert appointment(app, made["id"]).status == "no_show"
     case = api.instance(instance_id)
-    assert case["status"] == "completed" and case["data"]["resultado"] == "visita ausente", case
+    assert case["status"] == "completed" and case["data"]["resultado"] == "visita no_show", case
     [event] = _events(app, "appointment_no_show")
     assert event.actor == "sistema" and event.instance_id == instance_id
 
 
 def test_the_desk_marks_absent_only_after_the_grace_or_once_called(app: Flask) -> None:
     agenda = seed_office(app, grace=10)
-    late, called = book(app, agenda, MORNING), book(app, agenda, MORNING, place=2)
+    late, called = book(app, agenda, MORNING), book(app, agenda, MORNING)
     _called(app, called)
     ctx = _ctx(app)
     with app.app_context(), pytest.raises(Conflict, match="tolerancia"):
