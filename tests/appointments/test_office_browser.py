@@ -1,7 +1,8 @@
 """At the office in Chromium: the display open in one browser shows a number called from the desk in
-another without a reload; the kiosk checks in with the code a QR scanner types and with a document
-number; axe-core finds no violation on the kiosk, the desk and the display, at 390 px as on a wall
-screen, and nothing scrolls sideways on a phone.
+another without a reload, and the desk sees a walk-in arrive without one; the kiosk checks in with
+the code a QR scanner types and with a document number; a walk-in is served before an appointment
+whose time has not come; axe-core finds no violation on the kiosk, the desk and the display, at
+390 px as on a wall screen, and nothing scrolls sideways on a phone.
 """
 
 from __future__ import annotations
@@ -114,6 +115,16 @@ def test_a_call_from_the_desk_appears_on_the_display_without_a_reload(
     assert desk.locator("#numero-llamado").inner_text() == "T-001"
     _checked_at_all_widths(desk_visit)
 
+    # someone without an appointment takes a number: the desk's list shows it without a reload
+    desk.evaluate("() => { window.__sinRecargar = true; }")
+    kiosk.goto(base + "/kiosco/")
+    with kiosk.expect_navigation():
+        kiosk.click("main button:has-text('Servicio atencion-rentas')")
+    assert kiosk.locator("#numero").inner_text() == "S-003"
+    desk.wait_for_function("() => document.querySelector('#lista-espera')?.textContent.includes('S-003')",
+                           timeout=20000)
+    assert desk.evaluate("() => window.__sinRecargar === true"), "the desk reloaded"
+
     # the display asks for its calls every few seconds and swaps them in place
     display.wait_for_function("() => document.querySelector('[data-ticket]')?.textContent === 'T-001'",
                               timeout=15000)
@@ -126,7 +137,8 @@ def test_a_call_from_the_desk_appears_on_the_display_without_a_reload(
     pin_clock(identity_app, MORNING + timedelta(minutes=12))
     with desk.expect_navigation():
         desk.click("#llamar")
-    display.wait_for_function("() => document.querySelector('[data-ticket]')?.textContent === 'T-002'",
+    # the walk-in is served before T-002, whose time (10:30) has not come at 10:12
+    display.wait_for_function("() => document.querySelector('[data-ticket]')?.textContent === 'S-003'",
                               timeout=15000)
     assert "T-001" in display.locator(".display-previous").inner_text()
     assert display.evaluate("() => window.__sinRecargar === true")
