@@ -14,6 +14,7 @@ from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, OperationRefused
 from engine.uow import unit_of_work
 from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, book, seed_office
+from tests.fixtures.timing import in_parallel
 
 KIOSK = "dispositivo:prueba"
 
@@ -197,3 +198,18 @@ def test_a_desk_sees_only_its_groups_services(app: Flask) -> None:
         [(_office, every)] = queue.attended_here(None)
         assert {s.id for s in every} == {"atencion-rentas", "inspeccion-comercio"}
         assert queue.attended_here(["otro_grupo"]) == []
+
+
+def test_kiosks_checking_in_at_once_never_share_a_number_and_desks_never_share_a_person(app: Flask) -> None:
+    agenda = seed_office(app)
+    made = [book(app, agenda, MORNING + timedelta(minutes=30 * (i // 2))) for i in range(6)]
+
+    def check_in(i: int) -> str | None:
+        return _by_code(app, made[i]["code"], at=MORNING - timedelta(minutes=15)).ticket
+
+    tickets = in_parallel(6, check_in)
+    assert sorted(tickets) == [f"T-00{n}" for n in range(1, 7)]  # type: ignore[type-var]
+
+    called = in_parallel(6, lambda i: _call(app, f"Puesto {i + 1}", at=MORNING + timedelta(hours=2)))
+    ids = [c.id for c in called if c is not None]
+    assert sorted(ids) == sorted(m["id"] for m in made)
