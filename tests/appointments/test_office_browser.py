@@ -8,7 +8,7 @@ whose time has not come; axe-core finds no violation on the kiosk, the desk and 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,20 +22,6 @@ from tests.fixtures.identity import Web, password_of
 pytestmark = pytest.mark.browser
 CODE = re.compile(r"<code>([A-Z0-9]+)</code>")
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    contexts: list[Any] = []
-
-    def open_page() -> Any:
-        context = browser.new_context(locale="es-AR")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def _activation_code(app: Flask, kind: str) -> str:
