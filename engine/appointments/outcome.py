@@ -2,7 +2,8 @@
 
 A person called to a desk is marked attended or absent by the desk. A person who never
 checked in is a no-show once the service's grace minutes after the start have passed: the
-desk may mark it, and the background work marks the ones left (:func:`due_no_shows`).
+desk may mark it, and the background work marks the ones left (:func:`due_no_shows`), as it
+marks, after the day ended, the people checked in whom no desk finished with.
 
 When the appointment belongs to a case (a process booked it), the case gets the message
 ``turno_atendido`` or ``turno_ausente`` in the same transaction, with the payload every
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import audit
-from engine.appointments import case_news
+from engine.appointments import case_news, tickets
 from engine.appointments.models import Agenda, Appointment, Service
 from engine.appointments.queue import called_at_desk, of_office, service_of
 from engine.db import db
@@ -30,6 +31,9 @@ from engine.workflow.step import EngineContext
 ATTENDED_MESSAGE = "turno_atendido"
 ABSENT_MESSAGE = "turno_ausente"
 SYSTEM = "sistema"
+#: Checked in, and called or still waiting: what a desk has not finished with.
+WAITING = ("checked_in", "called")
+UNATTENDED = "sin atender al cierre del día"
 
 
 def attended(ctx: EngineContext, appointment_id: str, office_id: str, *, by: str, now: datetime) -> Appointment:
@@ -66,33 +70,48 @@ def grace_ends(appointment: Appointment) -> datetime:
     return appointment.starts_at + timedelta(minutes=service_of(appointment).grace_minutes)
 
 
-def due_no_shows(now: datetime, limit: int = 200) -> list[str]:
-    """Booked appointments never checked in whose grace has passed, the oldest first (the background work's list)."""
+def due_no_shows(now: datetime, timezone: str, limit: int = 200) -> list[str]:
+    """What the background work marks as no-shows, the oldest first: booked appointments never
+    checked in whose grace has passed, and people checked in on a day that has ended whom no desk
+    finished with (the case waiting for the visit must not wait for ever)."""
     query = (select(Appointment.id, Appointment.starts_at, Service.grace_minutes)
              .join(Agenda, Agenda.id == Appointment.agenda_id).join(Service, Service.id == Agenda.service_id)
              .where(Appointment.status == "booked", Appointment.starts_at <= now)
              .order_by(Appointment.starts_at).limit(limit * 4))
-    due = [i for i, starts, grace in db.session.execute(query) if starts + timedelta(minutes=grace) <= now]
-    return due[:limit]
+    late = [i for i, starts, grace in db.session.execute(query) if starts + timedelta(minutes=grace) <= now]
+    today, _tomorrow = tickets.day_bounds(tickets.local_day(now, timezone), timezone)
+    left = db.session.scalars(select(Appointment.id).where(Appointment.status.in_(WAITING),
+                                                           Appointment.checked_in_at < today)
+                              .order_by(Appointment.checked_in_at).limit(limit))
+    return [*late[:limit], *left]
 
 
 def mark_no_show(ctx: EngineContext, appointment_id: str) -> Appointment | None:
     """Mark one appointment a no-show for the background work, when it still is one."""
     found = db.session.get(Appointment, appointment_id)
     now = ctx.now()
-    if found is None or found.status != "booked" or now < grace_ends(found):
+    if found is None:
         return None
-    _finish(ctx, found, "no_show", by=SYSTEM, now=now)
-    return found
+    if found.status == "booked" and now >= grace_ends(found):
+        _finish(ctx, found, "no_show", by=SYSTEM, now=now)
+        return found
+    today, _tomorrow = tickets.day_bounds(tickets.local_day(now, ctx.timezone), ctx.timezone)
+    if found.status in WAITING and found.checked_in_at is not None and found.checked_in_at < today:
+        _finish(ctx, found, "no_show", by=SYSTEM, now=now, reason=UNATTENDED)
+        return found
+    return None
 
 
-def _finish(ctx: EngineContext, appointment: Appointment, status: str, *, by: str, now: datetime) -> None:
+def _finish(ctx: EngineContext, appointment: Appointment, status: str, *, by: str, now: datetime,
+            reason: str | None = None) -> None:
     appointment.status, appointment.finished_at = status, now
     db.session.flush()
+    facts = {"appointment": appointment.id, "code": appointment.code, "ticket": appointment.ticket,
+             "desk": appointment.desk, "starts_at": appointment.starts_at.isoformat()}
+    if reason is not None:
+        facts["reason"] = reason
     audit.record("appointment_attended" if status == "attended" else "appointment_no_show", by,
-                 instance_id=appointment.instance_id,
-                 data={"appointment": appointment.id, "code": appointment.code, "ticket": appointment.ticket,
-                       "desk": appointment.desk, "starts_at": appointment.starts_at.isoformat()})
+                 instance_id=appointment.instance_id, data=facts)
     if appointment.instance_id is not None:
         _tell_case(ctx, appointment, by)
 

@@ -177,10 +177,11 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
 
 
 def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
-    """Mark as no-shows the appointments never checked in whose grace passed, one transaction each
-    (a case waiting for its appointment hears ``turno_ausente``)."""
+    """Mark as no-shows the appointments never checked in whose grace passed, and those a desk left
+    unfinished when their day ended, one transaction each (a case waiting for its appointment hears
+    ``turno_ausente``)."""
     with unit_of_work():
-        due = outcome.due_no_shows(now)
+        due = outcome.due_no_shows(now, ctx.timezone)
     return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
                for appointment_id in due)
 
