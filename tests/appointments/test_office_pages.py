@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
+from engine.appointments import queue
 from engine.appointments.models import OfficeDevice
 from engine.db import db
 from engine.uow import unit_of_work
-from tests.appointments.office_helpers import MORNING, OFFICE, appointment, book, pin_clock, seed_office
+from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, appointment, book, pin_clock, seed_office
 from tests.fixtures.identity import Web, csrf_in, password_of
 
 CODE = re.compile(r"<code>([A-Z0-9]+)</code>")
@@ -146,3 +147,20 @@ def test_a_revoked_device_is_sent_back_to_the_activation_form(office_app: Flask)
     # a kiosk's secret opens no display (and the other way round)
     with office_app.app_context(), unit_of_work():
         assert db.session.get(OfficeDevice, device_id).revoked_by == "supervisora"  # type: ignore[union-attr]
+
+
+def test_a_kiosk_gives_nothing_of_another_office(office_app: Flask) -> None:
+    seed_office(office_app)
+    other_agenda = seed_office(office_app, office_id="atencion-vecino", service_id="reclamos")
+    other = book(office_app, other_agenda, MORNING)
+    kiosk = _device(office_app, "kiosk")
+    assert "Servicio reclamos" not in kiosk.client.get("/kiosco/").get_data(as_text=True)
+    refused = kiosk.post_form("/kiosco/sin-turno", {"agenda": other_agenda}, token_from="/kiosco/")
+    assert refused.status_code == 422 and "no entrega números sin turno" in refused.get_data(as_text=True)
+    refused = kiosk.post_form("/kiosco/codigo", {"codigo": other["code"]}, token_from="/kiosco/")
+    assert refused.status_code == 422
+    # a number of the other office, even checked in there, is not shown here
+    with office_app.app_context(), unit_of_work():
+        queue.check_in_by_code(other["code"], "atencion-vecino", actor="kiosco", now=MORNING, timezone=TIMEZONE)
+    assert kiosk.client.get(f"/kiosco/numero/{other['id']}").status_code == 404
+    assert appointment(office_app, other["id"]).ticket == "T-001"
