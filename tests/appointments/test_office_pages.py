@@ -164,3 +164,20 @@ def test_a_kiosk_gives_nothing_of_another_office(office_app: Flask) -> None:
         queue.check_in_by_code(other["code"], "atencion-vecino", actor="kiosco", now=MORNING, timezone=TIMEZONE)
     assert kiosk.client.get(f"/kiosco/numero/{other['id']}").status_code == 404
     assert appointment(office_app, other["id"]).ticket == "T-001"
+
+
+def test_a_kiosk_takes_only_so_many_document_numbers_in_a_while(office_app: Flask,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import portal.kiosk
+
+    agenda = seed_office(office_app)
+    book(office_app, agenda, MORNING, document="30123456")
+    monkeypatch.setattr(portal.kiosk, "DOCUMENT_RATE", (2, timedelta(minutes=10)))
+    kiosk = _device(office_app, "kiosk")
+    for typed in ("20111111", "20222222"):
+        assert kiosk.post_form("/kiosco/documento", {"documento": typed}, token_from="/kiosco/").status_code == 422
+    refused = kiosk.post_form("/kiosco/documento", {"documento": "30123456"}, token_from="/kiosco/")
+    assert refused.status_code == 429 and "Demasiados intentos" in refused.get_data(as_text=True)
+    # the code of the QR is not limited: it names one appointment, it does not search people
+    other = book(office_app, agenda, MORNING)
+    assert kiosk.post_form("/kiosco/codigo", {"codigo": other["code"]}, token_from="/kiosco/").status_code == 303
