@@ -181,3 +181,28 @@ def test_a_kiosk_takes_only_so_many_document_numbers_in_a_while(office_app: Flas
     # the code of the QR is not limited: it names one appointment, it does not search people
     other = book(office_app, agenda, MORNING)
     assert kiosk.post_form("/kiosco/codigo", {"codigo": other["code"]}, token_from="/kiosco/").status_code == 303
+
+
+def test_the_desk_calls_again_and_marks_absent_from_its_page(office_app: Flask) -> None:
+    agenda = seed_office(office_app, grace=10)
+    late, here = book(office_app, agenda, MORNING), book(office_app, agenda, MORNING)
+    kiosk, display = _device(office_app, "kiosk"), _device(office_app, "display")
+    kiosk.post_form("/kiosco/codigo", {"codigo": here["code"]}, token_from="/kiosco/")
+    desk = _staff(office_app, "mesa")
+    page = f"/bandeja/turnos/{OFFICE}?puesto=Puesto+1"
+    form = {"puesto": "Puesto 1", "csrf_token": csrf_in(desk.client.get(page).get_data(as_text=True))}
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/llamar", data=form)
+    # before the grace the late appointment offers no «Marcar ausente», and a post is refused on the page
+    shown = desk.client.get(page).get_data(as_text=True)
+    assert "tolerancia hasta las 10:10" in shown
+    early = desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{late['id']}/ausente", data=form)
+    assert "Todavía no pasó la tolerancia" in desk.client.get(early.headers["Location"]).get_data(as_text=True)
+    pin_clock(office_app, MORNING + timedelta(minutes=11))
+    assert "Marcar ausente" in desk.client.get(page).get_data(as_text=True)
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{late['id']}/ausente", data=form)
+    again = desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{here['id']}/volver-a-llamar", data=form)
+    assert "Volvió a llamar al número T-001." in desk.client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "T-001" in display.client.get("/pantalla/llamados").get_data(as_text=True)
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{here['id']}/ausente", data=form)
+    assert appointment(office_app, late["id"]).status == appointment(office_app, here["id"]).status == "no_show"
+    assert "No quedan turnos por llegar." in desk.client.get(page).get_data(as_text=True)
