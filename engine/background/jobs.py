@@ -1,7 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store, the scheduled backups.
+trail's checkpoints, the sweep of the document store, the scheduled backups, the turnero's no-shows.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
-from engine.appointments import reminders
+from engine.appointments import outcome, reminders
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.deadlines.holidays import city_calendar
@@ -124,6 +124,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
+    done += _no_shows(ctx, unit_of_work, now)
     done += _appointment_reminders(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
@@ -174,6 +175,16 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
         due = receipt.due_notices(now)
     return sum(_guarded(unit_of_work, partial(receipt.deem_received, ctx, notice_id, issue), f"notice {notice_id}")
                for notice_id in due)
+
+
+def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Mark as no-shows the appointments never checked in whose grace passed, and those a desk left
+    unfinished when their day ended, one transaction each (a case waiting for its appointment hears
+    ``turno_ausente``)."""
+    with unit_of_work():
+        due = outcome.due_no_shows(now, ctx.timezone)
+    return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
+               for appointment_id in due)
 
 
 def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
