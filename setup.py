@@ -43,6 +43,8 @@ INSTALL_REQUIRES = [
     "argon2-cffi>=23",
     "Authlib>=1.3",
     "psycopg[binary]>=3.1",
+    # /metrics: the Prometheus exposition format, multiprocess mode for several gunicorn workers
+    "prometheus-client>=0.20",
 ]
 
 EXTRAS_REQUIRE = {
