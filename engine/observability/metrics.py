@@ -14,7 +14,7 @@ The instruments belong to no registry: :func:`process_collector` hands them to t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -24,6 +24,8 @@ from prometheus_client.registry import Collector
 #: The library's own variable: a folder shared by every process of one machine, emptied at start.
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 #: Step latency buckets, in seconds: a step is usually tens of milliseconds, a slow connector seconds.
+TRIGGERS = ("start", "task", "timer", "retry", "other")
+OUTCOMES = ("ok", "incident")
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 STEPS = Counter("tramites_steps", "Steps of cases saved (committed), by procedure, what moved them and outcome.",
@@ -76,6 +78,25 @@ def process_collector() -> Collector:
     from prometheus_client.multiprocess import MultiProcessCollector
 
     return MultiProcessCollector(None, path=folder)  # no registry: the scrape's own adds it
+
+
+def ensure_series(procedures: Iterable[str], operations: Iterable[str]) -> None:
+    """Give every known procedure and operation its series, at zero until something happens.
+
+    A series that appears only after its first event makes a dashboard's panel empty and a
+    rate over it undefined; Prometheus's advice is to start known label values at zero.
+    """
+    for procedure in procedures:
+        for trigger in TRIGGERS:
+            for outcome in OUTCOMES:
+                STEPS.labels(procedure, trigger, outcome)
+        for instrument in (STEP_SECONDS, STARTS, TASK_COMPLETIONS, CASES_COMPLETED, TIMERS_FIRED):
+            instrument.labels(procedure)
+    for operation in operations:
+        for instrument in (CONNECTOR_CALLS, CONNECTOR_ERRORS, CONNECTOR_SECONDS, OUTBOX_FAILURES):
+            instrument.labels(operation)
+    for trigger in ("automatic", "staff"):
+        INCIDENT_RETRIES.labels(trigger)
 
 
 def step_saved(procedure: str, trigger: str, outcome: str, seconds: float, *, started: bool,

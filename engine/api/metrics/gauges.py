@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.casefile.models import PendingUpload
 from engine.db import db
 from engine.health import Check, run_checks
-from engine.models import Certificate, Document, Incident, Instance, Task
+from engine.identity.accounts import Group
+from engine.models import Certificate, Deployment, Document, Incident, Instance, Task
 from engine.workflow import testcases
 from engine.workflow.outbox import OutboxMessage
 
@@ -62,9 +63,16 @@ class StateCollector(Collector):
             db.session.rollback()  # a scrape only reads: end its transaction, whatever happened
 
 
+def known_procedures() -> list[str]:
+    """The keys of the procedures deployed for real (a studio trial's are not)."""
+    return list(db.session.scalars(select(Deployment.key).where(Deployment.trial.is_(False)).distinct()
+                                   .order_by(Deployment.key)))
+
+
 def from_database(now: datetime) -> Families:
     """Every figure the database holds, at ``now``."""
-    return [_cases(), _incidents(), _timers(now), *_outbox(now), *_inboxes(now), *_documents()]
+    procedures = known_procedures()
+    return [_cases(), _incidents(procedures), _timers(now), *_outbox(now), *_inboxes(now), *_documents()]
 
 
 def _family(name: str, text: str, labels: list[str], rows: Any) -> GaugeMetricFamily:
@@ -83,12 +91,14 @@ def _cases() -> GaugeMetricFamily:
                    ["procedure", "status"], rows)
 
 
-def _incidents() -> GaugeMetricFamily:
-    rows = db.session.execute(
+def _incidents(procedures: list[str]) -> GaugeMetricFamily:
+    found = {(key, status): count for key, status, count in db.session.execute(
         select(Instance.process_key, Incident.status, func.count())
         .join(Instance, Instance.id == Incident.instance_id)
         .where(testcases.real_instances(), Incident.status.in_(("open", "retrying")))
-        .group_by(Instance.process_key, Incident.status))
+        .group_by(Instance.process_key, Incident.status))}
+    keys = sorted(set(procedures) | {key for key, _status in found})
+    rows = [(key, status, found.get((key, status), 0)) for key in keys for status in ("open", "retrying")]
     return _family("tramites_incidents", "Incidents not resolved, by procedure: open (waiting for staff) or "
                    "retrying (automatic retries left).", ["procedure", "status"], rows)
 
@@ -133,10 +143,14 @@ def _inboxes(now: datetime) -> Families:
         .group_by(Task.candidate_group, claimed)).all()
     sizes = GaugeMetricFamily("tramites_inbox_tasks", "Open staff tasks by group, taken by someone or not.",
                               labels=["group", "claimed"])
+    counted = {(group, taken): (float(count), float(behind or 0)) for group, taken, count, behind in rows}
+    groups = sorted(set(db.session.scalars(select(Group.name))) | {group for group, _taken in counted})
     late: dict[str, float] = {}
-    for group, taken, count, behind in rows:
-        sizes.add_metric([group, taken], float(count))
-        late[group] = late.get(group, 0.0) + float(behind or 0)
+    for group in groups:
+        for taken in ("false", "true"):
+            count, behind = counted.get((group, taken), (0.0, 0.0))
+            sizes.add_metric([group, taken], count)
+            late[group] = late.get(group, 0.0) + behind
     breaches = GaugeMetricFamily("tramites_inbox_overdue_tasks", "Open staff tasks past their due date "
                                  "(service-level breaches), by group.", labels=["group"])
     for group, count in sorted(late.items()):

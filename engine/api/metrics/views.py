@@ -17,10 +17,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 
-from engine.api.metrics.gauges import StateCollector
+from engine.api.metrics.gauges import StateCollector, known_procedures
 from engine.api.problems import problem
-from engine.observability.metrics import process_collector
+from engine.db import db
+from engine.observability import metrics
 from engine.web.client import Network, client_address
 from engine.web.request import runtime
 
@@ -34,11 +36,22 @@ def scrape() -> Response:
     refusal = _refusal(rt.settings)
     if refusal is not None:
         return refusal
+    metrics.ensure_series(_procedures(), rt.operations())
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(process_collector())
+    registry.register(metrics.process_collector())
     registry.register(StateCollector(rt.clock, rt.tools.checks, rt.tools.check_targets))
     return Response(generate_latest(registry), mimetype=None, content_type=CONTENT_TYPE_LATEST,
                     headers={"Cache-Control": "no-store"})
+
+
+def _procedures() -> list[str]:
+    """The deployed procedures, or none while the database is down (``tramites_dependency_up`` says so)."""
+    try:
+        return known_procedures()
+    except SQLAlchemyError:
+        return []
+    finally:
+        db.session.rollback()  # a scrape only reads
 
 
 def _refusal(settings: Mapping[str, Any]) -> Response | None:
