@@ -18,7 +18,7 @@ import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 #: The fields a line may carry besides time, level, logger and message, in the order they appear.
 FIELDS = ("request_id", "case", "procedure", "trigger", "outcome", "method", "route", "status", "duration_ms")
@@ -27,7 +27,9 @@ FORMATS = ("json", "text")
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 #: The handler this module installs, to replace it when the configuration runs again.
 _HANDLER_NAME = "tramites"
-_NOISY = ("werkzeug",)
+#: Libraries that log every detail at INFO: a line per task state change (SpiffWorkflow), per PDF
+#: rendering stage (WeasyPrint), per request with its query string (Werkzeug).
+_NOISY = ("werkzeug", "spiff", "weasyprint", "fontTools")
 
 request_id: ContextVar[str | None] = ContextVar("tramites_request_id", default=None)
 #: The case the current request's first step moved: the request's line names it (a start's new number).
@@ -84,8 +86,8 @@ class TextFormatter(logging.Formatter):
         return f"{text} [{extra}]" if extra else text
 
 
-def configure(fmt: str, level: str = "INFO") -> logging.Handler:
-    """Send every log line of the process to standard error in ``fmt`` (``json`` or ``text``).
+def configure(fmt: str, level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+    """Send every log line of the process to ``stream`` (standard error) in ``fmt`` (``json`` or ``text``).
 
     Called by what runs a server (``wsgi.app`` for gunicorn, ``tramites serve``, ``tramites
     worker``), never at import time nor by ``create_app``, so tests keep pytest's handlers.
@@ -100,7 +102,7 @@ def configure(fmt: str, level: str = "INFO") -> logging.Handler:
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_RequestIdFilter())
