@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.casefile.expediente import KINDS
 from engine.casefile.models import PendingUpload
 from engine.db import db
 from engine.health import Check, run_checks
@@ -164,8 +165,9 @@ def _documents() -> Families:
     certificates = db.session.execute(select(func.count(), func.sum(Certificate.size))).one()
     pending = db.session.execute(select(func.count(), func.sum(PendingUpload.size))
                                  .where(PendingUpload.released_at.is_(None))).one()
+    by_kind = {kind: count for kind, count, _size in documents}
     counts = _family("tramites_documents", "Documents in case files, by kind (uploaded, attached, generated, "
-                     "signed).", ["kind"], [(kind, count) for kind, count, _size in documents])
+                     "signed).", ["kind"], [(kind, by_kind.get(kind, 0)) for kind in sorted({*KINDS, *by_kind})])
     counts_pending = GaugeMetricFamily("tramites_pending_uploads",
                                        "Files uploaded for forms not handed in yet (new cases, drafts).")
     counts_pending.add_metric([], float(pending[0] or 0))
