@@ -86,6 +86,24 @@ class TextFormatter(logging.Formatter):
         return f"{text} [{extra}]" if extra else text
 
 
+def gunicorn_logconfig(fmt: str) -> dict[str, Any]:
+    """gunicorn's own loggers (its master's and workers' lines) in ``fmt``, for its ``logconfig_dict``.
+
+    The root logger is left to :func:`configure`, which each worker runs when it builds the app;
+    gunicorn's access log stays off: the platform's request line replaces it.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}")
+    formatter = f"{__name__}.{'JsonFormatter' if fmt == 'json' else 'TextFormatter'}"
+    handler = {"class": "logging.StreamHandler", "formatter": "tramites", "stream": "ext://sys.stderr"}
+    return {"version": 1, "disable_existing_loggers": False,
+            "formatters": {"tramites": {"()": formatter}},
+            "handlers": {"tramites": handler},
+            "root": {"level": "INFO", "handlers": []},  # gunicorn's default names its own handler
+            "loggers": {name: {"handlers": ["tramites"], "level": "INFO", "propagate": False}
+                        for name in ("gunicorn.error", "gunicorn.access")}}
+
+
 def configure(fmt: str, level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
     """Send every log line of the process to ``stream`` (standard error) in ``fmt`` (``json`` or ``text``).
 
