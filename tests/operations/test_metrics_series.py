@@ -112,6 +112,12 @@ def test_metrics_of_an_instance_that_ran_the_procedures(platform: Platform, tmp_
     assert _value(after, "tramites_incident_retries_total", trigger="staff") == _value(
         before, "tramites_incident_retries_total", trigger="staff") + 1
 
+    documented = set(SERIES.findall((DEPLOY.parent / "docs" / "operations.md").read_text(encoding="utf-8")))
+    undocumented = sorted({name for name in after if not name.endswith("_created")
+                           and name not in documented and name.removesuffix("_bucket").removesuffix("_sum")
+                           .removesuffix("_count") not in documented})
+    assert undocumented == []
+
     named = named_in_rules() | named_in_dashboard()
     missing = sorted(name for name in named
                      if name not in after and not any(name + part in after for part in HISTOGRAM_PARTS))
