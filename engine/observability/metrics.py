@@ -63,11 +63,17 @@ def multiprocess_dir() -> str | None:
 
 
 class _Instruments(Collector):
-    """The instruments of this process, for a registry built per scrape."""
+    """The instruments of this process, for a registry built per scrape.
+
+    Without the ``_created`` series (when each series began), which would double the answer
+    and which multiprocess mode never gives: the two modes answer the same series.
+    """
 
     def collect(self) -> Iterator[Any]:
         for instrument in INSTRUMENTS:
-            yield from instrument.collect()
+            for family in instrument.collect():
+                family.samples = [s for s in family.samples if not s.name.endswith("_created")]
+                yield family
 
 
 def process_collector() -> Collector:
