@@ -4,11 +4,7 @@ lines on gunicorn's standard error are all JSON (``deploy/gunicorn.conf.py``).""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,13 +16,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.common import gunicorn
 from engine.db import db
 from tests.fixtures.engine import ApiClient, make_token
-from tests.fixtures.require import free_port
 from wsgi import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+SECRET_KEY = "clave-de-prueba-gunicorn"
 STARTS = 8
 PROCEDURE = "tramite_simple"  # tests/data/bundles/simple
 WORKERS = 2
@@ -41,44 +37,18 @@ def _starts(text: str, procedure: str) -> float:
 def served(tmp_path: Path) -> Iterator[tuple[str, str, Path, Path]]:
     """gunicorn with two workers on a migrated SQLite database: base URL, admin token, metrics folder, log."""
     instance, metrics = tmp_path / "instance", tmp_path / "metricas"
-    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'tramites.db'}", "INSTANCE_PATH": str(instance),
-                "SECRET_KEY": "clave-de-prueba-gunicorn"}
-    app = create_app(settings)
+    url = f"sqlite:///{tmp_path / 'tramites.db'}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY})
     with app.app_context():
         upgrade()
         db.engine.dispose()
     token = make_token(app, "monitoreo", "admin")
     deployed = ApiClient(app, token).deploy("simple")
     assert deployed.status_code == 201, deployed.get_json()
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-           **{f"TRAMITES_{k}": v for k, v in settings.items()}}
-    for name in ("PYGEOAPI_CONFIG", "PYGEOAPI_OPENAPI"):
-        env.pop(name, None)
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", str(WORKERS),
-                                   "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(base, server, log)
-            yield base, token, metrics, log
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text(errors="replace")[-3000:]
-        try:
-            if requests.get(base + "/healthz", timeout=30).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise AssertionError(log.read_text(errors="replace")[-3000:])
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics), "TRAMITES_SECRET_KEY": SECRET_KEY}
+    with gunicorn(url, str(instance), workers=WORKERS, extra_env=env, config=ROOT / "deploy" / "gunicorn.conf.py") \
+            as (base, _master):
+        yield base, token, metrics, next(instance.glob("gunicorn-*.log"))
 
 
 def _by_process(folder: Path, scratch: Path) -> dict[str, float]:
