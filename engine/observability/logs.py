@@ -31,6 +31,11 @@ _HANDLER_NAME = "tramites"
 #: rendering stage (WeasyPrint), per request with its query string (Werkzeug).
 _NOISY = ("werkzeug", "spiff", "weasyprint", "fontTools")
 
+#: What a message may carry of a person despite its author (an SMTP server's refusal names the
+#: recipient, a library echoes a value): masked in every line, whatever the logger.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_CUIT = re.compile(r"\b\d{2}-?\d{8}-?\d\b")
+
 request_id: ContextVar[str | None] = ContextVar("tramites_request_id", default=None)
 #: The case the current request's first step moved: the request's line names it (a start's new number).
 request_case: ContextVar[str | None] = ContextVar("tramites_request_case", default=None)
@@ -52,6 +57,11 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def scrub(text: str) -> str:
+    """``text`` with e-mail addresses and CUIT/CUIL numbers masked."""
+    return _CUIT.sub("[cuit]", _EMAIL.sub("[correo]", text))
+
+
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in FIELDS if getattr(record, name, None) is not None}
 
@@ -65,12 +75,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
             **_fields(record),
         }
         if record.exc_info:
             line["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
-            line["traceback"] = self.formatException(record.exc_info)
+            line["traceback"] = scrub(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -81,7 +91,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = scrub(super().format(record))
         extra = " ".join(f"{name}={value}" for name, value in _fields(record).items())
         return f"{text} [{extra}]" if extra else text
 

@@ -117,3 +117,15 @@ def test_the_log_format_follows_the_configuration(tmp_path: Path) -> None:
     assert read_settings({"TRAMITES_LOG_FORMAT": "TEXT"}, here)["LOG_FORMAT"] == "text"
     with pytest.raises(ConfigError, match="TRAMITES_LOG_FORMAT"):
         read_settings({"TRAMITES_LOG_FORMAT": "xml"}, here)
+
+
+@pytest.mark.parametrize("formatter", [logs.JsonFormatter(), logs.TextFormatter()], ids=["json", "text"])
+def test_an_address_or_a_cuit_in_a_message_is_masked(formatter: logging.Formatter) -> None:
+    """Whoever wrote the message: an SMTP refusal names its recipient, a library may echo a value."""
+    record = logging.LogRecord("tramites.outbox", logging.WARNING, __file__, 1, "refused %s, CUIT %s and %s",
+                               ("{'mariela.quispe@example.com': (550, b'no')}", "27-30111222-4", "20301112223"), None)
+    line = formatter.format(record)
+    assert "mariela" not in line and "30111222" not in line and "0301112223" not in line
+    assert "[correo]" in line and line.count("[cuit]") == 2
+    kept = "EX-2026-000001-SMT-HAB, sha256 8d6972f2efc4e6e35060a12b22a574c5ef5282e2b45f0bfafbd3660acbf9530d"
+    assert logs.scrub(kept) == kept  # case numbers and hashes are not a person's
