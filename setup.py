@@ -46,6 +46,8 @@ INSTALL_REQUIRES = [
     # Migue's retrieval over the public guide: BM25 ranking and the Spanish Snowball stemmer.
     "bm25s>=0.3",
     "snowballstemmer>=3",
+    # /metrics: the Prometheus exposition format, multiprocess mode for several gunicorn workers
+    "prometheus-client>=0.20",
 ]
 
 EXTRAS_REQUIRE = {

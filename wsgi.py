@@ -27,6 +27,7 @@ from sqlalchemy import select
 import connectors.probes
 import engine.api.health
 import engine.api.hooks
+import engine.api.metrics
 import engine.api.open311
 import engine.api.v1
 import engine.casefile.models  # noqa: F401
@@ -64,10 +65,12 @@ from engine.citizens import notifications
 from engine.db import db, tune
 from engine.errors import DataInvalid, EngineError, NotFound, Unavailable
 from engine.identity.accounts import Group, group_title
+from engine.observability import logs
 from engine.ports import SensorFeed
 from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runtime
 from engine.settings import FOLLOWS_SERVER, ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
+from engine.web import request_log
 from engine.web.nul_bytes import refuse_nul_bytes
 from engine.web.pages import ERROR_PAGE
 from storage.base import Storage
@@ -133,8 +136,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _mount_embedded_gaf(app, settings, embedded, in_process)
     _mount_test_gaf(app, settings, in_process)
     _mount_ogc(app, settings)
+    request_log.install(app)  # first, so every answer carries its request id
     app.before_request(refuse_nul_bytes)
     app.register_blueprint(engine.api.health.bp)
+    app.register_blueprint(engine.api.metrics.bp)
     app.register_blueprint(engine.api.hooks.bp)
     engine.api.v1.init_api(app)
     app.register_blueprint(engine.api.open311.bp)
@@ -598,5 +603,7 @@ def __getattr__(name: str) -> Flask:
     except ConfigError as e:
         print(f"Error de configuración: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    settings = application.config["TRAMITES"]
+    logs.configure(settings["LOG_FORMAT"], settings["LOG_LEVEL"])  # gunicorn's workers log as the settings say
     globals()["app"] = application
     return application

@@ -120,11 +120,13 @@ def prepared_database(kind: str, folder: str) -> Iterator[tuple[str, str] | None
 
 @contextmanager
 def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
-             extra_env: dict[str, str] | None = None, app: str = "wsgi:app") -> Iterator[tuple[str, int]]:
+             extra_env: dict[str, str] | None = None, app: str = "wsgi:app",
+             config: Path | None = None) -> Iterator[tuple[str, int]]:
     """Serve the platform with gunicorn on a free port, as the production recipe does (``wsgi:app``).
 
     ``app`` serves another WSGI target with the same settings (the bench's floor app); it must
-    answer ``/healthz``.
+    answer ``/healthz``. ``config`` is a gunicorn settings file (``deploy/gunicorn.conf.py``);
+    the server's output goes to ``gunicorn-<port>.log`` in ``folder``.
 
     :return: the base URL and the master's pid (its children are the workers).
     """
@@ -134,7 +136,8 @@ def gunicorn(url: str, folder: str, workers: int = 1, threads: int = 1,
     base = f"http://127.0.0.1:{port}"
     with open(Path(folder) / f"gunicorn-{port}.log", "wb") as log:
         server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "--threads", str(threads),
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), *(["-c", str(config)] if config else []),
+             "-w", str(workers), "--threads", str(threads),
              "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from engine.db import db, utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.notices import notify
+from engine.observability import metrics
 from engine.ports import Connectors, DocumentStore, LocalMailbox, SensorFeed
 from engine.privacy import rectification
 from engine.representation import powers
@@ -206,7 +208,13 @@ class Runtime:
         if self.connectors is None:
             raise RuntimeError("no connectors are configured")
         # Templates come from the calling instance's deployed version, never from disk.
-        return self.connectors.invoke(operation, params, with_deployment_files(facts))
+        began, failed = time.perf_counter(), True
+        try:
+            result = self.connectors.invoke(operation, params, with_deployment_files(facts))
+            failed = False
+            return result
+        finally:
+            metrics.connector_called(operation, time.perf_counter() - began, failed)
 
     def _deliver_to_test(self, operation: str, params: dict[str, Any], facts: dict[str, Any]) -> Any:
         """A test case's call to a connector that reaches a real system, made on its test double instead."""

@@ -105,6 +105,20 @@ def _times_of_day(value: str) -> tuple[time, ...]:
     return tuple(sorted(set(times)))
 
 
+def _log_format(value: str) -> str:
+    word = value.strip().lower()
+    if word not in ("json", "text"):
+        raise ValueError("must be json (one JSON object a line) or text (for a person)")
+    return word
+
+
+def _log_level(value: str) -> str:
+    word = value.strip().upper()
+    if word not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return word
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
@@ -242,6 +256,13 @@ SETTINGS: tuple[Setting, ...] = (
             "reword Migue's answers from the guide's passages; unset = off."),
     Setting("MIGUE_MODEL_NAME", _text, "The model to ask at that endpoint."),
     Setting("MIGUE_MODEL_KEY", _text, "Bearer token of that endpoint, when it asks for one.", secret=True),
+    Setting("METRICS_ADDRESSES", _networks, "Addresses or networks (comma-separated) that may read /metrics "
+            "without a token.", "127.0.0.0/8,::1"),
+    Setting("METRICS_TOKEN", _text, "Bearer token that lets a scraper from any address read /metrics; "
+            "unset = only METRICS_ADDRESSES.", secret=True),
+    Setting("LOG_FORMAT", _log_format, "json (one object a line, for a log collector) or text; "
+            "unset = json on a production configuration, text in the embedded default."),
+    Setting("LOG_LEVEL", _log_level, "Lowest level logged: DEBUG, INFO, WARNING or ERROR.", "INFO"),
     Setting("MAIL_OUTBOX", _switch, "1: keep e-mail in the local outbox (admin page «Correo saliente») instead "
             "of sending it; unset = only in the embedded default without TRAMITES_SMTP_HOST."),
 )
@@ -274,6 +295,8 @@ def read_settings(environ: Mapping[str, str], overrides: Mapping[str, Any] | Non
     gaf_url = values.get("GAF_URL") or environ.get(PREFIX + "GAF_URL")
     values["GAF_SANDBOX"] = _gaf_sandbox(values["GAF_SANDBOX"], values["GAF_SANDBOX_IN_PRODUCTION"], production,
                                          bool(gaf_url))
+    if values["LOG_FORMAT"] is None:
+        values["LOG_FORMAT"] = "json" if production else "text"  # a collector reads production's lines
     if values["MAIL_OUTBOX"] is None:
         # a demo without a mail server keeps what it would send; production sends or says why not
         values["MAIL_OUTBOX"] = not production and not (values.get("SMTP_HOST") or environ.get(PREFIX + "SMTP_HOST"))

@@ -36,7 +36,7 @@ from engine.web.client import Network, client_address
 log = logging.getLogger(__name__)
 EXTENSION = "tramites_identity"
 EXEMPT_PREFIXES = ("/api/", "/open311/", "/hooks/", "/ogc", "/static/", "/_sandbox/")
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"

@@ -26,6 +26,7 @@ from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.notices import receipt
+from engine.observability import metrics
 from engine.records import closure
 from engine.runtime import PlatformContext
 from engine.workflow import buffer, messages, outbox
@@ -45,7 +46,7 @@ def fire_timer(ctx: EngineContext, instance_id: str) -> Instance:
         raise NotFound("El expediente no existe.")
     audit.record("timers_checked", SYSTEM, instance_id=instance.id,
                  data={"due": instance.next_timer_at.isoformat() if instance.next_timer_at else None})
-    step = Step(instance, ctx, SYSTEM)
+    step = Step(instance, ctx, SYSTEM, trigger="timer")
     step.run()
     return step.save()
 
@@ -81,6 +82,8 @@ def retry_incident(ctx: EngineContext, incident_id: str, actor: str) -> Incident
         raise Conflict(f"El expediente está «{instance.status}»; no se puede reintentar el paso.")
     audit.record("incident_retried", actor, instance_id=instance.id, element_id=incident.element_id,
                  data={"incident_id": incident.id, "attempt": incident.attempts + 1})
+    if not instance.is_test:
+        ctx.after_commit.append(partial(metrics.incident_retried, automatic=actor == SYSTEM))
     step = Step(instance, ctx, actor, incident=incident)
     failed = errored_task(step.workflow)
     if failed is not None:

@@ -29,6 +29,7 @@ from engine.health import run_checks
 from engine.identity import tokens
 from engine.identity.accounts import ensure_user
 from engine.models import Instance
+from engine.observability import logs
 from engine.settings import redact_url, served_at
 from engine.uow import unit_of_work
 from engine.web.request import runtime
@@ -182,6 +183,7 @@ def serve(host: str, port: int) -> None:
     """
     _require_migrated()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    logs.configure(app.config["TRAMITES"]["LOG_FORMAT"], app.config["TRAMITES"]["LOG_LEVEL"])
     url = served_at(app.config["TRAMITES"], host, port)
     click.echo(f"Ingrese en {url}/")
     runner = BackgroundRunner(app.app_context, runtime().engine_context)

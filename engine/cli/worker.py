@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.background.workers import EXTENSION_KEY
+from engine.observability import logs
 
 
 @click.command()
@@ -24,6 +25,8 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         click.echo("TRAMITES_BROKER_URL no está configurada: el trabajo en segundo plano corre dentro de "
                    "`tramites serve`.", err=True)
         sys.exit(2)
+    settings = current_app.config["TRAMITES"]
+    logs.configure(settings["LOG_FORMAT"], settings["LOG_LEVEL"])
     argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--pool=threads"]
     if beat:
         argv.append("--beat")

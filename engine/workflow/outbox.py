@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine import audit
 from engine.db import UTCDateTime, db, utcnow
 from engine.models import Json
+from engine.observability import metrics
 from engine.workflow.indexing import json_safe
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def delivery_id(message: OutboxMessage) -> str:
 
 
 def _failed_attempt(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    metrics.outbox_failed(message.operation)  # the attempt failed whether or not its transaction commits
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
     if message.attempts >= MAX_ATTEMPTS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,11 +29,14 @@ from engine.db import db, new_id
 from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineLimit
 from engine.models import Incident, Instance
+from engine.observability import logs, metrics
 from engine.workflow import indexing
 from engine.workflow.pruning import pending_engine_tasks, prune
 from engine.workflow.spiff import ScriptEngine, ServiceCallError, state_from_dict, state_to_dict
 
 log = logging.getLogger(__name__)
+#: One line per committed step (case number, procedure, duration): operators follow a case by it.
+step_log = logging.getLogger("tramites.step")
 
 MAX_TASKS_PER_STEP = 10_000
 # Flatten the tree this often inside one step: the library's iterator stops at depth 1,000.
@@ -80,8 +84,11 @@ class Step:
     """Load an instance's workflow for one change; :meth:`save` writes it back."""
 
     def __init__(self, instance: Instance, ctx: EngineContext, actor: str, incident: Incident | None = None,
-                 *, new_case: bool = False) -> None:
+                 *, new_case: bool = False, trigger: str | None = None) -> None:
+        self._began = time.perf_counter()
         self.instance = instance
+        #: What moved the case, for the metrics: a start, a task, a timer, a retry or something else.
+        self.trigger = trigger or ("start" if new_case else "retry" if incident is not None else "other")
         #: A case started by this step: it has no index rows yet, so there is nothing to read back.
         self.new_case = new_case
         self.incident = incident
@@ -166,6 +173,7 @@ class Step:
 
     def complete(self, task: SpiffTask, data: dict[str, Any]) -> None:
         """Complete a human task with the submitted data, then run the engine."""
+        self.trigger = "task"
         task.data.update(data)
         task.run()
         self._record_path(task)
@@ -181,7 +189,9 @@ class Step:
         """
         # Taken before serializing: get_events() also clears them from the stored state.
         thrown = self.workflow.get_events() if self.failure is None or self.progress else []
+        previous = self.instance.status
         instance = self._save()
+        self._observe_after_commit(finished=instance.status == "completed" and previous != "completed")
         if thrown:
             if self.ctx.dispatch_thrown is None:
                 raise RuntimeError("this engine context cannot deliver messages (no dispatch_thrown)")
@@ -189,6 +199,29 @@ class Step:
         if self.awaited and self.ctx.deliver_kept is not None:
             self.ctx.deliver_kept(self.ctx, instance, self.awaited, self.actor)
         return instance
+
+    def _observe_after_commit(self, finished: bool) -> None:
+        """Count the step and log its line once its transaction commits (a rolled back one never happened).
+
+        The values are taken now: after the commit the instance's attributes would be read again.
+        """
+        instance = self.instance
+        if instance.is_test:
+            return  # test cases are never counted (nor logged as the city's work)
+        facts = {"case": instance.number, "procedure": instance.process_key, "trigger": self.trigger,
+                 "outcome": "incident" if self.failure is not None else "ok"}
+        started = self.trigger == "start"
+
+        def observe() -> None:
+            seconds = time.perf_counter() - self._began
+            metrics.step_saved(facts["procedure"], facts["trigger"], facts["outcome"], seconds,
+                               started=started, completed=finished)
+            step_log.info("step %s of %s", facts["trigger"], facts["case"],
+                          extra={**facts, "duration_ms": round(seconds * 1000, 1)})
+            if logs.request_case.get() is None:
+                logs.request_case.set(facts["case"])
+
+        self.ctx.after_commit.append(observe)
 
     def _save(self) -> Instance:
         instance = self.instance
