@@ -120,6 +120,8 @@ def test_the_commands_the_containers_run_exist_in_the_project(compose: dict[str,
         else:
             assert program == "gunicorn" and re.search(r"^gunicorn==", locked, re.M), argv
             assert argv[-1] == "wsgi:app" and (ROOT / "wsgi.py").is_file()
+            # gunicorn's settings put its own lines in the platform's log format (docs/operations.md)
+            assert argv[1:3] == ["-c", "deploy/gunicorn.conf.py"] and (ROOT / argv[2]).is_file(), argv
     setup = (ROOT / "setup.py").read_text(encoding="utf-8")
     assert '"tramites=wsgi:cli"' in setup
 
