@@ -41,7 +41,8 @@ def _problems(error: DataInvalid) -> dict[str, str]:
 
 
 def _flag(name: str) -> bool:
-    return request.form.get(name) == "1"
+    """A checkbox: its hidden «0» always comes, its «1» only when checked."""
+    return "1" in request.form.getlist(name)
 
 
 def _known_groups() -> set[str] | None:
@@ -303,8 +304,11 @@ def new_closure(office_id: str) -> ResponseReturnValue:
 def add_closure(office_id: str) -> ResponseReturnValue:
     """Close days: the appointments booked on them are listed, then cancelled and notified once confirmed."""
     form = {k: request.form.get(k, "").strip() for k in ("agenda", "desde", "hasta", "motivo")}
+    problems: list[dict[str, str]] = []
+    first, last = _day("desde", form["desde"], problems), _day("hasta", form["hasta"] or form["desde"], problems)
     try:
-        first, last = _day("desde", form["desde"]), _day("hasta", form["hasta"] or form["desde"])
+        if first is None or last is None:
+            raise DataInvalid("", errors=problems + closures.reason_problems(form["motivo"]))
         change = closures.closure_change(office_id, form["agenda"] or None, first, last, form["motivo"],
                                          by=web.user().username, now=web.now())
     except DataInvalid as e:
@@ -313,12 +317,13 @@ def add_closure(office_id: str) -> ResponseReturnValue:
     return _confirmed(change, message, url_for("agendas.add_closure", office_id=office_id))
 
 
-def _day(field: str, text: str) -> date:
+def _day(field: str, text: str, problems: list[dict[str, str]]) -> date | None:
     try:
         return date.fromisoformat(text)
-    except ValueError as e:
-        raise DataInvalid("Revise los datos marcados.", errors=[
-            {"field": field, "message": "Escriba una fecha válida, por ejemplo 09/12/2026."}]) from e
+    except ValueError:
+        if not any(p["field"] == "desde" for p in problems):  # an empty «hasta» repeats «desde»
+            problems.append({"field": field, "message": _("Escriba una fecha, por ejemplo 09/12/2026.")})
+        return None
 
 
 # --- listing, then confirming ------------------------------------------------------------------

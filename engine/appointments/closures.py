@@ -92,7 +92,7 @@ def closure_change(office_id: str, agenda_id: str | None, first_day: date, last_
     :raises DataInvalid: unknown office or agenda, days in the wrong order or too many, no reason.
     """
     office = agendas.office(office_id)
-    problems = _reason_problems(reason)
+    problems = reason_problems(reason)
     if last_day < first_day:
         problems.append({"field": "last_day", "message": "El último día no puede ser anterior al primero."})
     elif (last_day - first_day).days >= MAX_CLOSURE_DAYS:
@@ -137,7 +137,7 @@ def service_change(service: Service, *, slot_minutes: int, active: bool, reason:
                   details={"service": service.id})
 
 
-def _reason_problems(reason: str) -> list[dict[str, str]]:
+def reason_problems(reason: str) -> list[dict[str, str]]:
     if not reason.strip():
         return [{"field": "reason", "message": "Escriba el motivo: se lo informamos a cada persona afectada."}]
     if len(reason) > MAX_REASON:
@@ -261,8 +261,8 @@ def apply(change: Change, confirmed: list[str], *, by: str, ctx: EngineContext) 
     losing = _losing(change, now, zone)
     if sorted(a.id for a in losing) != sorted(set(confirmed)):
         raise AffectedChanged([_described(a) for a in losing])
-    if losing and _reason_problems(change.reason):
-        raise DataInvalid("Revise los datos marcados.", errors=_reason_problems(change.reason))
+    if losing and reason_problems(change.reason):
+        raise DataInvalid("Revise los datos marcados.", errors=reason_problems(change.reason))
     described = [_described(a) for a in losing]
     for appointment in losing:  # first: the places they free may be renumbered by the change
         booking.cancel(appointment, by=by, reason=change.reason[:MAX_REASON], now=now)

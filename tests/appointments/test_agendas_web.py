@@ -111,6 +111,28 @@ def test_a_closure_lists_the_people_then_cancels_and_writes_to_them(seeded: tupl
         assert db.session.scalars(select(Closure)).one().reason == "Corte de energía en el edificio"
 
 
+def test_stopping_an_agenda_lists_its_appointments_and_a_checked_box_keeps_it(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "agendas")
+    with app.app_context():
+        agenda_id = db.session.scalar(select(Agenda.id).where(Agenda.service_id == "rentas-atencion"))
+    path = f"/bandeja/agendas/{agenda_id}"
+    hours = {f"dia-{d}": "07:30-13:00" for d in range(5)}
+    # the form sends the checkbox's hidden «0» and, checked, its «1»: kept active, nobody loses a place
+    kept = web.post_form(path, {"desks": "3", **hours, "active": ["0", "1"]})  # type: ignore[dict-item]
+    assert kept.status_code == 303
+    stopped = web.post_form(path, {"desks": "3", **hours, "active": "0"})
+    page = _text(stopped)
+    assert stopped.status_code == 200 and "Turnos que se cancelarán (1)" in page
+    assert "por correo a ciudadana@example.com" in page
+    no_reason = web.client.post(path, data={"desks": "3", **hours, "active": "0", "confirmar": "1", "motivo": "",
+                                            "turno": re.findall(r'name="turno" value="([^"]+)"', page),
+                                            "csrf_token": csrf_in(page)})
+    assert no_reason.status_code == 422 and "Escriba el motivo" in _text(no_reason)
+    with app.app_context():
+        assert db.session.get(Agenda, agenda_id).active is True  # nothing saved yet
+
+
 def test_the_dashboard_shows_the_seeded_day_and_exports_it(seeded: tuple[Flask, date]) -> None:
     app, _day = seeded
     web = _signed_in(app, "admin")

@@ -79,7 +79,8 @@ def test_a_closure_lists_then_cancels_notifies_and_audits_every_booked_appointme
         assert db.session.get(Appointment, ids["thursday"]).status == "booked"
         closure = db.session.scalars(select(Closure)).one()
         assert (closure.first_day, closure.last_day, closure.created_by) == (wednesday(), wednesday(), "agendas")
-        assert slots.free_slots(db.session.get(Agenda, agenda.id), wednesday(), wednesday(), now=NOW, calendar=CALENDAR) == []
+        closed = db.session.get(Agenda, agenda.id)
+        assert slots.free_slots(closed, wednesday(), wednesday(), now=NOW, calendar=CALENDAR) == []
 
         mails = {m.params["para"]: m for m in db.session.scalars(select(OutboxMessage))}
         assert set(mails) == {"ana@example.com", "luis@example.com"}
