@@ -60,7 +60,7 @@ def _week_texts() -> dict[int, str]:
 @roles_required(*KEEPERS)
 def index() -> ResponseReturnValue:
     """Every office with its agendas and hours, the services, and the closures still ahead."""
-    rows = [(a, o, s, agendas.hours_text(agendas.week_of(a.id))) for a, o, s in agendas.agendas()]
+    rows = [(a, o, s, agendas.week_summary(agendas.week_of(a.id))) for a, o, s in agendas.agendas()]
     return render_template("worklists/agendas.html", offices=agendas.offices(), services=agendas.services(),
                            rows=rows, closures=closures.closures_ahead(_today()), days_text=closures.days_text,
                            group_title=group_title)

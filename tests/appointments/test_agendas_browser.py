@@ -117,6 +117,7 @@ def test_the_keeper_changes_hours_with_the_keyboard(
     screen.click("button:has-text('Guardar')")
     screen.wait_for_selector("text=Se guardó la agenda.")
     assert screen.locator("td", has_text="lunes 07:30-10:00").count() == 1
+    assert screen.locator("td", has_text="martes a viernes 07:30-13:00").count() == 1
     _check(visit)
 
 

@@ -46,7 +46,7 @@ def test_the_keeper_sees_offices_agendas_and_services(seeded: tuple[Flask, date]
     app, _day = seeded
     page = _text(_signed_in(app, "agendas").client.get("/bandeja/agendas/"))
     for name in ("Rentas — Centro", "Atención al Vecino", "Dirección de Comercio", "Inspección de comercio",
-                 "lunes 07:30-13:00", "solo desde un trámite"):
+                 "lunes a viernes 07:30-13:00", "solo desde un trámite"):
         assert name in page, name
 
 

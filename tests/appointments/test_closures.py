@@ -197,3 +197,14 @@ def test_what_is_over_or_attended_is_never_touched(app: Flask, booked: Any) -> N
                                          by="agendas", now=later)
         assert closures.affected(change, now=later, timezone="America/Argentina/Tucuman") == []
         assert db.session.get(Appointment, ids["ana"]).status == "booked"
+
+
+def test_a_week_reads_as_people_write_it() -> None:
+    week = agendas.parse_week({0: "08:00-13:00", 1: "8:00 - 13:00", 2: "08:00-13:00", 3: "07:30-10:00, 16:00-19:00",
+                               5: "09:00-12:00", 6: "09:00-12:00"})
+    assert agendas.week_summary(week) == ["lunes a miércoles 08:00-13:00", "jueves 07:30-10:00, 16:00-19:00",
+                                          "sábado y domingo 09:00-12:00"]
+    with pytest.raises(DataInvalid) as caught:
+        agendas.parse_week({0: "08:00-12:00, 11:00-13:00", 1: "25:00-26:00", 4: "mañana"})
+    assert [p["field"] for p in caught.value.errors] == ["dia-0", "dia-1", "dia-4"]
+    assert caught.value.errors[0]["message"] == "Lunes: dos horarios del mismo día se superponen."
