@@ -9,6 +9,7 @@ a link to book again (``engine.appointments.closures``). The e-mails leave after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -54,6 +55,21 @@ def _week_texts() -> dict[int, str]:
     return {day: request.form.get(f"dia-{day}", "") for day in range(7)}
 
 
+def _created(save: Callable[[], Any], page: Callable[[dict[str, str], int], ResponseReturnValue], taken_field: str,
+             done: str) -> ResponseReturnValue:
+    """Save something new in one transaction: back to the form with its problems (422) or the id
+    taken (409), else to the overview with ``done``."""
+    try:
+        with web.transaction():
+            save()
+    except DataInvalid as e:
+        return page(_problems(e), 422)
+    except Conflict as e:
+        return page({taken_field: e.message}, 409)
+    flash(done, "ok")
+    return redirect(url_for("agendas.index"), 303)
+
+
 # --- the overview ------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -97,15 +113,9 @@ def new_office() -> ResponseReturnValue:
 def create_office() -> ResponseReturnValue:
     """Create an office; problems come back next to their field."""
     form = _office_form()
-    try:
-        with web.transaction():
-            agendas.save_office(agendas.OfficeInput(**form), by=web.user().username, creating=True)
-    except DataInvalid as e:
-        return _office_page(form, True, _problems(e), 422)
-    except Conflict as e:
-        return _office_page(form, True, {"id": e.message}, 409)
-    flash(_("Se creó la oficina «%(name)s».", name=form["name"]), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.save_office(agendas.OfficeInput(**form), by=web.user().username, creating=True),
+                    lambda problems, status: _office_page(form, True, problems, status), "id",
+                    _("Se creó la oficina «%(name)s».", name=form["name"]))
 
 
 @bp.get("/oficinas/<office_id>")
@@ -168,16 +178,10 @@ def new_service() -> ResponseReturnValue:
 def create_service() -> ResponseReturnValue:
     """Create a service."""
     form = _service_form()
-    try:
-        with web.transaction():
-            agendas.save_service(agendas.ServiceInput(**form), by=web.user().username, creating=True,
-                                 known_groups=_known_groups())
-    except DataInvalid as e:
-        return _service_page(form, True, _problems(e), 422)
-    except Conflict as e:
-        return _service_page(form, True, {"id": e.message}, 409)
-    flash(_("Se creó el servicio «%(name)s».", name=form["name"]), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.save_service(agendas.ServiceInput(**form), by=web.user().username, creating=True,
+                                                 known_groups=_known_groups()),
+                    lambda problems, status: _service_page(form, True, problems, status), "id",
+                    _("Se creó el servicio «%(name)s».", name=form["name"]))
 
 
 @bp.get("/servicios/<service_id>")
@@ -243,16 +247,10 @@ def new_agenda() -> ResponseReturnValue:
 def create_agenda() -> ResponseReturnValue:
     """Create an agenda."""
     form = _agenda_form()
-    try:
-        with web.transaction():
-            week = agendas.parse_week(_week_texts())
-            agendas.create_agenda(form["office"], form["service"], form["desks"], week, by=web.user().username)
-    except DataInvalid as e:
-        return _agenda_page(form, None, _problems(e), 422)
-    except Conflict as e:
-        return _agenda_page(form, None, {"service": e.message}, 409)
-    flash(_("Se creó la agenda."), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.create_agenda(form["office"], form["service"], form["desks"],
+                                                  agendas.parse_week(_week_texts()), by=web.user().username),
+                    lambda problems, status: _agenda_page(form, None, problems, status), "service",
+                    _("Se creó la agenda."))
 
 
 @bp.get("/<agenda_id>")

@@ -20,8 +20,8 @@ from engine.appointments import demo
 from engine.appointments.models import Appointment
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
-from engine.uow import unit_of_work
 from engine.workflow.outbox import OutboxMessage
+from tests.appointments.agendas_demo import seed_demo
 from tests.appointments.seed import NOW
 from tests.fixtures.browser import Visit
 from tests.fixtures.identity import password_of
@@ -32,12 +32,7 @@ WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "he
 
 @pytest.fixture
 def seeded(identity_app: Flask) -> tuple[Flask, date]:
-    identity_app.extensions["tramites"].clock = lambda: NOW
-    with identity_app.app_context(), unit_of_work():
-        calendar = city_calendar("America/Argentina/Tucuman")
-        demo.seed(NOW, calendar)
-        next_day = calendar.add_business_days(calendar.local_date(NOW), 1)
-    return identity_app, next_day
+    return identity_app, seed_demo(identity_app)
 
 
 @pytest.fixture(params=sorted(WIDTHS))

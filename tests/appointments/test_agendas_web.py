@@ -15,8 +15,8 @@ from engine.appointments.models import Agenda, Appointment, Closure, Office, Ope
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
 from engine.models import AuditEvent
-from engine.uow import unit_of_work
 from engine.workflow.outbox import OutboxMessage
+from tests.appointments.agendas_demo import seed_demo
 from tests.appointments.seed import NOW
 from tests.fixtures.identity import Web, csrf_in, password_of
 
@@ -24,12 +24,7 @@ from tests.fixtures.identity import Web, csrf_in, password_of
 @pytest.fixture
 def seeded(identity_app: Flask) -> tuple[Flask, date]:
     """The demo's offices and appointments, with the platform's clock pinned at :data:`NOW`."""
-    identity_app.extensions["tramites"].clock = lambda: NOW
-    with identity_app.app_context(), unit_of_work():
-        calendar = city_calendar("America/Argentina/Tucuman")
-        demo.seed(NOW, calendar)
-        next_day = calendar.add_business_days(calendar.local_date(NOW), 1)
-    return identity_app, next_day
+    return identity_app, seed_demo(identity_app)
 
 
 def _signed_in(app: Flask, who: str) -> Web:
