@@ -21,20 +21,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine import audit
-from engine.appointments import agendas, booking, case_news, links
+from engine.appointments import agendas, booking, case_news, links, mails
 from engine.appointments.agendas import Ranges
 from engine.appointments.models import ACTIVE_STATES, Agenda, Appointment, Closure, Office, Service
-from engine.dates import date_text, moment_text
+from engine.dates import date_text
 from engine.db import db
 from engine.errors import Conflict, DataInvalid
 from engine.identity.accounts import User
 from engine.models import Instance
-from engine.workflow import outbox
 from engine.workflow.step import EngineContext
 
-EMAIL_OPERATION = "notificar/email"
-#: The e-mail that tells a person their appointment was cancelled by an agenda change.
-EMAIL_TEMPLATE = "turno_cancelado_agenda"
 MAX_REASON = 300
 MAX_CLOSURE_DAYS = 366
 
@@ -211,11 +207,12 @@ def _described(appointment: Appointment) -> Affected:
     agenda = agendas.agenda(appointment.agenda_id)
     office, service = agendas.office(agenda.office_id), agendas.service(agenda.service_id)
     person = _holder(appointment)
+    found = mails.recipient(appointment)
     case_number = (db.session.scalar(select(Instance.number).where(Instance.id == appointment.instance_id))
                    if appointment.instance_id else None)
     return Affected(id=appointment.id, code=appointment.code, starts_at=appointment.starts_at, office=office.name,
                     service=service.name, person=(person.display_name if person else None) or appointment.email or "",
-                    email=_address(appointment, person), document_number=appointment.document_number,
+                    email=found[0] if found else None, document_number=appointment.document_number,
                     case_number=case_number)
 
 
@@ -223,15 +220,6 @@ def _holder(appointment: Appointment) -> User | None:
     if not appointment.holder:
         return None
     return db.session.scalar(select(User).where(User.username == appointment.holder))
-
-
-def _address(appointment: Appointment, person: User | None) -> str | None:
-    """Where to write: the address given when booking, else the holder's verified one."""
-    if appointment.email:
-        return appointment.email
-    if person is not None and person.email and person.email_verified_at is not None:
-        return person.email
-    return None
 
 
 # --- applying it -------------------------------------------------------------------------------
@@ -271,8 +259,7 @@ def apply(change: Change, confirmed: list[str], *, by: str, ctx: EngineContext) 
     saved = change.save() if change.save is not None else None
     if change.desks is not None:
         _renumber(change.agenda_ids, change.desks, now)
-    emails = [_notify(a, d, change.reason, ctx.public_url, zone, by, now)
-              for a, d in zip(losing, described, strict=True)]
+    emails = [_notify(a, d, ctx.public_url, ctx.timezone, by) for a, d in zip(losing, described, strict=True)]
     audit.record(f"agenda_{change.kind}_applied", by, data={
         **change.details, "agendas": list(change.agenda_ids), "reason": change.reason,
         "closure": _closure_data(change, saved),
@@ -306,30 +293,17 @@ def _renumber(agenda_ids: tuple[str, ...], desks: int, now: datetime) -> None:
             db.session.flush()  # one at a time: the unique index checks each place as it moves
 
 
-def _notify(appointment: Appointment, described: Affected, reason: str, public_url: str, zone: ZoneInfo,
-            by: str, now: datetime) -> int | None:
-    """Queue the e-mail that tells the person and links to book again; audit who was or was not told."""
+def _notify(appointment: Appointment, described: Affected, public_url: str, zone: str, by: str) -> int | None:
+    """Queue the cancellation e-mail (its link offers to book again); audit who was or was not told."""
     link = public_url.rstrip("/") + links.manage_path(appointment)
     data = {"code": appointment.code, "email": described.email, "link": link}
+    message_id = mails.queue(appointment, mails.CANCELLED, zone=zone, public_url=public_url)
     if described.email is None:
         audit.record("appointment_cancel_not_notified", by, instance_id=appointment.instance_id,
                      data={**data, "reason": "sin correo electrónico"})
-        return None
-    params = {"para": described.email, "plantilla": EMAIL_TEMPLATE, "datos": {
-        "nombre": described.person or described.email, "servicio": described.service, "oficina": described.office,
-        "fecha": moment_text(appointment.starts_at, zone), "codigo": appointment.code, "motivo": reason,
-        "enlace": link}}
-    facts: dict[str, Any] = {"instance_id": appointment.instance_id, "appointment": appointment.code,
-                             "public_url": public_url}
-    instance = db.session.get(Instance, appointment.instance_id) if appointment.instance_id else None
-    if instance is not None and instance.is_test:  # an analyst's test case reaches no one
-        message_id = outbox.suppress(EMAIL_OPERATION, params, facts, now)
+    else:  # a test case's e-mail is kept without an id: it reaches no one
         audit.record("appointment_cancel_notified", by, instance_id=appointment.instance_id,
-                     data={**data, "outbox": message_id, "suppressed": True})
-        return None
-    message_id = outbox.enqueue(EMAIL_OPERATION, params, facts, now)
-    audit.record("appointment_cancel_notified", by, instance_id=appointment.instance_id,
-                 data={**data, "outbox": message_id})
+                     data={**data, "outbox": message_id})
     return message_id
 
 

@@ -85,7 +85,7 @@ def test_a_closure_lists_then_cancels_notifies_and_audits_every_booked_appointme
         mails = {m.params["para"]: m for m in db.session.scalars(select(OutboxMessage))}
         assert set(mails) == {"ana@example.com", "luis@example.com"}
         ana = mails["ana@example.com"].params
-        assert ana["plantilla"] == "turno_cancelado_agenda" and ana["datos"]["motivo"] == "Corte de energía"
+        assert ana["plantilla"] == "turno_cancelado" and ana["datos"]["motivo"] == "Corte de energía"
         assert ana["datos"]["fecha"] == local(wednesday(), 9).astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
         assert ana["datos"]["enlace"] == SITE + links.manage_path(db.session.get(Appointment, ids["ana"]))
         assert all(m.status == "pending" for m in mails.values())
