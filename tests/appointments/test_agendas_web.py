@@ -103,7 +103,14 @@ def test_a_closure_lists_the_people_then_cancels_and_writes_to_them(seeded: tupl
         mails = db.session.scalars(select(OutboxMessage)).all()
         assert sorted(m.params["para"] for m in mails) == ["ciudadana@example.com", "vecino@example.com"]
         assert all("/turnos/gestionar/" in m.params["datos"]["enlace"] for m in mails)
+        assert {m.params["plantilla"] for m in mails} == {"turno_cancelado"}
         assert db.session.scalars(select(Closure)).one().reason == "Corte de energía en el edificio"
+        guest_link = next(m.params["datos"]["enlace"] for m in mails if m.params["para"] == "vecino@example.com")
+    # the guest follows the e-mail's link without an account: the cancellation, its reason, a way to book again
+    rebook = app.test_client().get("/turnos/gestionar/" + guest_link.rsplit("/turnos/gestionar/", 1)[1])
+    assert rebook.status_code == 200
+    for text in ("Turno cancelado", "Corte de energía en el edificio", "Pedir un turno nuevo"):
+        assert text in _text(rebook), text
 
 
 def test_stopping_an_agenda_lists_its_appointments_and_a_checked_box_keeps_it(seeded: tuple[Flask, date]) -> None:
