@@ -315,6 +315,18 @@ def add_closure(office_id: str) -> ResponseReturnValue:
     return _confirmed(change, message, url_for("agendas.add_closure", office_id=office_id))
 
 
+@bp.post("/cierres/<closure_id>/quitar")
+@roles_required(*KEEPERS)
+def remove_closure(closure_id: str) -> ResponseReturnValue:
+    """Open again the days of a mistaken closure; the appointments it cancelled stay cancelled."""
+    with web.transaction():
+        closure = closures.remove_closure(closure_id, by=web.user().username)
+        days = closures.days_text(closure.first_day, closure.last_day)
+    flash(_("Se quitó el cierre del %(days)s: esos días vuelven a dar turnos. Los turnos que canceló siguen "
+            "cancelados.", days=days), "ok")
+    return redirect(url_for("agendas.index"), 303)
+
+
 def _day(field: str, text: str, problems: list[dict[str, str]]) -> date | None:
     try:
         return date.fromisoformat(text)

@@ -26,7 +26,7 @@ from engine.appointments.agendas import Ranges
 from engine.appointments.models import ACTIVE_STATES, Agenda, Appointment, Closure, Office, Service
 from engine.dates import date_text
 from engine.db import db
-from engine.errors import Conflict, DataInvalid
+from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.accounts import User
 from engine.models import Instance
 from engine.workflow.step import EngineContext
@@ -305,6 +305,23 @@ def _notify(appointment: Appointment, described: Affected, public_url: str, zone
         audit.record("appointment_cancel_notified", by, instance_id=appointment.instance_id,
                      data={**data, "outbox": message_id})
     return message_id
+
+
+def remove_closure(closure_id: str, *, by: str) -> Closure:
+    """Open again the days of a closure (a mistaken one): slots come back; what it cancelled stays cancelled.
+
+    :raises NotFound: no such closure.
+    """
+    closure = db.session.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound("Ese cierre no existe.")
+    audit.record("agenda_closure_removed", by, data={
+        "closure": closure.id, "office": closure.office_id, "agenda": closure.agenda_id,
+        "first_day": closure.first_day.isoformat(), "last_day": closure.last_day.isoformat(),
+        "reason": closure.reason, "created_by": closure.created_by})
+    db.session.delete(closure)
+    db.session.flush()
+    return closure
 
 
 def closures_ahead(today: date) -> list[tuple[Closure, Office, Agenda | None]]:

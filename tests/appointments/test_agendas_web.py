@@ -111,6 +111,16 @@ def test_a_closure_lists_the_people_then_cancels_and_writes_to_them(seeded: tupl
     assert rebook.status_code == 200
     for text in ("Turno cancelado", "Corte de energía en el edificio", "Pedir un turno nuevo"):
         assert text in _text(rebook), text
+    # a mistaken closure is removed: its days give slots again, what it cancelled stays cancelled
+    overview = _text(web.client.get("/bandeja/agendas/"))
+    [closure_id] = re.findall(r'/bandeja/agendas/cierres/([^/]+)/quitar', overview)
+    removed = web.client.post(f"/bandeja/agendas/cierres/{closure_id}/quitar", data={"csrf_token": csrf_in(overview)})
+    assert removed.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Closure)).all() == []
+        assert {db.session.get(Appointment, i).status for i in turnos} == {"cancelled"}
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "agenda_closure_removed")).all()
+        assert event.actor == "agendas" and event.data["reason"] == "Corte de energía en el edificio"
 
 
 def test_stopping_an_agenda_lists_its_appointments_and_a_checked_box_keeps_it(seeded: tuple[Flask, date]) -> None:
