@@ -178,3 +178,15 @@ def test_the_dashboard_shows_the_seeded_day_and_exports_it(seeded: tuple[Flask, 
     # a supervisor of other groups sees none of these services
     other = _signed_in(app, "supervisora").client.get(f"/bandeja/tablero/turnos.csv?desde={seeded_day}")
     assert other.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:] == []
+
+
+def test_a_malformed_period_is_said_next_to_its_field(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "admin")
+    page = web.client.get("/bandeja/tablero/?desde=04/12/2026&hasta=2026-12-07")
+    assert page.status_code == 400
+    assert 'id="error-turnos-desde">Escriba una fecha como AAAA-MM-DD' in _text(page)
+    csv = web.client.get("/bandeja/tablero/turnos.csv?hasta=ayer")
+    assert csv.status_code == 400 and "Escriba una fecha como AAAA-MM-DD" in _text(csv)
+    # the other tables' CSV ignore the period
+    assert web.client.get("/bandeja/tablero/pendientes.csv?hasta=ayer").status_code == 200
