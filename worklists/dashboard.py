@@ -1,4 +1,4 @@
-"""The supervisors' dashboard (``/bandeja/tablero``): backlog, throughput, time in step, CSV.
+"""The supervisors' dashboard (``/bandeja/tablero``): backlog, throughput, time in step, the turnero's figures, CSV.
 
 People read procedures by their name, groups by their display name and weeks by their Monday;
 the page and the CSV show the same cells, written es-AR (:mod:`worklists.spreadsheet`).
@@ -7,16 +7,18 @@ the page and the CSV show the same cells, written es-AR (:mod:`worklists.spreads
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine.appointments import figures as appointment_figures
 from engine.dates import date_text
-from engine.errors import NotFound
+from engine.deadlines.holidays import city_calendar
+from engine.errors import EngineError, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User, group_title
 from worklists import charts, spreadsheet, web, wording
@@ -29,12 +31,39 @@ TABLES = {
     "pendientes": (_l("Trámite"), _l("Grupo"), _l("Abiertas"), _l("Vencidas")),
     "resueltas": (_l("Trámite"), _l("Grupo"), _l("Semana del"), _l("Completadas")),
     "tiempos": (_l("Trámite"), _l("Grupo"), _l("Paso"), _l("Completadas"), _l("Mediana (horas)")),
+    "turnos": (_l("Servicio"), _l("Oficina"), _l("Reservados"), _l("Sin turno"), _l("Atendidos"), _l("Ausentes"),
+               _l("Cancelados"), _l("Espera mediana (min)"), _l("Espera máxima (min)")),
 }
+#: The turnero's figures cover the last days up to today unless ``desde``/``hasta`` say otherwise.
+FIGURE_DAYS = 30
 
 
 def _scope(person: User) -> list[str] | None:
     """Supervisors see their groups' work; administrators every group's."""
     return None if "admin" in person.role_set else person.group_names
+
+
+def _period() -> tuple[date, date, dict[str, str]]:
+    """The days of the turnero's figures: ``?desde=&hasta=`` (AAAA-MM-DD), else the last :data:`FIGURE_DAYS`
+    up to today; a malformed day keeps its default and is named in the problems returned."""
+    today = city_calendar(web.zone().key).local_date(web.now())
+    days = {"desde": today - timedelta(days=FIGURE_DAYS - 1), "hasta": today}
+    problems: dict[str, str] = {}
+    for name in days:
+        text = request.args.get(name, "").strip()
+        try:
+            days[name] = date.fromisoformat(text) if text else days[name]
+        except ValueError:
+            problems[name] = _("Escriba una fecha como AAAA-MM-DD, por ejemplo 2026-12-04.")
+    first, last = sorted((days["desde"], days["hasta"]))
+    return first, last, problems
+
+
+def _appointment_rows(groups: list[str] | None, zone: str) -> list[tuple[Any, ...]]:
+    first, last, _problems = _period()
+    return [(f.service, f.office, f.booked, f.walk_ins, f.attended, f.no_shows, f.cancelled,
+             f.waiting_median_minutes, f.waiting_longest_minutes)
+            for f in appointment_figures.figures(first, last, timezone=zone, groups=groups)]
 
 
 def _tables() -> dict[str, list[tuple[Any, ...]]]:
@@ -54,6 +83,7 @@ def _tables() -> dict[str, list[tuple[Any, ...]]]:
                       for t in dashboard.throughput(groups, now, zone)],
         "tiempos": [(*named(s.procedure, s.group), s.step, s.completed, s.median_hours)
                     for s in dashboard.step_times(groups, now)],
+        "turnos": _appointment_rows(groups, zone),
     }
 
 
@@ -72,9 +102,15 @@ def index() -> ResponseReturnValue:
                     [(_("Semana del %(fecha)s", fecha=date_text(week)), n) for week, n in sorted(weekly.items())]),
         charts.bars(_("Mediana de horas en cada paso"), [(f"{p} · {s}", h) for p, _g, s, _n, h in tables["tiempos"]],
                     " h"),
+        charts.bars(_("Turnos atendidos por servicio y oficina"),
+                    [(f"{row[0]} · {row[1]}", row[4]) for row in tables["turnos"]]),
     ]
     cells = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows] for name, rows in tables.items()}
-    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list)
+    first, last, problems = _period()
+    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
+                           period={"desde": first.isoformat(), "hasta": last.isoformat()}, problems=problems,
+                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last))
+                           ), 400 if problems else 200
 
 
 @bp.get("/<table>.csv")
@@ -83,4 +119,11 @@ def export(table: str) -> ResponseReturnValue:
     """One table as a CSV that a spreadsheet set to es-AR opens as it is."""
     if table not in TABLES:
         raise NotFound("Esa tabla no existe.")
-    return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], _tables()[table])
+    rows = _tables()[table]
+    if table == "turnos":
+        first, last, problems = _period()
+        if problems:
+            raise EngineError(next(iter(problems.values())))
+        return spreadsheet.csv_response(f"tablero-turnos-{first.isoformat()}-{last.isoformat()}.csv", TABLES[table],
+                                        rows)
+    return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], rows)
