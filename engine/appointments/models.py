@@ -144,3 +144,29 @@ class Appointment(db.Model):  # type: ignore[name-defined]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+    # --- turnero-booking (migration 7c3e9a1f4b28) ---
+    #: The secret of the link a person follows to see, cancel or move it (``links.manage_path``).
+    manage_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+
+
+# --- turnero-booking (migration 7c3e9a1f4b28): guest bookings waiting for their e-mail's verification ---
+
+class GuestRequest(db.Model):  # type: ignore[name-defined]
+    """A slot a guest asked for: booked only when they follow the link sent to their e-mail address."""
+
+    __tablename__ = "appointment_guest_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    #: SHA-256 of the link's token (``engine.identity.one_time_links``): a copy of the database opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    agenda_id: Mapped[str] = mapped_column(ForeignKey("appointment_agendas.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    email: Mapped[str] = mapped_column(String(254))
+    document_number: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The appointment the verified link booked.
+    appointment_id: Mapped[str | None] = mapped_column(String(36))
