@@ -70,6 +70,8 @@ EXTRAS_REQUIRE = {
         "redis>=5",
         "gunicorn>=22",
         "schemathesis>=4.3",
+        # tests/appointments: the confirmations' .ics files are checked by parsing them.
+        "icalendar>=6",
         # bench/load.py: the load test (its gevent stays in the load generator's process)
         # and the latency plot it writes.
         "locust>=2.30",

@@ -18,8 +18,10 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
+from engine.appointments import reminders
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
+from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
 from engine.models import Incident, Instance
@@ -122,6 +124,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
+    done += _appointment_reminders(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -170,6 +173,16 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
         due = receipt.due_notices(now)
     return sum(_guarded(unit_of_work, partial(receipt.deem_received, ctx, notice_id, issue), f"notice {notice_id}")
                for notice_id in due)
+
+
+def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Remind the day before the appointments of tomorrow, one transaction each (the outbox
+    sends their e-mails at its next round)."""
+    with unit_of_work():
+        due = reminders.due(now, city_calendar(ctx.timezone))
+    return sum(_guarded(unit_of_work, partial(reminders.remind, appointment_id, now, zone=ctx.timezone,
+                                              public_url=ctx.public_url), f"reminder {appointment_id}")
+               for appointment_id in due)
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:

@@ -24,6 +24,9 @@ DATA = {
     "vence": "3 de diciembre de 2026",
     "resultado": "aprobado",
     "enlace": "https://tramites.smt.gob.ar/expedientes/EXP-2026-000123?a=1&b=2",
+    "servicio": "Atención al Vecino", "oficina": "Atención al Vecino", "fecha": "09/12/2026 09:00",
+    "codigo": "7F3A2C1D", "motivo": "Corte de energía en el edificio.",
+    "direccion": "9 de Julio 598",
 }
 
 
