@@ -57,7 +57,8 @@ def _verification_messages() -> dict[str, str]:
 def _role_labels() -> dict[str, str]:
     return {"citizen": _("Ciudadano/a"), "staff": _("Personal municipal"), "supervisor": _("Supervisión"),
             "analyst": _("Análisis de procesos"), "auditor": _("Auditoría"),
-            "archivist": _("Gestión documental"), "admin": _("Administración")}
+            "archivist": _("Gestión documental"), "admin": _("Administración"),
+            "scheduler": _("Agendas de turnos")}
 
 
 def _field(name: str) -> str:
@@ -101,7 +102,8 @@ def sign_in() -> ResponseReturnValue:
 #: the platform (and may open every page), analysts build procedures, staff and supervisors
 #: work their inboxes, auditors search cases; citizens (and anyone else) start at the home page.
 LANDINGS = (("admin", "administration.index"), ("analyst", "studio.home"), ("supervisor", "inbox.index"),
-            ("staff", "inbox.index"), ("auditor", "case_search.index"), ("archivist", "records.index"))
+            ("staff", "inbox.index"), ("auditor", "case_search.index"), ("archivist", "records.index"),
+            ("scheduler", "agendas.index"))
 
 
 def _landing(user: User | None) -> str:

@@ -1,4 +1,4 @@
-"""The supervisors' dashboard (``/bandeja/tablero``): backlog, throughput, time in step, CSV.
+"""The supervisors' dashboard (``/bandeja/tablero``): backlog, throughput, time in step, the turnero's figures, CSV.
 
 People read procedures by their name, groups by their display name and weeks by their Monday;
 the page and the CSV show the same cells, written es-AR (:mod:`worklists.spreadsheet`).
@@ -7,15 +7,17 @@ the page and the CSV show the same cells, written es-AR (:mod:`worklists.spreads
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine.appointments import figures as appointment_figures
 from engine.dates import date_text
+from engine.deadlines.holidays import city_calendar
 from engine.errors import NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User, group_title
@@ -29,12 +31,37 @@ TABLES = {
     "pendientes": (_l("Trámite"), _l("Grupo"), _l("Abiertas"), _l("Vencidas")),
     "resueltas": (_l("Trámite"), _l("Grupo"), _l("Semana del"), _l("Completadas")),
     "tiempos": (_l("Trámite"), _l("Grupo"), _l("Paso"), _l("Completadas"), _l("Mediana (horas)")),
+    "turnos": (_l("Servicio"), _l("Oficina"), _l("Reservados"), _l("Sin turno"), _l("Atendidos"), _l("Ausentes"),
+               _l("Cancelados"), _l("Espera mediana (min)"), _l("Espera máxima (min)")),
 }
+#: The turnero's figures cover the last days up to today unless ``desde``/``hasta`` say otherwise.
+FIGURE_DAYS = 30
 
 
 def _scope(person: User) -> list[str] | None:
     """Supervisors see their groups' work; administrators every group's."""
     return None if "admin" in person.role_set else person.group_names
+
+
+def _period() -> tuple[date, date]:
+    """The days of the turnero's figures: ``?desde=&hasta=`` (AAAA-MM-DD), else the last :data:`FIGURE_DAYS`."""
+    today = city_calendar(web.zone().key).local_date(web.now())
+    try:
+        first = date.fromisoformat(request.args.get("desde", ""))
+    except ValueError:
+        first = today - timedelta(days=FIGURE_DAYS - 1)
+    try:
+        last = date.fromisoformat(request.args.get("hasta", ""))
+    except ValueError:
+        last = today
+    return (first, last) if first <= last else (last, first)
+
+
+def _appointment_rows(groups: list[str] | None, zone: str) -> list[tuple[Any, ...]]:
+    first, last = _period()
+    return [(f.service, f.office, f.booked, f.walk_ins, f.attended, f.no_shows, f.cancelled,
+             f.waiting_median_minutes, f.waiting_longest_minutes)
+            for f in appointment_figures.figures(first, last, timezone=zone, groups=groups)]
 
 
 def _tables() -> dict[str, list[tuple[Any, ...]]]:
@@ -54,6 +81,7 @@ def _tables() -> dict[str, list[tuple[Any, ...]]]:
                       for t in dashboard.throughput(groups, now, zone)],
         "tiempos": [(*named(s.procedure, s.group), s.step, s.completed, s.median_hours)
                     for s in dashboard.step_times(groups, now)],
+        "turnos": _appointment_rows(groups, zone),
     }
 
 
@@ -72,9 +100,14 @@ def index() -> ResponseReturnValue:
                     [(_("Semana del %(fecha)s", fecha=date_text(week)), n) for week, n in sorted(weekly.items())]),
         charts.bars(_("Mediana de horas en cada paso"), [(f"{p} · {s}", h) for p, _g, s, _n, h in tables["tiempos"]],
                     " h"),
+        charts.bars(_("Turnos atendidos por servicio y oficina"),
+                    [(f"{row[0]} · {row[1]}", row[4]) for row in tables["turnos"]]),
     ]
     cells = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows] for name, rows in tables.items()}
-    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list)
+    first, last = _period()
+    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
+                           period={"desde": first.isoformat(), "hasta": last.isoformat()},
+                           period_text=_("del %(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last)))
 
 
 @bp.get("/<table>.csv")
@@ -83,4 +116,9 @@ def export(table: str) -> ResponseReturnValue:
     """One table as a CSV that a spreadsheet set to es-AR opens as it is."""
     if table not in TABLES:
         raise NotFound("Esa tabla no existe.")
-    return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], _tables()[table])
+    rows = _tables()[table]
+    if table == "turnos":
+        first, last = _period()
+        return spreadsheet.csv_response(f"tablero-turnos-{first.isoformat()}-{last.isoformat()}.csv", TABLES[table],
+                                        rows)
+    return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], rows)

@@ -28,7 +28,8 @@ MAX_TEXT = 100
 def _role_labels() -> dict[str, str]:
     return {"citizen": _("Ciudadano/a"), "staff": _("Personal municipal"), "supervisor": _("Supervisión"),
             "analyst": _("Análisis de procesos"), "auditor": _("Auditoría"),
-            "archivist": _("Gestión documental"), "admin": _("Administración")}
+            "archivist": _("Gestión documental"), "admin": _("Administración"),
+            "scheduler": _("Agendas de turnos")}
 
 
 def _scope_labels() -> dict[str, str]:

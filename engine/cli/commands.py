@@ -20,10 +20,12 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from engine import safe_yaml
+from engine.appointments import demo as appointments_demo
 from engine.background.runner import BackgroundRunner
 from engine.background.workers import EXTENSION_KEY as CELERY_KEY
 from engine.cli import audit, connectors, documents, worker
 from engine.db import db
+from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineError
 from engine.health import run_checks
 from engine.identity import tokens
@@ -104,6 +106,8 @@ def init(no_demo: bool, host: str, port: int) -> None:
         # Groups first: a lane naming a group nobody is in yet is only a warning, but a noisy one.
         officials = [] if no_demo else _seed_demo_users(PROCESSES_DIR / "demo_users.yaml")
         _deploy_all(PROCESSES_DIR)
+        if not no_demo:
+            _seed_appointments()
     _prepare_signing()
     _prepare_official_signing(officials)
     url = served_at(current_app.config["TRAMITES"], host, port)
@@ -138,6 +142,13 @@ def _deploy_all(folder: Path) -> None:
             _fail(e)
         state = "nueva versión" if result.created else "sin cambios"
         click.echo(f"Proceso {result.deployment.key} v{result.deployment.version} ({state})")
+
+
+def _seed_appointments() -> None:
+    rt = runtime()
+    if appointments_demo.seed(rt.clock(), city_calendar(rt.settings["TIMEZONE"])):
+        click.echo("Turnos de demostración: oficinas «Rentas — Centro», «Atención al Vecino» y «Dirección de "
+                   "Comercio», con un día ya atendido y turnos por venir.")
 
 
 MAX_USERS_FILE_BYTES = 256 * 1024

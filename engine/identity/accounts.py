@@ -17,7 +17,7 @@ import engine.identity.models  # noqa: F401  # registers the identity tables wit
 from engine.db import UTCDateTime, db, new_id, utcnow
 from engine.identity.group_names import catalogue, plain_title
 
-ROLES = ("citizen", "staff", "supervisor", "analyst", "auditor", "archivist", "admin")
+ROLES = ("citizen", "staff", "supervisor", "analyst", "auditor", "archivist", "admin", "scheduler")
 #: Where an account comes from: created here (CLI, seed, sign-up) or shadowing a directory entry.
 SOURCES = ("local", "ldap", "oidc")
 

@@ -14,7 +14,7 @@ import pkgutil
 from types import ModuleType
 
 ANONYMOUS = "anónimo"
-ROLE_NAMES = ("ciudadana", "mesa", "supervisora", "analista", "auditor", "archivo", "admin")
+ROLE_NAMES = ("ciudadana", "mesa", "supervisora", "analista", "auditor", "archivo", "admin", "agendas")
 PUBLIC = frozenset((ANONYMOUS, *ROLE_NAMES))
 SIGNED_IN = frozenset(ROLE_NAMES)
 ANALYSTS = frozenset({"analista", "admin"})

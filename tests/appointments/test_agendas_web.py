@@ -1,0 +1,131 @@
+"""The agendas pages (/bandeja/agendas) and the dashboard's turnero figures, through the test client."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from engine.appointments import demo
+from engine.appointments.models import Agenda, Appointment, Closure, Office, OpeningHours, Service
+from engine.db import db
+from engine.deadlines.holidays import city_calendar
+from engine.models import AuditEvent
+from engine.uow import unit_of_work
+from engine.workflow.outbox import OutboxMessage
+from tests.appointments.seed import NOW
+from tests.fixtures.identity import Web, csrf_in, password_of
+
+
+@pytest.fixture
+def seeded(identity_app: Flask) -> tuple[Flask, date]:
+    """The demo's offices and appointments, with the platform's clock pinned at :data:`NOW`."""
+    identity_app.extensions["tramites"].clock = lambda: NOW
+    with identity_app.app_context(), unit_of_work():
+        calendar = city_calendar("America/Argentina/Tucuman")
+        demo.seed(NOW, calendar)
+        next_day = calendar.add_business_days(calendar.local_date(NOW), 1)
+    return identity_app, next_day
+
+
+def _signed_in(app: Flask, who: str) -> Web:
+    web = Web(app.test_client())
+    web.sign_in(who, password_of(who))
+    return web
+
+
+def _text(response: Any) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_keeper_sees_offices_agendas_and_services(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    page = _text(_signed_in(app, "agendas").client.get("/bandeja/agendas/"))
+    for name in ("Rentas — Centro", "Atención al Vecino", "Dirección de Comercio", "Inspección de comercio",
+                 "lunes 07:30-13:00", "solo desde un trámite"):
+        assert name in page, name
+
+
+def test_a_new_office_service_and_agenda_with_their_problems_first(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "agendas")
+    bad = web.post_form("/bandeja/agendas/oficinas/nueva", {"id": "Mal Id", "name": "", "address": "x",
+                                                             "latitude": "120", "active": "1"})
+    assert bad.status_code == 422
+    for message in ("minúsculas, números y guiones", "Escriba el nombre.", "entre -90 y 90"):
+        assert message in _text(bad), message
+    assert web.post_form("/bandeja/agendas/oficinas/nueva", {
+        "id": "cpc-norte", "name": "CPC Norte", "address": "Av. Aconquija 1200", "latitude": "-26,81",
+        "longitude": "-65,28", "active": "1"}).status_code == 303
+    taken = web.post_form("/bandeja/agendas/oficinas/nueva", {"id": "cpc-norte", "name": "x", "address": "y"})
+    assert taken.status_code == 409 and "Ya existe una oficina" in _text(taken)
+    service = {"id": "licencias", "name": "Licencia de conducir", "group": "mesa_entradas", "slot_minutes": "20",
+               "horizon_days": "15", "per_person_limit": "1", "grace_minutes": "10", "active": "1"}
+    assert web.post_form("/bandeja/agendas/servicios/nuevo", {**service, "slot_minutes": "0"}).status_code == 422
+    assert web.post_form("/bandeja/agendas/servicios/nuevo", service).status_code == 303
+    hours = {f"dia-{d}": "08:00-12:00" for d in range(5)}
+    bad_hours = web.post_form("/bandeja/agendas/nueva", {"office": "cpc-norte", "service": "licencias",
+                                                         "desks": "2", **hours, "dia-2": "12:00-08:00"})
+    assert bad_hours.status_code == 422 and "Miércoles: «12:00-08:00» cierra antes de abrir." in _text(bad_hours)
+    assert web.post_form("/bandeja/agendas/nueva", {"office": "cpc-norte", "service": "licencias", "desks": "2",
+                                                    **hours, "dia-2": "08:00-10:00, 15:00-18:00"}).status_code == 303
+    with app.app_context():
+        office = db.session.get(Office, "cpc-norte")
+        assert (office.latitude, office.longitude) == (-26.81, -65.28)
+        agenda = db.session.scalar(select(Agenda).where(Agenda.office_id == "cpc-norte"))
+        assert agenda.desks == 2 and db.session.get(Service, "licencias").slot_minutes == 20
+        assert db.session.scalar(select(db.func.count()).select_from(OpeningHours)
+                                 .where(OpeningHours.agenda_id == agenda.id)) == 6
+        kinds = set(db.session.scalars(select(AuditEvent.type).where(AuditEvent.actor == "agendas")))
+        assert {"appointment_office_saved", "appointment_service_saved", "agenda_created"} <= kinds
+
+
+def test_a_closure_lists_the_people_then_cancels_and_writes_to_them(seeded: tuple[Flask, date]) -> None:
+    app, day = seeded
+    web = _signed_in(app, "agendas")
+    form = {"agenda": "", "desde": day.isoformat(), "hasta": "", "motivo": "Corte de energía en el edificio"}
+    listed = web.post_form("/bandeja/agendas/oficinas/atencion-vecino/cierres", form,
+                           token_from="/bandeja/agendas/oficinas/atencion-vecino/cierres")
+    page = _text(listed)
+    assert listed.status_code == 200 and "Turnos que se cancelarán (2)" in page
+    assert "por correo a ciudadana@example.com" in page and "por correo a vecino@example.com" in page
+    with app.app_context():
+        assert db.session.scalars(select(Closure)).all() == []  # nothing saved before confirming
+    turnos = re.findall(r'name="turno" value="([^"]+)"', page)
+    confirm = {**form, "confirmar": "1", "csrf_token": csrf_in(page)}
+    stale = web.client.post("/bandeja/agendas/oficinas/atencion-vecino/cierres",
+                            data={**confirm, "turno": turnos[:1]})
+    assert stale.status_code == 409 and "cambiaron los turnos afectados" in _text(stale)
+    done = web.client.post("/bandeja/agendas/oficinas/atencion-vecino/cierres", data={**confirm, "turno": turnos})
+    assert done.status_code == 303
+    assert "Se cancelaron 2 turnos y se avisó a cada persona." in _text(web.client.get("/bandeja/agendas/"))
+    with app.app_context():
+        assert {db.session.get(Appointment, i).status for i in turnos} == {"cancelled"}
+        mails = db.session.scalars(select(OutboxMessage)).all()
+        assert sorted(m.params["para"] for m in mails) == ["ciudadana@example.com", "vecino@example.com"]
+        assert all("/turnos/gestionar/" in m.params["datos"]["enlace"] for m in mails)
+        assert db.session.scalars(select(Closure)).one().reason == "Corte de energía en el edificio"
+
+
+def test_the_dashboard_shows_the_seeded_day_and_exports_it(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "admin")
+    with app.app_context():
+        seeded_day = demo.seeded_day(NOW.date(), city_calendar("America/Argentina/Tucuman")).isoformat()
+    page = _text(web.client.get(f"/bandeja/tablero/?desde={seeded_day}&hasta={seeded_day}"))
+    assert "Turnos por servicio y oficina" in page and "Rentas — Centro" in page
+    csv = web.client.get(f"/bandeja/tablero/turnos.csv?desde={seeded_day}&hasta={seeded_day}")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == ("Servicio;Oficina;Reservados;Sin turno;Atendidos;Ausentes;Cancelados;"
+                        "Espera mediana (min);Espera máxima (min)")
+    assert "Atención en Rentas;Rentas — Centro;6;1;5;1;1;10;15" in lines
+    assert "Atención al Vecino;Atención al Vecino;3;1;3;1;0;9;20" in lines
+    assert "Inspección de comercio;Dirección de Comercio;2;0;1;1;0;3;3" in lines
+    # a supervisor of other groups sees none of these services
+    other = _signed_in(app, "supervisora").client.get(f"/bandeja/tablero/turnos.csv?desde={seeded_day}")
+    assert other.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:] == []
