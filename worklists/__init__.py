@@ -10,9 +10,11 @@ from engine.web.pages import blueprints as _find
 
 
 def blueprints() -> Iterator[Blueprint]:
-    """Every page group of the worklists and of the studio (each module that defines ``bp``)."""
+    """Every page group of the worklists, of the office's desks and of the studio (each module that defines ``bp``)."""
     import worklists
+    import worklists.office
     import worklists.studio
 
     yield from _find(worklists)
+    yield from _find(worklists.office)
     yield from _find(worklists.studio)

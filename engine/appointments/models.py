@@ -144,6 +144,9 @@ class Appointment(db.Model):  # type: ignore[name-defined]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # turnero-office: when the desk called the number again (the display shows it as the newest
+    # call; ``called_at`` keeps the first call, which the waiting time counts).
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
     # --- turnero-booking (migration 7c3e9a1f4b28) ---
@@ -170,3 +173,45 @@ class GuestRequest(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The appointment the verified link booked.
     appointment_id: Mapped[str | None] = mapped_column(String(36))
+
+
+
+# --- At the office (turnero-office): the numbers of the day and the office's devices ---
+
+class TicketCounter(db.Model):  # type: ignore[name-defined]
+    """The last number handed out at an office on a day (the numbers start again at 1 each day)."""
+
+    __tablename__ = "appointment_ticket_counters"
+
+    office_id: Mapped[str] = mapped_column(ForeignKey("appointment_offices.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+#: What a device of an office is: the check-in kiosk or the waiting-room display.
+DEVICE_KINDS = ("kiosk", "display")
+
+
+class OfficeDevice(db.Model):  # type: ignore[name-defined]
+    """A kiosk or a waiting-room display of an office: nobody signs in on it.
+
+    A supervisor registers it and gets a one-time activation code; typed on the device, the code
+    gives it a secret kept in a cookie (only hashes are stored). Revoking it stops it at once.
+    """
+
+    __tablename__ = "appointment_devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    office_id: Mapped[str] = mapped_column(ForeignKey("appointment_offices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(80))
+    #: SHA-256 of the one-time activation code, until it is used or expires.
+    activation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SHA-256 of the secret the activated device presents.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(120))

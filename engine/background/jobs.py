@@ -1,7 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store.
+trail's checkpoints, the sweep of the document store, the turnero's no-shows.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy import select
 
 from engine import audit
-from engine.appointments import reminders
+from engine.appointments import outcome, reminders
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.deadlines.holidays import city_calendar
@@ -125,6 +125,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
     done += _appointment_reminders(ctx, unit_of_work, now)
+    done += _no_shows(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -182,6 +183,15 @@ def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: 
         due = reminders.due(now, city_calendar(ctx.timezone))
     return sum(_guarded(unit_of_work, partial(reminders.remind, appointment_id, now, zone=ctx.timezone,
                                               public_url=ctx.public_url), f"reminder {appointment_id}")
+               for appointment_id in due)
+
+
+def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Mark as no-shows the appointments never checked in whose grace passed, one transaction each
+    (a case waiting for its appointment hears ``turno_ausente``)."""
+    with unit_of_work():
+        due = outcome.due_no_shows(now)
+    return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
                for appointment_id in due)
 
 
