@@ -21,6 +21,8 @@ from tests.procedures.inspection_slot import OFFICE, appointment_of, seed_inspec
 
 pytestmark = pytest.mark.browser
 KEY = "habilitacion_comercial"
+PHONE = {"width": 390, "height": 844}
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
 @pytest.fixture
@@ -91,6 +93,9 @@ def test_a_citizen_books_moves_and_attends_the_inspection_slot_and_the_case_goes
     with citizen.page.expect_navigation():
         citizen.page.click("li.pendiente a")
     citizen.check()
+    citizen.page.set_viewport_size(PHONE)  # the pick on a phone: no sideways scrolling
+    assert citizen.page.evaluate(OVERFLOW) <= 0
+    citizen.check()
     first_label = citizen.page.locator("label[for='campo-turno__elegido--0']").inner_text()
     assert "Dirección de Comercio" in first_label
     citizen.page.check("#campo-turno__elegido--0")
@@ -103,6 +108,7 @@ def test_a_citizen_books_moves_and_attends_the_inspection_slot_and_the_case_goes
     citizen.go(f"/mis-tramites/{case.number}")
     citizen.check()
     assert booked.code in citizen.page.locator("section[aria-labelledby=turnos]").inner_text()
+    assert citizen.page.evaluate(OVERFLOW) <= 0
     with citizen.page.expect_navigation():
         citizen.page.click("section[aria-labelledby=turnos] a")
     citizen.check()
@@ -119,7 +125,7 @@ def test_a_citizen_books_moves_and_attends_the_inspection_slot_and_the_case_goes
     with citizen.page.expect_navigation():
         citizen.page.click("a.turnos-dia.libre >> nth=0")
     citizen.check()
-    citizen.page.check("input[name=horario] >> nth=2")
+    citizen.page.click("label[for^=h-] >> nth=2")  # a time is tapped by its label
     with citizen.page.expect_navigation():
         citizen.page.click("form button[type=submit].primary")
     citizen.check()
@@ -161,6 +167,8 @@ def test_a_citizen_books_moves_and_attends_the_inspection_slot_and_the_case_goes
     assert moved.code in case.data["nota_turno"]
     inspector.go(f"/bandeja/expedientes/{case.number}")
     inspector.check()
+    inspector.page.set_viewport_size(PHONE)
+    assert inspector.page.evaluate(OVERFLOW) <= 0
     appointments = inspector.page.locator("section[aria-labelledby=t-turnos]").inner_text()
     assert moved.code in appointments and "Atendido" in appointments and booked.code in appointments
     citizen.go(f"/mis-tramites/{case.number}")
