@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.appointments import case_news
-from engine.appointments.models import Agenda, Appointment, Office, OpeningHours, Service
+from engine.appointments.models import Appointment, Office, Service
 from engine.db import db
 from engine.uow import unit_of_work
+from tests.appointments.seed import seed_agenda
 from tests.procedures.conftest import Case, Platform
 
 SERVICE = "inspeccion-comercio"
@@ -19,20 +20,15 @@ OFFICE = "comercio-centro"
 
 def seed_inspection_agenda(platform: Platform, *, desks: int = 2) -> str:
     """The Dirección de Comercio's inspection agenda, Monday to Friday 08:00–13:00 (its id)."""
-    with platform.app.app_context(), unit_of_work():
+    with platform.app.app_context():
         db.session.add(Office(id=OFFICE, name="Dirección de Comercio", address="24 de Septiembre 250", active=True))
         db.session.add(Service(id=SERVICE, name="Inspección de habilitación comercial", description="",
                                group="inspeccion", slot_minutes=30, horizon_days=30, per_person_limit=1,
                                allows_walk_in=False, allows_guest=False, process_only=True, grace_minutes=15,
                                active=True))
-        db.session.flush()
-        agenda = Agenda(office_id=OFFICE, service_id=SERVICE, desks=desks, active=True)
-        db.session.add(agenda)
-        db.session.flush()
-        for weekday in range(5):
-            db.session.add(OpeningHours(agenda_id=agenda.id, weekday=weekday, opens=time(8), closes=time(13)))
-        agenda_id: str = agenda.id
-    return agenda_id
+        db.session.commit()
+        agenda = seed_agenda(desks=desks, service_id=SERVICE, office_id=OFFICE, opens=time(8), closes=time(13))
+        return str(agenda.id)
 
 
 def offered(case: Case) -> list[dict[str, Any]]:
