@@ -4,7 +4,7 @@ books it, a slot taken meanwhile is offered again, and the case hears what happe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -16,15 +16,17 @@ from engine.db import db
 from engine.models import AuditEvent, Instance
 from engine.runtime import EXTENSION_KEY
 from engine.uow import unit_of_work
-from tests.appointments.seed import CALENDAR, NOW, seed_agenda
+from tests.appointments.seed import CALENDAR, seed_agenda
 from tests.fixtures.engine import ApiClient
 
 KEY = "turno_proceso"
+#: Wednesday 9 December 2026, 09:10 in the city: a business day whatever the holiday table holds.
+WEDNESDAY = datetime(2026, 12, 9, 12, 10, tzinfo=UTC)
 SERVICE = "rentas-atencion"
 
 
 def _started(app: Flask, api: ApiClient, service: str = SERVICE) -> str:
-    app.extensions[EXTENSION_KEY].clock = lambda: NOW
+    app.extensions[EXTENSION_KEY].clock = lambda: WEDNESDAY
     assert api.deploy(KEY).status_code == 201
     started = api.start(KEY, {"servicio": service})
     assert started.status_code == 201, started.get_json()
@@ -67,9 +69,9 @@ def test_the_applicant_picks_an_offered_slot_and_the_process_books_it_for_the_ca
     instance_id = _started(app, api)
     task_id, options = _offered(api, instance_id)
     assert len(options) == 3  # «cantidad»
-    # the city's calendar: Monday 7 (a bridge day) and Tuesday 8 December 2026 are holidays
+    # the soonest first, in the city's time: 09:00 has begun, so the next slot
     assert [o["title"] for o in options] == [f"miércoles 09/12/2026, {t} h — Rentas — Centro (San Martín 123)"
-                                             for t in ("08:00", "08:30", "09:00")]
+                                             for t in ("09:30", "10:00", "10:30")]
 
     refused = api.complete(task_id, {"turno_elegido": "otra-agenda|2026-12-09T12:00:00+00:00"})
     assert refused.status_code == 422 and [e["pointer"] for e in refused.get_json()["errors"]] == ["/turno_elegido"]
@@ -100,7 +102,7 @@ def test_a_slot_taken_meanwhile_is_offered_again_with_the_reason_and_no_incident
     taken = options[0]["const"]
     with app.app_context(), unit_of_work():  # someone else books it from the portal first
         booking.book(agenda_id, datetime.fromisoformat(taken.split("|")[1]), holder="otra", booked_by="otra",
-                     now=NOW, calendar=CALENDAR)
+                     now=WEDNESDAY, calendar=CALENDAR)
 
     assert api.complete(task_id, {"turno_elegido": taken}).status_code == 200
     case = api.instance(instance_id)
@@ -160,7 +162,7 @@ def test_booking_twice_keeps_one_appointment_and_cancel_only_touches_the_own_cas
         again = operations.book(_ctx(app), {"turno": options[0]["const"]}, facts)
         assert first == again and first["reservado"] is True
         other = booking.book(agenda_id, datetime.fromisoformat(options[1]["const"].split("|")[1]), holder="otra",
-                             booked_by="otra", now=NOW, calendar=CALENDAR)
+                             booked_by="otra", now=WEDNESDAY, calendar=CALENDAR)
         other_code = other.code
     assert len(_appointments(app, instance_id)) == 1
     with app.app_context(), unit_of_work():

@@ -125,7 +125,7 @@ def test_a_citizen_books_moves_and_attends_the_inspection_slot_and_the_case_goes
     with citizen.page.expect_navigation():
         citizen.page.click("a.turnos-dia.libre >> nth=0")
     citizen.check()
-    citizen.page.click("label[for^=h-] >> nth=2")  # a time is tapped by its label
+    citizen.page.click("label[for^=h-] >> nth=-1")  # the day's last time, tapped by its label
     with citizen.page.expect_navigation():
         citizen.page.click("form button[type=submit].primary")
     citizen.check()
