@@ -150,7 +150,7 @@ def book(service_id: str, agenda_id: str, day: str) -> ResponseReturnValue:
 def _ask_as_guest(service: Service, agenda: Agenda, office: Office, chosen_day: date,
                   starts_at: datetime) -> ResponseReturnValue:
     if not service.allows_guest:
-        abort(401)
+        abort(403 if security.current_user() is not None else 401)
     email, document = request.form.get("email", ""), request.form.get("documento", "")
     if not _guest_may_ask(email):
         return _day_page(service, agenda, office, chosen_day, {}, _(

@@ -9,10 +9,11 @@ tries the next place and, when none is left, gets :class:`SlotTaken`. Every chan
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import audit
@@ -145,18 +146,57 @@ def _book(agenda_id: str, starts_at: datetime, *, holder: str | None, booked_by:
     agenda, service = _bookable(agenda_id)
     if holder is None and not email:
         raise NotBookable("Indique la cuenta o el correo electrónico de quien tendrá el turno.")
-    limit = max(service.per_person_limit, 1)
-    held = active_count(service.id, holder=holder, email=email, excluding=replacing.id if replacing else None)
-    if held >= limit:
-        raise LimitReached(f"Ya tiene {held} turno(s) vigente(s) para «{service.name}», el máximo por persona. "
-                           "Cancele o use el que tiene antes de pedir otro.")
+    _serialise_person(service.id, agenda.id, holder, email)
+    excluding = replacing.id if replacing else None
+    _check_limit(service, holder=holder, email=email, excluding=excluding, held_now=0)
     slot = slot_at(agenda, starts_at, now=now, calendar=calendar)
     if slot is None:
         raise SlotTaken("Ese horario ya no está disponible: otra persona lo reservó o ya pasó. Elija otro horario.")
     appointment = _take_place(agenda, slot.starts_at, slot.ends_at, holder=holder, booked_by=booked_by, now=now,
                               email=email, document_number=document_number, instance_id=instance_id)
+    try:
+        # Counted again with the new row in: whatever serialised this booking, no other of the
+        # same person may have slipped in between the first count and the INSERT.
+        _check_limit(service, holder=holder, email=email, excluding=excluding, held_now=1)
+    except LimitReached:
+        db.session.delete(appointment)
+        db.session.flush()
+        raise
     audit.record(BOOKED, booked_by, instance_id=instance_id, data=_facts(appointment))
     return appointment
+
+
+def _check_limit(service: Service, *, holder: str | None, email: str | None, excluding: str | None,
+                 held_now: int) -> None:
+    """Refuse when the person holds more than the service's limit (``held_now``: the new one, when
+    already inserted)."""
+    limit = max(service.per_person_limit, 1)
+    held = active_count(service.id, holder=holder, email=email, excluding=excluding) - held_now
+    if held >= limit:
+        raise LimitReached(f"Ya tiene {held} turno(s) vigente(s) para «{service.name}», el máximo por persona. "
+                           "Cancele o use el que tiene antes de pedir otro.")
+
+
+def _serialise_person(service_id: str, agenda_id: str, holder: str | None, email: str | None) -> None:
+    """One booking at a time per person and service, so two parallel requests of a hoarder cannot
+    both pass the limit.
+
+    On PostgreSQL, a transaction-scoped advisory lock. On SQLite, a no-op UPDATE takes the
+    database's write lock before anything is read: writers are serialised until the commit, what
+    is read next is current, and the transaction is open before the savepoint of the INSERT (the
+    SQLite driver opens none for reads, and releasing a savepoint that began the transaction
+    would commit the booking there and then).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Agenda).where(Agenda.id == agenda_id).values(desks=Agenda.desks)
+                           .execution_options(synchronize_session=False))
+        return
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    person = holder or f"correo:{(email or '').strip().lower()}"
+    digest = hashlib.sha256(f"turnos:{service_id}:{person}".encode()).digest()
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def _bookable(agenda_id: str) -> tuple[Agenda, Service]:

@@ -154,3 +154,29 @@ def test_day_counts_for_the_calendar(app: Any) -> None:
         assert counts[today] == 5 and HOLIDAY not in counts and counts[wednesday()] == 8
         assert all(day.weekday() < 5 for day in counts)
         assert isinstance(next(iter(counts)), date)
+
+
+def test_a_booking_is_undone_with_its_transaction(app: Any) -> None:
+    """Nothing of a booking stays when the request that made it fails later (on SQLite too, where a
+    savepoint that opened the transaction would have committed it when released)."""
+    with app.app_context():
+        agenda = seed_agenda()
+        agenda_id = agenda.id
+        db.session.remove()
+        _book(agenda_id, local(wednesday(), 10))
+        db.session.rollback()
+        db.session.remove()
+        assert db.session.scalars(select(Appointment)).all() == []
+        assert db.session.scalars(select(AuditEvent).where(AuditEvent.type == booking.BOOKED)).all() == []
+
+
+def test_the_payload_a_case_hears_of_its_appointment(app: Any) -> None:
+    from engine.appointments import case_news
+
+    with app.app_context():
+        agenda = seed_agenda()
+        taken = _book(agenda.id, local(wednesday(), 10))
+        assert case_news.payload(taken) == {"turno": {
+            "codigo": taken.code, "inicio": local(wednesday(), 10).isoformat(), "estado": "booked",
+            "oficina": "Rentas — Centro", "servicio": "Atención en Rentas"}}
+        assert datetime.fromisoformat(case_news.payload(taken)["turno"]["inicio"]).utcoffset() == timedelta(0)

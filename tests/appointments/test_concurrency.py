@@ -91,3 +91,41 @@ def test_parallel_bookings_of_a_full_slot_are_all_refused(app: Flask) -> None:
     results = _race(app, agenda_id, start)
 
     assert {kind for kind, _ in results} == {"SlotTaken"}, results
+
+
+def test_a_hoarder_booking_in_parallel_gets_no_more_than_the_limit(app: Flask) -> None:
+    with app.app_context():
+        agenda = seed_agenda(desks=1, per_person_limit=2)
+        agenda_id = agenda.id
+        db.session.remove()
+    starts = [local(wednesday(), 8, 30 * n) if n < 2 else local(wednesday(), 8 + n // 2, 30 * (n % 2))
+              for n in range(8)]
+    barrier = threading.Barrier(len(starts))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def grab(start: Any) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                booking.book(agenda_id, start, holder="acaparador", booked_by="acaparador", now=NOW,
+                             calendar=CALENDAR)
+                db.session.commit()
+                outcome = "booked"
+            except Exception as e:  # noqa: BLE001 - judged below
+                db.session.rollback()
+                outcome = type(e).__name__
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=grab, args=(start,)) for start in starts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["LimitReached"] * 6 + ["booked"] * 2, results
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment).where(
+            Appointment.holder == "acaparador", Appointment.status.in_(ACTIVE_STATES))) == 2

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 from sqlalchemy import select
 
+from engine.appointments import booking, links
 from engine.appointments.models import Appointment
 from engine.db import db
+from engine.identity.accounts import ensure_user
 from engine.models import AuditEvent
+from engine.representation.models import PowerOfAttorney
+from engine.uow import unit_of_work
 from tests.appointments.conftest import Site, link_in
-from tests.appointments.seed import ZONE, local, wednesday
-from tests.fixtures.identity import Web
+from tests.appointments.seed import CALENDAR, NOW, ZONE, local, wednesday
+from tests.fixtures.identity import Web, password_of
 
 MANAGE = re.compile(r"^/turnos/gestionar/[\w-]+$")
 
@@ -199,3 +203,45 @@ def test_the_city_zone_is_what_people_read(site: Callable[..., Site]) -> None:
     times = _times(web, _day_path(s))
     page = web.client.get(_day_path(s)).get_data(as_text=True)
     assert ">08:00<" in page and local(wednesday(), 8).astimezone(ZONE).hour == 8 and len(times) == 8
+
+
+def test_a_representative_books_for_the_party_they_act_for(site: Callable[..., Site]) -> None:
+    s = site()
+    with s.app.app_context(), unit_of_work():
+        ensure_user("empresa", display_name="Distribuidora Norte SRL", password=password_of("empresa"),
+                    email="empresa@example.com", cuit="30712345671")
+        db.session.add(PowerOfAttorney(representative="ciudadana", party="empresa", procedures="",
+                                       valid_from=date(2026, 1, 1)))
+    web = s.citizen()
+    assert web.post_form("/representacion/", {"representado": "empresa"}).status_code == 302
+    times = _times(web, _day_path(s))
+    assert "El turno será de Distribuidora Norte SRL" in web.client.get(_day_path(s)).get_data(as_text=True)
+    _book(s, web, times[0])
+    with s.app.app_context():
+        taken = db.session.scalars(select(Appointment)).one()
+        assert (taken.holder, taken.booked_by, taken.email) == ("empresa", "ciudadana", "empresa@example.com")
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "appointment_booked")).one()
+        assert event.actor == "ciudadana" and event.data["holder"] == "empresa"
+    assert taken.code in web.client.get("/turnos/mis-turnos").get_data(as_text=True)
+
+
+def test_a_process_only_service_is_not_offered_but_its_appointment_moves_from_its_link(
+        site: Callable[..., Site]) -> None:
+    s = site(process_only=True, service_id="inspeccion-comercio")
+    web = s.citizen()
+    assert "inspeccion-comercio" not in web.client.get("/turnos/").get_data(as_text=True)
+    assert web.client.get("/turnos/servicio/inspeccion-comercio").status_code == 404
+    assert web.client.get(_day_path(s)).status_code == 404
+    with s.app.app_context():
+        taken = booking.book(s.agenda_id, local(wednesday(), 9), holder="ciudadana", booked_by="proceso", now=NOW,
+                             calendar=CALENDAR)
+        db.session.commit()
+        path = links.manage_path(taken)
+    move_day = f"{path}/reprogramar/{wednesday().isoformat()}"
+    assert local(wednesday(), 11).isoformat() in _times(web, move_day)
+    moved = web.post_form(move_day, {"horario": local(wednesday(), 11).isoformat()}, token_from=move_day)
+    assert moved.status_code == 303
+    new_path = moved.headers["Location"].removeprefix("http://localhost")
+    assert web.post_form(f"{new_path}/cancelar", {}, token_from=new_path).status_code == 303
+    page = web.client.get(new_path).get_data(as_text=True)
+    assert "Turno cancelado" in page and "Pedir un turno nuevo" not in page
