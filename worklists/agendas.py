@@ -9,6 +9,7 @@ a link to book again (``engine.appointments.closures``). The e-mails leave after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -41,7 +42,8 @@ def _problems(error: DataInvalid) -> dict[str, str]:
 
 
 def _flag(name: str) -> bool:
-    return request.form.get(name) == "1"
+    """A checkbox: its hidden «0» always comes, its «1» only when checked."""
+    return "1" in request.form.getlist(name)
 
 
 def _known_groups() -> set[str] | None:
@@ -53,13 +55,28 @@ def _week_texts() -> dict[int, str]:
     return {day: request.form.get(f"dia-{day}", "") for day in range(7)}
 
 
+def _created(save: Callable[[], Any], page: Callable[[dict[str, str], int], ResponseReturnValue], taken_field: str,
+             done: str) -> ResponseReturnValue:
+    """Save something new in one transaction: back to the form with its problems (422) or the id
+    taken (409), else to the overview with ``done``."""
+    try:
+        with web.transaction():
+            save()
+    except DataInvalid as e:
+        return page(_problems(e), 422)
+    except Conflict as e:
+        return page({taken_field: e.message}, 409)
+    flash(done, "ok")
+    return redirect(url_for("agendas.index"), 303)
+
+
 # --- the overview ------------------------------------------------------------------------------
 
 @bp.get("/")
 @roles_required(*KEEPERS)
 def index() -> ResponseReturnValue:
     """Every office with its agendas and hours, the services, and the closures still ahead."""
-    rows = [(a, o, s, agendas.hours_text(agendas.week_of(a.id))) for a, o, s in agendas.agendas()]
+    rows = [(a, o, s, agendas.week_summary(agendas.week_of(a.id))) for a, o, s in agendas.agendas()]
     return render_template("worklists/agendas.html", offices=agendas.offices(), services=agendas.services(),
                            rows=rows, closures=closures.closures_ahead(_today()), days_text=closures.days_text,
                            group_title=group_title)
@@ -96,15 +113,9 @@ def new_office() -> ResponseReturnValue:
 def create_office() -> ResponseReturnValue:
     """Create an office; problems come back next to their field."""
     form = _office_form()
-    try:
-        with web.transaction():
-            agendas.save_office(agendas.OfficeInput(**form), by=web.user().username, creating=True)
-    except DataInvalid as e:
-        return _office_page(form, True, _problems(e), 422)
-    except Conflict as e:
-        return _office_page(form, True, {"id": e.message}, 409)
-    flash(_("Se creó la oficina «%(name)s».", name=form["name"]), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.save_office(agendas.OfficeInput(**form), by=web.user().username, creating=True),
+                    lambda problems, status: _office_page(form, True, problems, status), "id",
+                    _("Se creó la oficina «%(name)s».", name=form["name"]))
 
 
 @bp.get("/oficinas/<office_id>")
@@ -167,16 +178,10 @@ def new_service() -> ResponseReturnValue:
 def create_service() -> ResponseReturnValue:
     """Create a service."""
     form = _service_form()
-    try:
-        with web.transaction():
-            agendas.save_service(agendas.ServiceInput(**form), by=web.user().username, creating=True,
-                                 known_groups=_known_groups())
-    except DataInvalid as e:
-        return _service_page(form, True, _problems(e), 422)
-    except Conflict as e:
-        return _service_page(form, True, {"id": e.message}, 409)
-    flash(_("Se creó el servicio «%(name)s».", name=form["name"]), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.save_service(agendas.ServiceInput(**form), by=web.user().username, creating=True,
+                                                 known_groups=_known_groups()),
+                    lambda problems, status: _service_page(form, True, problems, status), "id",
+                    _("Se creó el servicio «%(name)s».", name=form["name"]))
 
 
 @bp.get("/servicios/<service_id>")
@@ -242,16 +247,10 @@ def new_agenda() -> ResponseReturnValue:
 def create_agenda() -> ResponseReturnValue:
     """Create an agenda."""
     form = _agenda_form()
-    try:
-        with web.transaction():
-            week = agendas.parse_week(_week_texts())
-            agendas.create_agenda(form["office"], form["service"], form["desks"], week, by=web.user().username)
-    except DataInvalid as e:
-        return _agenda_page(form, None, _problems(e), 422)
-    except Conflict as e:
-        return _agenda_page(form, None, {"service": e.message}, 409)
-    flash(_("Se creó la agenda."), "ok")
-    return redirect(url_for("agendas.index"), 303)
+    return _created(lambda: agendas.create_agenda(form["office"], form["service"], form["desks"],
+                                                  agendas.parse_week(_week_texts()), by=web.user().username),
+                    lambda problems, status: _agenda_page(form, None, problems, status), "service",
+                    _("Se creó la agenda."))
 
 
 @bp.get("/<agenda_id>")
@@ -303,8 +302,11 @@ def new_closure(office_id: str) -> ResponseReturnValue:
 def add_closure(office_id: str) -> ResponseReturnValue:
     """Close days: the appointments booked on them are listed, then cancelled and notified once confirmed."""
     form = {k: request.form.get(k, "").strip() for k in ("agenda", "desde", "hasta", "motivo")}
+    problems: list[dict[str, str]] = []
+    first, last = _day("desde", form["desde"], problems), _day("hasta", form["hasta"] or form["desde"], problems)
     try:
-        first, last = _day("desde", form["desde"]), _day("hasta", form["hasta"] or form["desde"])
+        if first is None or last is None:
+            raise DataInvalid("", errors=problems + closures.reason_problems(form["motivo"]))
         change = closures.closure_change(office_id, form["agenda"] or None, first, last, form["motivo"],
                                          by=web.user().username, now=web.now())
     except DataInvalid as e:
@@ -313,12 +315,25 @@ def add_closure(office_id: str) -> ResponseReturnValue:
     return _confirmed(change, message, url_for("agendas.add_closure", office_id=office_id))
 
 
-def _day(field: str, text: str) -> date:
+@bp.post("/cierres/<closure_id>/quitar")
+@roles_required(*KEEPERS)
+def remove_closure(closure_id: str) -> ResponseReturnValue:
+    """Open again the days of a mistaken closure; the appointments it cancelled stay cancelled."""
+    with web.transaction():
+        closure = closures.remove_closure(closure_id, by=web.user().username)
+        days = closures.days_text(closure.first_day, closure.last_day)
+    flash(_("Se quitó el cierre del %(days)s: esos días vuelven a dar turnos. Los turnos que canceló siguen "
+            "cancelados.", days=days), "ok")
+    return redirect(url_for("agendas.index"), 303)
+
+
+def _day(field: str, text: str, problems: list[dict[str, str]]) -> date | None:
     try:
         return date.fromisoformat(text)
-    except ValueError as e:
-        raise DataInvalid("Revise los datos marcados.", errors=[
-            {"field": field, "message": "Escriba una fecha válida, por ejemplo 09/12/2026."}]) from e
+    except ValueError:
+        if not any(p["field"] == "desde" for p in problems):  # an empty «hasta» repeats «desde»
+            problems.append({"field": field, "message": _("Escriba una fecha, por ejemplo 09/12/2026.")})
+        return None
 
 
 # --- listing, then confirming ------------------------------------------------------------------

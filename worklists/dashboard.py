@@ -107,7 +107,7 @@ def index() -> ResponseReturnValue:
     first, last = _period()
     return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
                            period={"desde": first.isoformat(), "hasta": last.isoformat()},
-                           period_text=_("del %(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last)))
+                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last)))
 
 
 @bp.get("/<table>.csv")

@@ -26,8 +26,7 @@ from connectors.notify.errors import ConfigurationError, TemplateError
 from connectors.notify.mailbox import Mailbox
 
 TEMPLATES = ("tramite_iniciado", "tarea_pendiente", "novedad_tramite", "tramite_finalizado", "verificar_email",
-             "notificacion_disponible", "turno_confirmado", "turno_recordatorio", "turno_cancelado", "turno_verificar",
-             "turno_cancelado_agenda")
+             "notificacion_disponible", "turno_confirmado", "turno_recordatorio", "turno_cancelado", "turno_verificar")
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 TRUE_WORDS = {"1", "true", "yes", "on", "si", "sí"}
 DEFAULT_TIMEOUT = 20.0

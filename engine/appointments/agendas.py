@@ -300,6 +300,19 @@ def hours_text(week: dict[int, Ranges]) -> dict[str, str]:
     return {WEEKDAYS[day]: day_text(ranges) for day, ranges in sorted(week.items())}
 
 
+def week_summary(week: dict[int, Ranges]) -> list[str]:
+    """The week for a table cell: consecutive days with the same hours together, «lunes a viernes 08:00-13:00»."""
+    runs: list[tuple[int, int, str]] = []
+    for day in sorted(week):
+        text = day_text(week[day])
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], day, text)
+        else:
+            runs.append((day, day, text))
+    return [f"{WEEKDAYS[a]} {text}" if a == b else f"{WEEKDAYS[a]} {'y' if b == a + 1 else 'a'} {WEEKDAYS[b]} {text}"
+            for a, b, text in runs]
+
+
 def day_text(ranges: Ranges) -> str:
     return ", ".join(f"{o:%H:%M}-{c:%H:%M}" for o, c in ranges)
 

@@ -26,6 +26,7 @@ DEFAULT_ROLE_GROUPS: Mapping[str, str] = {
     "analistas": "analyst",
     "auditores": "auditor",
     "administradores": "admin",
+    "agendas_turnos": "scheduler",
 }
 
 

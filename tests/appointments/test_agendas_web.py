@@ -15,8 +15,8 @@ from engine.appointments.models import Agenda, Appointment, Closure, Office, Ope
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
 from engine.models import AuditEvent
-from engine.uow import unit_of_work
 from engine.workflow.outbox import OutboxMessage
+from tests.appointments.agendas_demo import seed_demo
 from tests.appointments.seed import NOW
 from tests.fixtures.identity import Web, csrf_in, password_of
 
@@ -24,12 +24,7 @@ from tests.fixtures.identity import Web, csrf_in, password_of
 @pytest.fixture
 def seeded(identity_app: Flask) -> tuple[Flask, date]:
     """The demo's offices and appointments, with the platform's clock pinned at :data:`NOW`."""
-    identity_app.extensions["tramites"].clock = lambda: NOW
-    with identity_app.app_context(), unit_of_work():
-        calendar = city_calendar("America/Argentina/Tucuman")
-        demo.seed(NOW, calendar)
-        next_day = calendar.add_business_days(calendar.local_date(NOW), 1)
-    return identity_app, next_day
+    return identity_app, seed_demo(identity_app)
 
 
 def _signed_in(app: Flask, who: str) -> Web:
@@ -46,7 +41,7 @@ def test_the_keeper_sees_offices_agendas_and_services(seeded: tuple[Flask, date]
     app, _day = seeded
     page = _text(_signed_in(app, "agendas").client.get("/bandeja/agendas/"))
     for name in ("Rentas — Centro", "Atención al Vecino", "Dirección de Comercio", "Inspección de comercio",
-                 "lunes 07:30-13:00", "solo desde un trámite"):
+                 "lunes a viernes 07:30-13:00", "solo desde un trámite"):
         assert name in page, name
 
 
@@ -108,7 +103,46 @@ def test_a_closure_lists_the_people_then_cancels_and_writes_to_them(seeded: tupl
         mails = db.session.scalars(select(OutboxMessage)).all()
         assert sorted(m.params["para"] for m in mails) == ["ciudadana@example.com", "vecino@example.com"]
         assert all("/turnos/gestionar/" in m.params["datos"]["enlace"] for m in mails)
+        assert {m.params["plantilla"] for m in mails} == {"turno_cancelado"}
         assert db.session.scalars(select(Closure)).one().reason == "Corte de energía en el edificio"
+        guest_link = next(m.params["datos"]["enlace"] for m in mails if m.params["para"] == "vecino@example.com")
+    # the guest follows the e-mail's link without an account: the cancellation, its reason, a way to book again
+    rebook = app.test_client().get("/turnos/gestionar/" + guest_link.rsplit("/turnos/gestionar/", 1)[1])
+    assert rebook.status_code == 200
+    for text in ("Turno cancelado", "Corte de energía en el edificio", "Pedir un turno nuevo"):
+        assert text in _text(rebook), text
+    # a mistaken closure is removed: its days give slots again, what it cancelled stays cancelled
+    overview = _text(web.client.get("/bandeja/agendas/"))
+    [closure_id] = re.findall(r'/bandeja/agendas/cierres/([^/]+)/quitar', overview)
+    removed = web.client.post(f"/bandeja/agendas/cierres/{closure_id}/quitar", data={"csrf_token": csrf_in(overview)})
+    assert removed.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Closure)).all() == []
+        assert {db.session.get(Appointment, i).status for i in turnos} == {"cancelled"}
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "agenda_closure_removed")).all()
+        assert event.actor == "agendas" and event.data["reason"] == "Corte de energía en el edificio"
+
+
+def test_stopping_an_agenda_lists_its_appointments_and_a_checked_box_keeps_it(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "agendas")
+    with app.app_context():
+        agenda_id = db.session.scalar(select(Agenda.id).where(Agenda.service_id == "rentas-atencion"))
+    path = f"/bandeja/agendas/{agenda_id}"
+    hours = {f"dia-{d}": "07:30-13:00" for d in range(5)}
+    # the form sends the checkbox's hidden «0» and, checked, its «1»: kept active, nobody loses a place
+    kept = web.post_form(path, {"desks": "3", **hours, "active": ["0", "1"]})  # type: ignore[dict-item]
+    assert kept.status_code == 303
+    stopped = web.post_form(path, {"desks": "3", **hours, "active": "0"})
+    page = _text(stopped)
+    assert stopped.status_code == 200 and "Turnos que se cancelarán (1)" in page
+    assert "por correo a ciudadana@example.com" in page
+    no_reason = web.client.post(path, data={"desks": "3", **hours, "active": "0", "confirmar": "1", "motivo": "",
+                                            "turno": re.findall(r'name="turno" value="([^"]+)"', page),
+                                            "csrf_token": csrf_in(page)})
+    assert no_reason.status_code == 422 and "Escriba el motivo" in _text(no_reason)
+    with app.app_context():
+        assert db.session.get(Agenda, agenda_id).active is True  # nothing saved yet
 
 
 def test_the_dashboard_shows_the_seeded_day_and_exports_it(seeded: tuple[Flask, date]) -> None:

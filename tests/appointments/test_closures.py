@@ -79,12 +79,13 @@ def test_a_closure_lists_then_cancels_notifies_and_audits_every_booked_appointme
         assert db.session.get(Appointment, ids["thursday"]).status == "booked"
         closure = db.session.scalars(select(Closure)).one()
         assert (closure.first_day, closure.last_day, closure.created_by) == (wednesday(), wednesday(), "agendas")
-        assert slots.free_slots(db.session.get(Agenda, agenda.id), wednesday(), wednesday(), now=NOW, calendar=CALENDAR) == []
+        closed = db.session.get(Agenda, agenda.id)
+        assert slots.free_slots(closed, wednesday(), wednesday(), now=NOW, calendar=CALENDAR) == []
 
         mails = {m.params["para"]: m for m in db.session.scalars(select(OutboxMessage))}
         assert set(mails) == {"ana@example.com", "luis@example.com"}
         ana = mails["ana@example.com"].params
-        assert ana["plantilla"] == "turno_cancelado_agenda" and ana["datos"]["motivo"] == "Corte de energía"
+        assert ana["plantilla"] == "turno_cancelado" and ana["datos"]["motivo"] == "Corte de energía"
         assert ana["datos"]["fecha"] == local(wednesday(), 9).astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
         assert ana["datos"]["enlace"] == SITE + links.manage_path(db.session.get(Appointment, ids["ana"]))
         assert all(m.status == "pending" for m in mails.values())
@@ -196,3 +197,14 @@ def test_what_is_over_or_attended_is_never_touched(app: Flask, booked: Any) -> N
                                          by="agendas", now=later)
         assert closures.affected(change, now=later, timezone="America/Argentina/Tucuman") == []
         assert db.session.get(Appointment, ids["ana"]).status == "booked"
+
+
+def test_a_week_reads_as_people_write_it() -> None:
+    week = agendas.parse_week({0: "08:00-13:00", 1: "8:00 - 13:00", 2: "08:00-13:00", 3: "07:30-10:00, 16:00-19:00",
+                               5: "09:00-12:00", 6: "09:00-12:00"})
+    assert agendas.week_summary(week) == ["lunes a miércoles 08:00-13:00", "jueves 07:30-10:00, 16:00-19:00",
+                                          "sábado y domingo 09:00-12:00"]
+    with pytest.raises(DataInvalid) as caught:
+        agendas.parse_week({0: "08:00-12:00, 11:00-13:00", 1: "25:00-26:00", 4: "mañana"})
+    assert [p["field"] for p in caught.value.errors] == ["dia-0", "dia-1", "dia-4"]
+    assert caught.value.errors[0]["message"] == "Lunes: dos horarios del mismo día se superponen."

@@ -20,9 +20,10 @@ TABLE: dict[str, frozenset[str]] = {
     "agendas.update_agenda": KEEPERS,
     "agendas.new_closure": KEEPERS,
     "agendas.add_closure": KEEPERS,
+    "agendas.remove_closure": KEEPERS,
 }
 SAMPLE_ARGS: dict[str, str] = {"office_id": "oficina-inexistente", "service_id": "servicio-inexistente",
-                               "agenda_id": "agenda-inexistente"}
+                               "agenda_id": "agenda-inexistente", "closure_id": "cierre-inexistente"}
 # an office, service or agenda that names nothing is 404
 SERVED_GET: dict[str, int] = {"agendas.edit_office": 404, "agendas.edit_service": 404, "agendas.edit_agenda": 404,
                               "agendas.new_closure": 404}
@@ -30,4 +31,4 @@ SERVED_GET: dict[str, int] = {"agendas.edit_office": 404, "agendas.edit_service"
 SERVED_POST: dict[str, int] = {"agendas.create_office": 422, "agendas.create_service": 422,
                                "agendas.create_agenda": 422, "agendas.update_office": 404,
                                "agendas.update_service": 404, "agendas.update_agenda": 404,
-                               "agendas.add_closure": 404}
+                               "agendas.add_closure": 404, "agendas.remove_closure": 404}
