@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event, exc
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event, exc, update
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
@@ -27,6 +27,29 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def increment_counter(model: type[Any], column: str, **key: Any) -> int:
+    """Add one to ``column`` of the counter row ``key`` names and return the new value; a missing
+    row is created at 1 (case numbers per family and year, the turnero's numbers per office and day).
+
+    The row is incremented in the caller's transaction: concurrent callers queue on its lock and
+    never share a value, and a rolled-back transaction gives its value back. When two transactions
+    create the row at once, the loser's savepoint is rolled back and it increments the winner's row.
+    """
+    counted = getattr(model, column)
+    increment = (update(model).where(*(getattr(model, name) == value for name, value in key.items()))
+                 .values({column: counted + 1}).returning(counted))
+    found = db.session.execute(increment).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    try:
+        with db.session.begin_nested():
+            db.session.add(model(**key, **{column: 1}))
+        return 1
+    except exc.IntegrityError:
+        # Another transaction created the row first; the increment now waits on its lock.
+        return int(db.session.execute(increment).scalar_one())
 
 
 def utcnow() -> datetime:

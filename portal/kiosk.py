@@ -68,21 +68,11 @@ def by_document() -> ResponseReturnValue:
 @public
 def walk_in() -> ResponseReturnValue:
     """Take a number without an appointment for a service that allows it."""
-    device = current_device("kiosk")
-    if device is None:
-        return to_activation()
-    rt = runtime()
-    try:
-        with unit_of_work():
-            taken = queue.take_walk_in(request.form.get("agenda", ""), device.office_id, actor=devices.actor_of(device),
-                                       now=rt.clock(), calendar=city_calendar(rt.settings["TIMEZONE"]))
-            taken_id = taken.id
-    except queue.CheckInRefused as e:
-        return _page(device, e.message, 422)
-    return redirect(url_for("kiosk.ticket", appointment_id=taken_id), 303)
+    return _check_in(lambda office_id, now, timezone, actor: queue.take_walk_in(
+        request.form.get("agenda", ""), office_id, actor=actor, now=now, calendar=city_calendar(timezone)))
 
 
-#: ``(office_id, now, timezone, actor) -> the appointment checked in``.
+#: ``(office_id, now, timezone, actor) -> the appointment checked in (or the walk-in number taken)``.
 CheckIn = Callable[[str, datetime, str, str], Appointment]
 
 

@@ -148,7 +148,6 @@ class Appointment(db.Model):  # type: ignore[name-defined]
     # call; ``called_at`` keeps the first call, which the waiting time counts).
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-
     # --- turnero-booking (migration 7c3e9a1f4b28) ---
     #: The secret of the link a person follows to see, cancel or move it (``links.manage_path``).
     manage_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
@@ -173,7 +172,6 @@ class GuestRequest(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The appointment the verified link booked.
     appointment_id: Mapped[str | None] = mapped_column(String(36))
-
 
 
 # --- At the office (turnero-office): the numbers of the day and the office's devices ---

@@ -14,7 +14,6 @@ Every change is audited, on the case's chain when the appointment belongs to one
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -22,13 +21,12 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Select, func, select, update
 
 from engine import audit
-from engine.appointments import tickets
+from engine.appointments import booking, tickets
 from engine.appointments.models import Agenda, Appointment, Closure, Office, OpeningHours, Service
 from engine.db import db
 from engine.deadlines.holidays import Calendar
 from engine.errors import Conflict, NotFound, OperationRefused
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 #: How many recent calls the waiting-room display shows.
 RECENT_CALLS = 6
 
@@ -50,8 +48,8 @@ def code_in(scanned: str) -> str:
 
 
 def document_digits(text: str) -> str:
-    """A document number as stored: digits only (people type ``30.123.456``)."""
-    return re.sub(r"\D", "", text or "")[:20]
+    """A document number as the booking stores it: letters and digits only (people type ``30.123.456``)."""
+    return re.sub(r"[^0-9A-Za-z]", "", text or "").upper()[:20]
 
 
 def check_in_by_code(scanned: str, office_id: str, *, actor: str, now: datetime, timezone: str) -> Appointment:
@@ -74,7 +72,7 @@ def check_in_by_document(document: str, office_id: str, *, actor: str, now: date
     digits = document_digits(document)
     if len(digits) < 6:
         raise CheckInRefused("Escriba su número de documento, sin puntos (por ejemplo, 30123456).")
-    query = _today_at(office_id, now, timezone).where(Appointment.document_number == digits,
+    query = _today_at(office_id, now, timezone).where(func.upper(Appointment.document_number) == digits,
                                                       Appointment.status == "booked")
     candidates = list(db.session.scalars(query.order_by(Appointment.starts_at)))
     found = next((a for a in candidates if not _past_grace(a, now)), candidates[0] if candidates else None)
@@ -111,11 +109,12 @@ def _check_in(found: Appointment | None, office_id: str, *, actor: str, now: dat
 
 
 def _past_grace(appointment: Appointment, now: datetime) -> bool:
-    service = _service_of(appointment)
+    service = service_of(appointment)
     return now > appointment.starts_at + timedelta(minutes=service.grace_minutes)
 
 
-def _service_of(appointment: Appointment) -> Service:
+def service_of(appointment: Appointment) -> Service:
+    """The service an appointment is for (through its agenda)."""
     agenda = db.session.get(Agenda, appointment.agenda_id)
     service = db.session.get(Service, agenda.service_id) if agenda is not None else None
     if service is None:  # pragma: no cover - foreign keys keep them
@@ -143,7 +142,7 @@ def take_walk_in(agenda_id: str, office_id: str, *, actor: str, now: datetime, c
     if not is_open(agenda, now, calendar):
         raise CheckInRefused("La oficina no atiende ese servicio en este momento. Consulte los horarios.")
     timezone = str(calendar.zone.key)
-    walk_in = Appointment(code=_new_code(), agenda_id=agenda.id, kind="walk_in", starts_at=now,
+    walk_in = Appointment(code=booking.new_code(), agenda_id=agenda.id, kind="walk_in", starts_at=now,
                           ends_at=now + timedelta(minutes=service.slot_minutes), place=None, status="checked_in",
                           holder=None, booked_by=actor, booked_at=now, checked_in_at=now,
                           ticket=tickets.next_ticket(office_id, "walk_in", now, timezone))
@@ -169,14 +168,6 @@ def is_open(agenda: Agenda, moment: datetime, calendar: Calendar) -> bool:
         Closure.office_id == agenda.office_id, Closure.first_day <= day, Closure.last_day >= day,
         (Closure.agenda_id.is_(None)) | (Closure.agenda_id == agenda.id)))
     return not closed
-
-
-def _new_code() -> str:
-    """A walk-in number's own code (it is never typed: the number is what people read)."""
-    while True:
-        code = "S" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(9))
-        if db.session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
-            return code
 
 
 def waiting(office_id: str, service_ids: Collection[str] | None, now: datetime, timezone: str) -> list[Appointment]:

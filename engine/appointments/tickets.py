@@ -11,11 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-
 from engine.appointments.models import TicketCounter
-from engine.db import db
+from engine.db import increment_counter
 
 #: What a number starts with: an appointment booked beforehand («turno») or a walk-in («sin turno»).
 PREFIX = {"booked": "T", "walk_in": "S"}
@@ -35,26 +32,5 @@ def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
 
 def next_ticket(office_id: str, kind: str, now: datetime, timezone: str) -> str:
     """Take the office's next number of the day, written for the display: ``T-014``."""
-    day = local_day(now, timezone)
-    number = _increment(office_id, day)
-    if number is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(TicketCounter(office_id=office_id, day=day, last=1))
-            number = 1
-        except IntegrityError:
-            # Another kiosk created the row first; the increment now waits on its lock.
-            number = _increment(office_id, day)
-            if number is None:  # pragma: no cover - the row exists after the IntegrityError
-                raise
+    number = increment_counter(TicketCounter, "last", office_id=office_id, day=local_day(now, timezone))
     return f"{PREFIX[kind]}-{number:03d}"
-
-
-def _increment(office_id: str, day: date) -> int | None:
-    result: int | None = db.session.execute(
-        update(TicketCounter)
-        .where(TicketCounter.office_id == office_id, TicketCounter.day == day)
-        .values(last=TicketCounter.last + 1)
-        .returning(TicketCounter.last)
-    ).scalar_one_or_none()
-    return result

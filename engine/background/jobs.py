@@ -124,8 +124,8 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
-    done += _appointment_reminders(ctx, unit_of_work, now)
     done += _no_shows(ctx, unit_of_work, now)
+    done += _appointment_reminders(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -176,6 +176,16 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
                for notice_id in due)
 
 
+def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
+    """Mark as no-shows the appointments never checked in whose grace passed, and those a desk left
+    unfinished when their day ended, one transaction each (a case waiting for its appointment hears
+    ``turno_ausente``)."""
+    with unit_of_work():
+        due = outcome.due_no_shows(now, ctx.timezone)
+    return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
+               for appointment_id in due)
+
+
 def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
     """Remind the day before the appointments of tomorrow, one transaction each (the outbox
     sends their e-mails at its next round)."""
@@ -183,15 +193,6 @@ def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: 
         due = reminders.due(now, city_calendar(ctx.timezone))
     return sum(_guarded(unit_of_work, partial(reminders.remind, appointment_id, now, zone=ctx.timezone,
                                               public_url=ctx.public_url), f"reminder {appointment_id}")
-               for appointment_id in due)
-
-
-def _no_shows(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetime) -> int:
-    """Mark as no-shows the appointments never checked in whose grace passed, one transaction each
-    (a case waiting for its appointment hears ``turno_ausente``)."""
-    with unit_of_work():
-        due = outcome.due_no_shows(now)
-    return sum(_guarded(unit_of_work, partial(outcome.mark_no_show, ctx, appointment_id), f"no-show {appointment_id}")
                for appointment_id in due)
 
 

@@ -11,10 +11,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from engine.db import db, new_id
+from engine.db import db, increment_counter, new_id
 from engine.models import CaseCounter
 
 CITY = "SMT"
@@ -34,17 +33,7 @@ def family_of(key: str, manifest: dict[str, object]) -> str:
 def allocate(family: str, now: datetime, timezone: str) -> str:
     """Take the next number of the family for the year of ``now`` in the city's zone."""
     year = now.astimezone(ZoneInfo(timezone)).year
-    number = _increment(family, year)
-    if number is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(CaseCounter(family=family, year=year, last=1))
-            number = 1
-        except IntegrityError:
-            # Another transaction created the row first; the increment now waits on its lock.
-            number = _increment(family, year)
-            if number is None:  # pragma: no cover - the row exists after the IntegrityError
-                raise
+    number = increment_counter(CaseCounter, "last", family=family, year=year)
     return f"EX-{year}-{number:06d}-{CITY}-{family}"
 
 
@@ -55,16 +44,6 @@ def test_number(family: str) -> str:
 
 def is_test_number(number: str) -> bool:
     return number.startswith(TEST_PREFIX)
-
-
-def _increment(family: str, year: int) -> int | None:
-    result = db.session.execute(
-        update(CaseCounter)
-        .where(CaseCounter.family == family, CaseCounter.year == year)
-        .values(last=CaseCounter.last + 1)
-        .returning(CaseCounter.last)
-    ).scalar_one_or_none()
-    return result
 
 
 def last_number(family: str, year: int) -> int:

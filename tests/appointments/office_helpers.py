@@ -1,17 +1,18 @@
 """An office to attend at: its service, agenda and hours, appointments made with the models, a pinned clock.
 
-Appointments are written with the models (the booking's own rules are tested with it); the
-day is a Wednesday of the city, 10:00 local (13:00 UTC), a business day with no holiday.
+Appointments are booked as the portal books them (``engine.appointments.booking``); the day is
+a Wednesday of the city, 10:00 local (13:00 UTC), a business day with no holiday.
 """
 
 from __future__ import annotations
 
-import secrets
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
 
+from engine.appointments import booking
 from engine.appointments.models import Agenda, Appointment, Office, OpeningHours, Service
 from engine.db import db
 from engine.uow import unit_of_work
@@ -20,6 +21,7 @@ TIMEZONE = "America/Argentina/Tucuman"
 #: Wednesday 9 December 2026, 10:00 in Tucumán.
 MORNING = datetime(2026, 12, 9, 13, 0, tzinfo=UTC)
 OFFICE = "rentas-centro"
+_people = itertools.count(1)
 
 
 def seed_office(app: Flask, *, walk_in: bool = True, grace: int = 10, office_id: str = OFFICE,
@@ -42,17 +44,18 @@ def seed_office(app: Flask, *, walk_in: bool = True, grace: int = 10, office_id:
 
 
 def book(app: Flask, agenda_id: str, starts_at: datetime, *, document: str | None = None,
-         instance_id: str | None = None, place: int = 1, holder: str | None = "vecina") -> dict[str, Any]:
-    """A booked appointment (as the booking writes it); return its id and code."""
-    code = "".join(secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(8))
+         instance_id: str | None = None, holder: str | None = None) -> dict[str, Any]:
+    """Book the slot two days before it (``booking.book``, as the portal does); return the id and code.
+
+    Each call books for another person (``vecina-1``, ``vecina-2``…) unless ``holder`` is given:
+    the service allows one active appointment per person.
+    """
+    holder = holder or f"vecina-{next(_people)}"
     with app.app_context(), unit_of_work():
-        appointment = Appointment(code=code, agenda_id=agenda_id, kind="booked", starts_at=starts_at,
-                                  ends_at=starts_at + timedelta(minutes=30), place=place, status="booked",
-                                  holder=holder, booked_by=holder or "invitado", document_number=document,
-                                  instance_id=instance_id, booked_at=starts_at - timedelta(days=2))
-        db.session.add(appointment)
-        db.session.flush()
-        return {"id": appointment.id, "code": code}
+        appointment = booking.book(agenda_id, starts_at, holder=holder, booked_by=holder,
+                                   now=starts_at - timedelta(days=2), document_number=document,
+                                   instance_id=instance_id)
+        return {"id": appointment.id, "code": appointment.code}
 
 
 def pin_clock(app: Flask, moment: datetime) -> None:

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from engine.appointments import outcome, queue
 from engine.appointments.models import Appointment
-from engine.models import AuditEvent
 from engine.background.jobs import run_due_work
 from engine.db import db
 from engine.errors import Conflict
+from engine.models import AuditEvent
 from engine.uow import unit_of_work
 from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, appointment, book, pin_clock, seed_office
 from tests.fixtures.engine import ApiClient
@@ -55,9 +55,9 @@ def test_attended_reaches_the_waiting_case_with_the_visit(app: Flask, api: ApiCl
     case = api.instance(instance_id)
     assert case["status"] == "completed", case
     visit = case["data"]["visita"]["turno"]
-    assert visit["codigo"] == made["code"] and visit["estado"] == "atendido" and visit["puesto"] == "Puesto 1"
+    assert visit["codigo"] == made["code"] and visit["estado"] == "attended" and visit["puesto"] == "Puesto 1"
     assert visit["inicio"] == MORNING.isoformat() and visit["servicio"] == "Servicio atencion-rentas"
-    assert case["data"]["resultado"] == "visita atendido"
+    assert case["data"]["resultado"] == "visita attended"
     found = appointment(app, made["id"])
     assert (found.status, found.finished_at) == ("attended", MORNING + timedelta(minutes=12))
     # on the case's own audit chain: checked in, called, attended, the message received
@@ -85,14 +85,14 @@ def test_a_no_show_after_the_grace_reaches_the_case_from_the_background_work(app
         run_due_work(runtime.engine_context(), unit_of_work)
     assert appointment(app, made["id"]).status == "no_show"
     case = api.instance(instance_id)
-    assert case["status"] == "completed" and case["data"]["resultado"] == "visita ausente", case
+    assert case["status"] == "completed" and case["data"]["resultado"] == "visita no_show", case
     [event] = _events(app, "appointment_no_show")
     assert event.actor == "sistema" and event.instance_id == instance_id
 
 
 def test_the_desk_marks_absent_only_after_the_grace_or_once_called(app: Flask) -> None:
     agenda = seed_office(app, grace=10)
-    late, called = book(app, agenda, MORNING), book(app, agenda, MORNING, place=2)
+    late, called = book(app, agenda, MORNING), book(app, agenda, MORNING)
     _called(app, called)
     ctx = _ctx(app)
     with app.app_context(), pytest.raises(Conflict, match="tolerancia"):
@@ -115,7 +115,7 @@ def test_a_person_waiting_in_the_room_is_called_before_being_marked_absent(app: 
     with app.app_context(), pytest.raises(Conflict, match="llámelo"):
         outcome.absent(_ctx(app), made["id"], OFFICE, by="mesa", now=MORNING + timedelta(hours=1))
     with app.app_context():
-        assert outcome.due_no_shows(MORNING + timedelta(hours=1)) == []  # not a no-show: they came
+        assert outcome.due_no_shows(MORNING + timedelta(hours=1), TIMEZONE) == []  # not a no-show: they came
 
 
 def test_another_offices_appointment_is_not_found_at_this_desk(app: Flask) -> None:
@@ -141,3 +141,27 @@ def test_a_case_that_does_not_wait_any_more_leaves_a_trace_of_the_dropped_messag
     [dropped] = _events(app, "message_dropped")
     assert dropped.instance_id == other and dropped.data["name"] == "turno_atendido"
     assert appointment(app, made["id"]).status == "attended"
+
+
+def test_people_no_desk_finished_with_are_closed_after_their_day_and_the_case_hears_it(
+        app: Flask, api: ApiClient) -> None:
+    agenda = seed_office(app)
+    waiting, called = book(app, agenda, MORNING), book(app, agenda, MORNING)
+    instance_id = _waiting_case(api, called["code"])
+    with app.app_context(), unit_of_work():
+        db.session.get(Appointment, called["id"]).instance_id = instance_id  # type: ignore[union-attr]
+    _called(app, called)
+    with app.app_context(), unit_of_work():
+        queue.check_in_by_code(waiting["code"], OFFICE, actor="kiosco", now=MORNING, timezone=TIMEZONE)
+    runtime = app.extensions["tramites"]
+    pin_clock(app, MORNING + timedelta(hours=10))  # 20:00 the same day: still theirs to finish
+    with app.app_context():
+        run_due_work(runtime.engine_context(), unit_of_work)
+    assert appointment(app, waiting["id"]).status == "checked_in"
+    pin_clock(app, MORNING + timedelta(hours=15))  # 01:00 of the next day in Tucumán
+    with app.app_context():
+        run_due_work(runtime.engine_context(), unit_of_work)
+    assert appointment(app, waiting["id"]).status == appointment(app, called["id"]).status == "no_show"
+    assert api.instance(instance_id)["data"]["resultado"] == "visita no_show"
+    reasons = {e.data.get("reason") for e in _events(app, "appointment_no_show")}
+    assert reasons == {"sin atender al cierre del día"}

@@ -77,7 +77,7 @@ def test_an_activation_code_works_once_and_within_a_day(office_app: Flask) -> No
 def test_the_kiosk_checks_in_by_code_and_document_and_hands_walk_in_numbers(office_app: Flask) -> None:
     agenda = seed_office(office_app)
     by_code = book(office_app, agenda, MORNING)
-    by_document = book(office_app, agenda, MORNING, document="30123456", place=2)
+    by_document = book(office_app, agenda, MORNING, document="30123456")
     kiosk = _device(office_app, "kiosk")
     home = kiosk.client.get("/kiosco/")
     html = home.get_data(as_text=True)
@@ -107,13 +107,14 @@ def test_the_desk_calls_and_the_display_shows_the_number_and_the_desk(office_app
     page = f"/bandeja/turnos/{OFFICE}?puesto=Puesto+3"
     shown = desk.client.get(page).get_data(as_text=True)
     assert "T-001" in shown and "Llamar al siguiente" in shown
-    called = desk.client.post(f"/bandeja/turnos/{OFFICE}/llamar", data={"puesto": "Puesto 3", "csrf_token": csrf_in(shown)})
+    call = f"/bandeja/turnos/{OFFICE}/llamar"
+    called = desk.client.post(call, data={"puesto": "Puesto 3", "csrf_token": csrf_in(shown)})
     assert called.status_code == 303 and "puesto=Puesto+3" in called.headers["Location"]
     after = desk.client.get(called.headers["Location"]).get_data(as_text=True)
     assert "Llamó al número T-001." in after and "Atendido" in after
     calls = display.client.get("/pantalla/llamados").get_data(as_text=True)
     assert "T-001" in calls and "Puesto 3" in calls and "vecina" not in calls
-    again = desk.client.post(f"/bandeja/turnos/{OFFICE}/llamar", data={"puesto": "Puesto 3", "csrf_token": csrf_in(after)})
+    again = desk.client.post(call, data={"puesto": "Puesto 3", "csrf_token": csrf_in(after)})
     assert "márquelo como atendido o ausente" in desk.client.get(again.headers["Location"]).get_data(as_text=True)
     done = desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{made['id']}/atendido",
                             data={"puesto": "Puesto 3", "csrf_token": csrf_in(after)})

@@ -14,6 +14,7 @@ from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, OperationRefused
 from engine.uow import unit_of_work
 from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, book, seed_office
+from tests.fixtures.timing import in_parallel
 
 KIOSK = "dispositivo:prueba"
 
@@ -73,7 +74,7 @@ def test_the_numbers_start_again_the_next_day(app: Flask) -> None:
 def test_check_in_by_document_takes_the_next_appointment_of_today(app: Flask) -> None:
     agenda = seed_office(app)
     book(app, agenda, MORNING - timedelta(hours=1), document="30123456")  # 9:00, past its grace
-    later = book(app, agenda, MORNING + timedelta(minutes=30), document="30123456", place=2)
+    later = book(app, agenda, MORNING + timedelta(minutes=30), document="30123456")
     with app.app_context(), unit_of_work():
         found = queue.check_in_by_document("30.123.456", OFFICE, actor=KIOSK, now=MORNING, timezone=TIMEZONE)
         assert (found.id, found.ticket) == (later["id"], "T-001")
@@ -83,7 +84,7 @@ def test_check_in_by_document_takes_the_next_appointment_of_today(app: Flask) ->
 def test_check_in_refusals_name_no_person(app: Flask, what: str) -> None:
     agenda = seed_office(app)
     other = seed_office(app, office_id="atencion-vecino", service_id="reclamos")
-    starts = {"otro dia": MORNING + timedelta(days=1), "tolerancia vencida": MORNING - timedelta(minutes=11)}
+    starts = {"otro dia": MORNING + timedelta(days=1), "tolerancia vencida": MORNING - timedelta(minutes=30)}
     made = book(app, other if what == "otra oficina" else agenda, starts.get(what, MORNING))
     if what == "cancelado":
         with app.app_context(), unit_of_work():
@@ -136,7 +137,7 @@ def test_a_booked_appointment_whose_time_came_goes_before_an_earlier_walk_in(app
 
 def test_a_desk_finishes_its_call_before_calling_again_and_two_desks_never_share_a_person(app: Flask) -> None:
     agenda = seed_office(app)
-    first, second = book(app, agenda, MORNING), book(app, agenda, MORNING, place=2)
+    first, second = book(app, agenda, MORNING), book(app, agenda, MORNING)
     _by_code(app, first["code"])
     _by_code(app, second["code"])
     one = _call(app, "Puesto 1")
@@ -151,7 +152,7 @@ def test_a_desk_finishes_its_call_before_calling_again_and_two_desks_never_share
 
 def test_a_recalled_number_is_the_newest_on_the_display(app: Flask) -> None:
     agenda = seed_office(app)
-    first, second = book(app, agenda, MORNING), book(app, agenda, MORNING, place=2)
+    first, second = book(app, agenda, MORNING), book(app, agenda, MORNING)
     _by_code(app, first["code"])
     _by_code(app, second["code"])
     one = _call(app, "Puesto 1")
@@ -169,7 +170,8 @@ def test_a_recalled_number_is_the_newest_on_the_display(app: Flask) -> None:
 @pytest.mark.parametrize("when", ["sabado", "fuera de horario", "clausura"])
 def test_no_walk_in_number_while_the_office_is_closed(app: Flask, when: str) -> None:
     agenda = seed_office(app)
-    moment = {"sabado": MORNING + timedelta(days=3), "fuera de horario": MORNING + timedelta(hours=4)}.get(when, MORNING)
+    closed = {"sabado": MORNING + timedelta(days=3), "fuera de horario": MORNING + timedelta(hours=4)}
+    moment = closed.get(when, MORNING)
     if when == "clausura":
         with app.app_context(), unit_of_work():
             db.session.add(Closure(office_id=OFFICE, agenda_id=None, first_day=MORNING.date(),
@@ -196,3 +198,18 @@ def test_a_desk_sees_only_its_groups_services(app: Flask) -> None:
         [(_office, every)] = queue.attended_here(None)
         assert {s.id for s in every} == {"atencion-rentas", "inspeccion-comercio"}
         assert queue.attended_here(["otro_grupo"]) == []
+
+
+def test_kiosks_checking_in_at_once_never_share_a_number_and_desks_never_share_a_person(app: Flask) -> None:
+    agenda = seed_office(app)
+    made = [book(app, agenda, MORNING + timedelta(minutes=30 * (i // 2))) for i in range(6)]
+
+    def check_in(i: int) -> str | None:
+        return _by_code(app, made[i]["code"], at=MORNING - timedelta(minutes=15)).ticket
+
+    tickets = in_parallel(6, check_in)
+    assert sorted(tickets) == [f"T-00{n}" for n in range(1, 7)]  # type: ignore[type-var]
+
+    called = in_parallel(6, lambda i: _call(app, f"Puesto {i + 1}", at=MORNING + timedelta(hours=2)))
+    ids = [c.id for c in called if c is not None]
+    assert sorted(ids) == sorted(m["id"] for m in made)

@@ -7,7 +7,7 @@ passphrase of their own credential; axe-core finds no violation and the CSP refu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +22,6 @@ from tests.signatures.conftest import passphrase_of
 from tests.signatures.helpers import altered
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def official_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    contexts: list[Any] = []
-
-    def open_page() -> Any:
-        context = browser.new_context(locale="es-AR")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def _sign_in(page: Any, base: str, username: str) -> Visit:
@@ -66,7 +52,7 @@ def _stored(app: Flask, code: str) -> bytes:
 
 
 def test_two_officials_sign_in_order_and_the_verification_names_both(
-        signatures_app: Flask, live_server: Callable[[Any], Any], official_page: Callable[[], Any],
+        signatures_app: Flask, live_server: Callable[[Any], Any], new_page: Callable[[], Any],
         tmp_path: Path) -> None:
     api = ApiClient(signatures_app, make_token(signatures_app, "navegador", "admin"))
     assert api.deploy("firma_conjunta").status_code == 201
@@ -74,12 +60,12 @@ def test_two_officials_sign_in_order_and_the_verification_names_both(
     code = api.instance(started["id"])["data"]["resolucion"]["codigo"]
     base = live_server(signatures_app).url
 
-    hacienda = official_page()
+    hacienda = new_page()
     hacienda_visit = _sign_in(hacienda, base, "hacienda")
     assert "No hay documentos esperando su firma." in hacienda.locator("main").inner_text()  # not their turn
     hacienda_visit.check()
 
-    direccion = official_page()
+    direccion = new_page()
     direccion_visit = _sign_in(direccion, base, "direccion")
     row = direccion.locator("tr", has_text="Resolución de habilitación")
     assert started["number"] in row.inner_text() and "Directora de Comercio (firma 1 de 2)" in row.inner_text()
@@ -96,7 +82,7 @@ def test_two_officials_sign_in_order_and_the_verification_names_both(
     _sign_everything(hacienda, hacienda_visit, "hacienda")
     assert api.instance(started["id"])["status"] == "completed"
 
-    citizen = official_page()
+    citizen = new_page()
     visit = Visit(citizen, base)
     citizen.goto(f"{base}/verificar/{code}")
     text = citizen.locator("main").inner_text()

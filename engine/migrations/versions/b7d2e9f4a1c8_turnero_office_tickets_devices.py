@@ -1,7 +1,7 @@
 """turnero at the office: the numbers of each day, kiosks and displays, a number called again
 
 Revision ID: b7d2e9f4a1c8
-Revises: e5a7c9b1d3f6
+Revises: 7c3e9a1f4b28
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = 'b7d2e9f4a1c8'
-down_revision = '7c3e9a1f4b28'  # re-chained after turnero-booking's (merge in turnero-process)
+down_revision = '7c3e9a1f4b28'
 branch_labels = None
 depends_on = None
 
