@@ -220,3 +220,47 @@ def test_a_test_case_rehearses_the_booking_without_holding_a_place(app: Flask, a
         assert db.session.get(Instance, instance_id) is not None
     assert _appointments(app, instance_id) == []
     assert len(_events(app, instance_id, "appointment_rehearsed")) == 1
+
+
+_WAITING = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Defs_espera">
+  <bpmn:message id="msg_atendido" name="turno_atendido"/>
+  <bpmn:process id="turno_espera_directa" name="Espera directa" isExecutable="true">
+    <bpmn:startEvent id="inicio"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="inicio" targetRef="llamar"/>
+    <bpmn:serviceTask id="llamar" name="Llamar">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="OPERATION" resultVariable="turno">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="turno" type="str" value="'x'"/>
+            <spiffworkflow:parameter id="servicio" type="str" value="'x'"/>
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="llamar" targetRef="atendido"/>
+    <bpmn:intermediateCatchEvent id="atendido">
+      <bpmn:messageEventDefinition id="med_atendido" messageRef="msg_atendido"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="atendido" targetRef="fin"/>
+    <bpmn:endEvent id="fin"/>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_the_turnero_news_need_no_correlation_only_where_the_process_books(api: ApiClient, tmp_path: Any) -> None:
+    warnings = {}
+    for operation in ("turnos/reservar", "turnos/ofrecer"):
+        folder = tmp_path / operation.replace("/", "_")
+        folder.mkdir()
+        (folder / "manifest.yaml").write_text("key: turno_espera_directa\nname: Espera directa (prueba)\n"
+                                              "category: Pruebas\ncase_prefix: TED\n", encoding="utf-8")
+        (folder / "turno_espera_directa.bpmn").write_text(_WAITING.replace("OPERATION", operation), encoding="utf-8")
+        deployed = api.deploy(folder)
+        assert deployed.status_code == 201, deployed.get_json()
+        warnings[operation] = [w["element"] for w in deployed.get_json().get("warnings", [])]
+    # a case that booked hears of its appointment from the turnero itself; one that did not would
+    # take any «turno_atendido» of any case
+    assert warnings == {"turnos/reservar": [], "turnos/ofrecer": ["atendido"]}
