@@ -75,7 +75,8 @@ def book(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any]) -> d
     :param params: ``turno``; ``email`` and ``documento`` (the applicant's, for the reminder and
         the kiosk's check-in; the account's own by default).
     :return: ``reservado: True`` with the appointment (``codigo``, ``inicio``, ``fin``, ``oficina``,
-        ``direccion``, ``servicio``, ``texto``, ``enlace``), or ``reservado: False`` with ``motivo``
+        ``direccion``, ``servicio``, ``texto``, ``enlace``: the address of its page, where the
+        person sees, moves or cancels it, with the platform's public address), or ``reservado: False`` with ``motivo``
         when the slot was taken meanwhile or can no longer be booked (offer again).
     :raises AppointmentCallRefused: when ``turno`` is not an offered slot's value.
     """
@@ -86,7 +87,7 @@ def book(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any]) -> d
     zone = ZoneInfo(ctx.timezone)
     held = _held_by_case(instance.id, agenda_id, starts_at)
     if held is not None:  # the same pick again (the step ran twice): the case keeps its appointment
-        return _booked(held, zone)
+        return _booked(held, zone, ctx.public_url)
     if facts.get("test_case"):
         return _rehearsal(instance, agenda_id, starts_at, zone, facts)
     holder = _applicant(instance)
@@ -101,7 +102,7 @@ def book(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any]) -> d
                      element_id=facts.get("element_id"),
                      data={"agenda": agenda_id, "starts_at": starts_at.isoformat(), "reason": e.message})
         return {"reservado": False, "motivo": e.message}
-    return _booked(appointment, zone)
+    return _booked(appointment, zone, ctx.public_url)
 
 
 def cancel(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
@@ -152,14 +153,15 @@ def _option(slot: slots.Slot, zone: ZoneInfo) -> dict[str, Any]:
             "oficina": office.name if office else "", "direccion": office.address if office else ""}
 
 
-def _booked(appointment: Appointment, zone: ZoneInfo) -> dict[str, Any]:
+def _booked(appointment: Appointment, zone: ZoneInfo, public_url: str) -> dict[str, Any]:
     office = _office_of(appointment.agenda_id)
     agenda = db.session.get(Agenda, appointment.agenda_id)
     service = db.session.get(Service, agenda.service_id) if agenda else None
     return {"reservado": True, "codigo": appointment.code, "inicio": appointment.starts_at.isoformat(),
             "fin": appointment.ends_at.isoformat(), "oficina": office.name if office else "",
             "direccion": office.address if office else "", "servicio": service.name if service else "",
-            "texto": slot_text(appointment.starts_at, office, zone), "enlace": links.manage_path(appointment)}
+            "texto": slot_text(appointment.starts_at, office, zone),
+            "enlace": public_url.rstrip("/") + links.manage_path(appointment)}
 
 
 def _rehearsal(instance: Instance, agenda_id: str, starts_at: datetime, zone: ZoneInfo,

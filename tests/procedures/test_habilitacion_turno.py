@@ -53,6 +53,7 @@ def test_the_booked_slot_is_mailed_and_the_visit_leads_to_the_inspection(platfor
     mails = "".join(str(m.message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
                     for m in platform.mail.wait_for(3))
     assert booked["codigo"] in mails and booked["texto"] in mails, mails
+    assert f"{platform.url}/turnos/gestionar/" in mails and booked["enlace"] in mails  # the appointment's page
 
     assert tell(case, "turno_atendido", "attended") is True
     assert case.ready() == ["inspeccionar"] and booked["codigo"] in case.data["nota_turno"]
