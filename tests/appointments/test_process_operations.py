@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -168,12 +169,9 @@ def test_booking_twice_keeps_one_appointment_and_cancel_only_touches_the_own_cas
     with app.app_context(), unit_of_work():
         for params in ({"turno": other_code, "motivo": "x"}, {"turno": first["codigo"], "motivo": " "},
                        {"turno": 7, "motivo": "x"}):
-            try:
+            with pytest.raises(operations.AppointmentCallRefused) as refused:
                 operations.cancel(_ctx(app), params, facts)
-            except operations.AppointmentCallRefused as e:
-                assert e.status == 422 and e.temporary is False
-            else:
-                raise AssertionError(f"{params} was not refused")
+            assert refused.value.status == 422 and refused.value.temporary is False
         assert operations.cancel(_ctx(app), {"turno": first, "motivo": "Lo pidió"}, facts) == {
             "cancelado": True, "estado": "cancelled"}
         assert operations.cancel(_ctx(app), {"turno": first["codigo"], "motivo": "Otra vez"}, facts) == {
@@ -200,12 +198,9 @@ def test_bad_parameters_are_refused_with_what_to_write(app: Flask, api: ApiClien
     ]
     with app.app_context():
         for operation, params, word in bad:
-            try:
+            with pytest.raises(operations.AppointmentCallRefused) as refused:
                 operation(_ctx(app), params, facts)
-            except operations.AppointmentCallRefused as e:
-                assert word in e.message, (params, e.message)
-            else:
-                raise AssertionError(f"{params} was not refused")
+            assert word in refused.value.message, (params, refused.value.message)
 
 
 def test_a_test_case_rehearses_the_booking_without_holding_a_place(app: Flask, api: ApiClient) -> None:

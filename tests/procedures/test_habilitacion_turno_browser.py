@@ -16,8 +16,9 @@ import pytest
 from engine.appointments.models import Appointment
 from engine.db import db
 from tests.fixtures.browser import axe_violations
-from tests.procedures.conftest import PDF_BYTES, PNG_BYTES, Case, Person, Platform, SignIn
+from tests.procedures.conftest import Case, Person, Platform, SignIn
 from tests.procedures.inspection_slot import OFFICE, appointment_of, seed_inspection_agenda
+from tests.procedures.test_habilitacion_browser import _files
 
 pytestmark = pytest.mark.browser
 KEY = "habilitacion_comercial"
@@ -35,9 +36,7 @@ def people(platform: Platform, sign_in: SignIn) -> dict[str, Person]:
 
 def _apply_for_a_restaurant(platform: Platform, citizen: Person, tmp_path: Path) -> Case:
     """The citizen applies in the portal for a restaurant (its category requires an inspection)."""
-    files = {"dni": tmp_path / "dni.pdf", "titulo": tmp_path / "contrato.pdf", "plano": tmp_path / "plano.png"}
-    for name, path in files.items():
-        path.write_bytes(PNG_BYTES if name == "plano" else PDF_BYTES)
+    files = _files(tmp_path)
     citizen.go(f"/iniciar/{KEY}")
     page = citizen.page
     page.check("#campo-tipo__persona--0")
