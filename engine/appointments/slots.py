@@ -44,15 +44,35 @@ def free_slots(agenda: Agenda, first_day: date, last_day: date, *, now: datetime
     Holidays of the calendar and the office's (or the agenda's) closures give no slots, nor days
     beyond the service's horizon; an inactive agenda, office or service has none.
     """
+    plan = _plan(agenda)
+    return [] if plan is None else _free(plan, first_day, last_day, now=now, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an agenda's slots are made of, read once for several ranges of days."""
+
+    agenda: Agenda
+    service: Service
+    hours: tuple[OpeningHours, ...]
+
+
+def _plan(agenda: Agenda) -> _Plan | None:
     service = db.session.get(Service, agenda.service_id)
     office = db.session.get(Office, agenda.office_id)
     if service is None or office is None or not (agenda.active and service.active and office.active):
-        return []
+        return None
+    hours = tuple(db.session.scalars(select(OpeningHours).where(OpeningHours.agenda_id == agenda.id)))
+    return _Plan(agenda, service, hours)
+
+
+def _free(plan: _Plan, first_day: date, last_day: date, *, now: datetime, calendar: Calendar) -> list[Slot]:
+    agenda, service = plan.agenda, plan.service
     earliest, latest = bookable_days(service, now=now, calendar=calendar)
     first_day, last_day = max(first_day, earliest), min(last_day, latest)
     if first_day > last_day:
         return []
-    times = _slot_times(agenda, service, first_day, last_day, calendar, _closed_days(agenda, first_day, last_day))
+    times = _slot_times(plan, first_day, last_day, calendar, _closed_days(agenda, first_day, last_day))
     taken = _taken(agenda.id, first_day, last_day, calendar)
     length = timedelta(minutes=service.slot_minutes)
     return [Slot(agenda.id, start, start + length, agenda.desks - taken[start])
@@ -77,13 +97,14 @@ def offered(service_id: str, *, now: datetime, calendar: Calendar, office_id: st
         Agenda.service_id == service_id, Agenda.active.is_(True), Office.active.is_(True))
     if office_id is not None:
         query = query.where(Agenda.office_id == office_id)
-    agendas = list(db.session.scalars(query.order_by(Agenda.office_id, Agenda.id)))
+    plans = [plan for agenda in db.session.scalars(query.order_by(Agenda.office_id, Agenda.id))
+             if (plan := _plan(agenda)) is not None]
     day, latest = bookable_days(service, now=now, calendar=calendar)
     found: list[Slot] = []
     while day <= latest and len(found) < limit:
         window_end = min(day + timedelta(days=_WINDOW_DAYS - 1), latest)
-        for agenda in agendas:
-            found.extend(free_slots(agenda, day, window_end, now=now, calendar=calendar))
+        for plan in plans:
+            found.extend(_free(plan, day, window_end, now=now, calendar=calendar))
         day = window_end + timedelta(days=1)
     return sorted(found, key=lambda slot: (slot.starts_at, slot.agenda_id))[:limit]
 
@@ -97,16 +118,15 @@ def days_with_slots(agenda: Agenda, first_day: date, last_day: date, *, now: dat
     return dict(counts)
 
 
-def _slot_times(agenda: Agenda, service: Service, first_day: date, last_day: date, calendar: Calendar,
+def _slot_times(plan: _Plan, first_day: date, last_day: date, calendar: Calendar,
                 closed: set[date]) -> list[datetime]:
     """Every slot start (UTC) of the agenda's opening hours on the open days of the range."""
-    hours = list(db.session.scalars(select(OpeningHours).where(OpeningHours.agenda_id == agenda.id)))
-    length = timedelta(minutes=max(service.slot_minutes, 1))
+    length = timedelta(minutes=max(plan.service.slot_minutes, 1))
     starts: set[datetime] = set()
     day = first_day
     while day <= last_day:
         if day not in calendar.holidays and day not in closed:
-            for opening in (h for h in hours if h.weekday == day.weekday()):
+            for opening in (h for h in plan.hours if h.weekday == day.weekday()):
                 starts.update(_starts_within(day, opening.opens, opening.closes, length, calendar))
         day += timedelta(days=1)
     return sorted(starts)

@@ -39,6 +39,15 @@ def _check(page: Any, base: str, csp: list[str]) -> None:
     assert csp == [], csp
 
 
+def _phone(browser: Any, **options: Any) -> tuple[Any, Any, list[str]]:
+    """A 390 px wide browser context, its page, and the CSP violations its console reports."""
+    context = browser.new_context(locale="es-AR", viewport=PHONE, **options)
+    page = context.new_page()
+    csp: list[str] = []
+    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+    return context, page, csp
+
+
 def _press_enter_and_wait(page: Any) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -48,10 +57,7 @@ def test_booking_moving_and_cancelling_on_a_phone_with_the_keyboard(
         site: Callable[..., Site], browser: Any, live_server: Callable[..., LiveServer]) -> None:
     s = site()
     server = live_server(s.app)
-    context = browser.new_context(locale="es-AR", viewport=PHONE, accept_downloads=True)
-    page = context.new_page()
-    csp: list[str] = []
-    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+    context, page, csp = _phone(browser, accept_downloads=True)
     try:
         page.goto(server.url + "/ingresar")
         _tab_to(page, "el.name === 'usuario'")
@@ -129,10 +135,7 @@ def test_a_guest_books_on_a_phone_with_the_keyboard_after_confirming_the_address
         site: Callable[..., Site], browser: Any, live_server: Callable[..., LiveServer]) -> None:
     s = site(allows_guest=True)
     server = live_server(s.app)
-    context = browser.new_context(locale="es-AR", viewport=PHONE)
-    page = context.new_page()
-    csp: list[str] = []
-    page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
+    context, page, csp = _phone(browser)
     try:
         page.goto(f"{server.url}/turnos/servicio/{s.service_id}/agenda/{s.agenda_id}/{wednesday().isoformat()}")
         _check(page, server.url, csp)
