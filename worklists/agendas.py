@@ -77,9 +77,10 @@ def _created(save: Callable[[], Any], page: Callable[[dict[str, str], int], Resp
 def index() -> ResponseReturnValue:
     """Every office with its agendas and hours, the services, and the closures still ahead."""
     rows = [(a, o, s, agendas.week_summary(agendas.week_of(a.id))) for a, o, s in agendas.agendas()]
+    on_holidays = closures.booked_on_holidays(web.now(), city_calendar(web.zone().key))
     return render_template("worklists/agendas.html", offices=agendas.offices(), services=agendas.services(),
                            rows=rows, closures=closures.closures_ahead(_today()), days_text=closures.days_text,
-                           group_title=group_title)
+                           group_title=group_title, on_holidays=on_holidays)
 
 
 # --- offices -----------------------------------------------------------------------------------
@@ -294,7 +295,8 @@ def _closure_page(office_id: str, form: dict[str, str], problems: dict[str, str]
 @roles_required(*KEEPERS)
 def new_closure(office_id: str) -> ResponseReturnValue:
     """The form of a closure: days the office (or one of its agendas) does not attend."""
-    return _closure_page(office_id, {"agenda": "", "desde": "", "hasta": "", "motivo": ""})
+    day = request.args.get("dia", "")[:10]  # from the warning of appointments booked on a holiday
+    return _closure_page(office_id, {"agenda": "", "desde": day, "hasta": "", "motivo": ""})
 
 
 @bp.post("/oficinas/<office_id>/cierres")

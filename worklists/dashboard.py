@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from engine.appointments import figures as appointment_figures
 from engine.dates import date_text
 from engine.deadlines.holidays import city_calendar
-from engine.errors import NotFound
+from engine.errors import EngineError, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User, group_title
 from worklists import charts, spreadsheet, web, wording
@@ -43,22 +43,24 @@ def _scope(person: User) -> list[str] | None:
     return None if "admin" in person.role_set else person.group_names
 
 
-def _period() -> tuple[date, date]:
-    """The days of the turnero's figures: ``?desde=&hasta=`` (AAAA-MM-DD), else the last :data:`FIGURE_DAYS`."""
+def _period() -> tuple[date, date, dict[str, str]]:
+    """The days of the turnero's figures: ``?desde=&hasta=`` (AAAA-MM-DD), else the last :data:`FIGURE_DAYS`
+    up to today; a malformed day keeps its default and is named in the problems returned."""
     today = city_calendar(web.zone().key).local_date(web.now())
-    try:
-        first = date.fromisoformat(request.args.get("desde", ""))
-    except ValueError:
-        first = today - timedelta(days=FIGURE_DAYS - 1)
-    try:
-        last = date.fromisoformat(request.args.get("hasta", ""))
-    except ValueError:
-        last = today
-    return (first, last) if first <= last else (last, first)
+    days = {"desde": today - timedelta(days=FIGURE_DAYS - 1), "hasta": today}
+    problems: dict[str, str] = {}
+    for name in days:
+        text = request.args.get(name, "").strip()
+        try:
+            days[name] = date.fromisoformat(text) if text else days[name]
+        except ValueError:
+            problems[name] = _("Escriba una fecha como AAAA-MM-DD, por ejemplo 2026-12-04.")
+    first, last = sorted((days["desde"], days["hasta"]))
+    return first, last, problems
 
 
 def _appointment_rows(groups: list[str] | None, zone: str) -> list[tuple[Any, ...]]:
-    first, last = _period()
+    first, last, _problems = _period()
     return [(f.service, f.office, f.booked, f.walk_ins, f.attended, f.no_shows, f.cancelled,
              f.waiting_median_minutes, f.waiting_longest_minutes)
             for f in appointment_figures.figures(first, last, timezone=zone, groups=groups)]
@@ -104,10 +106,11 @@ def index() -> ResponseReturnValue:
                     [(f"{row[0]} · {row[1]}", row[4]) for row in tables["turnos"]]),
     ]
     cells = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows] for name, rows in tables.items()}
-    first, last = _period()
+    first, last, problems = _period()
     return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
-                           period={"desde": first.isoformat(), "hasta": last.isoformat()},
-                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last)))
+                           period={"desde": first.isoformat(), "hasta": last.isoformat()}, problems=problems,
+                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last))
+                           ), 400 if problems else 200
 
 
 @bp.get("/<table>.csv")
@@ -118,7 +121,9 @@ def export(table: str) -> ResponseReturnValue:
         raise NotFound("Esa tabla no existe.")
     rows = _tables()[table]
     if table == "turnos":
-        first, last = _period()
+        first, last, problems = _period()
+        if problems:
+            raise EngineError(next(iter(problems.values())))
         return spreadsheet.csv_response(f"tablero-turnos-{first.isoformat()}-{last.isoformat()}.csv", TABLES[table],
                                         rows)
     return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], rows)

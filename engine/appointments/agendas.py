@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -28,6 +28,7 @@ SYSTEM_ACTOR_PREFIX = "agendas"
 LIMITS = {"slot_minutes": (5, 240), "horizon_days": (1, 365), "per_person_limit": (1, 20),
           "grace_minutes": (0, 120), "desks": (1, 50)}
 
+T = TypeVar("T")
 #: A weekday's opening ranges, as ``(opens, closes)`` in the city's zone.
 Ranges = list[tuple[time, time]]
 
@@ -317,25 +318,23 @@ def day_text(ranges: Ranges) -> str:
     return ", ".join(f"{o:%H:%M}-{c:%H:%M}" for o, c in ranges)
 
 
-def office(office_id: str) -> Office:
-    found = db.session.get(Office, office_id)
+def _found(model: type[T], key: str, missing: str) -> T:
+    found = db.session.get(model, key)
     if found is None:
-        raise NotFound("Esa oficina no existe.")
+        raise NotFound(missing)
     return found
+
+
+def office(office_id: str) -> Office:
+    return _found(Office, office_id, "Esa oficina no existe.")
 
 
 def service(service_id: str) -> Service:
-    found = db.session.get(Service, service_id)
-    if found is None:
-        raise NotFound("Ese servicio no existe.")
-    return found
+    return _found(Service, service_id, "Ese servicio no existe.")
 
 
 def agenda(agenda_id: str) -> Agenda:
-    found = db.session.get(Agenda, agenda_id)
-    if found is None:
-        raise NotFound("Esa agenda no existe.")
-    return found
+    return _found(Agenda, agenda_id, "Esa agenda no existe.")
 
 
 def offices() -> list[Office]:

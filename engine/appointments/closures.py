@@ -26,6 +26,7 @@ from engine.appointments.agendas import Ranges
 from engine.appointments.models import ACTIVE_STATES, Agenda, Appointment, Closure, Office, Service
 from engine.dates import date_text
 from engine.db import db
+from engine.deadlines.holidays import Calendar
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.accounts import User
 from engine.models import Instance
@@ -322,6 +323,33 @@ def remove_closure(closure_id: str, *, by: str) -> Closure:
     db.session.delete(closure)
     db.session.flush()
     return closure
+
+
+@dataclass(frozen=True)
+class HolidayBookings:
+    """Booked appointments on a day the city's calendar made a holiday after they were booked."""
+
+    office_id: str
+    office: str
+    day: date
+    count: int
+
+
+def booked_on_holidays(now: datetime, calendar: Calendar) -> list[HolidayBookings]:
+    """Per office and day, the appointments still booked on a holiday (added to the calendar after the
+    booking): the office gives no slots that day, so staff close it here to tell the people."""
+    found: dict[tuple[str, str, date], int] = defaultdict(int)
+    ahead = [h for h in calendar.holidays if h >= calendar.local_date(now)]
+    if not ahead:
+        return []
+    query = (select(Appointment.starts_at, Office.id, Office.name).join(Agenda, Agenda.id == Appointment.agenda_id)
+             .join(Office, Office.id == Agenda.office_id)
+             .where(Appointment.kind == "booked", Appointment.status.in_(ACTIVE_STATES), Appointment.ends_at > now))
+    for starts_at, office_id, office in db.session.execute(query):
+        day = calendar.local_date(starts_at)
+        if day in calendar.holidays:
+            found[(office, office_id, day)] += 1
+    return [HolidayBookings(office_id, office, day, n) for (office, office_id, day), n in sorted(found.items())]
 
 
 def closures_ahead(today: date) -> list[tuple[Closure, Office, Agenda | None]]:

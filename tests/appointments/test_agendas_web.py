@@ -13,8 +13,10 @@ from sqlalchemy import select
 from engine.appointments import demo
 from engine.appointments.models import Agenda, Appointment, Closure, Office, OpeningHours, Service
 from engine.db import db
+from engine.deadlines import holidays
 from engine.deadlines.holidays import city_calendar
 from engine.models import AuditEvent
+from engine.uow import unit_of_work
 from engine.workflow.outbox import OutboxMessage
 from tests.appointments.agendas_demo import seed_demo
 from tests.appointments.seed import NOW
@@ -43,6 +45,19 @@ def test_the_keeper_sees_offices_agendas_and_services(seeded: tuple[Flask, date]
     for name in ("Rentas — Centro", "Atención al Vecino", "Dirección de Comercio", "Inspección de comercio",
                  "lunes a viernes 07:30-13:00", "solo desde un trámite"):
         assert name in page, name
+
+
+def test_a_holiday_added_over_booked_days_is_pointed_out_with_its_closure(seeded: tuple[Flask, date]) -> None:
+    app, day = seeded
+    with app.app_context(), unit_of_work():
+        holidays.add(day, "Feriado puente", "nacional")
+    web = _signed_in(app, "agendas")
+    page = _text(web.client.get("/bandeja/agendas/"))
+    assert "días que el calendario de la ciudad hoy marca como feriados" in page
+    assert f"Atención al Vecino, {day:%d/%m/%Y}: 2 turnos" in page
+    link = f"/bandeja/agendas/oficinas/atencion-vecino/cierres?dia={day.isoformat()}"
+    assert link in page
+    assert f'value="{day.isoformat()}"' in _text(web.client.get(link))  # the closure form comes filled in
 
 
 def test_a_new_office_service_and_agenda_with_their_problems_first(seeded: tuple[Flask, date]) -> None:
@@ -163,3 +178,15 @@ def test_the_dashboard_shows_the_seeded_day_and_exports_it(seeded: tuple[Flask, 
     # a supervisor of other groups sees none of these services
     other = _signed_in(app, "supervisora").client.get(f"/bandeja/tablero/turnos.csv?desde={seeded_day}")
     assert other.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:] == []
+
+
+def test_a_malformed_period_is_said_next_to_its_field(seeded: tuple[Flask, date]) -> None:
+    app, _day = seeded
+    web = _signed_in(app, "admin")
+    page = web.client.get("/bandeja/tablero/?desde=04/12/2026&hasta=2026-12-07")
+    assert page.status_code == 400
+    assert 'id="error-turnos-desde">Escriba una fecha como AAAA-MM-DD' in _text(page)
+    csv = web.client.get("/bandeja/tablero/turnos.csv?hasta=ayer")
+    assert csv.status_code == 400 and "Escriba una fecha como AAAA-MM-DD" in _text(csv)
+    # the other tables' CSV ignore the period
+    assert web.client.get("/bandeja/tablero/pendientes.csv?hasta=ayer").status_code == 200

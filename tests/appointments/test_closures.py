@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.appointments import agendas, booking, closures, links, slots
 from engine.appointments.models import Agenda, Appointment, Closure
 from engine.db import db
+from engine.deadlines.holidays import Calendar
 from engine.errors import DataInvalid
 from engine.identity.accounts import ensure_user
 from engine.models import AuditEvent
@@ -208,3 +209,12 @@ def test_a_week_reads_as_people_write_it() -> None:
         agendas.parse_week({0: "08:00-12:00, 11:00-13:00", 1: "25:00-26:00", 4: "mañana"})
     assert [p["field"] for p in caught.value.errors] == ["dia-0", "dia-1", "dia-4"]
     assert caught.value.errors[0]["message"] == "Lunes: dos horarios del mismo día se superponen."
+
+
+def test_appointments_booked_before_a_holiday_was_added_are_pointed_out(app: Flask, booked: Any) -> None:
+    agenda, _ids = booked
+    with app.app_context():
+        assert closures.booked_on_holidays(NOW, CALENDAR) == []
+        late = Calendar(ZONE, frozenset({*CALENDAR.holidays, wednesday()}))
+        [found] = closures.booked_on_holidays(NOW, late)
+        assert (found.office_id, found.day, found.count) == (agenda.office_id, wednesday(), 3)
