@@ -10,7 +10,7 @@ office answers (:mod:`portal.device_activation`), and it shows numbers, never na
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -21,6 +21,7 @@ from engine.appointments.models import Agenda, Appointment, OfficeDevice, Servic
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
 from engine.errors import NotFound
+from engine.identity import throttle
 from engine.identity.access import public
 from engine.uow import unit_of_work
 from engine.web.request import runtime
@@ -29,6 +30,8 @@ from portal.device_activation import current_device, office_of, to_activation
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosco")
 security.install_errors(bp)
+#: Check-ins by document number one kiosk takes per window (a morning's rush fits; a list typed in does not).
+DOCUMENT_RATE = (60, timedelta(minutes=10))
 #: The kiosk may use its camera to read the QR code; every other page keeps it off.
 CAMERA_POLICY = "camera=(self), microphone=(), geolocation=()"
 
@@ -59,7 +62,15 @@ def by_code() -> ResponseReturnValue:
 @bp.post("/documento")
 @public
 def by_document() -> ResponseReturnValue:
-    """Check in with the document number of the person who holds the appointment."""
+    """Check in with the document number of the person who holds the appointment.
+
+    Typing numbers one after another at a kiosk would tell who has an appointment today: each
+    kiosk takes at most :data:`DOCUMENT_RATE` numbers per window.
+    """
+    device = current_device("kiosk")
+    if device is not None and not _within_rate(device):
+        return _page(device, _("Demasiados intentos con número de documento en este kiosco. Espere unos minutos "
+                               "o consulte en la mesa de informes."), 429)
     return _check_in(lambda office_id, now, timezone, actor: queue.check_in_by_document(
         request.form.get("documento", ""), office_id, actor=actor, now=now, timezone=timezone))
 
@@ -70,6 +81,12 @@ def walk_in() -> ResponseReturnValue:
     """Take a number without an appointment for a service that allows it."""
     return _check_in(lambda office_id, now, timezone, actor: queue.take_walk_in(
         request.form.get("agenda", ""), office_id, actor=actor, now=now, calendar=city_calendar(timezone)))
+
+
+def _within_rate(device: OfficeDevice) -> bool:
+    limit, window = DOCUMENT_RATE
+    with unit_of_work():
+        return throttle.take(f"kiosco-documento:{device.id}", security.settings().clock(), limit, window)
 
 
 #: ``(office_id, now, timezone, actor) -> the appointment checked in (or the walk-in number taken)``.

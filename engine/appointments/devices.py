@@ -19,8 +19,6 @@ from sqlalchemy import select
 
 from engine import audit
 from engine.appointments.models import DEVICE_KINDS, Office, OfficeDevice
-
-__all__ = ["OfficeDevice"]
 from engine.db import db
 from engine.errors import DataInvalid, NotFound
 

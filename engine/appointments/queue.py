@@ -41,7 +41,8 @@ def code_in(scanned: str) -> str:
     text = (scanned or "").strip()
     if "://" in text or text.startswith("/"):
         parts = urlsplit(text)
-        given = parse_qs(parts.query).get("codigo") or parse_qs(parts.query).get("code")
+        query = parse_qs(parts.query)
+        given = query.get("codigo") or query.get("code")
         segments = [s for s in parts.path.split("/") if s]
         text = given[0] if given else (segments[-1] if segments else "")
     return text.strip().upper()[:40]

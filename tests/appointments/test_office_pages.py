@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
+from engine.appointments import queue
 from engine.appointments.models import OfficeDevice
 from engine.db import db
 from engine.uow import unit_of_work
-from tests.appointments.office_helpers import MORNING, OFFICE, appointment, book, pin_clock, seed_office
+from tests.appointments.office_helpers import MORNING, OFFICE, TIMEZONE, appointment, book, pin_clock, seed_office
 from tests.fixtures.identity import Web, csrf_in, password_of
 
 CODE = re.compile(r"<code>([A-Z0-9]+)</code>")
@@ -146,3 +147,62 @@ def test_a_revoked_device_is_sent_back_to_the_activation_form(office_app: Flask)
     # a kiosk's secret opens no display (and the other way round)
     with office_app.app_context(), unit_of_work():
         assert db.session.get(OfficeDevice, device_id).revoked_by == "supervisora"  # type: ignore[union-attr]
+
+
+def test_a_kiosk_gives_nothing_of_another_office(office_app: Flask) -> None:
+    seed_office(office_app)
+    other_agenda = seed_office(office_app, office_id="atencion-vecino", service_id="reclamos")
+    other = book(office_app, other_agenda, MORNING)
+    kiosk = _device(office_app, "kiosk")
+    assert "Servicio reclamos" not in kiosk.client.get("/kiosco/").get_data(as_text=True)
+    refused = kiosk.post_form("/kiosco/sin-turno", {"agenda": other_agenda}, token_from="/kiosco/")
+    assert refused.status_code == 422 and "no entrega números sin turno" in refused.get_data(as_text=True)
+    refused = kiosk.post_form("/kiosco/codigo", {"codigo": other["code"]}, token_from="/kiosco/")
+    assert refused.status_code == 422
+    # a number of the other office, even checked in there, is not shown here
+    with office_app.app_context(), unit_of_work():
+        queue.check_in_by_code(other["code"], "atencion-vecino", actor="kiosco", now=MORNING, timezone=TIMEZONE)
+    assert kiosk.client.get(f"/kiosco/numero/{other['id']}").status_code == 404
+    assert appointment(office_app, other["id"]).ticket == "T-001"
+
+
+def test_a_kiosk_takes_only_so_many_document_numbers_in_a_while(office_app: Flask,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import portal.kiosk
+
+    agenda = seed_office(office_app)
+    book(office_app, agenda, MORNING, document="30123456")
+    monkeypatch.setattr(portal.kiosk, "DOCUMENT_RATE", (2, timedelta(minutes=10)))
+    kiosk = _device(office_app, "kiosk")
+    for typed in ("20111111", "20222222"):
+        assert kiosk.post_form("/kiosco/documento", {"documento": typed}, token_from="/kiosco/").status_code == 422
+    refused = kiosk.post_form("/kiosco/documento", {"documento": "30123456"}, token_from="/kiosco/")
+    assert refused.status_code == 429 and "Demasiados intentos" in refused.get_data(as_text=True)
+    # the code of the QR is not limited: it names one appointment, it does not search people
+    other = book(office_app, agenda, MORNING)
+    assert kiosk.post_form("/kiosco/codigo", {"codigo": other["code"]}, token_from="/kiosco/").status_code == 303
+
+
+def test_the_desk_calls_again_and_marks_absent_from_its_page(office_app: Flask) -> None:
+    agenda = seed_office(office_app, grace=10)
+    late, here = book(office_app, agenda, MORNING), book(office_app, agenda, MORNING)
+    kiosk, display = _device(office_app, "kiosk"), _device(office_app, "display")
+    kiosk.post_form("/kiosco/codigo", {"codigo": here["code"]}, token_from="/kiosco/")
+    desk = _staff(office_app, "mesa")
+    page = f"/bandeja/turnos/{OFFICE}?puesto=Puesto+1"
+    form = {"puesto": "Puesto 1", "csrf_token": csrf_in(desk.client.get(page).get_data(as_text=True))}
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/llamar", data=form)
+    # before the grace the late appointment offers no «Marcar ausente», and a post is refused on the page
+    shown = desk.client.get(page).get_data(as_text=True)
+    assert "tolerancia hasta las 10:10" in shown
+    early = desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{late['id']}/ausente", data=form)
+    assert "Todavía no pasó la tolerancia" in desk.client.get(early.headers["Location"]).get_data(as_text=True)
+    pin_clock(office_app, MORNING + timedelta(minutes=11))
+    assert "Marcar ausente" in desk.client.get(page).get_data(as_text=True)
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{late['id']}/ausente", data=form)
+    again = desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{here['id']}/volver-a-llamar", data=form)
+    assert "Volvió a llamar al número T-001." in desk.client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "T-001" in display.client.get("/pantalla/llamados").get_data(as_text=True)
+    desk.client.post(f"/bandeja/turnos/{OFFICE}/turnos/{here['id']}/ausente", data=form)
+    assert appointment(office_app, late["id"]).status == appointment(office_app, here["id"]).status == "no_show"
+    assert "No quedan turnos por llegar." in desk.client.get(page).get_data(as_text=True)

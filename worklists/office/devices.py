@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.appointments import devices, queue
+from engine.appointments.models import OfficeDevice
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
 from worklists import web
@@ -21,7 +22,7 @@ web.install_errors(bp)
 SUPERVISORS = ("supervisor",)
 
 
-def _page(code: str | None = None, device: devices.OfficeDevice | None = None, error: str | None = None,
+def _page(code: str | None = None, device: OfficeDevice | None = None, error: str | None = None,
           status: int = 200) -> ResponseReturnValue:
     offices = [office for office, _services in queue.attended_here(None)]
     return render_template("worklists/office/devices.html", offices=offices, devices=devices.devices_of(),
