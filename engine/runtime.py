@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
+from engine.appointments import operations as appointment_operations
 from engine.audit import checkpoints
 from engine.backup import schedule
 from engine.backup.create import Made, make_backup, store_location
@@ -135,6 +136,9 @@ class Runtime:
             notify.OPERATION: partial(notify.notify, term_days=term),
             rectification.OPERATION: lambda _ctx, params, facts: rectification.call(params, facts),
             powers.OPERATION: lambda ctx, params, facts: powers.call(params, facts, ctx.now().date()),
+            appointment_operations.OFFER: appointment_operations.offer,
+            appointment_operations.BOOK: appointment_operations.book,
+            appointment_operations.CANCEL: appointment_operations.cancel,
         })
 
     def operations(self) -> frozenset[str]:

@@ -15,6 +15,8 @@ A leaf library: it imports nothing else of the platform and no Flask. The fronts
     input: the front must check that such keys belong to the case.
 ``validate(schema, data, choices=None) -> {json_pointer: [messages]}``
 ``check_schema(schema)``: raises :class:`SchemaError` with a message for the analyst.
+``with_task_options(schema, data)``: a field's options taken from the task's data
+    (``"anyOf": ["options_from_task_data_var:<name>"]``, as SpiffArena writes it).
 
 Partial re-rendering (add, remove, move rows; an answer that shows or hides fields; a new
 alternative chosen). Buttons are plain submits named ``<prefix>__accion``; with htmx they
@@ -42,6 +44,7 @@ from forms.defaults import with_defaults
 from forms.errors import ActionError, FormsError, SchemaError
 from forms.parse import parse_submission, read_choices
 from forms.render import render
+from forms.task_options import with_task_options
 from forms.validation import Errors, validate
 
 __all__ = [
@@ -58,4 +61,5 @@ __all__ = [
     "render",
     "validate",
     "with_defaults",
+    "with_task_options",
 ]

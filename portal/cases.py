@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 import forms
+from engine.appointments.of_case import of_case
 from engine.casefile import access, drafts, expediente, ratings, tracking
 from engine.casefile import summary as summary_lines
 from engine.citizens import cases
@@ -95,6 +96,7 @@ def detail(number: str) -> ResponseReturnValue:
                            certificates=cases.certificates(instance), code=code, owner=owner,
                            notices=[n for n in receipt.notices_of_case(instance.id)
                                     if n.recipient == _user().username],
+                           appointments=of_case(instance.id) if owner else [],
                            data=summary_lines.for_citizen(instance, runtime().settings["TIMEZONE"]),
                            answer=summary_lines.for_tracking(instance, runtime().settings["TIMEZONE"]),
                            rating=ratings.rating_of(instance), may_rate=ratings.may_rate(instance),

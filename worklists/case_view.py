@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from engine.appointments.of_case import of_case
 from engine.casefile import access, assembly, expediente
 from engine.errors import DataInvalid
 from engine.identity.access import roles_required
@@ -66,7 +67,7 @@ def _page(instance: Instance, comment: str = "", comment_error: str = "", status
         comment=comment, comment_error=comment_error, me=person.username, now=web.now(), local_time=web.local,
         panels=web.case_panels(instance), record=closure.record_of(instance.id),
         finished=instance.status in closure.FINISHED,
-        notices=_notices(instance),
+        notices=_notices(instance), appointments=of_case(instance.id),
     ), status
 
 

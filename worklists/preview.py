@@ -96,6 +96,8 @@ def _load(schema_text: str, ui_text: str, data_text: str) -> Preview:
         if schema is None and not preview.problems:
             preview.problems.append("Pegue o suba un esquema JSON para ver el formulario.")
         return preview
+    # options a task takes from its data come from the sample data here (a placeholder without it)
+    schema = forms.with_task_options(schema, data if isinstance(data, dict) else None)
     try:
         forms.check_schema(schema)
         preview.form = forms.render(schema, ui, data)
@@ -114,6 +116,7 @@ def _try() -> Preview:
     ui = _parse(preview.ui_text, "El esquema de interfaz", preview.problems)
     if schema is None:
         return _load(preview.schema_text, preview.ui_text, "")
+    schema = forms.with_task_options(schema, None)
     try:
         files = _references()
         if forms.has_action(request.form):

@@ -29,8 +29,13 @@ def start_form(deployment: Deployment) -> tuple[dict[str, Any] | None, dict[str,
 
 
 def task_form(task: Task) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The task's schema and UI schema; options the schema takes from the task's data
+    (``options_from_task_data_var:<name>``) are filled in from the data it had when it became ready."""
     deployment = task.instance.deployment
-    return load_json(deployment, task.form), load_json(deployment, task.ui_form)
+    schema = load_json(deployment, task.form)
+    if schema is not None:
+        schema = forms.with_task_options(schema, task.data or {})
+    return schema, load_json(deployment, task.ui_form)
 
 
 def check(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:

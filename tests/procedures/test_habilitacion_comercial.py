@@ -12,6 +12,7 @@ from defusedxml import ElementTree
 
 from tests.fixtures.identity import Web
 from tests.procedures.conftest import PNG_BYTES, PROCESSES, Case, Platform
+from tests.procedures.inspection_slot import seed_inspection_agenda, visited
 
 KEY = "habilitacion_comercial"
 DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
@@ -163,9 +164,13 @@ def test_a_restaurant_is_inspected_with_photos_before_the_licence(platform: Plat
                     titular="La Esquina SRL", cuit="30712345679")
     assert (case.data["categoria"], case.data["tasa"], case.data["requiere_inspeccion"]) == ("B", "60000.00", True)
     case.complete("revisar_documentacion", {"documentacion_completa": True})
+    seed_inspection_agenda(platform)
     _pay(platform, case)
+    assert case.ready() == ["elegir_turno"]  # the applicant picks the inspection's slot first
+    visited(case)
     assert case.ready() == ["inspeccionar"]
     assert case.task("inspeccionar")["candidate_group"] == "inspeccion"
+    assert "se presentó al turno" in case.data["nota_turno"]
 
     without_photos = case.submit("inspeccionar", {"fecha_inspeccion": "2026-03-05", "resultado_inspeccion": "favorable",
                                                   "informe": "Local en condiciones.", "fotos": []})
@@ -193,7 +198,9 @@ def test_a_restaurant_is_inspected_with_photos_before_the_licence(platform: Plat
 def test_the_direction_rejects_after_an_unfavourable_inspection(platform: Platform) -> None:
     case = _started(platform, rubro="taller", superficie=300)
     case.complete("revisar_documentacion", {"documentacion_completa": True})
+    seed_inspection_agenda(platform)
     _pay(platform, case)
+    visited(case)
     case.complete("inspeccionar", {"fecha_inspeccion": "2026-03-05", "resultado_inspeccion": "desfavorable",
                                    "informe": "Sin ventilación ni salida de emergencia.",
                                    "fotos": [platform.upload("taller.png", PNG_BYTES)]})

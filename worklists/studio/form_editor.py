@@ -128,8 +128,9 @@ def preview(draft_id: int) -> ResponseReturnValue:
     if ui is not None and not isinstance(ui, dict):
         return _problem(400, _("El esquema de interfaz («ui») debe ser un objeto JSON."))
     try:
-        forms.check_schema(body["schema"])
-        html = forms.render(body["schema"], ui)
+        schema = forms.with_task_options(body["schema"], None)  # task options: a placeholder stands in
+        forms.check_schema(schema)
+        html = forms.render(schema, ui)
     except forms.FormsError as e:
         return _problem(422, e.message)
     return render_template("worklists/studio/form_editor_preview.html", form=html)

@@ -302,7 +302,8 @@ def _check_forms(task_spec: Any, bundle: Bundle, file: str, element: str, report
             continue
         if prop == "formJsonSchemaFilename":
             try:
-                forms.check_schema(document)
+                # options taken from the task's data exist only at run time: a placeholder stands in
+                forms.check_schema(forms.with_task_options(document, None))
             except forms.SchemaError as e:
                 report.add(form_name, element, f"El esquema del formulario no es válido: {e}")
         elif not isinstance(document, dict):

@@ -16,16 +16,23 @@ from engine.workflow.validation.report import Report
 FOR_SIGNATURE_OPERATION = "documentos/emitir_para_firma"
 #: Its message when the bundle names none (``engine.signatures.porta_firma.DEFAULT_MESSAGE``).
 SIGNED_MESSAGE = "documento_firmado"
+#: The operation that books an appointment tied to the case: the turnero tells that very case what
+#: became of it (``engine.appointments``: the desk, «Mis turnos», an office's closure).
+BOOKING_OPERATION = "turnos/reservar"
+APPOINTMENT_MESSAGES = frozenset({"turno_atendido", "turno_ausente", "turno_reprogramado", "turno_cancelado"})
 
 
 def platform_delivered(task_specs: Iterable[Any]) -> frozenset[str]:
-    """The messages the platform itself delivers to the case that asked (a document's signatures).
+    """The messages the platform itself delivers to the case that asked (a document's signatures,
+    the news of an appointment the case booked).
 
     Such a message reaches the very case that issued the document, so it needs no correlation.
     A ``mensaje`` that is not a literal cannot be known here: it is left out (the warning stays).
     """
     names: set[str] = set()
     for task_spec in task_specs:
+        if getattr(task_spec, "operation_name", None) == BOOKING_OPERATION:
+            names |= APPOINTMENT_MESSAGES
         if getattr(task_spec, "operation_name", None) != FOR_SIGNATURE_OPERATION:
             continue
         param = (getattr(task_spec, "operation_params", None) or {}).get("mensaje")
