@@ -177,3 +177,11 @@ class Connector:
         "message_id": str | None}``. Connectors without webhooks keep this default.
         """
         raise PermanentError(f"the {self.name or type(self).__name__} connector takes no webhooks")
+
+    def verify_subscription(self, params: Mapping[str, str]) -> str:
+        """Answer a provider's ``GET`` subscription handshake on the webhook's URL (WhatsApp's ``hub.challenge``).
+
+        Return the text to answer with status 200; raise :class:`PermanentError` when the
+        request does not verify. Connectors whose provider has no handshake keep this default.
+        """
+        raise PermanentError(f"the {self.name or type(self).__name__} connector has no subscription handshake")

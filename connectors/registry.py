@@ -84,6 +84,12 @@ class WebhookRejected(PermanentError):
     status = 400
 
 
+class SubscriptionRefused(WebhookRejected):
+    """The connector refused a subscription handshake (wrong token, or no handshake at all)."""
+
+    status = 403
+
+
 class ConnectorRegistry:
     """Every registered connector and operation.
 
@@ -286,6 +292,21 @@ class ConnectorRegistry:
             log.exception("connector %s failed parsing a webhook", connector_name)
             raise PermanentError(f"El conector {connector_name} no pudo interpretar el aviso recibido") from e
         return checked_messages(connector_name, messages)
+
+    def verify_subscription(self, connector_name: str, params: Mapping[str, str]) -> str:
+        """Hand a provider's ``GET`` subscription handshake to its connector.
+
+        :return: the text to answer with status 200 (WhatsApp: the ``hub.challenge``).
+        :raises UnknownConnector: no connector has that name (answer 404).
+        :raises SubscriptionRefused: the connector has no handshake or the request does not verify (answer 403).
+        """
+        connector = self._connectors.get(connector_name)
+        if connector is None:
+            raise UnknownConnector(f"No hay un conector «{connector_name}»")
+        try:
+            return connector.verify_subscription(dict(params))
+        except ConnectorError as e:
+            raise SubscriptionRefused(e.message, detail=e.detail) from e
 
     def connector(self, name: str) -> tuple[Connector, ConnectorContext]:
         """A registered connector and the context its operations get, for a caller outside BPMN.

@@ -1,5 +1,8 @@
 """Inbound webhooks: ``POST /hooks/<connector>``, one generic route for every connector.
 
+Providers that confirm a subscription first (WhatsApp's Cloud API) send a ``GET`` to the same URL
+with a challenge; the connector's ``verify_subscription`` answers it.
+
 The connector's own ``parse_webhook`` (reached through the injected
 ``Runtime.parse_webhook``) verifies the request and turns it into messages; each message is
 then correlated like one sent to ``POST /api/v1/messages/<name>``, idempotent on its
@@ -43,6 +46,21 @@ def receive(connector: str) -> ResponseReturnValue:
     # A connector that test cases reach through a double of their own talks to real cases only.
     real_only = _doubled(connector)
     return _receive(connectors, connector, connector, test_cases=False if real_only else None)
+
+
+@bp.get("/hooks/<connector>")
+def verify_subscription(connector: str) -> ResponseReturnValue:
+    """Answer the provider's subscription handshake (the challenge, as plain text) when its connector verifies it."""
+    connectors = runtime().connectors
+    if connectors is None:
+        return problem(404, "No encontrado", "Este servidor no recibe avisos de conectores.")
+    try:
+        challenge = connectors.verify_subscription(connector, request.args.to_dict())
+    except Exception as e:  # the registry's typed errors carry their HTTP status and a safe message
+        status = int(getattr(e, "status", 502))
+        log.info("subscription handshake for %s refused (%s)", connector, status)
+        return problem(status, "Verificación rechazada", getattr(e, "message", None) or "La verificación falló.")
+    return challenge, 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.post("/hooks/pruebas/<connector>")
