@@ -20,6 +20,8 @@ from engine.appointments import models as appointment_models  # noqa: F401  (the
 from engine.audit import checkpoints
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
+from engine.conversations import handoff
+from engine.conversations.retention import DEFAULT_DAYS as CONVERSATION_RETENTION_DAYS
 from engine.db import utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
@@ -58,6 +60,8 @@ class PlatformContext(EngineContext):
     sweeps: SweepSchedule | None = None
     #: ``issue_certificate(template_folder, data, title)``: signs the proofs of notices received.
     issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
+    #: Days a conversation nobody wrote in is kept (``CONVERSATION_RETENTION_DAYS``, Ley 25.326).
+    conversation_retention_days: int = CONVERSATION_RETENTION_DAYS
 
 
 @dataclass
@@ -126,6 +130,7 @@ class Runtime:
             notify.OPERATION: partial(notify.notify, term_days=term),
             rectification.OPERATION: lambda _ctx, params, facts: rectification.call(params, facts),
             powers.OPERATION: lambda ctx, params, facts: powers.call(params, facts, ctx.now().date()),
+            handoff.OPERATION: handoff.reply,
         })
 
     def operations(self) -> frozenset[str]:
@@ -156,7 +161,9 @@ class Runtime:
                               documents=self.documents.store, sweeps=self.sweeps,
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
-                              issue_certificate=self.documents.issue_certificate)
+                              issue_certificate=self.documents.issue_certificate,
+                              conversation_retention_days=int(self.settings.get("CONVERSATION_RETENTION_DAYS")
+                                                              or CONVERSATION_RETENTION_DAYS))
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from engine import audit
 from engine.casefile import drafts, sweep
+from engine.conversations import answers, retention
 from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
 from engine.intake import sensors
@@ -122,6 +123,9 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
             done += _guarded(unit_of_work, partial(outbox.deliver, message_id, deliver, now), f"outbox {message_id}")
     done += _kept_messages(ctx, unit_of_work, now)
     done += _deemed_notices(ctx, unit_of_work, now)
+    done += _conversation_answers(ctx, unit_of_work)
+    _guarded(unit_of_work, partial(retention.forget_old, now, ctx.conversation_retention_days),
+             "conversations retention")
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -170,6 +174,14 @@ def _deemed_notices(ctx: PlatformContext, unit_of_work: UnitOfWork, now: datetim
         due = receipt.due_notices(now)
     return sum(_guarded(unit_of_work, partial(receipt.deem_received, ctx, notice_id, issue), f"notice {notice_id}")
                for notice_id in due)
+
+
+def _conversation_answers(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
+    """Push the answers of closed reclamos made by WhatsApp and ask for their rating, one transaction each."""
+    with unit_of_work():
+        due = answers.due()
+    return sum(_guarded(unit_of_work, partial(answers.push, ctx, instance_id), f"conversation answer {instance_id}")
+               for instance_id in due)
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
