@@ -59,8 +59,8 @@ def photo_fetcher(ctx: EngineContext, store: DocumentStore | None) -> PhotoFetch
             return None
         key = store.put(io.BytesIO(content))
         return NewDocument(kind="uploaded", title="Foto enviada por WhatsApp",
-                           filename=f"foto-whatsapp.{PHOTO_TYPES[kind]}", content_type=kind, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                           storage_key=key)
+                           filename=f"foto-whatsapp.{PHOTO_TYPES[kind]}", content_type=kind, size=len(content),
+                           sha256=hashlib.sha256(content).hexdigest(), storage_key=key)
 
     return fetch
 
