@@ -36,7 +36,7 @@ def transcript(conversation_id: str, zone: Any = None) -> list[dict[str, str]]:
     rows = list(db.session.scalars(select(ConversationMessage)
                                    .where(ConversationMessage.conversation_id == conversation_id)
                                    .order_by(ConversationMessage.id.desc()).limit(TRANSCRIPT_LENGTH)))
-    return [{"de": _who(m), "hora": m.created_at.isoformat(), "texto": _shown(m)} for m in reversed(rows)]
+    return [{**shown(m), "hora": m.created_at.isoformat()} for m in reversed(rows)]
 
 
 def _who(message: ConversationMessage) -> str:
@@ -83,3 +83,22 @@ def reply(ctx: EngineContext, params: dict[str, Any], facts: dict[str, Any]) -> 
         conversation.handoff_instance_id = None
         conversation.state, conversation.context = START, {}
     return {"enviado": True, "mensaje": sent.id, "plantilla": sent.kind == "template"}
+
+
+def of_case(instance_id: str, data: dict[str, Any]) -> tuple[Conversation | None, list[ConversationMessage]]:
+    """The conversation an «Atención por WhatsApp» case attends and its messages, oldest first.
+
+    ``(None, [])`` when the case is not such a case or its conversation was forgotten (retention).
+    """
+    conversation = db.session.get(Conversation, str(data.get("conversacion") or ""))
+    if conversation is None:
+        return None, []
+    rows = list(db.session.scalars(select(ConversationMessage)
+                                   .where(ConversationMessage.conversation_id == conversation.id)
+                                   .order_by(ConversationMessage.id.desc()).limit(TRANSCRIPT_LENGTH)))
+    return conversation, list(reversed(rows))
+
+
+def shown(message: ConversationMessage) -> dict[str, str]:
+    """One message as staff read it: who wrote and what."""
+    return {"de": _who(message), "texto": _shown(message)}

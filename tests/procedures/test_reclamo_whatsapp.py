@@ -22,6 +22,7 @@ from engine.conversations.models import ConversationMessage
 from engine.db import db
 from engine.workflow import instances
 from tests.fixtures.cx_cloud_api import CloudApiStandIn, signed_header, whatsapp_settings
+from tests.fixtures.identity import Web
 from tests.procedures.conftest import PNG_BYTES, Case, Platform
 
 PHONE = "5493815551234"
@@ -160,6 +161,18 @@ def test_a_person_on_request_gets_the_inbox_task_with_the_transcript_and_the_rep
     assert [t["texto"] for t in transcript if t["de"] == "Vecino/a"][:2] == [
         "Hola, hay un cable cortado en mi cuadra", "Quiero hablar con una persona"]
 
+    # Atención al Vecino reads the whole conversation on the task page's panel; auditors and other staff do not
+    platform.seed_demo_users("atencion", "auditor", "mesa")
+    panel = _staff_get(platform, "atencion", f"/bandeja/conversaciones/{case.number}")
+    assert panel.status_code == 200
+    html = panel.get_data(as_text=True)
+    for line in ("Hola, hay un cable cortado en mi cuadra", "Quiero hablar con una persona", "Es en Laprida 500"):
+        assert line in html
+    assert _staff_get(platform, "auditor", f"/bandeja/conversaciones/{case.number}").status_code == 403
+    assert _staff_get(platform, "mesa", f"/bandeja/conversaciones/{case.number}").status_code == 404
+    task_page = _staff_get(platform, "atencion", f"/bandeja/tareas/{task['id']}").get_data(as_text=True)
+    assert f"/bandeja/conversaciones/{case.number}" in task_page
+
     before = len(stand_in.sent())
     case.complete("atender", {"respuesta": "Gracias, mandamos una cuadrilla a Laprida 500 hoy."})
     [reply] = replies_after(stand_in, before)
@@ -187,6 +200,12 @@ def test_a_repeated_delivery_is_answered_once_and_a_bad_signature_is_refused(
     refused = requests.post(url, data=body, headers={**headers, **signed_header(body, "otro")}, timeout=30)
     assert refused.status_code == 400 and "firma" in refused.json()["detail"]
     assert refused.headers["Content-Type"].startswith("application/problem+json")
+
+
+def _staff_get(platform: Platform, username: str, path: str) -> Any:
+    web = Web(platform.app.test_client())
+    web.sign_in(username, f"demo-{username}")
+    return web.client.get(path)
 
 
 def _statuses(platform: Platform) -> list[str]:
