@@ -10,6 +10,8 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+import requests
+
 from connectors.base import JSON, Connector, ConnectorContext, operation
 from connectors.notify import mail, whatsapp, whatsapp_rich
 from connectors.notify.errors import ConfigurationError
@@ -116,6 +118,8 @@ class NotifyConnector(Connector):
         "WHATSAPP_VERIFY_TOKEN",
     )
     secrets = ("SMTP_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+    #: How WhatsApp is reached: ``requests`` itself, or a session (the embedded sandbox, in-process).
+    session: Any = None
 
     @operation(params=EMAIL_SCHEMA, result=SENT_SCHEMA, timeout=60.0, after_commit=True)
     def email(self, params: JSON, context: ConnectorContext) -> JSON:
@@ -131,7 +135,7 @@ class NotifyConnector(Connector):
         payload = _whatsapp_payload(params)
         if params.get("referencia"):
             payload["biz_opaque_callback_data"] = params["referencia"]
-        message_id = whatsapp.send_message(settings, payload)
+        message_id = whatsapp.send_message(settings, payload, self.session or requests)
         context.logger.info("whatsapp message %s sent", message_id)
         return {"enviado": True, "message_id": message_id}
 
@@ -139,7 +143,7 @@ class NotifyConnector(Connector):
     def whatsapp_medio(self, params: JSON, context: ConnectorContext) -> JSON:
         """Download a media a person sent by WhatsApp (a photo), by its id; base64 in the result."""
         settings = whatsapp.WhatsAppSettings.from_config(self._config(context))
-        content, mime_type = whatsapp_rich.fetch_media(settings, params["id"])
+        content, mime_type = whatsapp_rich.fetch_media(settings, params["id"], self.session or requests)
         return {"contenido": base64.b64encode(content).decode("ascii"), "mime_type": mime_type[:200],
                 "tamano": len(content)}
 

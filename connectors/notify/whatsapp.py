@@ -82,15 +82,17 @@ def template_message(to: str, name: str, language: str = "es_AR", parameters: li
             "type": "template", "template": template}
 
 
-def send_message(settings: WhatsAppSettings, payload: JSON) -> str:
+def send_message(settings: WhatsAppSettings, payload: JSON, http: Any = requests) -> str:
     """POST one message to the Cloud API and return its ``wamid``.
+
+    :param http: ``requests`` or a session (the embedded sandbox is reached in-process through one).
 
     :raises TemporaryError: unreachable, timeout, 429, 5xx or a retryable error code.
     :raises PermanentError: any other refusal (401 bad token, 400 bad request…) or an unreadable answer.
     """
     url = f"{settings.api_url}/{settings.phone_number_id}/messages"
     try:
-        response = requests.post(
+        response = http.post(
             url, json=payload, headers={"Authorization": f"Bearer {settings.token}"},
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
         )

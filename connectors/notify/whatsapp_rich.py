@@ -63,20 +63,20 @@ def _interactive(to: str, interactive: JSON) -> JSON:
             "type": "interactive", "interactive": interactive}
 
 
-def fetch_media(settings: WhatsAppSettings, media_id: str) -> tuple[bytes, str]:
+def fetch_media(settings: WhatsAppSettings, media_id: str, http: Any = requests) -> tuple[bytes, str]:
     """Download an inbound media by its id: its bytes and MIME type, the SHA-256 checked when given.
 
     :raises TemporaryError: unreachable, timeout, 429 or 5xx.
     :raises PermanentError: unknown id, refused token, larger than 5 MB, or bytes that do not match.
     """
     headers = {"Authorization": f"Bearer {settings.token}"}
-    meta = _get(f"{settings.api_url}/{media_id}", headers).json()
+    meta = _get(http, f"{settings.api_url}/{media_id}", headers).json()
     if not isinstance(meta, dict) or not isinstance(meta.get("url"), str):
         raise PermanentError("WhatsApp no devolvió la dirección del archivo.")
     if int(meta.get("file_size") or 0) > MAX_MEDIA_BYTES:
         raise PermanentError("El archivo de WhatsApp supera los 5 MB.")
-    response = _get(meta["url"], headers, stream=True)
-    content = response.raw.read(MAX_MEDIA_BYTES + 1, decode_content=True)
+    response = _get(http, meta["url"], headers)  # its declared size was checked above
+    content = response.content
     if len(content) > MAX_MEDIA_BYTES:
         raise PermanentError("El archivo de WhatsApp supera los 5 MB.")
     expected = meta.get("sha256")
@@ -85,9 +85,9 @@ def fetch_media(settings: WhatsAppSettings, media_id: str) -> tuple[bytes, str]:
     return content, str(meta.get("mime_type") or response.headers.get("Content-Type") or "application/octet-stream")
 
 
-def _get(url: str, headers: dict[str, str], stream: bool = False) -> Any:
+def _get(http: Any, url: str, headers: dict[str, str]) -> Any:
     try:
-        response = requests.get(url, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=stream)
+        response = http.get(url, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
     except requests.Timeout as e:
         raise TemporaryError("WhatsApp no respondió a tiempo.", detail=str(e)) from e
     except requests.RequestException as e:
