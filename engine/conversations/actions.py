@@ -109,7 +109,7 @@ def case_state(conversation: Conversation, code: str | None, public_url: str) ->
     state = STATES.get(str((instance.data or {}).get("estado")), "en trámite")
     lines = [f"Su trámite {instance.number} está {state}."]
     if instance.status == "completed":
-        answer = _answer_text(instance)
+        answer = answer_text(instance)
         if answer:
             lines.append(f"Respuesta: {answer}")
     lines.append(f"Más detalles: {public_url.rstrip('/')}/seguimiento/{shown}")
@@ -122,7 +122,8 @@ def _latest_case(conversation: Conversation) -> Instance | None:
     return db.session.get(Instance, row.instance_id) if row is not None else None
 
 
-def _answer_text(instance: Instance) -> str:
+def answer_text(instance: Instance) -> str:
+    """The answer meant for the person (the procedure's ``seguimiento`` lines), as one line."""
     return " ".join(str(line.value) for line in summary.for_tracking(instance) if line.value)[:1500]
 
 

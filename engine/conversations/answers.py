@@ -1,18 +1,16 @@
 """The answer of a reclamo started by WhatsApp, pushed to the phone once the case closes, with the rating asked.
 
-The background work calls :func:`push_due`; each answer goes once (``answered_at``), as free text
+The background work calls :func:`due` and :func:`push` (one transaction each); each answer goes once (``answered_at``), as free text
 with a list of scores inside the 24-hour window and as the approved template outside it. The
 person's next message with a score (1 to 5) rates it (``dialogue``'s ``calificar`` state).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
-from engine.casefile import ratings, summary
-from engine.conversations import outbound
+from engine.casefile import ratings
+from engine.conversations import actions, outbound
 from engine.conversations.dialogue import RATING, Reply
 from engine.conversations.models import Conversation, ConversationCase
 from engine.db import db
@@ -40,7 +38,7 @@ def push(ctx: EngineContext, instance_id: str) -> bool:
     link.answered_at = ctx.now()
     if conversation is None:
         return False
-    answer = " ".join(str(line.value) for line in summary.for_tracking(instance) if line.value)[:1500]
+    answer = actions.answer_text(instance)
     text = f"Su reclamo {instance.number} fue respondido. {answer}".strip()
     if ratings.may_rate(instance):
         text += "\n¿Cómo calificaría la respuesta? Responda con un número del 1 (mala) al 5 (excelente)."
@@ -50,7 +48,3 @@ def push(ctx: EngineContext, instance_id: str) -> bool:
                                            options_button="Calificar"))
     return True
 
-
-def push_due(ctx: EngineContext, now: datetime | None = None) -> int:
-    """Push every due answer in the caller's transaction; how many went."""
-    return sum(push(ctx, instance_id) for instance_id in due())
