@@ -1,7 +1,8 @@
 """The answer of a reclamo started by WhatsApp, pushed to the phone once the case closes, with the rating asked.
 
-The background work calls :func:`due` and :func:`push` (one transaction each); each answer goes once (``answered_at``), as free text
-with a list of scores inside the 24-hour window and as the approved template outside it. The
+The background work calls :func:`due` and :func:`push` (one transaction each); each answer goes
+once (``answered_at``), as free text with a list of scores inside the 24-hour window and as the
+approved template outside it. The
 person's next message with a score (1 to 5) rates it (``dialogue``'s ``calificar`` state).
 """
 
