@@ -20,6 +20,7 @@ from sqlalchemy import select
 from engine.casefile import ratings
 from engine.conversations.models import ConversationMessage
 from engine.db import db
+from engine.models import AuditEvent
 from engine.workflow import instances
 from tests.fixtures.cx_cloud_api import CloudApiStandIn, signed_header, whatsapp_settings
 from tests.fixtures.identity import Web
@@ -222,3 +223,31 @@ def _eventually(check: Callable[[], Any], seconds: float = 10) -> bool:
         time.sleep(0.1)
     return False
 
+
+
+def test_a_staff_reply_after_the_window_goes_as_the_template_and_old_conversations_are_forgotten(
+        whatsapp: tuple[Platform, CloudApiStandIn]) -> None:
+    platform, stand_in = whatsapp
+    write(stand_in, "text", {"body": "Necesito hablar con alguien de la muni"})
+    [item] = platform.api.get("/api/v1/instances?process_key=atencion_whatsapp").get_json()["items"]
+    case = Case(platform, item["id"], item["number"])
+    platform.clock.now += timedelta(hours=30)  # staff answer the next day: the window closed
+    before = len(stand_in.sent())
+    case.complete("atender", {"respuesta": "Disculpe la demora, ¿sigue necesitando ayuda?"})
+    [reply] = replies_after(stand_in, before)
+    assert reply["type"] == "template" and said(reply) == "Disculpe la demora, ¿sigue necesitando ayuda?"
+    assert case.incidents() == []
+
+    # idle past CONVERSATION_RETENTION_DAYS (180 by default), the conversation and its messages go
+    platform.advance(timedelta(days=181))
+    with platform.app.app_context():
+        assert db.session.scalar(select(ConversationMessage.id)) is None
+    assert case.status == "completed"  # the case keeps what it was given, under its records rules
+    assert any(e["type"] == "conversations_forgotten" for e in _system_events(platform))
+
+
+def _system_events(platform: Platform) -> list[dict[str, Any]]:
+    """The audit events of no case (the retention's count, for one)."""
+    with platform.app.app_context():
+        found = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id.is_(None)))
+        return [{"type": e.type} for e in found]
