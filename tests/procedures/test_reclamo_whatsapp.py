@@ -21,6 +21,7 @@ from engine.casefile import ratings
 from engine.conversations.models import ConversationMessage
 from engine.db import db
 from engine.models import AuditEvent
+from engine.workflow.outbox import OutboxMessage
 from engine.workflow import instances
 from tests.fixtures.cx_cloud_api import CloudApiStandIn, signed_header, whatsapp_settings
 from tests.fixtures.identity import Web
@@ -133,6 +134,14 @@ def test_a_fallen_tree_by_whatsapp_is_filed_answered_rated_and_migue_answers_aft
     [state] = write(stand_in, "text", {"body": "¿Cómo va mi reclamo?"})
     assert number in said(state) and "resuelto" in said(state)
 
+    # and with the tracking code, from any phone
+    code = next(w.strip(".,:") for w in done.split() if w.count("-") == 2 and len(w.strip(".,:")) == 14)
+    stand_in.last_inbound["5493815550000"] = platform.clock.now
+    before = len(stand_in.sent())
+    assert stand_in.write("5493815550000", "text", {"body": f"Hola, ¿cómo va el reclamo {code}?"}).status_code == 202
+    [by_code] = replies_after(stand_in, before)
+    assert number in said(by_code) and f"/seguimiento/{code.replace('-', '')}" in said(by_code)
+
     # the same person asks Migue: the business licence's requirements, with the guide's link
     [licence] = write(stand_in, "text", {"body": "¿Qué necesito para habilitar un kiosco?"})
     text = said(licence)
@@ -242,6 +251,7 @@ def test_a_staff_reply_after_the_window_goes_as_the_template_and_old_conversatio
     platform.advance(timedelta(days=181))
     with platform.app.app_context():
         assert db.session.scalar(select(ConversationMessage.id)) is None
+        assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.operation == "notificar/whatsapp")) is None
     assert case.status == "completed"  # the case keeps what it was given, under its records rules
     assert any(e["type"] == "conversations_forgotten" for e in _system_events(platform))
 
