@@ -21,8 +21,8 @@ from engine.casefile import ratings
 from engine.conversations.models import ConversationMessage
 from engine.db import db
 from engine.models import AuditEvent
-from engine.workflow.outbox import OutboxMessage
 from engine.workflow import instances
+from engine.workflow.outbox import OutboxMessage
 from tests.fixtures.cx_cloud_api import CloudApiStandIn, signed_header, whatsapp_settings
 from tests.fixtures.identity import Web
 from tests.procedures.conftest import PNG_BYTES, Case, Platform
