@@ -111,7 +111,7 @@ def _channel() -> inbound.Channel:
     on = platform.connectors is not None and bool(platform.settings.get("MIGUE_MODEL_URL"))
     model_call = platform.connectors.invoke if on and platform.connectors is not None else None
     return inbound.Channel(public_url=str(platform.settings["PUBLIC_URL"]), store=platform.documents.store,
-                           model_call=model_call)
+                           model_call=model_call, contact=str(platform.settings.get("MIGUE_CONTACT") or ""))
 
 
 def _deliver(ctx: EngineContext, notice: dict[str, Any], actor: str, test_cases: bool | None) -> dict[str, Any]:

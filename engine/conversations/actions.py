@@ -18,7 +18,7 @@ from engine.casefile.expediente import NewDocument
 from engine.conversations.dialogue import Reply
 from engine.conversations.models import Conversation, ConversationCase
 from engine.db import db
-from engine.errors import Conflict, DataInvalid
+from engine.errors import Conflict, DataInvalid, NotFound
 from engine.intake import reclamos
 from engine.models import Instance
 from engine.ports import DocumentStore
@@ -88,6 +88,8 @@ def start_reclamo(ctx: EngineContext, conversation: Conversation, detail: dict[s
         started = reclamos.start(ctx, data, channel=CHANNEL, photos=[photo] if photo else ())
     except DataInvalid as e:
         return Reply("No pudimos registrar el reclamo: " + e.message + " Escriba «reclamo» para empezar de nuevo.")
+    except NotFound:  # this installation has not deployed processes/reclamo
+        return Reply("Ahora no podemos recibir reclamos por este chat. Puede hacerlo en la web de la Municipalidad.")
     db.session.add(ConversationCase(instance_id=started.instance.id, conversation_id=conversation.id,
                                     tracking_code=started.tracking_code, created_at=ctx.now()))
     lost = "" if photo or not detail.get("foto") else " No pudimos recibir la foto; el reclamo sigue sin ella."

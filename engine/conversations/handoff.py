@@ -55,14 +55,23 @@ def _shown(message: ConversationMessage) -> str:
     return message.text[:4096]
 
 
-def open_handoff(ctx: EngineContext, conversation: Conversation) -> Reply:
-    """Start the «Atención por WhatsApp» case for the conversation, unless one is open already."""
+def open_handoff(ctx: EngineContext, conversation: Conversation, contact: str = "") -> Reply:
+    """Start the «Atención por WhatsApp» case for the conversation, unless one is open already.
+
+    :param contact: how to reach Atención al Vecino otherwise (``MIGUE_CONTACT``), said when this
+        installation has not deployed ``processes/atencion_whatsapp``.
+    """
     if conversation.handoff_instance_id:
         return ALREADY
     data = {"conversacion": conversation.id, "transcripcion": transcript(conversation.id)}
     if conversation.name:
         data["nombre"] = conversation.name[:120]
-    instance = instances.start(ctx, PROCESS_KEY, data, ACTOR)
+    try:
+        instance = instances.start(ctx, PROCESS_KEY, data, ACTOR)
+    except NotFound:
+        conversation.state = START
+        return Reply("Ahora no podemos pasar la conversación a una persona por este chat. "
+                     f"Puede comunicarse con {contact or ATTENDANT}.")
     conversation.handoff_instance_id = instance.id
     audit.record("conversation_handed_over", ACTOR, instance_id=instance.id, data={"conversacion": conversation.id})
     return WAITING

@@ -33,6 +33,8 @@ class Channel:
     store: DocumentStore | None = None
     #: The connectors' call when Migue's language model is on, else ``None``.
     model_call: Any = None
+    #: How to reach Atención al Vecino otherwise (``MIGUE_CONTACT``).
+    contact: str = ""
 
 
 def receive(ctx: EngineContext, notice: dict[str, Any], channel: Channel) -> str:
@@ -100,7 +102,7 @@ def _act(ctx: EngineContext, conversation: Conversation, turn: Turn, channel: Ch
     if turn.action == dialogue.ACT_RECLAMO:
         return [actions.start_reclamo(ctx, conversation, turn.detail, actions.photo_fetcher(ctx, channel.store))]
     if turn.action == dialogue.ACT_PERSON:
-        return [handoff.open_handoff(ctx, conversation)]
+        return [handoff.open_handoff(ctx, conversation, channel.contact)]
     if turn.action == dialogue.ACT_STATE:
         return [actions.case_state(conversation, turn.detail.get("codigo"), channel.public_url)]
     if turn.action == dialogue.ACT_RATE:

@@ -74,3 +74,16 @@ def test_the_sandbox_refuses_a_wrong_token_and_bad_photos(make_app: Callable[...
 def test_no_sandbox_where_whatsapp_is_configured(make_app: Callable[..., Flask]) -> None:
     app = make_app(**GAF_SANDBOX, WHATSAPP_PHONE_NUMBER_ID="1", WHATSAPP_TOKEN="t", WHATSAPP_APP_SECRET="s")
     assert app.test_client().get(PAGE).status_code == 404
+
+
+def test_without_the_handoff_procedure_deployed_the_person_gets_the_contact(make_app: Callable[..., Flask]) -> None:
+    app = make_app(**GAF_SANDBOX, MIGUE_CONTACT="Atención al Vecino, 0800-555-0101")
+    client = app.test_client()
+    page = write(client, texto="Quiero hablar con una persona")
+    assert "0800-555-0101" in page
+    for answer in ("Quiero hacer un reclamo", "arbolado|Arbolado"):
+        write(client, **({"opcion": answer} if "|" in answer else {"texto": answer}))
+    write(client, ubicacion="1", lat="-26.8303", lon="-65.2038", lugar="Plaza")
+    write(client, opcion="omitir|Omitir")
+    write(client, texto="Se cayó un árbol sobre la vereda de la plaza")
+    assert "Ahora no podemos recibir reclamos" in write(client, opcion="omitir|Omitir")
