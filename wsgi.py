@@ -82,6 +82,8 @@ log = logging.getLogger("tramites")
 # still show it (pyproject.toml).
 warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 GAF_SANDBOX_PATH = "/_sandbox/gaf"
+#: The WhatsApp sandbox of the embedded default: a demo phone in a page, the Cloud API's endpoints.
+WHATSAPP_SANDBOX_PATH, WHATSAPP_API_VERSION, WHATSAPP_SANDBOX_NUMBER = "/_sandbox/whatsapp", "v21.0", "100000000000001"
 #: Where test cases' GAF sandbox is mounted when the platform talks to the real GAF.
 GAF_TEST_SANDBOX_PATH = "/_sandbox/gaf-pruebas"
 GAF_TEST_SANDBOX_NAME = "gaf_sandbox_pruebas"
@@ -135,6 +137,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         runtime.dispatch = dispatcher(make_celery(app, settings["BROKER_URL"], runtime))
     _mount_embedded_gaf(app, settings, embedded, in_process)
     _mount_test_gaf(app, settings, in_process)
+    _mount_whatsapp_sandbox(app, embedded, in_process)
     _mount_ogc(app, settings)
     request_log.install(app)  # first, so every answer carries its request id
     app.before_request(refuse_nul_bytes)
@@ -251,6 +254,13 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
                      GAF_WEBHOOK_SECRET=instance_secret(instance, "gaf_webhook_secret"))
     if not any(settings.get(key) or os.environ.get(f"TRAMITES_{key}") for key in ("CATASTRO_OGC_URL", "CATASTRO_DATA")):
         found["CATASTRO_DATA"] = str(SAMPLE_DATA)
+    if _whatsapp_sandboxed(settings):
+        instance = settings["INSTANCE_PATH"]
+        found.update(WHATSAPP_API_URL=f"{inprocess.ORIGIN}{WHATSAPP_SANDBOX_PATH}/{WHATSAPP_API_VERSION}",
+                     WHATSAPP_PHONE_NUMBER_ID=WHATSAPP_SANDBOX_NUMBER,
+                     WHATSAPP_TOKEN=instance_secret(instance, "whatsapp_token"),
+                     WHATSAPP_APP_SECRET=instance_secret(instance, "whatsapp_app_secret"),
+                     WHATSAPP_VERIFY_TOKEN=instance_secret(instance, "whatsapp_verify_token"))
     if settings["MAIL_OUTBOX"]:
         found["MAIL_OUTBOX_DIR"] = str(Path(settings["INSTANCE_PATH"]) / MAILBOX_FOLDER)
     if not settings.get("SIGNING_CERT"):
@@ -258,6 +268,25 @@ def _embedded_services(settings: Mapping[str, Any]) -> dict[str, str]:
         found["SIGNING_CERT"] = str(Path(settings["INSTANCE_PATH"]) / DEV_SIGNING_FILE)
         found["SIGNING_PASSWORD"] = instance_secret(settings["INSTANCE_PATH"], "signing_password")
     return found
+
+
+def _whatsapp_sandboxed(settings: Mapping[str, Any]) -> bool:
+    """The embedded default (the GAF sandbox on) without a WhatsApp number of its own: the WhatsApp sandbox."""
+    configured = ("WHATSAPP_API_URL", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TOKEN")
+    return bool(settings["GAF_SANDBOX"]) and not any(settings.get(k) or os.environ.get(f"TRAMITES_{k}")
+                                                     for k in configured)
+
+
+def _mount_whatsapp_sandbox(app: Flask, embedded: Mapping[str, str], session: requests.Session) -> None:
+    """Mount the WhatsApp sandbox (a demo phone in a page, docs/whatsapp.md) where the connector points at it."""
+    if not embedded.get("WHATSAPP_API_URL", "").startswith(inprocess.ORIGIN):
+        return
+    from connectors.notify.sandbox import sandbox_blueprint as whatsapp_sandbox
+
+    app.register_blueprint(whatsapp_sandbox(
+        phone_number_id=embedded["WHATSAPP_PHONE_NUMBER_ID"], token=embedded["WHATSAPP_TOKEN"],
+        app_secret=embedded["WHATSAPP_APP_SECRET"], webhook_url=inprocess.ORIGIN + "/hooks/notificar",
+        session=session, base_url=inprocess.ORIGIN + WHATSAPP_SANDBOX_PATH), url_prefix=WHATSAPP_SANDBOX_PATH)
 
 
 def _signing_preparer(settings: Mapping[str, Any], embedded: Mapping[str, str]) -> Callable[[], str | None]:
@@ -366,6 +395,8 @@ def _reach_sandboxes_in_process(session: requests.Session, registry: ConnectorRe
     """
     if "GAF_URL" in embedded:
         registry.connector("gaf")[0].session = session  # type: ignore[attr-defined]
+    if "WHATSAPP_API_URL" in embedded:
+        registry.connector("notificar")[0].session = session  # type: ignore[attr-defined]
     if isinstance(test_registry, ConnectorRegistry):
         test_registry.connector("gaf")[0].session = session  # type: ignore[attr-defined]
 

@@ -175,8 +175,17 @@ class Connector:
         """Turn an inbound webhook into messages for the engine.
 
         Verify the request (signature) first; raise :class:`PermanentError` when it does not
-        verify. Each message is ``{"name": str, "correlation": {...}, "data": {...},
-        "message_id": str | None}``. Connectors without webhooks keep this default.
+        verify. Each item is one of:
+
+        - a BPMN message ``{"name": str, "correlation": {...}, "data": {...}, "message_id": str | None}``
+          (``"kind": "message"`` may be said or left out);
+        - a conversation notice ``{"kind": "conversation", "channel": str, "message_id": str, "data":
+          {"telefono", "nombre", "tipo", "texto", "recibido", "ubicacion"?, "adjunto"?, "respuesta"?}}``:
+          a person wrote on a messaging channel (``engine.conversations`` answers it);
+        - a status notice ``{"kind": "status", "channel": str, "message_id": str, "data": {"estado",
+          "fecha", "referencia", "error"}}``: what became of a message the platform sent.
+
+        Connectors without webhooks keep this default.
         """
         raise PermanentError(f"the {self.name or type(self).__name__} connector takes no webhooks")
 

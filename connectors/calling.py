@@ -108,7 +108,9 @@ def _checked_result(bound: BoundOperation, raw: Any) -> JSON:
 def checked_messages(name: str, messages: Any) -> list[JSON]:
     """Check the messages a connector's ``parse_webhook`` returned; return them as plain JSON.
 
-    :raises PermanentError: when they are not a list of ``{"name", "correlation", "data", "message_id"}``.
+    :raises PermanentError: when they are not a list of engine messages ``{"name", "correlation", "data",
+        "message_id"}``, conversation notices or status notices (``{"kind": "conversation" | "status",
+        "channel", "message_id", "data"}``; see :meth:`connectors.base.Connector.parse_webhook`).
     """
     try:
         plain = json.loads(json.dumps(messages, allow_nan=False))
@@ -119,12 +121,25 @@ def checked_messages(name: str, messages: Any) -> list[JSON]:
     return plain
 
 
+#: The kinds of notice besides engine messages: a person wrote on a channel; a reply's delivery status.
+NOTICE_KINDS = ("conversation", "status")
+
+
 def _is_message(message: Any) -> bool:
-    return (isinstance(message, dict)
+    if isinstance(message, dict) and message.get("kind") in NOTICE_KINDS:
+        return _is_notice(message)
+    return (isinstance(message, dict) and message.get("kind", "message") == "message"
             and isinstance(message.get("name"), str) and bool(message["name"])
             and isinstance(message.get("correlation"), dict)
             and isinstance(message.get("data"), dict)
             and (message.get("message_id") is None or isinstance(message["message_id"], str)))
+
+
+def _is_notice(notice: dict[str, Any]) -> bool:
+    """A conversation or status notice: a channel, the provider's message id, and plain data."""
+    return (isinstance(notice.get("channel"), str) and bool(notice["channel"])
+            and isinstance(notice.get("message_id"), str) and bool(notice["message_id"])
+            and isinstance(notice.get("data"), dict))
 
 
 

@@ -18,13 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engine.appointments import models as appointment_models  # noqa: F401  (the turnero's tables)
 from engine.appointments import operations as appointment_operations
 from engine.audit import checkpoints
 from engine.backup import schedule
 from engine.backup.create import Made, make_backup, store_location
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
+from engine.conversations import handoff
+from engine.conversations.retention import DEFAULT_DAYS as CONVERSATION_RETENTION_DAYS
 from engine.db import db, utcnow
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
@@ -66,6 +67,8 @@ class PlatformContext(EngineContext):
     issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
     #: ``backup(now)``: write a backup when ``BACKUP_SCHEDULE`` says one is due, then prune old ones.
     backup: Callable[[datetime], object] | None = None
+    #: Days a conversation nobody wrote in is kept (``CONVERSATION_RETENTION_DAYS``, Ley 25.326).
+    conversation_retention_days: int = CONVERSATION_RETENTION_DAYS
 
 
 @dataclass
@@ -139,6 +142,7 @@ class Runtime:
             appointment_operations.OFFER: appointment_operations.offer,
             appointment_operations.BOOK: appointment_operations.book,
             appointment_operations.CANCEL: appointment_operations.cancel,
+            handoff.OPERATION: handoff.reply,
         })
 
     def operations(self) -> frozenset[str]:
@@ -183,7 +187,9 @@ class Runtime:
                               documents=self.documents.store, sweeps=self.sweeps,
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
-                              issue_certificate=self.documents.issue_certificate)
+                              issue_certificate=self.documents.issue_certificate,
+                              conversation_retention_days=int(self.settings.get("CONVERSATION_RETENTION_DAYS")
+                                                              or CONVERSATION_RETENTION_DAYS))
         if self.settings.get("BACKUP_SCHEDULE"):
             ctx.backup = partial(self.backup_retries.run, self.backup_plan())
         if self.connectors is not None:

@@ -207,6 +207,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SENSOR_THRESHOLD", _percent, "Fill level (%) that starts a collection.", "80"),
     Setting("SENSOR_RESET", _percent, "Fill level (%) under which a collection episode ends.", "30"),
     Setting("SENSOR_RETENTION_DAYS", _positive_int, "Days sensor readings are kept.", "90"),
+    Setting("CONVERSATION_RETENTION_DAYS", _positive_int, "Days a WhatsApp conversation nobody wrote in is kept "
+            "(personal data); then it is deleted with its messages.", "180"),
     Setting("RECORDS_TRANSFER_DIR", _text, "Folder where case files transferred to the historical archive are "
             "exported; unset = <INSTANCE_PATH>/archivo-historico."),
     Setting("BACKUP_DIR", _text, "Folder of the backups `tramites backup` and the schedule write; unset = "

@@ -6,11 +6,14 @@ step; a temporary failure is retried with backoff like any other operation.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
+import requests
+
 from connectors.base import JSON, Connector, ConnectorContext, operation
-from connectors.notify import mail, whatsapp
+from connectors.notify import mail, whatsapp, whatsapp_rich
 from connectors.notify.errors import ConfigurationError
 
 SENT_SCHEMA: JSON = {
@@ -49,8 +52,54 @@ WHATSAPP_SCHEMA: JSON = {
             },
             "additionalProperties": False,
         },
+        "botones": {
+            "type": "array", "minItems": 1, "maxItems": 3,
+            "items": {"type": "object", "required": ["id", "titulo"], "additionalProperties": False,
+                      "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 256},
+                                     "titulo": {"type": "string", "minLength": 1, "maxLength": 20}}},
+            "description": "Botones de respuesta (mensaje interactivo, junto con «texto»).",
+        },
+        "lista": {
+            "type": "object", "required": ["boton", "opciones"], "additionalProperties": False,
+            "properties": {
+                "boton": {"type": "string", "minLength": 1, "maxLength": 20},
+                "opciones": {"type": "array", "minItems": 1, "maxItems": 10, "items": {
+                    "type": "object", "required": ["id", "titulo"], "additionalProperties": False,
+                    "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 200},
+                                   "titulo": {"type": "string", "minLength": 1, "maxLength": 24},
+                                   "descripcion": {"type": "string", "maxLength": 72}}}},
+            },
+            "description": "Una lista de opciones (mensaje interactivo, junto con «texto»).",
+        },
+        "medio": {
+            "type": "object", "required": ["tipo"], "additionalProperties": False,
+            "properties": {"tipo": {"enum": ["image", "document"]},
+                           "enlace": {"type": "string", "pattern": "^https://", "maxLength": 2000},
+                           "id": {"type": "string", "pattern": "^[0-9A-Za-z_.-]{1,100}$"},
+                           "texto": {"type": "string", "maxLength": 1024}},
+            "oneOf": [{"required": ["enlace"]}, {"required": ["id"]}],
+            "description": "Una imagen o un documento, por enlace público o id de medio.",
+        },
+        "referencia": {"type": "string", "pattern": "^[A-Za-z0-9:_-]{1,512}$",
+                       "description": "Referencia propia del mensaje: vuelve en los avisos de estado."},
     },
-    "oneOf": [{"required": ["texto"]}, {"required": ["plantilla"]}],
+    "oneOf": [{"required": ["texto"]}, {"required": ["plantilla"]}, {"required": ["medio"]}],
+    "not": {"anyOf": [{"required": ["botones", "lista"]},
+                      {"required": ["plantilla", "botones"]}, {"required": ["plantilla", "lista"]}]},
+    "additionalProperties": False,
+}
+MEDIA_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": {"type": "string", "pattern": "^[0-9A-Za-z_.-]{1,100}$"}},
+    "additionalProperties": False,
+}
+MEDIA_RESULT_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["contenido", "mime_type", "tamano"],
+    "properties": {"contenido": {"type": "string", "contentEncoding": "base64"},
+                   "mime_type": {"type": "string", "maxLength": 200},
+                   "tamano": {"type": "integer", "minimum": 0}},
     "additionalProperties": False,
 }
 
@@ -69,6 +118,8 @@ class NotifyConnector(Connector):
         "WHATSAPP_VERIFY_TOKEN",
     )
     secrets = ("SMTP_PASSWORD", "WHATSAPP_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")
+    #: How WhatsApp is reached: ``requests`` itself, or a session (the embedded sandbox, in-process).
+    session: Any = None
 
     @operation(params=EMAIL_SCHEMA, result=SENT_SCHEMA, timeout=60.0, after_commit=True)
     def email(self, params: JSON, context: ConnectorContext) -> JSON:
@@ -79,17 +130,22 @@ class NotifyConnector(Connector):
 
     @operation(params=WHATSAPP_SCHEMA, result=SENT_SCHEMA, timeout=30.0, after_commit=True)
     def whatsapp(self, params: JSON, context: ConnectorContext) -> JSON:
-        """Send a WhatsApp text or approved template message through the Cloud API."""
+        """Send a WhatsApp text (with reply buttons or a list), media or approved template message."""
         settings = whatsapp.WhatsAppSettings.from_config(self._config(context))
-        if "texto" in params:
-            payload = whatsapp.text_message(params["para"], params["texto"])
-        else:
-            template = params["plantilla"]
-            payload = whatsapp.template_message(params["para"], template["nombre"],
-                                                template.get("idioma") or "es_AR", template.get("parametros"))
-        message_id = whatsapp.send_message(settings, payload)
+        payload = _whatsapp_payload(params)
+        if params.get("referencia"):
+            payload["biz_opaque_callback_data"] = params["referencia"]
+        message_id = whatsapp.send_message(settings, payload, self.session or requests)
         context.logger.info("whatsapp message %s sent", message_id)
         return {"enviado": True, "message_id": message_id}
+
+    @operation(params=MEDIA_SCHEMA, result=MEDIA_RESULT_SCHEMA, timeout=60.0)
+    def whatsapp_medio(self, params: JSON, context: ConnectorContext) -> JSON:
+        """Download a media a person sent by WhatsApp (a photo), by its id; base64 in the result."""
+        settings = whatsapp.WhatsAppSettings.from_config(self._config(context))
+        content, mime_type = whatsapp_rich.fetch_media(settings, params["id"], self.session or requests)
+        return {"contenido": base64.b64encode(content).decode("ascii"), "mime_type": mime_type[:200],
+                "tamano": len(content)}
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[JSON]:
         """Verify a WhatsApp webhook (``X-Hub-Signature-256``) and return its messages for the engine.
@@ -114,3 +170,20 @@ class NotifyConnector(Connector):
     def _config(self, context: ConnectorContext) -> dict[str, Any]:
         """This connector's settings: the constructor's, overridden by the call's context."""
         return {**self.config, **context.config}
+
+
+def _whatsapp_payload(params: JSON) -> JSON:
+    """The Cloud API body of the ``whatsapp`` operation's parameters."""
+    to = params["para"]
+    if "plantilla" in params:
+        template = params["plantilla"]
+        return whatsapp.template_message(to, template["nombre"], template.get("idioma") or "es_AR",
+                                         template.get("parametros"))
+    if "medio" in params:
+        media = params["medio"]
+        return whatsapp_rich.media_message(to, media["tipo"], media.get("enlace"), media.get("id"), media.get("texto"))
+    if "botones" in params:
+        return whatsapp_rich.buttons_message(to, params["texto"], params["botones"])
+    if "lista" in params:
+        return whatsapp_rich.list_message(to, params["texto"], params["lista"]["boton"], params["lista"]["opciones"])
+    return whatsapp.text_message(to, params["texto"])

@@ -7,8 +7,9 @@ token and the documented body (``{"messaging_product": "whatsapp", "to": …, "t
 
 Inbound: Meta POSTs ``{"object": "whatsapp_business_account", "entry": [{"changes":
 [{"value": {"messages": […]}}]}]}`` signed with ``X-Hub-Signature-256: sha256=<HMAC-SHA256
-of the raw body with the app secret>``; each message becomes a ``whatsapp_mensaje`` for the
-engine, correlated by the sender's phone number.
+of the raw body with the app secret>``; each message becomes a *conversation notice* for the
+engine (``{"kind": "conversation", "channel": "whatsapp", "message_id": wamid, "data": {…}}``) and
+each delivery status a *status notice* (``{"kind": "status", …}``): see docs/connectors.md.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from connectors.base import JSON, ConnectorError, PermanentError, TemporaryError
 from connectors.notify.errors import ConfigurationError, PayloadError, SignatureError
 
 DEFAULT_API_URL = "https://graph.facebook.com/v21.0"
-MESSAGE_NAME = "whatsapp_mensaje"
+CHANNEL = "whatsapp"
+#: The Cloud API statuses of an outbound message, in the order they happen (``failed`` at any time).
+STATUSES = ("sent", "delivered", "read", "failed")
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 15.0
 # Cloud API error codes that mean "try later" whatever the HTTP status: service
@@ -79,15 +82,17 @@ def template_message(to: str, name: str, language: str = "es_AR", parameters: li
             "type": "template", "template": template}
 
 
-def send_message(settings: WhatsAppSettings, payload: JSON) -> str:
+def send_message(settings: WhatsAppSettings, payload: JSON, http: Any = requests) -> str:
     """POST one message to the Cloud API and return its ``wamid``.
+
+    :param http: ``requests`` or a session (the embedded sandbox is reached in-process through one).
 
     :raises TemporaryError: unreachable, timeout, 429, 5xx or a retryable error code.
     :raises PermanentError: any other refusal (401 bad token, 400 bad request…) or an unreadable answer.
     """
     url = f"{settings.api_url}/{settings.phone_number_id}/messages"
     try:
-        response = requests.post(
+        response = http.post(
             url, json=payload, headers={"Authorization": f"Bearer {settings.token}"},
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
         )
@@ -141,13 +146,15 @@ def verify_signature(headers: Mapping[str, str], body: bytes, app_secret: str) -
 def parse_webhook(
     headers: Mapping[str, str], body: bytes, app_secret: str, phone_number_id: str | None = None
 ) -> list[JSON]:
-    """Verify an inbound webhook and turn its messages into messages for the engine.
+    """Verify an inbound webhook and turn its messages and statuses into notices for the engine.
 
-    Status updates (sent, delivered, read) and other fields carry no citizen message and
-    yield nothing. With ``phone_number_id``, messages to other business numbers are skipped.
+    Other fields carry nothing for the engine and yield nothing. With ``phone_number_id``,
+    changes of other business numbers are skipped.
 
-    :return: ``[{"name": "whatsapp_mensaje", "correlation": {"telefono"}, "data": {...},
-        "message_id": wamid}, ...]``.
+    :return: conversation notices ``{"kind": "conversation", "channel": "whatsapp", "message_id":
+        wamid, "data": {"telefono", "nombre", "tipo", "texto", "recibido", …}}`` and status notices
+        ``{"kind": "status", "channel": "whatsapp", "message_id": wamid, "data": {"estado", "fecha",
+        "referencia", "error"}}``.
     :raises SignatureError: bad or missing signature.
     :raises PayloadError: a signed body that is not the documented JSON.
     """
@@ -157,27 +164,57 @@ def parse_webhook(
         found: list[JSON] = []
         for entry in payload.get("entry") or []:
             for change in entry.get("changes") or []:
-                found.extend(_messages_of(change.get("value") or {}, phone_number_id))
+                value = change.get("value") or {}
+                if not _for_this_number(value, phone_number_id):
+                    continue
+                found.extend(_messages_of(value))
+                found.extend(_statuses_of(value))
     except (ValueError, AttributeError, TypeError, KeyError, OverflowError) as e:
         raise PayloadError("El webhook de WhatsApp no tiene el formato documentado.", detail=str(e)) from e
     return found
 
 
-def _messages_of(value: JSON, phone_number_id: str | None) -> list[JSON]:
+def _for_this_number(value: JSON, phone_number_id: str | None) -> bool:
     metadata = value.get("metadata") or {}
-    if phone_number_id and str(metadata.get("phone_number_id", phone_number_id)) != str(phone_number_id):
-        return []
+    return not phone_number_id or str(metadata.get("phone_number_id", phone_number_id)) == str(phone_number_id)
+
+
+def _messages_of(value: JSON) -> list[JSON]:
     names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.get("contacts") or []}
     return [
         {
-            "name": MESSAGE_NAME,
-            "correlation": {"telefono": str(m["from"])},
-            "data": {"telefono": str(m["from"]), "nombre": names.get(m["from"]), **_content(m),
-                     "recibido": datetime.fromtimestamp(int(m["timestamp"]), tz=UTC).isoformat()},
+            "kind": "conversation",
+            "channel": CHANNEL,
             "message_id": str(m["id"]),
+            "data": {"telefono": str(m["from"]), "nombre": names.get(m["from"]), **_content(m),
+                     "recibido": _when(m["timestamp"])},
         }
         for m in value.get("messages") or []
     ]
+
+
+def _statuses_of(value: JSON) -> list[JSON]:
+    """The delivery statuses of messages the platform sent (sent, delivered, read, failed)."""
+    found = []
+    for s in value.get("statuses") or []:
+        status = str(s.get("status") or "")
+        if status not in STATUSES:
+            continue
+        errors = s.get("errors") or []
+        error = errors[0] if errors and isinstance(errors[0], dict) else {}
+        found.append({
+            "kind": "status",
+            "channel": CHANNEL,
+            "message_id": str(s["id"]),
+            "data": {"estado": status, "fecha": _when(s["timestamp"]),
+                     "referencia": s.get("biz_opaque_callback_data"),
+                     "error": {"codigo": error.get("code"), "titulo": error.get("title")} if error else None},
+        })
+    return found
+
+
+def _when(timestamp: Any) -> str:
+    return datetime.fromtimestamp(int(timestamp), tz=UTC).isoformat()
 
 
 def _content(message: JSON) -> JSON:

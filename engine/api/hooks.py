@@ -14,6 +14,10 @@ Where the platform talks to real systems and test cases use a sandbox of their o
 arrive at ``POST /hooks/pruebas/<connector>``, are verified with the test connector's own secret
 and reach test cases only; the real connector's notices at ``/hooks/<connector>`` then reach
 real cases only. A liquidación number both systems happen to give moves only its own side.
+
+Besides BPMN messages a connector may hand over *conversation notices* (``"kind": "conversation"``:
+a person wrote on a messaging channel) and *status notices* (``"kind": "status"``: what became of
+a reply sent); they go to ``engine.conversations`` in the same transaction (docs/connectors.md).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from engine.api import idempotency
 from engine.api.problems import problem
 from engine.api.v1.edge import runtime, transaction
 from engine.api.v1.schemas import InstanceRefSchema
+from engine.conversations import inbound, statuses
 from engine.ports import Connectors
 from engine.workflow import messages
 from engine.workflow.step import EngineContext
@@ -89,8 +94,24 @@ def _receive(connectors: Connectors, connector: str, source: str, test_cases: bo
     delivered = []
     with transaction() as ctx:
         for notice in notices:
-            delivered.append(_deliver(ctx, notice, actor, test_cases))
+            kind = notice.get("kind", "message")
+            if kind == "conversation" and not test_cases:
+                delivered.append({"kind": kind, "result": inbound.receive(ctx, notice, _channel())})
+            elif kind == "status" and not test_cases:
+                delivered.append({"kind": kind, "recorded": statuses.record(str(notice["message_id"]),
+                                                                            notice.get("data") or {})})
+            elif kind == "message":
+                delivered.append(_deliver(ctx, notice, actor, test_cases))
     return {"delivered": delivered}, 202
+
+
+def _channel() -> inbound.Channel:
+    platform = runtime()
+    # Migue's language model words the answers only where the city turned it on, as on the web.
+    on = platform.connectors is not None and bool(platform.settings.get("MIGUE_MODEL_URL"))
+    model_call = platform.connectors.invoke if on and platform.connectors is not None else None
+    return inbound.Channel(public_url=str(platform.settings["PUBLIC_URL"]), store=platform.documents.store,
+                           model_call=model_call, contact=str(platform.settings.get("MIGUE_CONTACT") or ""))
 
 
 def _deliver(ctx: EngineContext, notice: dict[str, Any], actor: str, test_cases: bool | None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from engine import audit
 from engine.appointments import outcome, reminders
 from engine.casefile import drafts, sweep
+from engine.conversations import answers, retention
 from engine.db import db, utcnow
 from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, NotFound
@@ -129,6 +130,9 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     done += _deemed_notices(ctx, unit_of_work, now)
     done += _no_shows(ctx, unit_of_work, now)
     done += _appointment_reminders(ctx, unit_of_work, now)
+    done += _conversation_answers(ctx, unit_of_work)
+    _guarded(unit_of_work, partial(retention.forget_old, now, ctx.conversation_retention_days),
+             "conversations retention")
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
@@ -198,6 +202,14 @@ def _appointment_reminders(ctx: PlatformContext, unit_of_work: UnitOfWork, now: 
     return sum(_guarded(unit_of_work, partial(reminders.remind, appointment_id, now, zone=ctx.timezone,
                                               public_url=ctx.public_url), f"reminder {appointment_id}")
                for appointment_id in due)
+
+
+def _conversation_answers(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
+    """Push the answers of closed reclamos made by WhatsApp and ask for their rating, one transaction each."""
+    with unit_of_work():
+        due = answers.due()
+    return sum(_guarded(unit_of_work, partial(answers.push, ctx, instance_id), f"conversation answer {instance_id}")
+               for instance_id in due)
 
 
 def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:

@@ -31,7 +31,7 @@ from engine.workflow.step import EngineContext
 
 PROCESS_KEY = "reclamo"
 ANONYMOUS_ACTOR = "anonimo"
-CHANNELS = ("web", "qr", "telefono", "open311", "api")
+CHANNELS = ("web", "qr", "telefono", "open311", "api", "whatsapp")
 DUPLICATE_RADIUS_M = 100.0
 DUPLICATE_DAYS = 30
 EARTH_RADIUS_M = 6_371_000.0

@@ -147,16 +147,16 @@ def inbound(kind: str, content: dict[str, Any], wamid: str = "wamid.IN1") -> dic
     return {"from": "5493815551234", "id": wamid, "timestamp": "1764000000", "type": kind, kind: content}
 
 
-def test_signed_text_message_becomes_an_engine_message(connector: NotifyConnector) -> None:
+def test_signed_text_message_becomes_a_conversation_notice(connector: NotifyConnector) -> None:
     body = webhook(inbound("text", {"body": "Hay un poste de luz caído en 24 de Septiembre 400"}))
     [message] = connector.parse_webhook({"x-hub-signature-256": signed(body)["X-Hub-Signature-256"]}, body)
     assert message == {
-        "name": "whatsapp_mensaje",
-        "correlation": {"telefono": "5493815551234"},
+        "kind": "conversation",
+        "channel": "whatsapp",
+        "message_id": "wamid.IN1",
         "data": {"telefono": "5493815551234", "nombre": "Raúl Ibáñez", "tipo": "text",
                  "texto": "Hay un poste de luz caído en 24 de Septiembre 400",
                  "recibido": "2025-11-24T16:00:00+00:00"},
-        "message_id": "wamid.IN1",
     }
 
 
@@ -175,10 +175,19 @@ def test_location_media_and_replies(connector: NotifyConnector) -> None:
     assert found["wamid.D"]["respuesta"] == {"id": "CONFIRMAR", "titulo": "Confirmar"}
 
 
-def test_status_updates_and_other_numbers_yield_nothing(connector: NotifyConnector) -> None:
-    statuses = webhook(statuses=[{"id": "wamid.OUT", "status": "delivered", "timestamp": "1764000000",
-                                  "recipient_id": "5493815551234"}])
-    assert connector.parse_webhook(signed(statuses), statuses) == []
+def test_statuses_become_status_notices_and_other_numbers_yield_nothing(connector: NotifyConnector) -> None:
+    statuses = webhook(statuses=[
+        {"id": "wamid.OUT", "status": "delivered", "timestamp": "1764000000", "recipient_id": "5493815551234",
+         "biz_opaque_callback_data": "conv-7"},
+        {"id": "wamid.OUT2", "status": "failed", "timestamp": "1764000000", "recipient_id": "5493815551234",
+         "errors": [{"code": 131047, "title": "Re-engagement message"}]},
+        {"id": "wamid.OUT3", "status": "deleted", "timestamp": "1764000000"}])
+    assert connector.parse_webhook(signed(statuses), statuses) == [
+        {"kind": "status", "channel": "whatsapp", "message_id": "wamid.OUT",
+         "data": {"estado": "delivered", "fecha": "2025-11-24T16:00:00+00:00", "referencia": "conv-7", "error": None}},
+        {"kind": "status", "channel": "whatsapp", "message_id": "wamid.OUT2",
+         "data": {"estado": "failed", "fecha": "2025-11-24T16:00:00+00:00", "referencia": None,
+                  "error": {"codigo": 131047, "titulo": "Re-engagement message"}}}]
     other = webhook(inbound("text", {"body": "hola"}), phone_number_id="555")
     assert connector.parse_webhook(signed(other), other) == []
 

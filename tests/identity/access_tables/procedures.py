@@ -19,7 +19,10 @@ TABLE: dict[str, frozenset[str]] = {
     "reclamos_desk.qr_form": STAFF,
     "reclamos_desk.qr_sheet": STAFF,
     "reclamos_desk.duplicates": READERS,
+    # the WhatsApp conversation of an «Atención por WhatsApp» case: staff who may see the case, never auditors
+    "conversations.show": STAFF,
 }
 # "token" and "code" (identity's sample arguments) name no QR point and no case: 404.
 SAMPLE_ARGS: dict[str, str] = {}
-SERVED_GET: dict[str, int] = {"reclamos.from_qr": 404, "reclamos.received": 404, "reclamos_desk.duplicates": 404}
+SERVED_GET: dict[str, int] = {"reclamos.from_qr": 404, "reclamos.received": 404, "reclamos_desk.duplicates": 404,
+                             "conversations.show": 404}
