@@ -85,8 +85,9 @@ def _paused_days(instance_ids: list[str], calendar: Calendar) -> dict[str, int]:
                                   .join(Instance, Instance.id == ClockPause.instance_id)
                                   .where(ClockPause.instance_id.in_(chunk)))
         for instance_id, days, started_at, completed_at in rows:
-            paused[instance_id] += days if days is not None else stats.business_days(calendar, started_at,
-                                                                                      completed_at)
+            if days is None:  # a pause left open ends with the case
+                days = stats.business_days(calendar, started_at, completed_at) if completed_at else 0
+            paused[instance_id] += days
     return paused
 
 
