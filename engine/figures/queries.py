@@ -62,12 +62,13 @@ def _share(part: int, whole: int, k: int) -> float | None:
     return round(part / whole, 4) if whole >= k and whole > 0 else None
 
 
-def _published(row: ProcedureMonth, k: int) -> MonthFigure:
+def _published(row: ProcedureMonth, k: int, refusing: set[str]) -> MonthFigure:
     enough = row.finished >= k
+    refused = _share(row.refused, row.finished, k) if row.process_key in refusing else None
     return MonthFigure(
         process_key=row.process_key, month=row.month, started=row.started, finished=row.finished,
         median_days=row.median_days if enough else None, p90_days=row.p90_days if enough else None,
-        on_time_share=_share(row.on_time, row.with_term, k), refused_share=_share(row.refused, row.finished, k),
+        on_time_share=_share(row.on_time, row.with_term, k), refused_share=refused,
         appointment_wait_days=row.appointment_wait_days if row.appointments >= k else None)
 
 
@@ -80,13 +81,15 @@ def procedures() -> list[Procedure]:
 
 
 def procedure_months(k: int, process_key: str | None = None, since: date | None = None) -> list[MonthFigure]:
-    """Every procedure-month (or one procedure's), oldest first, with k applied."""
+    """Every procedure-month (or one procedure's), oldest first, with k applied (and no share refused
+    for a procedure that does not say what «refused» is)."""
     query = select(ProcedureMonth).order_by(ProcedureMonth.process_key, ProcedureMonth.month)
     if process_key is not None:
         query = query.where(ProcedureMonth.process_key == process_key)
     if since is not None:
         query = query.where(ProcedureMonth.month >= since)
-    return [_published(row, k) for row in db.session.scalars(query)]
+    refusing = {p.key for p in procedures() if p.declares_refusal}
+    return [_published(row, k, refusing) for row in db.session.scalars(query)]
 
 
 def city_months(since: date | None = None) -> list[tuple[date, int, int]]:
