@@ -25,7 +25,7 @@ def update() -> None:
     with unit_of_work():
         months = refresh.refresh(now, zone, config.hex_m)
         base_url = str(rt.settings["PUBLIC_URL"] or "").rstrip("/") + OPEN_DATA_PATH
-        files = opendata.publish(now, base_url, config.min_count, config.hex_m, config.every_minutes)
+        files = opendata.publish(now, base_url, config.min_count, config.hex_m, config.every_minutes, actor="cli")
     click.echo(f"Cifras: {len(months)} meses recalculados; datos abiertos publicados: {', '.join(files)}.")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import audit
 from engine.db import db
 from engine.figures.datasets import DATASETS, LICENSE, PUBLISHER, Dataset
 from engine.figures.models import OpenDataFile
@@ -112,8 +113,12 @@ def catalogue(base_url: str, now: datetime, every_minutes: int) -> dict[str, Any
             "conformsTo": "https://project-open-data.cio.gov/v1.1/schema", "dataset": datasets}
 
 
-def publish(now: datetime, base_url: str, k: int, size_m: float, every_minutes: int) -> list[str]:
+def publish(now: datetime, base_url: str, k: int, size_m: float, every_minutes: int,
+            actor: str = "sistema") -> list[str]:
     """Build and store every file (checked against its dictionary first); flush, never commit.
+
+    A publication that changes a dataset is recorded in the audit trail (``open_data_published``,
+    each changed file with its SHA-256), so what the city published and when can be shown later.
 
     :param base_url: the absolute address the files are downloaded from (``…/datos/abiertos``).
     :return: the names of the files published.
@@ -129,11 +134,16 @@ def publish(now: datetime, base_url: str, k: int, size_m: float, every_minutes: 
         files[f"{d.id}.json"] = (MEDIA_TYPES["json"], as_json(rows))
     for name, document in ((PACKAGE, data_package(base_url)), (CATALOGUE, catalogue(base_url, now, every_minutes))):
         files[name] = (MEDIA_TYPES["json"], json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+    changed: dict[str, str] = {}
     for name, (media_type, content) in files.items():
         row = db.session.get(OpenDataFile, name) or OpenDataFile(name=name)
-        row.media_type, row.content, row.published_at = media_type, content, now
-        row.sha256 = hashlib.sha256(content).hexdigest()
+        digest = hashlib.sha256(content).hexdigest()
+        if row.sha256 != digest and name != CATALOGUE:  # the catalogue changes with every «modified»
+            changed[name] = digest
+        row.media_type, row.content, row.published_at, row.sha256 = media_type, content, now, digest
         db.session.add(row)
+    if changed:
+        audit.record("open_data_published", actor, data={"archivos": changed, "k": k})
     db.session.flush()
     return sorted(files)
 

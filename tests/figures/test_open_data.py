@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import jsonschema
 from flask import Flask
+from sqlalchemy import func, select
 
 from engine.background.jobs import run_due_work
 from engine.db import db
-from engine.figures import hexgrid
+from engine.figures import hexgrid, opendata
+from engine.models import AuditEvent
 from engine.uow import unit_of_work
 from tests.figures import seed
 
@@ -152,3 +155,18 @@ def test_before_the_first_publication_the_page_says_so_and_files_are_404(app: Fl
     assert "Todavía no se publicaron" in client.get("/datos/abiertos").get_data(as_text=True)
     assert client.get("/datos/abiertos/tramites-por-mes.csv").status_code == 404
     assert client.get("/datos/data.json").status_code == 404
+
+
+def test_a_publication_that_changes_a_dataset_is_audited_and_an_unchanged_one_is_not(app: Flask) -> None:
+    client, _seeded = published(app)
+    base_url = client.get("/datos/abiertos/datapackage.json").get_json()["resources"][0]["path"].rsplit("/", 1)[0]
+    with app.app_context():
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.type == "open_data_published")))
+        assert len(events) == 1 and events[0].actor == "sistema"
+        assert set(events[0].data["archivos"]) == {"tramites-por-mes.csv", "tramites-por-mes.json",
+                                                   "reclamos-por-zona.csv", "reclamos-por-zona.json",
+                                                   "datapackage.json"}
+        opendata.publish(seed.NOW + timedelta(hours=1), base_url, K, hexgrid.DEFAULT_SIZE_M, 60)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.type == "open_data_published")) == 1
