@@ -22,7 +22,7 @@ from engine.deadlines.models import ClockPause
 from engine.figures import months, stats
 from engine.figures.models import ProcedureMonth
 from engine.models import Deployment, Instance
-from engine.workflow.validation.outcome import refusal_of
+from engine.workflow.validation.outcome import Refusal, refusal_of
 
 #: Appointments that count as waited for: the person was given the slot and it came.
 WAITED = ("booked", "checked_in", "called", "attended", "no_show")
@@ -49,31 +49,40 @@ def compute(month: date, calendar: Calendar, timezone: str) -> dict[str, _Tally]
         real, Instance.created_at >= start, Instance.created_at < end).group_by(Instance.process_key)
     for key, count in db.session.execute(started):
         tallies[key].started = count
-    finished = db.session.execute(
-        select(Instance.id, Instance.process_key, Instance.created_at, Instance.completed_at, Instance.data,
-               Deployment.manifest)
-        .join(Deployment, Deployment.id == Instance.deployment_id)
-        .where(real, Instance.status == "completed", Instance.completed_at >= start, Instance.completed_at < end)
-    ).all()
+    in_month = (real, Instance.status == "completed", Instance.completed_at >= start, Instance.completed_at < end)
+    finished = db.session.execute(select(Instance.id, Instance.process_key, Instance.deployment_id,
+                                         Instance.created_at, Instance.completed_at).where(*in_month)).all()
+    rules = _rules({row.deployment_id for row in finished})
+    refused = _refused(rules, in_month)
     paused = _paused_days([row.id for row in finished], calendar)
     for row in finished:
-        _count_finished(tallies[row.process_key], row, paused.get(row.id, 0), calendar)
+        tally, (_refusal, term) = tallies[row.process_key], rules[row.deployment_id]
+        tally.days.append(stats.business_days(calendar, row.created_at, row.completed_at))
+        tally.refused += row.id in refused
+        if term is not None:
+            tally.with_term += 1
+            expected = calendar.add_business_days(calendar.local_date(row.created_at), term + paused.get(row.id, 0))
+            tally.on_time += calendar.local_date(row.completed_at) <= expected
     for key, wait in _appointment_waits(start, end):
         tallies[key].waits.append(wait)
     return tallies
 
 
-def _count_finished(tally: _Tally, row: Any, paused: int, calendar: Calendar) -> None:
-    manifest: dict[str, Any] = row.manifest or {}
-    tally.days.append(stats.business_days(calendar, row.created_at, row.completed_at))
-    refusal = refusal_of(manifest)
-    if refusal is not None and refusal.refuses(row.data):
-        tally.refused += 1
-    term = duration_of(manifest)
-    if term is not None:
-        tally.with_term += 1
-        expected = calendar.add_business_days(calendar.local_date(row.created_at), term + paused)
-        tally.on_time += calendar.local_date(row.completed_at) <= expected
+def _rules(deployment_ids: set[str]) -> dict[str, tuple[Refusal | None, int | None]]:
+    """Each version's refusal rule and term, read once per version rather than once per case."""
+    rows = db.session.execute(select(Deployment.id, Deployment.manifest).where(Deployment.id.in_(deployment_ids)))
+    return {id_: (refusal_of(manifest), duration_of(manifest)) for id_, manifest in rows}
+
+
+def _refused(rules: dict[str, tuple[Refusal | None, int | None]], in_month: tuple[Any, ...]) -> set[str]:
+    """The ids of the month's finished cases their procedure's rule calls refused (only those
+    procedures' case data is read)."""
+    refusing = {id_: rule for id_, (rule, _term) in rules.items() if rule is not None}
+    if not refusing:
+        return set()
+    rows = db.session.execute(select(Instance.id, Instance.deployment_id, Instance.data)
+                              .where(*in_month, Instance.deployment_id.in_(refusing)))
+    return {id_ for id_, deployment_id, data in rows if refusing[deployment_id].refuses(data)}
 
 
 def _paused_days(instance_ids: list[str], calendar: Calendar) -> dict[str, int]:
