@@ -27,6 +27,7 @@ from engine.casefile.sweep import SweepSchedule
 from engine.conversations import handoff
 from engine.conversations.retention import DEFAULT_DAYS as CONVERSATION_RETENTION_DAYS
 from engine.db import db, utcnow
+from engine.figures.schedule import FiguresConfig
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.notices import notify
@@ -69,6 +70,8 @@ class PlatformContext(EngineContext):
     backup: Callable[[datetime], object] | None = None
     #: Days a conversation nobody wrote in is kept (``CONVERSATION_RETENTION_DAYS``, Ley 25.326).
     conversation_retention_days: int = CONVERSATION_RETENTION_DAYS
+    #: The public figures' settings and schedule (``engine/figures``).
+    figures: FiguresConfig | None = None
 
 
 @dataclass
@@ -128,12 +131,15 @@ class Runtime:
     sweeps: SweepSchedule = field(init=False)
     #: When this process may try a scheduled backup again after a failure.
     backup_retries: schedule.Retries = field(init=False, default_factory=schedule.Retries)
+    #: When this process refreshes the public figures next (``FIGURES_MINUTES``), k and the cell size.
+    figures: FiguresConfig = field(init=False)
     #: The engine's own operations, which service tasks reach before the connectors'.
     engine_operations: EngineOperations = field(init=False)
 
     def __post_init__(self) -> None:
         minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
         self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
+        self.figures = FiguresConfig.from_settings(self.settings)
         term = int(self.settings.get("NOTICE_TERM_BUSINESS_DAYS") or notify.DEFAULT_TERM_DAYS)
         self.engine_operations = EngineOperations({
             notify.OPERATION: partial(notify.notify, term_days=term),
@@ -187,7 +193,7 @@ class Runtime:
                               documents=self.documents.store, sweeps=self.sweeps,
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
-                              issue_certificate=self.documents.issue_certificate,
+                              issue_certificate=self.documents.issue_certificate, figures=self.figures,
                               conversation_retention_days=int(self.settings.get("CONVERSATION_RETENTION_DAYS")
                                                               or CONVERSATION_RETENTION_DAYS))
         if self.settings.get("BACKUP_SCHEDULE"):

@@ -1,7 +1,8 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store, the scheduled backups, the turnero's no-shows.
+trail's checkpoints, the sweep of the document store, the scheduled backups, the turnero's no-shows,
+the public figures and the open data.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -24,6 +25,8 @@ from engine.conversations import answers, retention
 from engine.db import db, utcnow
 from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, NotFound
+from engine.figures import opendata, refresh
+from engine.figures.schedule import OPEN_DATA_PATH
 from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.notices import receipt
@@ -141,6 +144,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
     _backup_when_due(ctx)
+    _figures_when_due(ctx, unit_of_work)
     return done
 
 
@@ -231,6 +235,22 @@ def _backup_when_due(ctx: PlatformContext) -> None:
         ctx.backup(utcnow())
     except Exception:  # the store or the database may be down; the next cycle tries again
         log.exception("background job scheduled backup failed")
+
+
+def _figures_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
+    """Recompute the public figures' months that can still change (one transaction each), then
+    publish the open data from them, when the figures' schedule says so."""
+    config, now = ctx.figures, ctx.now()
+    if config is None or not config.schedule.take(now):
+        return
+    with unit_of_work():
+        pending = refresh.pending_months(now, ctx.timezone)
+    for month in pending:
+        _guarded(unit_of_work, partial(refresh.refresh_month, month, now, ctx.timezone, config.hex_m),
+                 f"figures of {month:%Y-%m}")
+    base_url = (ctx.public_url or "").rstrip("/") + OPEN_DATA_PATH
+    _guarded(unit_of_work, partial(opendata.publish, now, base_url, config.min_count, config.hex_m,
+                                   config.every_minutes), "open data")
 
 
 def _prune_readings(now: datetime, days: int) -> None:

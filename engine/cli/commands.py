@@ -23,7 +23,7 @@ from engine import safe_yaml
 from engine.appointments import demo as appointments_demo
 from engine.background.runner import BackgroundRunner
 from engine.background.workers import EXTENSION_KEY as CELERY_KEY
-from engine.cli import audit, backup, connectors, documents, worker
+from engine.cli import audit, backup, connectors, documents, figures, worker
 from engine.db import db
 from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineError
@@ -45,7 +45,7 @@ CLI_ACTOR = "cli"
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
     for command in (init, check, deploy, validate, instances, token, documents.certificate, documents.documents,
-                    audit.audit, worker.worker, *connectors.COMMANDS, *backup.COMMANDS):
+                    audit.audit, worker.worker, figures.figures, *connectors.COMMANDS, *backup.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(connectors.with_sensors(serve))
 
