@@ -1,7 +1,7 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store.
+trail's checkpoints, the sweep of the document store, the daily forecasts of incoming cases.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -21,6 +21,7 @@ from engine import audit
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
+from engine.forecasts import refresh as forecasts
 from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.notices import receipt
@@ -126,6 +127,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
     _records_work(ctx, unit_of_work, now)
+    _guarded(unit_of_work, partial(forecasts.refresh_when_due, now, ctx.timezone), "forecasts")
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
