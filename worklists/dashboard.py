@@ -19,7 +19,7 @@ from engine.dates import date_text
 from engine.errors import NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User, group_title
-from worklists import charts, spreadsheet, web, wording
+from worklists import charts, dashboard_decisions, spreadsheet, web, wording
 from worklists.queries import dashboard
 from worklists.queries.inbox import procedures
 
@@ -74,13 +74,22 @@ def index() -> ResponseReturnValue:
                     " h"),
     ]
     cells = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows] for name, rows in tables.items()}
-    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list)
+    days = dashboard_decisions.business_days()
+    decided = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows]
+               for name, rows in dashboard_decisions.tables(_scope(web.user()), days).items()}
+    return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
+                           decisions=decided, decision_headers=dashboard_decisions.TABLES,
+                           decision_titles=dashboard_decisions.TITLES, days=days,
+                           max_days=dashboard_decisions.MAX_DAYS)
 
 
 @bp.get("/<table>.csv")
 @roles_required("supervisor")
 def export(table: str) -> ResponseReturnValue:
     """One table as a CSV that a spreadsheet set to es-AR opens as it is."""
+    if table in dashboard_decisions.TABLES:
+        rows = dashboard_decisions.tables(_scope(web.user()), dashboard_decisions.business_days())[table]
+        return spreadsheet.csv_response(f"tablero-{table}.csv", dashboard_decisions.TABLES[table], rows)
     if table not in TABLES:
         raise NotFound("Esa tabla no existe.")
     return spreadsheet.csv_response(f"tablero-{table}.csv", TABLES[table], _tables()[table])

@@ -1,9 +1,14 @@
 """The forecasting method on daily counts: month-of-year factors, then Holt-Winters for the week.
 
-Holt-Winters (statsmodels' ``ExponentialSmoothing``) takes one seasonal period: the week (7 days,
-additive, with a damped additive trend). The month of the year is the second seasonality; with a
-year or more of history its multiplicative factors (each month's mean over the overall mean) are
-taken out of the series before the fit and put back on the forecast.
+Two seasonalities, each by a standard method of statsmodels:
+
+- the month of the year: a Poisson regression (GLM, log link) of the daily counts on a linear
+  trend, the weekday and the month gives each month's multiplicative factor, estimated jointly
+  with the trend and the weekday so that neither passes for a busy month (with under a year of
+  history every month's factor is 1);
+- the week: Holt-Winters (``ExponentialSmoothing``, seasonal period 7, multiplicative when every
+  day had cases) on the counts divided by their month's factor; its forecast is multiplied back
+  by the factor of each forecast day's month.
 
 The backtest holds out the last :data:`HOLDOUT_WEEKS` weeks: the method is fitted on the days
 before them and compared, week by week, with what came in and with the naive forecast (every
@@ -22,10 +27,10 @@ import numpy as np
 
 HOLDOUT_WEEKS = 8
 WEEK = 7
-#: Fewer days than this and no forecast is made: two full weekly cycles beyond the holdout.
-MIN_DAYS = WEEK * (HOLDOUT_WEEKS + 4)
 #: A year of history before month-of-year factors are estimated.
 YEAR_DAYS = 365
+#: Fewer days than this and no forecast is made: two full weekly cycles beyond the holdout.
+MIN_DAYS = WEEK * (HOLDOUT_WEEKS + 4)
 
 
 @dataclass(frozen=True)
@@ -41,17 +46,26 @@ class Backtest:
     weeks: int
 
 
-def month_factors(days: Sequence[date], counts: np.ndarray) -> dict[int, float]:
-    """Each month's mean daily count over the overall mean (1.0 for all with under a year)."""
-    overall = float(counts.mean()) if len(counts) else 0.0
-    if len(counts) < YEAR_DAYS or overall <= 0:
-        return {month: 1.0 for month in range(1, 13)}
-    months = np.array([day.month for day in days])
-    factors = {}
-    for month in range(1, 13):
-        chosen = counts[months == month]
-        factors[month] = float(chosen.mean()) / overall if len(chosen) and chosen.mean() > 0 else 1.0
-    return factors
+def month_factors(first: date, counts: np.ndarray) -> np.ndarray:
+    """The 12 months' multiplicative factors (January first), January's being 1."""
+    if len(counts) < YEAR_DAYS or counts.sum() <= 0:
+        return np.ones(12)
+    import statsmodels.api as sm  # a second to import: only when fitting
+
+    design = np.zeros((len(counts), 2 + 6 + 11))
+    for row in range(len(counts)):
+        day = first + timedelta(days=row)
+        design[row, 0], design[row, 1] = 1.0, row / YEAR_DAYS
+        if day.weekday():
+            design[row, 1 + day.weekday()] = 1.0
+        if day.month > 1:
+            design[row, 6 + day.month] = 1.0
+    with warnings.catch_warnings():  # a weekday without cases (offices closed) separates perfectly: its factor is ~0
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(counts, design, family=sm.families.Poisson()).fit()
+    factors = np.exp(np.concatenate([[0.0], np.asarray(fit.params)[8:]]))
+    # A month without any case gives a factor of ~0: kept tiny but finite, so nothing divides by 0.
+    return np.clip(np.nan_to_num(factors, nan=1.0, posinf=1e3), 1e-3, 1e3)
 
 
 def forecast_days(first: date, counts: Sequence[float], horizon: int) -> list[float]:
@@ -59,17 +73,16 @@ def forecast_days(first: date, counts: Sequence[float], horizon: int) -> list[fl
     from statsmodels.tsa.holtwinters import ExponentialSmoothing  # a second to import: only when fitting
 
     series = np.asarray(counts, dtype=float)
-    days = [first + timedelta(days=i) for i in range(len(series))]
-    factors = month_factors(days, series)
-    adjusted = series / np.array([factors[day.month] for day in days])
+    factors = month_factors(first, series)
+    months = [(first + timedelta(days=i)).month - 1 for i in range(len(series) + horizon)]
+    adjusted = series / factors[months[:len(series)]]
+    seasonal = "mul" if adjusted.min() > 0 else "add"  # multiplicative needs strictly positive counts
     with warnings.catch_warnings():  # convergence notes on flat series say nothing a reader needs
         warnings.simplefilter("ignore")
-        fit = ExponentialSmoothing(adjusted, trend="add", damped_trend=True, seasonal="add",
-                                   seasonal_periods=WEEK, initialization_method="heuristic").fit()
-        ahead = fit.forecast(horizon)
-    last = days[-1] if days else first - timedelta(days=1)
-    monthly = np.array([factors[(last + timedelta(days=i + 1)).month] for i in range(horizon)])
-    return [max(0.0, float(v)) for v in np.asarray(ahead) * monthly]
+        fit = ExponentialSmoothing(adjusted, trend=None, seasonal=seasonal, seasonal_periods=WEEK,
+                                   initialization_method="estimated").fit()
+        ahead = np.asarray(fit.forecast(horizon)) * factors[months[len(series):]]
+    return [max(0.0, float(v)) for v in ahead]
 
 
 def weekly(daily: Sequence[float]) -> list[float]:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 HISTORY_DAYS = 2 * 365
 HORIZON_WEEKS = 4
 EVERY = timedelta(hours=24)
-METHOD = "Holt-Winters (semana) × factores mensuales"
+METHOD = "Holt-Winters semanal × factores mensuales (GLM Poisson)"
 Counts = dict[tuple[str, str], dict[date, int]]
 
 
