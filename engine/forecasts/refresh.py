@@ -85,18 +85,14 @@ def refresh(now: datetime, timezone: str) -> int:
     return len(rows)
 
 
-_attempted: dict[str, datetime] = {}
-
-
 def refresh_when_due(now: datetime, timezone: str) -> int | None:
     """Refresh when the last refresh is :data:`EVERY` old (or none was made); ``None`` when not due.
 
-    A refresh that fitted nothing leaves no row, so this process also remembers its last try:
-    a platform with little history is not counted again at every background tick.
+    A refresh that fitted nothing leaves no row, so it is tried again at the next background
+    tick: that happens only while no subject has :data:`~engine.forecasts.method.MIN_DAYS` days
+    of history, when the counting reads few rows.
     """
     newest = db.session.scalar(select(func.max(Forecast.computed_at)))
-    tried = _attempted.get("last")
-    if any(moment is not None and now - moment < EVERY for moment in (newest, tried)):
+    if newest is not None and now - newest < EVERY:
         return None
-    _attempted["last"] = now
     return refresh(now, timezone)

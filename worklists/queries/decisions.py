@@ -100,7 +100,7 @@ def due_soon(groups: Iterable[str] | None, now: datetime, timezone: str, busines
 
 
 def _cases_due(groups: Iterable[str] | None, now: datetime, timezone: str, last: date) -> list[DueSoon]:
-    """Open cases whose expected date is between today and ``last`` (a supervisor's: one of their groups works on it)."""
+    """Open cases whose expected date is between today and ``last`` (a supervisor: where their groups work)."""
     today = city_calendar(timezone).local_date(now)
     query = select(Instance).where(Instance.status.in_(OPEN_CASES), Instance.is_test.is_(False))
     if groups is not None:

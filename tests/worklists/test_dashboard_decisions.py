@@ -1,0 +1,121 @@
+"""The dashboard's decisions: bottleneck steps, SLA breaches coming, forecasts, each with its CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from engine.db import db
+from engine.deadlines.holidays import city_calendar
+from engine.forecasts import method, refresh
+from engine.forecasts.models import Forecast
+from engine.models import Deployment, Instance, Task
+from engine.uow import unit_of_work
+from tests.forecasts.seeded import daily_counts
+from tests.worklists.helpers import KEY, Staffed, text_of
+
+ZONE = "America/Argentina/Tucuman"
+
+
+def _csv(staff: Staffed, who: str, table: str, query: str = "") -> list[str]:
+    response = staff.web(who).client.get(f"/bandeja/tablero/{table}.csv{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+
+
+def test_bottlenecks_rank_steps_by_wait_and_count_who_waits_now(staff: Staffed) -> None:
+    numbers = staff.start(3)
+    done = staff.task_of(numbers[0])
+    assert staff.api.complete(done.id, {"completo": True}).status_code == 200
+    with staff.app.app_context(), unit_of_work():  # it had waited 10 hours before it was done
+        completed = db.session.get(Task, done.id).completed_at
+        db.session.execute(update(Task).where(Task.id == done.id).values(created_at=completed - timedelta(hours=10)))
+    lines = _csv(staff, "supervisora", "cuellos")
+    assert lines[0] == ("Trámite;Grupo;Paso;Completadas;Mediana de espera (horas);Percentil 90 (horas);"
+                        "Esperando ahora")
+    assert lines[1] == "Revisión en mesa de entradas;Mesa de Entradas;Revisar solicitud;1;10;10;2"
+    page = text_of(staff.web("supervisora").client.get("/bandeja/tablero/"))
+    assert "Cuellos de botella" in page and "Revisar solicitud 1 10 10 2" in page
+    assert _csv(staff, "admin", "cuellos")[1:] == lines[1:]  # administrators see every group
+
+
+def test_breaches_coming_list_tasks_and_cases_due_within_the_business_days(staff: Staffed) -> None:
+    numbers = staff.start(3)
+    now = datetime.now(UTC)
+    soon, later = staff.task_of(numbers[0]), staff.task_of(numbers[1])
+    with staff.app.app_context(), unit_of_work():
+        calendar = city_calendar(ZONE)
+        db.session.execute(update(Task).where(Task.id == soon.id).values(due_at=now + timedelta(hours=2)))
+        db.session.execute(update(Task).where(Task.id == later.id).values(due_at=now + timedelta(days=60)))
+        late = staff.task_of(numbers[2]).id
+        db.session.execute(update(Task).where(Task.id == late).values(due_at=now - timedelta(hours=1)))
+        deployment = db.session.scalars(select(Deployment).where(Deployment.key == KEY)).one()
+        deployment.manifest = {**deployment.manifest, "plazo_dias_habiles": 3}
+    today = calendar.local_date(now)
+    case_due = calendar.add_business_days(today, 3).strftime("%d/%m/%Y")
+    task_due = calendar.local_date(now + timedelta(hours=2)).strftime("%d/%m/%Y")
+    lines = _csv(staff, "supervisora", "vencimientos")
+    assert lines[0] == "Vence;Qué vence;Trámite;Expediente;Grupo;Paso"
+    assert f"{task_due};Tarea;Revisión en mesa de entradas;{numbers[0]};Mesa de Entradas;Revisar solicitud" in lines
+    cases = [line for line in lines if ";Plazo del trámite;" in line]
+    assert sorted(line.split(";")[3] for line in cases) == sorted(numbers)
+    assert all(line.startswith(case_due) for line in cases)
+    # The task due in 60 days and the one already late are not «coming».
+    assert len(lines) == 1 + 1 + 3
+    # Two business days ahead: the cases' 3-day term falls outside.
+    assert len(_csv(staff, "supervisora", "vencimientos", "?dias=2")) == 1 + 1
+    page = text_of(staff.web("supervisora").client.get("/bandeja/tablero/?dias=2"))
+    assert "Vencimientos próximos" in page and "próximos 2 días hábiles" in page
+    # Another group's supervisor-less staff member sees no dashboard; a group elsewhere sees none of these.
+    assert staff.web("mesa").client.get("/bandeja/tablero/vencimientos.csv").status_code == 403
+
+
+def test_business_days_out_of_range_are_refused_in_spanish(staff: Staffed) -> None:
+    supervisor = staff.web("supervisora")
+    for bad in ("0", "31", "tres", "-1"):
+        response = supervisor.client.get(f"/bandeja/tablero/?dias={bad}")
+        assert response.status_code == 400
+        assert "Los días hábiles deben ser un número entre 1 y 30." in text_of(response)
+        assert supervisor.client.get(f"/bandeja/tablero/vencimientos.csv?dias={bad}").status_code == 400
+
+
+def _seed_history(staff: Staffed, now: datetime) -> int:
+    """Two years of cases of the revision procedure ending yesterday, in the seeded shape."""
+    first, counts = daily_counts(level=6.0, seed=3)
+    start = now.date() - timedelta(days=len(counts))
+    rows: list[dict[str, Any]] = []
+    with staff.app.app_context(), unit_of_work():
+        deployment = db.session.scalars(select(Deployment).where(Deployment.key == KEY)).one()
+        for day_index, count in enumerate(counts):
+            noon = datetime.combine(start + timedelta(days=day_index), datetime.min.time(), UTC) + timedelta(hours=15)
+            rows += [{"id": f"hist-{day_index}-{i}", "number": f"HIST-{day_index}-{i}", "deployment_id": deployment.id,
+                      "process_key": KEY, "version": deployment.version, "status": "completed",
+                      "started_by": "pruebas", "state": {}, "data": {}, "created_at": noon, "updated_at": noon}
+                     for i in range(int(count))]
+        db.session.execute(insert(Instance), rows)
+    del first
+    return len(rows)
+
+
+def test_forecasts_are_fitted_by_the_background_work_and_shown_with_their_errors(staff: Staffed) -> None:
+    now = datetime.now(UTC)
+    assert _seed_history(staff, now) > 3000
+    with staff.app.app_context(), unit_of_work():
+        assert refresh.refresh_when_due(now, ZONE) == 1
+        assert refresh.refresh_when_due(now + timedelta(hours=1), ZONE) is None  # once a day
+        forecast = db.session.get(Forecast, ("procedure", KEY))
+        assert forecast is not None and forecast.backtest_weeks == method.HOLDOUT_WEEKS
+        assert forecast.mae < forecast.naive_mae and len(forecast.weeks) == refresh.HORIZON_WEEKS
+        assert all(expected > 0 for _monday, expected in forecast.weeks)
+        weeks, mae, naive = forecast.weeks, forecast.mae, forecast.naive_mae
+    lines = _csv(staff, "supervisora", "pronostico")
+    assert lines[0].startswith("Tipo;Trámite o categoría;Semana desde;Casos esperados;Error del pronóstico")
+    first_week = datetime.fromisoformat(weeks[0][0]).strftime("%d/%m/%Y")
+    assert lines[1].startswith(f"Trámite;Revisión en mesa de entradas;{first_week};")
+    assert f";{str(mae).replace('.', ',').rstrip('0').rstrip(',')};" in lines[1]
+    assert f";{str(naive).replace('.', ',').rstrip('0').rstrip(',')};" in lines[1]
+    assert len(lines) == 1 + refresh.HORIZON_WEEKS
+    page = text_of(staff.web("supervisora").client.get("/bandeja/tablero/"))
+    assert "Pronóstico de casos entrantes" in page and "Revisión en mesa de entradas" in page
