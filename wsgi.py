@@ -34,6 +34,7 @@ import engine.cli.commands
 import engine.cli.migrations
 import engine.cli.users
 import engine.deadlines.models  # noqa: F401  # the tables of each part, for Alembic and the metadata
+import engine.figures.models  # noqa: F401
 import engine.health
 import engine.intake.sensor_models
 import engine.intake.sensors

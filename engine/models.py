@@ -85,7 +85,8 @@ class Instance(db.Model):  # type: ignore[name-defined]
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed for the public figures, which count a month's finished cases (engine/figures).
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     #: A test case an analyst started to try a version: never counted, notified or numbered as real.
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)

@@ -21,6 +21,7 @@ from engine.audit import checkpoints
 from engine.casefile import drafts, expediente
 from engine.casefile.sweep import SweepSchedule
 from engine.db import utcnow
+from engine.figures.schedule import FiguresConfig
 from engine.health import Check
 from engine.intake.sensors import DEFAULT_RETENTION_DAYS
 from engine.notices import notify
@@ -58,6 +59,8 @@ class PlatformContext(EngineContext):
     sweeps: SweepSchedule | None = None
     #: ``issue_certificate(template_folder, data, title)``: signs the proofs of notices received.
     issue_certificate: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None
+    #: The public figures' settings and schedule (``engine/figures``).
+    figures: FiguresConfig | None = None
 
 
 @dataclass
@@ -115,12 +118,15 @@ class Runtime:
     dispatch: Callable[[int], None] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
+    #: When this process refreshes the public figures next (``FIGURES_MINUTES``), k and the cell size.
+    figures: FiguresConfig = field(init=False)
     #: The engine's own operations, which service tasks reach before the connectors'.
     engine_operations: EngineOperations = field(init=False)
 
     def __post_init__(self) -> None:
         minutes = self.settings.get("DOCUMENT_SWEEP_MINUTES") or DEFAULT_SWEEP_MINUTES
         self.sweeps = SweepSchedule(every=timedelta(minutes=int(minutes)))
+        self.figures = FiguresConfig.from_settings(self.settings)
         term = int(self.settings.get("NOTICE_TERM_BUSINESS_DAYS") or notify.DEFAULT_TERM_DAYS)
         self.engine_operations = EngineOperations({
             notify.OPERATION: partial(notify.notify, term_days=term),
@@ -156,7 +162,7 @@ class Runtime:
                               documents=self.documents.store, sweeps=self.sweeps,
                               draft_retention=_days(self.settings.get("DRAFT_RETENTION_DAYS"), drafts.DRAFT_RETENTION),
                               upload_retention=_days(self.settings.get("UPLOAD_RETENTION_DAYS"), drafts.STALE_AFTER),
-                              issue_certificate=self.documents.issue_certificate)
+                              issue_certificate=self.documents.issue_certificate, figures=self.figures)
         if self.connectors is not None:
             ctx.deliver = self._deliver
             call = _keeping_tests_off_real_gaf(self._deliver, bool(self.settings.get("GAF_SANDBOX")),

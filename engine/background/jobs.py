@@ -1,7 +1,8 @@
 """Background work of the engine: due timers, automatic retries, operator retries, the outbox's
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
-trail's checkpoints, the sweep of the document store, the daily forecasts of incoming cases.
+trail's checkpoints, the sweep of the document store, the public figures and the open data, the
+daily forecasts of incoming cases.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -21,6 +22,8 @@ from engine import audit
 from engine.casefile import drafts, sweep
 from engine.db import db, utcnow
 from engine.errors import Conflict, NotFound
+from engine.figures import opendata, refresh
+from engine.figures.schedule import OPEN_DATA_PATH
 from engine.forecasts import refresh as forecasts
 from engine.intake import sensors
 from engine.models import Incident, Instance
@@ -131,6 +134,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
+    _figures_when_due(ctx, unit_of_work)
     return done
 
 
@@ -183,6 +187,22 @@ def _sweep_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
         sweep.sweep(store, unit_of_work, now)
     except Exception:  # the store may be down; the next schedule tries again
         log.exception("background job document sweep failed")
+
+
+def _figures_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
+    """Recompute the public figures' months that can still change (one transaction each), then
+    publish the open data from them, when the figures' schedule says so."""
+    config, now = ctx.figures, ctx.now()
+    if config is None or not config.schedule.take(now):
+        return
+    with unit_of_work():
+        pending = refresh.pending_months(now, ctx.timezone)
+    for month in pending:
+        _guarded(unit_of_work, partial(refresh.refresh_month, month, now, ctx.timezone, config.hex_m),
+                 f"figures of {month:%Y-%m}")
+    base_url = (ctx.public_url or "").rstrip("/") + OPEN_DATA_PATH
+    _guarded(unit_of_work, partial(opendata.publish, now, base_url, config.min_count, config.hex_m,
+                                   config.every_minutes), "open data")
 
 
 def _prune_readings(now: datetime, days: int) -> None:

@@ -1,7 +1,7 @@
 """forecasts: incoming cases expected per procedure and reclamo category, with their backtest
 
 Revision ID: a61c3e9f28d4
-Revises: e5a7c9b1d3f6
+Revises: 0743e5c04fb9
 Create Date: 2026-12-07 06:20:00
 
 """
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = 'a61c3e9f28d4'
-down_revision = 'e5a7c9b1d3f6'
+down_revision = '0743e5c04fb9'
 branch_labels = None
 depends_on = None
 

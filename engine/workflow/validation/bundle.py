@@ -31,7 +31,7 @@ from engine.workflow.bundles import Bundle, adapt_foreign
 from engine.workflow.spiff import Parser
 from engine.workflow.tasks import group_of_lane
 from engine.workflow.validation import bpmn as validation_bpmn
-from engine.workflow.validation import contract
+from engine.workflow.validation import contract, outcome
 from engine.workflow.validation import dmn as validation_dmn
 from engine.workflow.validation.messages import platform_delivered, warn_uncorrelated_catch
 from engine.workflow.validation.presentation import check_presentation
@@ -352,5 +352,5 @@ def _check_manifest(bundle: Bundle, report: Report) -> None:
     days = manifest.get("plazo_dias_habiles")
     if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
         report.add("manifest.yaml", "plazo_dias_habiles", "«plazo_dias_habiles» debe ser un número entero de días.")
-    for where, message in records_policy.problems(manifest):
+    for where, message in (*records_policy.problems(manifest), *outcome.problems(manifest)):
         report.add("manifest.yaml", where, message)

@@ -67,13 +67,17 @@ MANIFEST_KEYS: Mapping[str, ManifestKey] = MappingProxyType({
                     "Gestión documental: años que se conserva el expediente cerrado, su destino al terminar "
                     "(destruir o transferir al archivo histórico) y, si se indica, a cuántos días de "
                     "finalizado se cierra solo."),
+    "rechazo": _key(dict, "mapa {campo, valores}",
+                    "Qué dato del caso terminado, con cuáles valores, cuenta como solicitud rechazada en las "
+                    "cifras públicas."),
 })
 
 #: Keys the platform writes into a deployed manifest itself; an analyst's value is replaced.
 COMPUTED_MANIFEST_KEYS: frozenset[str] = frozenset({"message_starts", "groups"})
 
 #: Keys whose values ``engine.workflow.validation`` checks precisely already (as problems).
-_CHECKED_ELSEWHERE: frozenset[str] = frozenset({"case_prefix", "iniciado_por", "plazo_dias_habiles", "archivo"})
+_CHECKED_ELSEWHERE: frozenset[str] = frozenset({"case_prefix", "iniciado_por", "plazo_dias_habiles", "archivo",
+                                                "rechazo"})
 
 #: ``spiffworkflow:property`` names of a task that the platform reads.
 EXTENSION_PROPERTIES: Mapping[str, str] = MappingProxyType({

@@ -1,0 +1,2 @@
+"""Public figures: monthly aggregates of how each procedure performs and of the reclamos, and
+the open data published from them (``docs/datos-abiertos.md``)."""
