@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_babel import gettext as _
@@ -22,6 +23,9 @@ from worklists.queries.inbox import procedures
 
 DEFAULT_DAYS, MAX_DAYS = 5, 30
 TABLES = {
+    "indicadores": (_l("Trámite"), _l("Mes"), _l("Iniciados"), _l("Finalizados"),
+                    _l("Mediana (días hábiles)"), _l("Percentil 90 (días hábiles)"),
+                    _l("Dentro del plazo (%)"), _l("Rechazados (%)"), _l("Espera de turno (días)")),
     "cuellos": (_l("Trámite"), _l("Grupo"), _l("Paso"), _l("Completadas"), _l("Mediana de espera (horas)"),
                 _l("Percentil 90 (horas)"), _l("Esperando ahora")),
     "vencimientos": (_l("Vence"), _l("Qué vence"), _l("Trámite"), _l("Expediente"), _l("Grupo"), _l("Paso")),
@@ -30,7 +34,8 @@ TABLES = {
                    _l("Error de repetir la última semana (casos/semana)"),
                    _l("Error de repetir la última semana (%)"), _l("Semanas evaluadas")),
 }
-TITLES = {"cuellos": _l("Cuellos de botella"), "vencimientos": _l("Vencimientos próximos"),
+TITLES = {"indicadores": _l("Indicadores públicos de los últimos meses"),
+          "cuellos": _l("Cuellos de botella"), "vencimientos": _l("Vencimientos próximos"),
           "pronostico": _l("Pronóstico de casos entrantes")}
 
 
@@ -43,10 +48,11 @@ def business_days() -> int:
 
 
 def tables(groups: list[str] | None, days: int) -> dict[str, list[tuple[Any, ...]]]:
-    """The three tables for a supervisor's groups (``None``: every group)."""
+    """The four tables for a supervisor's groups (``None``: every group)."""
     now, zone = web.now(), web.runtime().settings["TIMEZONE"]
     names = dict(procedures())
     return {
+        "indicadores": _indicator_rows(groups, names, now.astimezone(ZoneInfo(zone)).date()),
         "cuellos": [(names.get(b.procedure, b.procedure), group_title(b.group), b.step, b.completed,
                      b.median_hours, b.p90_hours, b.waiting) for b in decisions.bottlenecks(groups, now)],
         "vencimientos": [(d.due, _("Tarea") if d.kind == "task" else _("Plazo del trámite"),
@@ -55,6 +61,19 @@ def tables(groups: list[str] | None, days: int) -> dict[str, list[tuple[Any, ...
                          for d in decisions.due_soon(groups, now, zone, days)],
         "pronostico": _forecast_rows(names),
     }
+
+
+def _indicator_rows(groups: list[str] | None, names: dict[str, str], today: date) -> list[tuple[Any, ...]]:
+    back = today.year * 12 + today.month - 1 - (decisions.INDICATOR_MONTHS - 1)
+    since = date(back // 12, back % 12 + 1, 1)  # the first day of the oldest month shown
+    return [(names.get(m.process_key, m.process_key), m.month.strftime("%m/%Y"), m.started, m.finished,
+             m.median_days, m.p90_days, _percent(m.on_time_share), _percent(m.refused_share),
+             m.appointment_wait_days)
+            for m in sorted(decisions.indicators(groups, since), key=lambda m: (m.process_key, m.month))]
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
 
 
 def _forecast_rows(names: dict[str, str]) -> list[tuple[Any, ...]]:

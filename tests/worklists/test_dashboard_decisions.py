@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
@@ -119,3 +120,19 @@ def test_forecasts_are_fitted_by_the_background_work_and_shown_with_their_errors
     assert len(lines) == 1 + refresh.HORIZON_WEEKS
     page = text_of(staff.web("supervisora").client.get("/bandeja/tablero/"))
     assert "Pronóstico de casos entrantes" in page and "Revisión en mesa de entradas" in page
+
+
+def test_the_public_indicators_of_the_groups_procedures_are_shown_exact(staff: Staffed) -> None:
+    from engine.figures import refresh as figures
+
+    numbers = staff.start(2)
+    assert staff.api.complete(staff.task_of(numbers[0]).id, {"completo": True}).status_code == 200
+    with staff.app.app_context(), unit_of_work():
+        figures.refresh(datetime.now(UTC), ZONE)
+    month = datetime.now(UTC).astimezone(ZoneInfo(ZONE)).strftime("%m/%Y")
+    lines = _csv(staff, "supervisora", "indicadores")
+    assert lines[0].startswith("Trámite;Mes;Iniciados;Finalizados;Mediana (días hábiles)")
+    # Two cases started this month: shown although fewer than the public minimum count (k = 5).
+    assert lines[1].startswith(f"Revisión en mesa de entradas;{month};2;")
+    assert "Indicadores públicos de los últimos meses" in text_of(staff.web("supervisora").client.get(
+        "/bandeja/tablero/"))

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from engine.db import db
 from engine.deadlines.clock import expected_date
 from engine.deadlines.holidays import city_calendar
+from engine.figures import queries as figures
 from engine.forecasts.models import Forecast
 from engine.models import Instance, Task
 from engine.workflow import testcases
@@ -113,6 +114,23 @@ def _cases_due(groups: Iterable[str] | None, now: datetime, timezone: str, last:
         if due is not None and today <= due <= last:
             rows.append(DueSoon("case", instance.process_key, None, instance.number, "", due))
     return rows
+
+
+INDICATOR_MONTHS = 3
+
+
+def indicators(groups: Iterable[str] | None, since: date) -> list[figures.MonthFigure]:
+    """The public figures' months since ``since`` of the procedures the groups work on, unsuppressed.
+
+    Staff read the exact figures (k = 1): the minimum count protects people in what is published,
+    not from the supervisors who already see the cases.
+    """
+    months = figures.procedure_months(1, since=since)
+    if groups is None:
+        return months
+    theirs = set(db.session.scalars(select(Task.process_key).distinct()
+                                    .where(Task.candidate_group.in_(sorted(set(groups))))))
+    return [m for m in months if m.process_key in theirs]
 
 
 def forecasts() -> list[Forecast]:
