@@ -136,3 +136,24 @@ def test_the_public_indicators_of_the_groups_procedures_are_shown_exact(staff: S
     assert lines[1].startswith(f"Revisión en mesa de entradas;{month};2;")
     assert "Indicadores públicos de los últimos meses" in text_of(staff.web("supervisora").client.get(
         "/bandeja/tablero/"))
+
+
+def test_daily_counts_fall_on_the_citys_days_and_categories(staff: Staffed) -> None:
+    from datetime import date
+
+    moments = [("a", KEY, datetime(2026, 3, 2, 2, 30, tzinfo=UTC), {}),  # 1 March, 23:30 in Tucumán
+               ("b", KEY, datetime(2026, 3, 2, 3, 30, tzinfo=UTC), {}),  # 2 March, 00:30
+               ("c", "reclamo", datetime(2026, 3, 2, 15, 0, tzinfo=UTC), {"categoria": "baches"}),
+               ("d", "reclamo", datetime(2026, 3, 4, 15, 0, tzinfo=UTC), {"categoria": "baches"})]  # today: left out
+    with staff.app.app_context(), unit_of_work():
+        deployment = db.session.scalars(select(Deployment).where(Deployment.key == KEY)).one()
+        db.session.execute(insert(Instance), [
+            {"id": f"day-{name}", "number": f"DAY-{name}", "deployment_id": deployment.id, "process_key": key,
+             "version": 1, "status": "running", "started_by": "pruebas", "state": {}, "data": data,
+             "created_at": at, "updated_at": at} for name, key, at, data in moments])
+    with staff.app.app_context():
+        counts, _first, last = refresh.daily_counts(datetime(2026, 3, 4, 18, 0, tzinfo=UTC), ZONE)
+    assert last == date(2026, 3, 3)
+    assert dict(counts[("procedure", KEY)]) == {date(2026, 3, 1): 1, date(2026, 3, 2): 1}
+    assert dict(counts[("procedure", "reclamo")]) == {date(2026, 3, 2): 1}
+    assert dict(counts[("reclamo_category", "baches")]) == {date(2026, 3, 2): 1}
