@@ -23,6 +23,7 @@ export TRAMITES_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgr
 
 run: $(RUN_STAMP) $(ASSETS) $(STUDIO)
 	$(BIN)/tramites init --host $(HOST) --port $(PORT)
+	$(BIN)/tramites cifras demo
 	$(BIN)/tramites serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP) $(ASSETS) $(STUDIO) lint

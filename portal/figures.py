@@ -115,7 +115,7 @@ def _chosen_month(available: list[date]) -> date | None:
 @public
 def reclamos_map() -> ResponseReturnValue:
     """The reclamos of a month on the map by hex cell, category and state, with the same table."""
-    available = queries.reclamo_months()
+    available = queries.reclamo_months(_k())
     month = _chosen_month(available)
     cells = queries.reclamo_cells(_k(), month) if month else []
     return render_template("figures/reclamos.html", months_available=available, month=month, cells=cells,
@@ -127,7 +127,7 @@ def reclamos_map() -> ResponseReturnValue:
 @public
 def reclamo_cells() -> ResponseReturnValue:
     """The month's cells as GeoJSON polygons for the map (only the cells the table shows)."""
-    month = _chosen_month(queries.reclamo_months())
+    month = _chosen_month(queries.reclamo_months(_k()))
     size = runtime().figures.hex_m
     features: list[dict[str, Any]] = []
     for c in queries.reclamo_cells(_k(), month) if month else []:

@@ -22,7 +22,7 @@ from werkzeug.serving import run_simple
 from engine import safe_yaml
 from engine.background.runner import BackgroundRunner
 from engine.background.workers import EXTENSION_KEY as CELERY_KEY
-from engine.cli import audit, connectors, documents, worker
+from engine.cli import audit, connectors, documents, figures, worker
 from engine.db import db
 from engine.errors import EngineError
 from engine.health import run_checks
@@ -42,7 +42,7 @@ CLI_ACTOR = "cli"
 def register(app: Flask) -> None:
     """Add the platform's commands to ``app.cli``."""
     for command in (init, check, deploy, validate, instances, token, documents.certificate, documents.documents,
-                    audit.audit, worker.worker, *connectors.COMMANDS):
+                    audit.audit, worker.worker, figures.figures, *connectors.COMMANDS):
         app.cli.add_command(command)
     app.cli.add_command(connectors.with_sensors(serve))
 

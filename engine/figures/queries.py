@@ -101,9 +101,10 @@ def city_months(since: date | None = None) -> list[tuple[date, int, int]]:
     return [(month, int(started or 0), int(finished or 0)) for month, started, finished in db.session.execute(query)]
 
 
-def reclamo_months() -> list[date]:
-    """The months with published reclamos, newest first."""
-    return list(db.session.scalars(select(ReclamoCell.month).distinct().order_by(ReclamoCell.month.desc())))
+def reclamo_months(k: int) -> list[date]:
+    """The months with published reclamos (a cell of a category with at least ``k``), newest first."""
+    return list(db.session.scalars(select(ReclamoCell.month).where(ReclamoCell.total >= k).distinct()
+                                   .order_by(ReclamoCell.month.desc())))
 
 
 def reclamo_cells(k: int, month: date | None = None) -> list[CellFigure]:

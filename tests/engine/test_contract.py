@@ -48,7 +48,8 @@ def test_every_known_key_and_the_computed_ones_pass_silently() -> None:
                 "plazo_dias_habiles": 1, "channels": ["web"], "guia": True, "iniciado_por": ["mesa_entradas"],
                 "start_form": "s.schema.json", "start_ui_form": "s.uischema.json",
                 "pago": {"mensaje": "pago_tasa", "boleta": "boleta"}, "resumen": {"ciudadano": ["a"]},
-                "archivo": {"conservacion_anios": 5, "destino": "destruir"}, "message_starts": ["x"]}
+                "archivo": {"conservacion_anios": 5, "destino": "destruir"},
+                "rechazo": {"campo": "decision", "valores": ["rechazar"]}, "message_starts": ["x"]}
     assert set(manifest) - {"message_starts"} == set(contract.MANIFEST_KEYS)
     assert check(manifest, {"s.schema.json": b"{}", "s.uischema.json": b"{}"}) == ([], [])
 

@@ -99,8 +99,9 @@ def test_a_point_falls_in_the_cell_whose_centre_is_nearest() -> None:
         q, r = (int(x) for x in cell.split(":"))
         neighbours = [f"{q + dq}:{r + dr}" for dq, dr in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1))]
 
-        def distance(c: tuple[float, float]) -> float:
-            return ((c[0] - lat) * 111_320) ** 2 + ((c[1] - lon) * 99_400) ** 2
+        assert all(_metres(centre, (lat, lon)) <= _metres(hexgrid.centre(n), (lat, lon)) for n in neighbours)
+        assert _metres(centre, (lat, lon)) <= hexgrid.DEFAULT_SIZE_M + 1
 
-        assert all(distance(centre) <= distance(hexgrid.centre(n)) for n in neighbours), (lat, lon)
-        assert distance(centre) ** 0.5 <= hexgrid.DEFAULT_SIZE_M + 1
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (((a[0] - b[0]) * 111_320) ** 2 + ((a[1] - b[1]) * 99_400) ** 2) ** 0.5
