@@ -52,7 +52,7 @@ def tables(groups: list[str] | None, days: int) -> dict[str, list[tuple[Any, ...
     now, zone = web.now(), web.runtime().settings["TIMEZONE"]
     names = dict(procedures())
     return {
-        "indicadores": _indicator_rows(groups, names, now.astimezone(ZoneInfo(zone)).date()),
+        "indicadores": _indicator_rows(names, now.astimezone(ZoneInfo(zone)).date()),
         "cuellos": [(names.get(b.procedure, b.procedure), group_title(b.group), b.step, b.completed,
                      b.median_hours, b.p90_hours, b.waiting) for b in decisions.bottlenecks(groups, now)],
         "vencimientos": [(d.due, _("Tarea") if d.kind == "task" else _("Plazo del trámite"),
@@ -63,13 +63,13 @@ def tables(groups: list[str] | None, days: int) -> dict[str, list[tuple[Any, ...
     }
 
 
-def _indicator_rows(groups: list[str] | None, names: dict[str, str], today: date) -> list[tuple[Any, ...]]:
+def _indicator_rows(names: dict[str, str], today: date) -> list[tuple[Any, ...]]:
     back = today.year * 12 + today.month - 1 - (decisions.INDICATOR_MONTHS - 1)
     since = date(back // 12, back % 12 + 1, 1)  # the first day of the oldest month shown
     return [(names.get(m.process_key, m.process_key), m.month.strftime("%m/%Y"), m.started, m.finished,
              m.median_days, m.p90_days, _percent(m.on_time_share), _percent(m.refused_share),
              m.appointment_wait_days)
-            for m in sorted(decisions.indicators(groups, since), key=lambda m: (m.process_key, m.month))]
+            for m in sorted(decisions.indicators(web.runtime().figures.min_count, since), key=lambda m: (m.process_key, m.month))]
 
 
 def _percent(share: float | None) -> float | None:

@@ -119,20 +119,15 @@ def _cases_due(groups: Iterable[str] | None, now: datetime, timezone: str, last:
 INDICATOR_MONTHS = 3
 
 
-def indicators(groups: Iterable[str] | None, since: date) -> list[figures.MonthFigure]:
-    """The public figures' months since ``since`` of the procedures the groups work on, unsuppressed.
+def indicators(k: int, since: date) -> list[figures.MonthFigure]:
+    """Every procedure's public figures since ``since``, as published (the minimum count ``k`` applied).
 
-    Staff read the exact figures (k = 1): the minimum count protects people in what is published,
-    not from the supervisors who already see the cases.
+    The same figures a citizen reads on ``/datos/``: staff of one group see every procedure's, so
+    the minimum count that keeps a person from being read off them applies here too.
     """
-    months = figures.procedure_months(1, since=since)
-    if groups is None:
-        return months
-    theirs = set(db.session.scalars(select(Task.process_key).distinct()
-                                    .where(Task.candidate_group.in_(sorted(set(groups))))))
-    return [m for m in months if m.process_key in theirs]
+    return figures.procedure_months(k, since=since)
 
 
 def forecasts() -> list[Forecast]:
     """The stored forecasts, procedures first, then reclamo categories."""
-    return list(db.session.scalars(select(Forecast).order_by(Forecast.subject_kind.desc(), Forecast.subject_key)))
+    return list(db.session.scalars(select(Forecast).order_by(Forecast.subject_kind, Forecast.subject_key)))
