@@ -69,7 +69,8 @@ def _indicator_rows(names: dict[str, str], today: date) -> list[tuple[Any, ...]]
     return [(names.get(m.process_key, m.process_key), m.month.strftime("%m/%Y"), m.started, m.finished,
              m.median_days, m.p90_days, _percent(m.on_time_share), _percent(m.refused_share),
              m.appointment_wait_days)
-            for m in sorted(decisions.indicators(web.runtime().figures.min_count, since), key=lambda m: (m.process_key, m.month))]
+            for m in sorted(decisions.indicators(web.runtime().figures.min_count, since),
+                            key=lambda m: (m.process_key, m.month))]
 
 
 def _percent(share: float | None) -> float | None:
