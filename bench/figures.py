@@ -29,6 +29,7 @@ from pathlib import Path
 import psycopg
 from common import PG_DEFAULT, median_p95  # bench/common.py, beside this script
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import make_url
 
@@ -159,13 +160,18 @@ def seed(app: Flask, url: str, now: datetime) -> None:
     print(f"Sembrado en {time.perf_counter() - began:.0f} s\n", flush=True)
 
 
-def measure(app: Flask, now: datetime) -> list[tuple[str, float, float]]:
+def signed_in(app: Flask) -> FlaskClient:
+    """A test client signed in as the bench's supervisor."""
+    client = app.test_client()
+    token = client.get("/ingresar").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    signed = client.post("/ingresar", data={"usuario": USER, "contrasena": PASSWORD, "csrf_token": token})
+    assert signed.status_code == 302, signed.status_code
+    return client
+
+
+def measure(app: Flask) -> list[tuple[str, float, float]]:
     """``(page, median ms, p95 ms)`` of the signed-in reference first, then each public page."""
-    signed = app.test_client()
-    page = signed.get("/ingresar")
-    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    assert signed.post("/ingresar", data={"usuario": USER, "contrasena": PASSWORD,
-                                          "csrf_token": token}).status_code == 302
+    signed = signed_in(app)
     public = app.test_client()
     pages = [("/cuenta", signed), ("/datos/", public), ("/datos/tramite_0", public), ("/datos/reclamos", public),
              ("/datos/reclamos/celdas.geojson", public), ("/datos/abiertos", public), ("/datos/data.json", public)]
@@ -201,7 +207,7 @@ def main() -> None:
             seed(app, url, now)
         else:
             print(f"Base {DATABASE} ya sembrada ({SHAPE}); --reseed para sembrar de nuevo\n")
-        rows = measure(app, now)
+        rows = measure(app)
         reference = rows[0][2]
         print(f"{'página':<34}{'mediana (ms)':>14}{'p95 (ms)':>11}{'× /cuenta':>11}{'objetivo':>12}")
         for path, median, p95 in rows:
@@ -210,9 +216,7 @@ def main() -> None:
             print(f"{path:<34}{median:>14.1f}{p95:>11.1f}{ratio:>11.2f}{mark:>12}")
         print()
         with app.app_context():
-            client = app.test_client()
-            token = client.get("/ingresar").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-            client.post("/ingresar", data={"usuario": USER, "contrasena": PASSWORD, "csrf_token": token})
+            client = signed_in(app)
             once("tablero de supervisión (con decisiones)", lambda: client.get("/bandeja/tablero/"))
             with unit_of_work():
                 once("pronósticos (trabajo en segundo plano)", lambda: forecasts.refresh(now, ZONE))
