@@ -101,11 +101,16 @@ def _seed_history(staff: Staffed, now: datetime) -> int:
 
 
 def test_forecasts_are_fitted_by_the_background_work_and_shown_with_their_errors(staff: Staffed) -> None:
+    from engine.background.jobs import run_due_work
+
     now = datetime.now(UTC)
     assert _seed_history(staff, now) > 3000
+    with staff.app.app_context():
+        run_due_work(staff.app.extensions["tramites"].engine_context(), unit_of_work)
     with staff.app.app_context(), unit_of_work():
-        assert refresh.refresh_when_due(now, ZONE) == 1
-        assert refresh.refresh_when_due(now + timedelta(hours=1), ZONE) is None  # once a day
+        assert db.session.scalar(select(Forecast.computed_at)) is not None  # the background work fitted it
+        assert refresh.refresh_when_due(datetime.now(UTC) + timedelta(hours=1), ZONE) is None  # once a day
+        assert refresh.refresh_when_due(datetime.now(UTC) + timedelta(hours=25), ZONE) == 1
         forecast = db.session.get(Forecast, ("procedure", KEY))
         assert forecast is not None and forecast.backtest_weeks == method.HOLDOUT_WEEKS
         assert forecast.mae < forecast.naive_mae and len(forecast.weeks) == refresh.HORIZON_WEEKS
