@@ -163,3 +163,20 @@ def test_daily_counts_fall_on_the_citys_days_and_categories(staff: Staffed) -> N
     assert dict(counts[("procedure", KEY)]) == {date(2026, 3, 1): 1, date(2026, 3, 2): 1}
     assert dict(counts[("procedure", "reclamo")]) == {date(2026, 3, 2): 1}
     assert dict(counts[("reclamo_category", "baches")]) == {date(2026, 3, 2): 1}
+
+
+def test_a_supervisor_sees_only_their_groups_bottlenecks_and_breaches(staff: Staffed) -> None:
+    from engine.identity.accounts import ensure_user
+    from tests.fixtures.identity import password_of
+
+    numbers = staff.start(2)
+    assert staff.api.complete(staff.task_of(numbers[0]).id, {"completo": True}).status_code == 200
+    waiting = staff.task_of(numbers[1])
+    with staff.app.app_context(), unit_of_work():
+        db.session.execute(update(Task).where(Task.id == waiting.id)
+                           .values(due_at=datetime.now(UTC) + timedelta(hours=2)))
+        ensure_user("jefe_inspeccion", display_name="Jefe de Inspección", password=password_of("jefe_inspeccion"),
+                    roles=("staff", "supervisor"), groups=("inspeccion",))
+    assert len(_csv(staff, "supervisora", "cuellos")) == 2 and len(_csv(staff, "supervisora", "vencimientos")) == 2
+    assert len(_csv(staff, "jefe_inspeccion", "cuellos")) == 1  # the header only
+    assert _csv(staff, "jefe_inspeccion", "vencimientos") == ["Vence;Qué vence;Trámite;Expediente;Grupo;Paso"]
