@@ -38,6 +38,8 @@ INSTALL_REQUIRES = [
     "pyasn1<0.5",
     "pygeoapi>=0.21",
     "minio>=7.2",
+    # The staff dashboard's forecast of incoming cases (Holt-Winters / ETS on daily counts).
+    "statsmodels>=0.14",
     "paho-mqtt>=2,<3",
     "requests>=2.31",
     "argon2-cffi>=23",

@@ -21,7 +21,7 @@ from engine.deadlines.holidays import city_calendar
 from engine.errors import EngineError, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User, group_title
-from worklists import charts, spreadsheet, web, wording
+from worklists import charts, dashboard_decisions, spreadsheet, web, wording
 from worklists.queries import dashboard
 from worklists.queries.inbox import procedures
 
@@ -107,16 +107,24 @@ def index() -> ResponseReturnValue:
     ]
     cells = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows] for name, rows in tables.items()}
     first, last, problems = _period()
+    days = dashboard_decisions.business_days()
+    decided = {name: [[spreadsheet.cell_text(v) for v in row] for row in rows]
+               for name, rows in dashboard_decisions.tables(_scope(web.user()), days).items()}
     return render_template("worklists/dashboard.html", tables=cells, headers=TABLES, charts=chart_list,
                            period={"desde": first.isoformat(), "hasta": last.isoformat()}, problems=problems,
-                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last))
-                           ), 400 if problems else 200
+                           period_text=_("%(desde)s al %(hasta)s", desde=date_text(first), hasta=date_text(last)),
+                           decisions=decided, decision_headers=dashboard_decisions.TABLES,
+                           decision_titles=dashboard_decisions.TITLES, days=days,
+                           max_days=dashboard_decisions.MAX_DAYS), 400 if problems else 200
 
 
 @bp.get("/<table>.csv")
 @roles_required("supervisor")
 def export(table: str) -> ResponseReturnValue:
     """One table as a CSV that a spreadsheet set to es-AR opens as it is."""
+    if table in dashboard_decisions.TABLES:
+        rows = dashboard_decisions.tables(_scope(web.user()), dashboard_decisions.business_days())[table]
+        return spreadsheet.csv_response(f"tablero-{table}.csv", dashboard_decisions.TABLES[table], rows)
     if table not in TABLES:
         raise NotFound("Esa tabla no existe.")
     rows = _tables()[table]

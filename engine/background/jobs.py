@@ -2,7 +2,7 @@
 retries, kept messages a case now waits for (and the sweep of expired ones), readings retention,
 uploads left behind, closing finished cases and listing closed ones due for disposal, the audit
 trail's checkpoints, the sweep of the document store, the scheduled backups, the turnero's no-shows,
-the public figures and the open data.
+the public figures and the open data, the daily forecasts of incoming cases.
 
 Each function handles one instance per transaction through ``unit_of_work`` (commit on
 success, rollback on failure), so one broken instance never blocks the others.
@@ -27,6 +27,7 @@ from engine.deadlines.holidays import city_calendar
 from engine.errors import Conflict, NotFound
 from engine.figures import opendata, refresh
 from engine.figures.schedule import OPEN_DATA_PATH
+from engine.forecasts import refresh as forecasts
 from engine.intake import sensors
 from engine.models import Incident, Instance
 from engine.notices import receipt
@@ -140,6 +141,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
     _records_work(ctx, unit_of_work, now)
+    _guarded(unit_of_work, partial(forecasts.refresh_when_due, now, ctx.timezone), "forecasts")
     if ctx.checkpoint_audit is not None:
         _guarded(unit_of_work, partial(ctx.checkpoint_audit, now), "audit checkpoint")
     _sweep_when_due(ctx, unit_of_work)
