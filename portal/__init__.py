@@ -14,7 +14,9 @@ SELF_REGISTERED = frozenset({"oidc", "security"})
 
 
 def blueprints() -> Iterator[Blueprint]:
-    """Every page group of the portal (each module that defines ``bp``)."""
+    """Every page group of the portal and of the office's devices (each module that defines ``bp``)."""
     import portal
+    import portal.office
 
-    return _find(portal, SELF_REGISTERED)
+    yield from _find(portal, SELF_REGISTERED)
+    yield from _find(portal.office)

@@ -8,6 +8,7 @@ appointments makes a double booking impossible whatever the number of concurrent
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, Time, text
@@ -20,6 +21,10 @@ ACTIVE_STATES = ("booked", "checked_in", "called")
 #: Every state: booked → checked_in → called → attended | no_show; booked → cancelled.
 STATES = (*ACTIVE_STATES, "attended", "no_show", "cancelled")
 _ACTIVE_SQL = "status IN ('booked', 'checked_in', 'called')"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Office(db.Model):  # type: ignore[name-defined]
@@ -149,8 +154,10 @@ class Appointment(db.Model):  # type: ignore[name-defined]
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # --- turnero-booking (migration 7c3e9a1f4b28) ---
-    #: The secret of the link a person follows to see, cancel or move it (``links.manage_path``).
-    manage_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    #: The secret of the link a person follows to see, cancel or move it (``links.manage_path``). Every
+    #: appointment gets one when it is written (a walk-in's or the demo's too): a page that only reads
+    #: must never have to make one, as nothing it writes is kept.
+    manage_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=_new_token)
 
 
 # --- turnero-booking (migration 7c3e9a1f4b28): guest bookings waiting for their e-mail's verification ---

@@ -168,11 +168,11 @@ def test_a_kiosk_gives_nothing_of_another_office(office_app: Flask) -> None:
 
 def test_a_kiosk_takes_only_so_many_document_numbers_in_a_while(office_app: Flask,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import portal.kiosk
+    import portal.office.kiosk
 
     agenda = seed_office(office_app)
     book(office_app, agenda, MORNING, document="30123456")
-    monkeypatch.setattr(portal.kiosk, "DOCUMENT_RATE", (2, timedelta(minutes=10)))
+    monkeypatch.setattr(portal.office.kiosk, "DOCUMENT_RATE", (2, timedelta(minutes=10)))
     kiosk = _device(office_app, "kiosk")
     for typed in ("20111111", "20222222"):
         assert kiosk.post_form("/kiosco/documento", {"documento": typed}, token_from="/kiosco/").status_code == 422

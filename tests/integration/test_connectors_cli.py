@@ -22,7 +22,7 @@ OPERATIONS = [
     "gaf/consultar_pago", "gaf/liquidar_tasa", "gaf/registrar_compromiso", "gaf/registrar_factura",
     "gaf/verificar_presupuesto",
     "modelo_lenguaje/redactar",
-    "notificar/email", "notificar/whatsapp",
+    "notificar/email", "notificar/whatsapp", "notificar/whatsapp_medio",
 ]
 
 
@@ -43,7 +43,7 @@ def test_connectors_text_output_names_schemas_and_retry_safety(app: Flask) -> No
     assert result.exit_code == 0, result.output
     assert "gaf/liquidar_tasa  (plazo 20 s, se reintenta)" in result.output
     assert '  parámetros: {"additionalProperties": false' in result.output
-    assert "  resultado:  " in result.output and result.output.rstrip().endswith("14 operaciones.")
+    assert "  resultado:  " in result.output and result.output.rstrip().endswith("15 operaciones.")
 
 
 def test_gaf_sandbox_command_receives_the_options(app: Flask) -> None:

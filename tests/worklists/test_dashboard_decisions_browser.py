@@ -57,7 +57,7 @@ def test_the_decisions_read_on_a_phone_and_pass_axe(page: object, served: tuple[
     main = visit.page.locator("main").inner_text()
     assert "Pronóstico de casos entrantes" in main and "Alumbrado público" in main
     visit.page.fill("#dias", "12")
-    visit.page.get_by_role("button", name="Ver").click()
+    visit.page.get_by_role("button", name="Ver vencimientos").click()
     visit.page.wait_for_url("**dias=12**")
     assert "próximos 12 días hábiles" in visit.page.locator("main").inner_text()
     visit.check()

@@ -1,1 +1,2 @@
-"""The turnero at the office, staff side: the desk that calls people, and the office's kiosks and displays."""
+"""Attending people, staff side: the turnero's agendas, the desk that calls people and the office's kiosks
+and displays, and the WhatsApp conversations handed to a person."""

@@ -1,4 +1,4 @@
-"""The turnero's agendas (worklists/agendas.py): the scheduler role keeps offices, services, agendas and closures."""
+"""The turnero's agendas (worklists/office/agendas.py): the scheduler keeps offices, services, agendas, closures."""
 
 from __future__ import annotations
 

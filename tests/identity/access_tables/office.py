@@ -1,7 +1,7 @@
 """The turnero at the office: the kiosk and the display (devices activated by a code, no account), the desk.
 
 The kiosk and display pages are open to every browser at the access layer: what lets one in
-is the device's own secret (portal/device_activation.py). Without it a page sends the browser
+is the device's own secret (portal/office/device_activation.py). Without it a page sends the browser
 to the activation form, whoever is signed in.
 """
 

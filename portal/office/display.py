@@ -2,7 +2,7 @@
 
 The page asks for its list of calls every few seconds (htmx polling) and replaces it in place,
 so a call made at a desk appears without a reload. It shows numbers and desks only. Only an
-activated display of the office answers (:mod:`portal.device_activation`).
+activated display of the office answers (:mod:`portal.office.device_activation`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from engine.appointments.models import OfficeDevice
 from engine.identity.access import public
 from engine.web.request import runtime
 from portal import security
-from portal.device_activation import current_device, office_of, to_activation
+from portal.office.device_activation import current_device, office_of, to_activation
 
 bp = Blueprint("display", __name__, url_prefix="/pantalla")
 security.install_errors(bp)

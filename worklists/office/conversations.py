@@ -19,7 +19,7 @@ from engine.identity.access import roles_required
 from engine.privacy import reads
 from worklists import web
 
-bp = Blueprint("conversations", __name__, url_prefix="/bandeja/conversaciones", template_folder="templates")
+bp = Blueprint("conversations", __name__, url_prefix="/bandeja/conversaciones", template_folder="../templates")
 web.install_errors(bp)
 web.add_case_panel(bp, handoff.PROCESS_KEY, "conversations.show")
 STATUS = {"queued": "En cola", "sent": "Enviado", "delivered": "Entregado", "read": "Leído", "failed": "No entregado"}

@@ -4,7 +4,7 @@ A person with an appointment checks in with the QR code of the confirmation (a s
 it into the code field; a device with a camera reads it with the browser's BarcodeDetector) or
 with their document number, and gets the number the display will call. Where a service allows
 it, a person without an appointment takes a walk-in number. Only an activated kiosk of the
-office answers (:mod:`portal.device_activation`), and it shows numbers, never names.
+office answers (:mod:`portal.office.device_activation`), and it shows numbers, never names.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from engine.identity.access import public
 from engine.uow import unit_of_work
 from engine.web.request import runtime
 from portal import security
-from portal.device_activation import current_device, office_of, to_activation
+from portal.office.device_activation import current_device, office_of, to_activation
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosco")
 security.install_errors(bp)

@@ -27,7 +27,7 @@ from engine.identity.access import roles_required
 from engine.identity.accounts import group_title
 from worklists import web
 
-bp = Blueprint("agendas", __name__, url_prefix="/bandeja/agendas", template_folder="templates")
+bp = Blueprint("agendas", __name__, url_prefix="/bandeja/agendas", template_folder="../templates")
 web.install_errors(bp)
 KEEPERS = ("scheduler",)
 CONFIRM = "confirmar"
