@@ -93,7 +93,9 @@ def test_every_key_the_code_reads_is_in_the_registry() -> None:
     read: set[str] = set()
     for folder in ("engine", "portal", "worklists"):
         for path in (ROOT / folder).rglob("*"):
-            if path.suffix in (".py", ".html"):
+            # A backup's manifest.json (engine/backup, engine/cli/backup.py) is another document sharing the word.
+            backup = "backup" in path.relative_to(ROOT).parts or path.name == "backup.py"
+            if path.suffix in (".py", ".html") and not backup:
                 read |= {"".join(m) for m in _READS.findall(path.read_text(encoding="utf-8"))}
     assert {"start_form", "plazo_dias_habiles", "iniciado_por", "guia", "description"} <= read
     assert read - set(contract.MANIFEST_KEYS) - contract.COMPUTED_MANIFEST_KEYS == set()
