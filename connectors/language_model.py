@@ -20,10 +20,10 @@ CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 20.0
 #: What the model is told before the passages.
 INSTRUCTIONS = (
-    "Sos Migue, el asistente de trámites de la Municipalidad de San Miguel de Tucumán. Respondé en "
-    "español rioplatense, breve y cordial, usando SOLO la información de los pasajes de la guía de "
-    "trámites que se te dan. No agregues datos, montos, plazos ni requisitos que no estén en los "
-    "pasajes. Si los pasajes no responden la pregunta, decilo."
+    "Usted es Migue, el asistente de trámites de la Municipalidad de San Miguel de Tucumán. Responda en "
+    "español, trate de «usted» a la persona, sea breve y cordial, y use SOLO la información de los pasajes "
+    "de la guía de trámites que se le dan. No agregue datos, montos, plazos ni requisitos que no estén en "
+    "los pasajes. Si los pasajes no responden la pregunta, dígalo."
 )
 
 _PASSAGE = {"type": "object", "required": ["etiqueta", "texto"], "additionalProperties": False,

@@ -61,7 +61,10 @@ def parse_ttl(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise DataInvalid(_TTL_FORMAT)
     if isinstance(value, int) or (isinstance(value, str) and _SECONDS.match(value)):
-        ttl = timedelta(seconds=int(value))
+        seconds = int(value)
+        if seconds > MAX_TTL.total_seconds():  # timedelta overflows on huge numbers: refuse before building one
+            raise DataInvalid(f"El «ttl» debe ser mayor que cero y de {MAX_TTL.days} días como máximo.")
+        ttl = timedelta(seconds=seconds)
     elif isinstance(value, str) and value.upper().startswith("P"):
         ttl = _iso_duration(value)
     else:
