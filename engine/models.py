@@ -17,6 +17,9 @@ from engine.db import UTCDateTime, db, new_id, utcnow
 
 Json = JSON().with_variant(JSON(none_as_null=True), "postgresql")
 
+#: The ``prev_hash`` of a chain's first link (and the head of a chain with none).
+GENESIS = "0" * 64
+
 INSTANCE_STATUSES = ("running", "waiting", "suspended", "error", "completed", "terminated")
 
 
@@ -92,6 +95,11 @@ class Instance(db.Model):  # type: ignore[name-defined]
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     #: Seconds a test case's clock runs ahead of the platform's (``engine.workflow.testcases``).
     clock_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The head of the case's audit chain (its last link's ``seq`` and ``hash``), kept on the case's
+    #: row so that the statement writing the row also locks and reads the chain
+    #: (``engine.audit.case_rows``); moved only by the database, as links are inserted.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
     # Loaded when read, from the session's identity map when already there: reading a case
     # (the API's GET, a step) needs none of its version's columns.
     deployment: Mapped[Deployment] = relationship(lazy="select")
@@ -175,8 +183,11 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
 class AuditChain(db.Model):  # type: ignore[name-defined]
     """The head of one audit chain: its last link's ``seq`` and ``hash``.
 
-    Sealing a transaction's events locks the heads of their chains (one row per case), so
-    links are numbered without gaps or forks and without any lock shared by all cases.
+    Sealing a transaction's events locks the heads of their chains (a case's is locked through
+    its case row, which carries a copy: :attr:`Instance.audit_seq`), so links are numbered
+    without gaps or forks and without any lock shared by all cases. A case chain's head is
+    moved by the database as its links are inserted (trigger ``audit_events_advance_heads``),
+    and stays here when the case row is gone (a destroyed case).
     """
 
     __tablename__ = "audit_chains"

@@ -8,12 +8,14 @@ removing, inserting or reordering an event breaks a link that ``tramites audit v
 
 Links are written when the events are flushed, not when they are recorded: a step may run
 for a while (connector calls) and the head of a chain is locked only from sealing to commit.
-A case's events are sealed by the flush that inserts them (:func:`seal_new`): the same flush
-writes the case's instance row, which stays locked until commit anyway, and the events go in
-with their links in one ``INSERT`` (no ``UPDATE`` after it). Events of :data:`SYSTEM_CHAIN`
-(shared by every transaction) and any left unsealed are linked at commit (:func:`seal`).
-Sealing locks the heads of the transaction's chains (rows of ``audit_chains``) in key order,
-so two transactions never wait for each other in a circle and cases never wait for one another.
+A case's events are sealed by the flush that inserts them (:func:`seal_new`): the case's row
+carries its chain's head, and the statement that writes (or merely locks) the row reads it
+(:mod:`engine.audit.case_rows`); the events go in with their links in one ``INSERT``, and the
+database moves the head (on the row and in ``audit_chains``) as they go in, refusing links
+that do not follow it. Events of :data:`SYSTEM_CHAIN` (shared by every transaction) and any
+left unsealed are linked at commit (:func:`seal`). Sealing locks the transaction's chains in
+key order, so two transactions never wait for each other in a circle and cases never wait for
+one another.
 """
 
 from __future__ import annotations
@@ -30,12 +32,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.models import AuditChain, AuditEvent, Instance
+from engine.audit import case_rows
+from engine.models import GENESIS, AuditChain, AuditEvent, Instance
 
-GENESIS = "0" * 64
 SYSTEM_CHAIN = "sistema"
 _UNSEALED = "tramites.audit.unsealed"
-_NEW_CHAINS = "tramites.audit.new_chains"
 _EVENTS = AuditEvent.__table__
 _HEADS = AuditChain.__table__
 
@@ -86,37 +87,82 @@ def track(session: Session, event_: AuditEvent) -> None:
     session.info.setdefault(_UNSEALED, []).append(event_)
 
 
-def seal_new(connection: Connection, events: list[AuditEvent], new_chains: set[str]) -> None:
-    """Link events about to be inserted: give them ids, links and seals, and move the heads.
+def seal_new(session: Session, events: list[AuditEvent]) -> None:
+    """Link events about to be inserted: give them ids, links and seals (the database moves the heads).
 
-    The ids are taken from the database in the statement that locks the first head (the next
+    Each case chain is locked through its case's row (:mod:`engine.audit.case_rows`): by the
+    write of the row when the flush changes it (a step), else by an ``UPDATE`` that changes
+    nothing. The ids are taken from the database in the first of those statements (the next
     values of the id sequence on PostgreSQL; on SQLite the ones after the largest, which no one
     else can take while this transaction holds the database's write lock). Events of
     :data:`SYSTEM_CHAIN` get their id here too (so none of the flush takes an id the database
-    would hand out again) and are linked at commit.
+    would hand out again) and are linked at commit. The flush's task rows are written with the
+    case row where they can be (:func:`engine.audit.case_rows.task_rows`).
 
     :param events: pending events of the flush, in the order they were recorded.
-    :param new_chains: chains that cannot have a head yet (cases inserted by this transaction):
-        their head is created with the events' ids in one statement. Each key sealed leaves it.
     """
+    connection = session.connection()
     by_chain: dict[str, list[AuditEvent]] = defaultdict(list)
     for event_ in events:
         by_chain[event_.chain].append(event_)
+    keys = sorted(k for k in by_chain if k != SYSTEM_CHAIN)  # one order for every transaction
+    cases = {key: _loaded_case(session, key) for key in keys}
+    writes = {key: changes for key, case in cases.items() if (changes := _row_changes(case)) is not None}
+    postgres = connection.dialect.name == "postgresql"
+    tasks = case_rows.task_rows(session, riding=postgres and bool(writes))
+    riding = tasks if tasks is not None and postgres and writes else None
     ids: list[int] = []
-    for key in sorted(k for k in by_chain if k != SYSTEM_CHAIN):
+    for key in keys:
         wanted = 0 if ids else len(events)
-        opened = _open_head(connection, key, wanted) if key in new_chains else None
-        seq, prev, taken = opened or _lock_head(connection, key, wanted)
-        new_chains.discard(key)
+        case = cases[key]
+        row = _lock_chain(session, key, case, writes.get(key), wanted, riding)
+        if key in writes:
+            riding = None
+        seq, prev = int(row[0]), str(row[1])
         if not ids:
-            ids = taken
+            ids = case_rows.event_ids(connection, row, wanted)
             for event_, id_ in zip(events, ids, strict=True):
                 event_.id = id_
         for event_ in by_chain[key]:
             seq += 1
             event_.seq, event_.prev_hash = seq, prev
             prev = event_.hash = event_hash({c: getattr(event_, c) for c in _HASHED})
-        connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
+        if case is not None:
+            case_rows.moved_head(case, seq, prev)
+    if tasks is not None:
+        if riding is not None or not postgres or not writes:
+            case_rows.write_task_rows(connection, tasks)
+        case_rows.wrote_task_rows(session, tasks)
+
+
+def _row_changes(case: Instance | None) -> dict[str, Any] | None:
+    """What the flush writes to a case row this module writes: ``{}`` for a new row (all of
+    it), its changed columns for a loaded one; ``None`` when no row is written here."""
+    if case is None:
+        return None
+    if inspect(case).pending:
+        return {}
+    return case_rows.column_changes(case) or None
+
+
+def _lock_chain(session: Session, key: str, case: Instance | None, changed: dict[str, Any] | None,
+                ids: int, tasks: case_rows.TaskRows | None) -> Any:
+    """Lock a case chain and read its head (and ``ids`` new event ids): by inserting or writing
+    its case's row, by touching the row, or in ``audit_chains`` when the case has none."""
+    connection = session.connection()
+    if case is not None and inspect(case).pending:  # a new case: no one else sees its chain
+        return case_rows.insert_case_row(session, connection, case, ids, tasks)
+    if case is not None and changed is not None:
+        return case_rows.write_case_row(connection, case, changed, ids, tasks)
+    return case_rows.lock_case_row(connection, key, ids) or _lock_head_row(connection, key, ids)
+
+
+def _loaded_case(session: Session, key: str) -> Instance | None:
+    """The case of a chain as this session holds it (loaded or about to be inserted), without a query."""
+    loaded = session.identity_map.get(inspect(Instance).identity_key_from_primary_key((key,)))
+    if isinstance(loaded, Instance):
+        return loaded
+    return next((o for o in session.new if isinstance(o, Instance) and o.id == key), None)
 
 
 _HASHED = ("id", "chain", "seq", "prev_hash", "instance_id", "task_id", "actor", "at", "type", "element_id", "data")
@@ -131,7 +177,8 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
     for event_ in events:
         by_chain[event_.chain].append(event_)
     for key in sorted(by_chain):  # one order for every transaction: no waiting in a circle
-        seq, prev, _ids = _lock_head(connection, key)
+        row = case_rows.lock_case_row(connection, key, 0) if key != SYSTEM_CHAIN else None
+        seq, prev, _ids = _head_and_ids(connection, row, 0) if row is not None else _lock_head(connection, key)
         links = []
         for event_ in sorted(by_chain[key], key=lambda e: e.id):
             seq += 1
@@ -146,26 +193,30 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
         connection.execute(update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
                            .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
                            links)
-        connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
-
-
-def _open_head(connection: Connection, key: str, ids: int) -> tuple[int, str, list[int]] | None:
-    """A new chain's head at :data:`GENESIS`, created (and so locked) with ``ids`` new event ids
-    in one statement; ``None`` when the chain has a head already."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    create = (dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["key"])
-              .returning(_HEADS.c.seq, _HEADS.c.hash, *([_new_ids(connection, ids)] if ids else [])))
-    row = connection.execute(create).first()
-    return None if row is None else _head_and_ids(connection, row, ids)
+        if row is None:
+            connection.execute(update(_HEADS).where(_HEADS.c.key == key).values(seq=seq, hash=prev))
+            continue
+        # Linked by an UPDATE, the trigger that moves a case's heads did not fire: moved here
+        # (``audit_chains`` may have no row yet, when these are the case's first events).
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(_HEADS).values(key=key, seq=seq, hash=prev)
+        connection.execute(upsert.on_conflict_do_update(index_elements=["key"], set_={"seq": seq, "hash": prev}))
+        connection.execute(update(Instance).where(Instance.id == key).values(audit_seq=seq, audit_hash=prev)
+                           .execution_options(synchronize_session=False))
 
 
 def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str, list[int]]:
-    """The chain's head, locked until commit (created at :data:`GENESIS` for a new chain), and
-    ``ids`` new event ids taken in the same statement.
+    """The chain's head in ``audit_chains``, locked until commit (created at :data:`GENESIS` for
+    a new chain), and ``ids`` new event ids taken in the same statement.
 
     The UPDATE takes the row's lock on PostgreSQL (a second sealer of the chain waits, then
     reads the first one's head) and the database's write lock on SQLite.
     """
+    return _head_and_ids(connection, _lock_head_row(connection, key, ids), ids)
+
+
+def _lock_head_row(connection: Connection, key: str, ids: int = 0) -> Any:
+    """:func:`_lock_head`'s row: ``(seq, hash)`` and, when ``ids`` are wanted, their expression's value."""
     touch = (update(_HEADS).where(_HEADS.c.key == key).values(seq=_HEADS.c.seq)
              .returning(_HEADS.c.seq, _HEADS.c.hash, *([_new_ids(connection, ids)] if ids else [])))
     row = connection.execute(touch).first()
@@ -174,7 +225,7 @@ def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str
         connection.execute(dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS)
                            .on_conflict_do_nothing(index_elements=["key"]))
         row = connection.execute(touch).one()
-    return _head_and_ids(connection, row, ids)
+    return row
 
 
 def _head_and_ids(connection: Connection, row: Any, ids: int) -> tuple[int, str, list[int]]:
@@ -201,13 +252,7 @@ def _seal_case_events(session: Session, _context: Any, _instances: Any) -> None:
     new = sorted((o for o in session.new if isinstance(o, AuditEvent) and o.hash is None and o.id is None),
                  key=lambda o: inspect(o).insert_order)
     if any(e.chain != SYSTEM_CHAIN for e in new):
-        seal_new(session.connection(), new, session.info.setdefault(_NEW_CHAINS, set()))
-
-
-@event.listens_for(Session, "pending_to_persistent")
-def _note_new_case(session: Session, instance: object) -> None:
-    if isinstance(instance, Instance):  # its chain's key is its id, a fresh UUID: no head yet
-        session.info.setdefault(_NEW_CHAINS, set()).add(instance.id)
+        seal_new(session, new)
 
 
 @event.listens_for(Session, "before_commit")
@@ -225,4 +270,3 @@ def _seal_on_commit(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost one: committed (sealed) or rolled back
         session.info.pop(_UNSEALED, None)
-        session.info.pop(_NEW_CHAINS, None)

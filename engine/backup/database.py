@@ -27,8 +27,8 @@ from engine.backup.errors import BackupError
 T = TypeVar("T")
 PG_DUMP_FILE = "database/tramites.pgdump"
 SQLITE_FILE = "database/tramites.sqlite"
-#: Our own function the audit trail's trigger calls (the tables go with DROP TABLE … CASCADE).
-_PG_FUNCTIONS = ("audit_events_refuse_change",)
+#: Our own functions the audit trail's triggers call (the tables go with DROP TABLE … CASCADE).
+_PG_FUNCTIONS = ("audit_events_refuse_change", "audit_events_advance_heads")
 _TOOL_TIMEOUT = 6 * 3600
 
 

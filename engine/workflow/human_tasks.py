@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, Select, String, bindparam, or_, select, update
 from sqlalchemy.orm import defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,14 +51,20 @@ def get(task_id: str) -> Task:
 def _get_to_complete(task_id: str) -> Task:
     """The task as :func:`get` loads it, with its case's index rows read in the same statement
     (kept for the step that completes it: see :func:`engine.workflow.indexing.remember`)."""
-    ready, subscriptions = indexing.index_columns()
-    row = db.session.execute(select(Task, ready, subscriptions).options(*_TASK_WITH_INSTANCE)
-                             .where(Task.id == task_id)).first()
+    row = db.session.execute(_task_to_complete(), {"task_id": task_id}).first()
     if row is None:
         raise NotFound("La tarea no existe.")
     task = cast(Task, row[0])
     indexing.remember(task.instance_id, row[1], row[2])
     return task
+
+
+@cache
+def _task_to_complete() -> Select[Any]:
+    """Built once: every completion runs it, and building it costs more than running it."""
+    ready, subscriptions = indexing.index_columns()
+    return (select(Task, ready, subscriptions).options(*_TASK_WITH_INSTANCE)
+            .where(Task.id == bindparam("task_id", type_=String)))
 
 
 def may_work_on(task: Task, actor: Actor) -> bool:

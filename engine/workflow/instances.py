@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, defer
 
 from engine import audit
-from engine.db import db
+from engine.db import db, new_id
 from engine.errors import Conflict, NotFound
 from engine.models import Deployment, Incident, Instance, Task
 from engine.workflow import casenumbers, deployments, forms_io
@@ -68,15 +68,13 @@ def start_deployment(ctx: EngineContext, deployment: Deployment, data: dict[str,
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(initial)
     instance = Instance(
-        number=number,
+        id=new_id(), number=number,
         deployment_id=deployment.id, deployment=deployment, process_key=deployment.key,
         version=deployment.version, business_key=business_key, status="running", started_by=actor,
         state=state_to_dict(workflow), data=initial, created_at=now, updated_at=now, is_test=test,
     )
+    # Written with the step's rows, first of its flush (engine.audit.case_rows.insert_case_row).
     db.session.add(instance)
-    # Written now, not with the step's rows: a flush orders rows by relationships, and the rows
-    # its first run may add that name the case (documents, incidents, clock pauses) have none.
-    db.session.flush()
     audit.record("instance_started", actor, instance_id=instance.id,
                  data={"key": deployment.key, "version": deployment.version, "number": instance.number})
     if on_created is not None:

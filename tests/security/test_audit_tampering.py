@@ -71,14 +71,23 @@ def _checkpoint(app: Flask) -> None:
 
 @contextmanager
 def _as_the_attacker(app: Flask) -> Iterator[Connection]:
-    """A plain connection of the database's owner; on PostgreSQL the triggers are off meanwhile."""
+    """A plain connection of the database's owner, with the table's triggers off meanwhile (on
+    SQLite, which cannot disable one, dropped and created again)."""
     with app.app_context(), db.engine.begin() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER ALL"))
+        else:
+            triggers = list(conn.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")))
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
         yield conn
         if postgres:
             conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER ALL"))
+        else:
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 def _row(conn: Connection, event_id: int) -> dict[str, Any]:
