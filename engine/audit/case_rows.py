@@ -250,14 +250,18 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def task_rows(session: Session, riding: bool) -> TaskRows | None:
+def task_rows(session: Session, riding: bool, inserted: set[str]) -> TaskRows | None:
     """The flush's new and changed task rows as one upsert, when that saves statements.
 
     Worth it for two rows or more, or for one when it rides on the case row's write
     (``riding``); otherwise (and whenever a row has a change only the ORM can write, or an
-    unloaded column) ``None``, and the ORM writes them as usual.
+    unloaded column, or names a new case the ORM will insert later than this: not one of
+    ``inserted``) ``None``, and the ORM writes them as usual.
     """
     new = [o for o in session.new if isinstance(o, Task)]
+    later = {o.id for o in session.new if isinstance(o, Instance)} - inserted
+    if any(task.instance_id in later for task in new):
+        return None
     changed = [(o, column_changes(o)) for o in session.dirty if isinstance(o, Task)]
     dirty = [(o, c) for o, c in changed if c != {}]
     if len(new) + len(dirty) < (1 if riding else 2) or any(c is None for _o, c in dirty):

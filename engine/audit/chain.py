@@ -109,8 +109,12 @@ def seal_new(session: Session, events: list[AuditEvent]) -> None:
     cases = {key: _loaded_case(session, key) for key in keys}
     writes = {key: changes for key, case in cases.items() if (changes := _row_changes(case)) is not None}
     postgres = connection.dialect.name == "postgresql"
-    tasks = case_rows.task_rows(session, riding=postgres and bool(writes))
-    riding = tasks if tasks is not None and postgres and writes else None
+    # The task rows ride on the case row's statement only when it is the flush's one case row
+    # (a task of a case inserted by a later statement would name a row not there yet).
+    alone = len(writes) == 1
+    inserted = {key for key in writes if cases[key] is not None and inspect(cases[key]).pending}
+    tasks = case_rows.task_rows(session, riding=postgres and alone, inserted=inserted)
+    riding = tasks if tasks is not None and postgres and alone else None
     ids: list[int] = []
     for key in keys:
         wanted = 0 if ids else len(events)

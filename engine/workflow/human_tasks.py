@@ -31,6 +31,9 @@ class Actor:
     groups: frozenset[str] = field(default_factory=frozenset)
     admin: bool = False
     supervisor: bool = False
+    #: A service account that acts on any group's task (an API ``tasks`` token), never on a
+    #: task of no group nor on an applicant's: as if it belonged to the task's group.
+    any_group: bool = False
 
 
 # One SELECT for the task, its instance and deployment; the deployment's large parts (the spec
@@ -75,7 +78,8 @@ def may_work_on(task: Task, actor: Actor) -> bool:
         return task.instance.started_by == actor.name
     if task.for_applicant:
         return task.instance.started_by == actor.name
-    return task.assignee == actor.name or (task.candidate_group is not None and task.candidate_group in actor.groups)
+    return task.assignee == actor.name or (task.candidate_group is not None
+                                           and (actor.any_group or task.candidate_group in actor.groups))
 
 
 def _ready(task: Task) -> None:

@@ -69,18 +69,22 @@ def test_a_start_and_a_completion_read_neither_spec_nor_files_once_cached(api: A
 
 
 def _two_reviews(tmp_path: Path) -> Path:
-    """A two-task chain: a start opens the first staff task, its completion the second."""
+    """A two-task chain of Mesa de Entradas: a start opens the first staff task, its completion the second."""
     folder = tmp_path / "dos_revisiones"
     folder.mkdir()
     (folder / "manifest.yaml").write_text("key: dos_revisiones\nname: Dos revisiones\ncategory: Pruebas\n"
                                           "description: Dos tareas seguidas.\ncase_prefix: TST\n", encoding="utf-8")
-    flows = ('<bpmn:startEvent id="inicio"/><bpmn:userTask id="primera"/><bpmn:userTask id="segunda"/>'
+    group = ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="candidateGroup" '
+             'value="mesa_entradas"/></spiffworkflow:properties></bpmn:extensionElements>')
+    flows = (f'<bpmn:startEvent id="inicio"/><bpmn:userTask id="primera">{group}</bpmn:userTask>'
+             f'<bpmn:userTask id="segunda">{group}</bpmn:userTask>'
              '<bpmn:endEvent id="fin"/><bpmn:sequenceFlow id="f1" sourceRef="inicio" targetRef="primera"/>'
              '<bpmn:sequenceFlow id="f2" sourceRef="primera" targetRef="segunda"/>'
              '<bpmn:sequenceFlow id="f3" sourceRef="segunda" targetRef="fin"/>')
     (folder / "dos_revisiones.bpmn").write_text(
         '<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
-        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="http://tramites.smt/t">'
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="http://tramites.smt/t">'
         f'<bpmn:process id="dos_revisiones" isExecutable="true">{flows}</bpmn:process></bpmn:definitions>',
         encoding="utf-8")
     return folder
@@ -114,6 +118,23 @@ def test_a_start_and_a_completion_take_the_statements_issue_20_allows(api: ApiCl
     assert (len(start), len(complete), len(last)) == EXPECTED_COUNTS[dialect], (start, complete, last)
     assert not [sql for sql in start + complete + last if sql.startswith("SELECT subscriptions.id")]  # with the task
     assert not [sql for sql in start + complete + last if "audit_chains" in sql]  # moved by the database
+
+
+def test_a_tasks_token_completes_in_as_many_statements_as_an_administrator(
+        api: ApiClient, api_with: Callable[..., ApiClient], tmp_path: Path) -> None:
+    """An integration's ``tasks`` token acts on any group's task: it needs no lookup of the task's
+    group before the completion reads it."""
+    assert api.deploy(_two_reviews(tmp_path)).status_code == 201
+    integration = api_with(api.app, "tasks", name="integracion")
+    for _ in range(2):  # the first case warms the caches
+        task = api.start("dos_revisiones", {}).get_json()["next_tasks"][0]
+        with statements(api.app) as complete:
+            answer = integration.complete(task["id"], {})
+        assert answer.status_code == 200, answer.get_json()
+        assert [t["element_id"] for t in answer.get_json()["next_tasks"]] == ["segunda"]
+    with api.app.app_context():
+        dialect = db.engine.dialect.name
+    assert len(complete) == EXPECTED_COUNTS[dialect][1], complete
 
 
 def _with_large_form(tmp_path: Path, size: int = 2 * 1024 * 1024) -> Path:

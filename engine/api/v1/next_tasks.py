@@ -33,5 +33,4 @@ def _may_see(task: Task, actor: human_tasks.Actor, scopes: frozenset[str]) -> bo
         return True
     if "tasks" not in scopes:
         return False
-    groups = frozenset({task.candidate_group} if task.candidate_group else set())
-    return human_tasks.may_work_on(task, human_tasks.Actor(actor.name, groups))
+    return human_tasks.may_work_on(task, human_tasks.Actor(actor.name, any_group=True))
