@@ -147,6 +147,7 @@ def _book(agenda_id: str, starts_at: datetime, *, holder: str | None, booked_by:
     if holder is None and not email:
         raise NotBookable("Indique la cuenta o el correo electrónico de quien tendrá el turno.")
     _serialise_person(service.id, agenda.id, holder, email)
+    _hold_agenda(agenda)
     excluding = replacing.id if replacing else None
     _check_limit(service, holder=holder, email=email, excluding=excluding, held_now=0)
     slot = slot_at(agenda, starts_at, now=now, calendar=calendar)
@@ -197,6 +198,21 @@ def _serialise_person(service_id: str, agenda_id: str, holder: str | None, email
     digest = hashlib.sha256(f"turnos:{service_id}:{person}".encode()).digest()
     db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                        {"key": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+def _hold_agenda(agenda: Agenda) -> None:
+    """Hold the agenda until the commit and read it again, before its slots are worked out.
+
+    A closure, an hours change or fewer desks lock the agenda for update while they cancel the
+    appointments they leave without a place (``closures.apply``): a booking under way makes
+    them wait, so they find it and cancel it too; a booking that comes during one waits, then
+    reads the closure or the new hours and is refused. Bookings share the lock among themselves
+    (PostgreSQL); on SQLite the write lock :func:`_serialise_person` took already serialises them.
+    """
+    query = select(Agenda).where(Agenda.id == agenda.id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    db.session.execute(query)
 
 
 def _bookable(agenda_id: str) -> tuple[Agenda, Service]:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import audit
 from engine.appointments import agendas, booking, case_news, links, mails
@@ -277,9 +277,18 @@ def _closure_data(change: Change, saved: Any) -> dict[str, Any] | None:
 
 
 def _lock(agenda_ids: tuple[str, ...]) -> None:
-    """Hold the agendas' rows until the commit: a booking that locks its agenda waits for the change."""
-    if agenda_ids:
-        db.session.execute(select(Agenda.id).where(Agenda.id.in_(agenda_ids)).with_for_update())
+    """Hold the agendas' rows until the commit: a booking that locks its agenda waits for the change.
+
+    On SQLite, which has no row locks (and whose driver opens no transaction for reads), a no-op
+    UPDATE takes the database's write lock before the affected appointments are read.
+    """
+    if not agenda_ids:
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Agenda).where(Agenda.id.in_(agenda_ids)).values(desks=Agenda.desks)
+                           .execution_options(synchronize_session=False))
+        return
+    db.session.execute(select(Agenda.id).where(Agenda.id.in_(agenda_ids)).with_for_update())
 
 
 def _renumber(agenda_ids: tuple[str, ...], desks: int, now: datetime) -> None:

@@ -181,7 +181,7 @@ def waiting(office_id: str, service_ids: Collection[str] | None, now: datetime, 
         query = query.where(Agenda.service_id.in_(list(service_ids)))
     rows = list(db.session.scalars(query))
     due = sorted((a for a in rows if a.kind == "booked" and a.starts_at <= now),
-                 key=lambda a: (a.starts_at, a.checked_in_at))
+                 key=lambda a: (a.starts_at, a.checked_in_at, a.ticket or ""))  # a tie: who took a number first
     walk_ins = sorted((a for a in rows if a.kind == "walk_in"), key=lambda a: (a.checked_in_at, a.ticket or ""))
     early = sorted((a for a in rows if a.kind == "booked" and a.starts_at > now), key=lambda a: a.starts_at)
     return [*due, *walk_ins, *early]

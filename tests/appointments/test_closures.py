@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -218,3 +219,48 @@ def test_appointments_booked_before_a_holiday_was_added_are_pointed_out(app: Fla
         late = Calendar(ZONE, frozenset({*CALENDAR.holidays, wednesday()}))
         [found] = closures.booked_on_holidays(NOW, late)
         assert (found.office_id, found.day, found.count) == (agenda.office_id, wednesday(), 3)
+
+
+def test_a_booking_during_a_closure_is_either_cancelled_by_it_or_refused(app: Flask) -> None:
+    """The closure holds the agenda while it lists and cancels; a booking of the closed day that
+    comes meanwhile waits for it, then sees the closure and is refused: no appointment is left
+    in a closed day (both databases, real threads and transactions)."""
+    with app.app_context():
+        agenda = seed_agenda(desks=2)
+        agenda_id, office_id = agenda.id, agenda.office_id
+        db.session.commit()
+        db.session.remove()
+    closing = threading.Event()
+    outcome: list[str] = []
+
+    def book_meanwhile() -> None:
+        with app.app_context():
+            closing.wait(timeout=30)
+            try:
+                _book(db.session.get(Agenda, agenda_id), local(wednesday(), 11), holder="tarde")
+                db.session.commit()
+                outcome.append("booked")
+            except booking.SlotTaken:
+                db.session.rollback()
+                outcome.append("refused")
+            finally:
+                db.session.remove()
+
+    other = threading.Thread(target=book_meanwhile)
+    other.start()
+    with app.app_context():
+        change = closures.closure_change(office_id, None, wednesday(), wednesday(), "Desinfección",
+                                         by="agendas", now=NOW)
+        closures._lock(change.agenda_ids)  # what apply does first; the booking starts while it is held
+        closing.set()
+        other.join(timeout=0.5)  # it must be waiting for the agenda, not done
+        assert other.is_alive() and not outcome
+        closures.apply(change, [], by="agendas", ctx=_ctx(app))
+        db.session.commit()
+        db.session.remove()
+    other.join(timeout=30)
+    assert outcome == ["refused"]
+    with app.app_context():
+        left = db.session.scalars(select(Appointment).where(Appointment.agenda_id == agenda_id,
+                                                            Appointment.status == "booked")).all()
+        assert left == []
