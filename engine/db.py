@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import select
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event, exc, update
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, SessionTransaction
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -44,12 +46,31 @@ def increment_counter(model: type[Any], column: str, **key: Any) -> int:
     if found is not None:
         return int(found)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(model(**key, **{column: 1}))
         return 1
     except exc.IntegrityError:
         # Another transaction created the row first; the increment now waits on its lock.
         return int(db.session.execute(increment).scalar_one())
+
+
+@contextmanager
+def savepoint() -> Iterator[SessionTransaction]:
+    """``db.session.begin_nested()`` that keeps its work inside the caller's transaction on SQLite too.
+
+    The SQLite driver opens no transaction for reads: a savepoint that is a transaction's first
+    write opens the transaction itself, and releasing it commits there and then, whatever the
+    caller does afterwards (a rollback would no longer undo it). So on SQLite the transaction is
+    opened first, taking the write lock as any write does (``BEGIN IMMEDIATE``: no read snapshot
+    that a concurrent writer could make stale before this one's first write).
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        if driver is not None and not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+    with db.session.begin_nested() as nested:
+        yield nested
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import db
+from engine.db import db, savepoint
 from engine.errors import Conflict
 from engine.models import IdempotencyRecord
 
@@ -33,7 +33,7 @@ def once(scope: str, key: str, body: Any, produce: Callable[[], tuple[int, dict[
         return replay_status or found.status, found.response, True
     status, response = produce()
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(IdempotencyRecord(scope=scope, key=key, request_hash=digest, status=status,
                                              response=response))
     except IntegrityError as e:

@@ -20,7 +20,7 @@ from engine import audit
 from engine.appointments import case_news
 from engine.appointments.models import ACTIVE_STATES, Agenda, Appointment, Office, Service
 from engine.appointments.slots import slot_at
-from engine.db import db
+from engine.db import db, savepoint
 from engine.deadlines.holidays import Calendar, city_calendar
 from engine.errors import OperationRefused
 from engine.settings import CITY_TIMEZONE
@@ -239,7 +239,7 @@ def _take_place(agenda: Agenda, starts_at: datetime, ends_at: datetime, *, holde
                                   document_number=_document(document_number), instance_id=instance_id,
                                   booked_at=now, manage_token=secrets.token_urlsafe(24))
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(appointment)
         except IntegrityError:
             continue  # someone took this place meanwhile: the next one, if any

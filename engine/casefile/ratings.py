@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import audit
 from engine.casefile import summary
 from engine.casefile.models import CaseRating
-from engine.db import db
+from engine.db import db, savepoint
 from engine.errors import Conflict, DataInvalid
 from engine.models import Instance
 
@@ -73,7 +73,7 @@ def rate(instance: Instance, score: int | None, comment: str, actor: str, now: d
     if not may_rate(instance):
         raise Conflict("La respuesta se puede calificar cuando el trámite finaliza.")
     try:  # two ratings sent at once: the case's row is the one key, the second is refused
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(CaseRating(instance_id=instance.id, score=score, comment=comment, actor=actor,
                                       rated_at=now))
     except IntegrityError:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import db
+from engine.db import db, savepoint
 from engine.identity.models import SigninThrottle
 
 MAX_KEY = 200
@@ -119,7 +119,7 @@ def _row_for_update(key: str, now: datetime) -> SigninThrottle:
     if row is not None:
         return row
     try:
-        with db.session.begin_nested():
+        with savepoint():
             row = SigninThrottle(key=key, failures=0, last_failure_at=now)
             db.session.add(row)
     except IntegrityError:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.db import db
+from engine.db import db, savepoint
 from engine.errors import EngineError
 from engine.intake.sensor_models import CollectionEpisode, SensorReading
 from engine.workflow import instances
@@ -94,7 +94,7 @@ def _start_collection(ctx: EngineContext, reading: Reading, process_key: str) ->
     data = {"contenedor": reading.container_id, "nivel": reading.nivel, "bateria": reading.bateria,
             "medido_en": reading.measured_at.isoformat()}
     try:
-        with db.session.begin_nested():  # a failed start leaves the reading and no episode
+        with savepoint():  # a failed start leaves the reading and no episode
             episode = CollectionEpisode(container_id=reading.container_id, status="open",
                                         opened_at=reading.received_at, opening_level=reading.nivel)
             db.session.add(episode)
