@@ -23,7 +23,6 @@ to repeat the floor's figures when the machine is quieter.
 from __future__ import annotations
 
 import cProfile
-import json
 import logging
 import pstats
 import statistics
@@ -32,76 +31,20 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
+from parts.bare import BareChain  # bare SpiffWorkflow, spec cached
 from parts.chain import HttpChain, chain_bpmn
 from parts.floor import CLIENTS, CpuTally, FloorChain, durability, floor_row, floor_server, floor_table, light_api
 from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
 from parts.sql_counts import count_requests, counts_table
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.util.task import TaskState
-
-from engine.workflow.spiff import SERIALIZER  # the platform's state-only converter, nothing else of it
 
 QUICK = "--quick" in sys.argv
 FLOOR_ONLY = "--floor" in sys.argv
 ROUNDS = 3 if QUICK else 5
 STEPS = 30 if QUICK else 100  # completions per side per round
 TARGETS = {"sqlite": 0.35, "postgresql": 0.25}
-
-
-# --- bare SpiffWorkflow, spec cached --------------------------------------------------------------
-
-def bare_spec(bpmn: str, key: str) -> Any:
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_str(bpmn.encode())
-    return parser.get_spec(key)
-
-
-class BareChain:
-    """Bare SpiffWorkflow with the parsed spec kept: each step is what the platform's engine does."""
-
-    def __init__(self, bpmn: str, key: str) -> None:
-        self.spec = bare_spec(bpmn, key)
-        self.engine = PythonScriptEngine()
-        self.state: str | None = None
-
-    def new_case(self) -> str:
-        workflow = BpmnWorkflow(self.spec, script_engine=self.engine)
-        workflow.do_engine_steps()
-        return json.dumps(SERIALIZER.to_dict(workflow))
-
-    def step(self, state: str, data: dict[str, Any]) -> tuple[str, bool]:
-        """Restore the state (not the spec), complete the ready user task, run, serialize."""
-        workflow = SERIALIZER.from_dict(json.loads(state), spec=self.spec, subprocess_specs={})
-        workflow.script_engine = self.engine
-        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-        task.data.update(data)
-        task.run()
-        workflow.do_engine_steps()
-        return json.dumps(SERIALIZER.to_dict(workflow)), workflow.completed
-
-    def completions(self, count: int) -> float:
-        """Steps per second over ``count`` completions (a new case, untimed, when one ends)."""
-        elapsed = 0.0
-        for n in range(count):
-            if self.state is None:
-                self.state = self.new_case()
-            began = time.perf_counter()
-            state, completed = self.step(self.state, {"n": n})
-            elapsed += time.perf_counter() - began
-            self.state = None if completed else state
-        return count / elapsed
-
-    def cycles(self, count: int) -> float:
-        """Start + complete cycles of a one-task process per second."""
-        began = time.perf_counter()
-        for n in range(count):
-            self.step(self.new_case(), {"n": n})
-        return count / (time.perf_counter() - began)
 
 
 # --- both sides, interleaved ----------------------------------------------------------------------
