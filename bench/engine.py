@@ -1,6 +1,6 @@
 """Engine benchmark: task completions over HTTP against bare SpiffWorkflow, SQL counts, a long loop.
 
-Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints three tables:
+Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints these tables:
 
 - completions per second through the REST API of a real server (gunicorn, one worker, one
   client over keep-alive HTTP), each timing the GET a client needs to find the next task (or
@@ -15,15 +15,20 @@ Run as ``.venv/bin/python bench/engine.py [--quick]`` (``make bench``). Prints t
 - the 4-node correction loop at pass 1,000 and at pass 10, measured at the same time: two
   instances, one advanced to pass ~990 first, stepped alternately.
 
+The 10-task rounds also measure two floors (``bench/parts/floor.py``), each over ``requests``
+and over ``http.client``: the HTTP floor (``parts/floor_app.py``: JSON in, one committed row,
+JSON out) and the stateful floor (``parts/state_floor_app.py``: one transaction that reads a
+case's state, runs the bare side's own step on it and writes it back), printed with the
+platform beside them in «Piso HTTP» and «Piso con estado».
+
 ``--profile`` prints a cProfile of in-process completions on SQLite instead. ``--floor`` runs
-only the 10-task rounds with the floor (no 1-task row, no SQL counts, no loop): about a minute,
+only the 10-task rounds with both floors (no 1-task row, no SQL counts, no loop): about a minute,
 to repeat the floor's figures when the machine is quieter.
 """
 
 from __future__ import annotations
 
 import cProfile
-import json
 import logging
 import pstats
 import statistics
@@ -32,76 +37,33 @@ import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from common import ApiClient, gunicorn, load_average, mark, prepared_database  # bench/common.py
+from parts.bare import BareChain  # bare SpiffWorkflow, spec cached
 from parts.chain import HttpChain, chain_bpmn
-from parts.floor import CLIENTS, CpuTally, FloorChain, durability, floor_row, floor_server, floor_table, light_api
+from parts.floor import (
+    CLIENTS,
+    FLOOR_CHAINS,
+    CpuTally,
+    durability,
+    floor_row,
+    floor_server,
+    floor_table,
+    light_api,
+    state_floor_row,
+    state_floor_server,
+    state_floor_table,
+)
 from parts.loop import loop_table, platform_loop_pair  # bench/parts/: helpers, not run by make bench
 from parts.sql_counts import count_requests, counts_table
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.util.task import TaskState
-
-from engine.workflow.spiff import SERIALIZER  # the platform's state-only converter, nothing else of it
 
 QUICK = "--quick" in sys.argv
 FLOOR_ONLY = "--floor" in sys.argv
 ROUNDS = 3 if QUICK else 5
 STEPS = 30 if QUICK else 100  # completions per side per round
 TARGETS = {"sqlite": 0.35, "postgresql": 0.25}
-
-
-# --- bare SpiffWorkflow, spec cached --------------------------------------------------------------
-
-def bare_spec(bpmn: str, key: str) -> Any:
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_str(bpmn.encode())
-    return parser.get_spec(key)
-
-
-class BareChain:
-    """Bare SpiffWorkflow with the parsed spec kept: each step is what the platform's engine does."""
-
-    def __init__(self, bpmn: str, key: str) -> None:
-        self.spec = bare_spec(bpmn, key)
-        self.engine = PythonScriptEngine()
-        self.state: str | None = None
-
-    def new_case(self) -> str:
-        workflow = BpmnWorkflow(self.spec, script_engine=self.engine)
-        workflow.do_engine_steps()
-        return json.dumps(SERIALIZER.to_dict(workflow))
-
-    def step(self, state: str, data: dict[str, Any]) -> tuple[str, bool]:
-        """Restore the state (not the spec), complete the ready user task, run, serialize."""
-        workflow = SERIALIZER.from_dict(json.loads(state), spec=self.spec, subprocess_specs={})
-        workflow.script_engine = self.engine
-        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-        task.data.update(data)
-        task.run()
-        workflow.do_engine_steps()
-        return json.dumps(SERIALIZER.to_dict(workflow)), workflow.completed
-
-    def completions(self, count: int) -> float:
-        """Steps per second over ``count`` completions (a new case, untimed, when one ends)."""
-        elapsed = 0.0
-        for n in range(count):
-            if self.state is None:
-                self.state = self.new_case()
-            began = time.perf_counter()
-            state, completed = self.step(self.state, {"n": n})
-            elapsed += time.perf_counter() - began
-            self.state = None if completed else state
-        return count / elapsed
-
-    def cycles(self, count: int) -> float:
-        """Start + complete cycles of a one-task process per second."""
-        began = time.perf_counter()
-        for n in range(count):
-            self.step(self.new_case(), {"n": n})
-        return count / (time.perf_counter() - began)
+STATE_KEY = "cadena10"  # the stateful floor serves the 10-task rounds' chain
 
 
 # --- both sides, interleaved ----------------------------------------------------------------------
@@ -125,16 +87,47 @@ def ms(times: list[float]) -> float:
     return statistics.median(times) * 1000 if times else float("nan")
 
 
-def http_rows(database: str, client: ApiClient, light: ApiClient, floor: tuple[str, int],
-              platform_pid: int) -> tuple[list[str], list[str]]:
-    """Table rows for the 1-task cycle and the 10-task completions on one server, and the floor's rows.
+def floor_sides(sides: dict[str, Callable[[], float]], light: ApiClient, key: str,
+                floors: dict[str, tuple[str, int]], platform_pid: int) -> dict[str, CpuTally]:
+    """Add the 10-task rounds' other HTTP sides to ``sides``, each with a CPU tally, and return the tallies.
 
-    The 10-task completions interleave five sides: the platform and the floor app (``floor``'s
-    base URL and master pid), each over ``requests`` and over ``http.client`` (``light``), and bare
-    SpiffWorkflow; the four HTTP sides also count their server's and their own CPU.
+    The platform over ``http.client`` (``light``), and each floor (``floors``: level -> base URL
+    and master pid; levels ``piso`` and ``estado``) over both clients; ``sides["plataforma"]`` and
+    ``sides["puro"]`` (this process's CPU) get a tally too.
     """
-    floor_base, floor_pid = floor
-    rows, floor_rows = [], []
+    lighter = HttpChain(light, key)
+    lighter.completions(5)  # warm-up of its own connection
+    runs: dict[str, tuple[Callable[[], float], int | None]] = {
+        "plataforma": (sides["plataforma"], platform_pid),
+        "plataforma http.client": (partial(lighter.completions, STEPS), platform_pid)}
+    for level, (base, master) in floors.items():
+        for name in CLIENTS:
+            chain = FLOOR_CHAINS[level](base, name)
+            chain.completions(5)  # warm-up: its connection, the worker's first requests
+            runs[f"{level} {name}"] = (partial(chain.completions, STEPS), master)
+    runs["puro"] = (sides["puro"], None)  # this process's CPU only
+    tallies = {name: CpuTally() for name in runs}
+    for name, (measure, pid) in runs.items():
+        sides[name] = tallies[name].metered(measure, pid, STEPS)
+    return tallies
+
+
+class HttpRows(NamedTuple):
+    rows: list[str]
+    floor_rows: list[str]
+    state_rows: list[str]
+
+
+def http_rows(database: str, client: ApiClient, light: ApiClient, floors: dict[str, tuple[str, int]],
+              platform_pid: int) -> HttpRows:
+    """Table rows for the 1-task cycle and the 10-task completions on one server, and the floors' rows.
+
+    The 10-task completions interleave seven sides: the platform, the floor app and the stateful
+    floor app (``floors``' base URLs and master pids), each over ``requests`` and over
+    ``http.client`` (``light``), and bare SpiffWorkflow; the six HTTP sides also count their
+    server's and their own CPU.
+    """
+    made = HttpRows([], [], [])
     for user_tasks in (10,) if FLOOR_ONLY else (1, 10):
         key = f"cadena{user_tasks}"
         bpmn = chain_bpmn(key, user_tasks)
@@ -148,30 +141,34 @@ def http_rows(database: str, client: ApiClient, light: ApiClient, floor: tuple[s
         ours.asked = 0
         sides: dict[str, Callable[[], float]] = {"plataforma": partial(platform_side, STEPS),
                                                  "puro": partial(bare_side, STEPS)}
-        tallies = {name: (CpuTally(), CpuTally()) for name in CLIENTS}  # floor, platform
-        if user_tasks == 10:
-            lighter = HttpChain(light, key)
-            lighter.completions(5)  # warm-up of its own connection
-            sides["plataforma"] = tallies["requests"][1].metered(sides["plataforma"], platform_pid, STEPS)
-            sides["plataforma http.client"] = tallies["http.client"][1].metered(
-                partial(lighter.completions, STEPS), platform_pid, STEPS)
-            sides |= {f"piso {name}": tallies[name][0].metered(
-                partial(FloorChain(floor_base, name).completions, STEPS), floor_pid, STEPS) for name in CLIENTS}
+        tallies = floor_sides(sides, light, key, floors, platform_pid) if user_tasks == 10 else {}
         figures = interleaved(sides)
         (rate, load), (bare_rate, bare_load) = figures["plataforma"], figures["puro"]
         if user_tasks == 10:
-            for name, platform_name in zip(CLIENTS, ("plataforma", "plataforma http.client"), strict=True):
-                floor_rate, floor_load = figures[f"piso {name}"]
-                floor_rows.append(floor_row(database, name, 1000 / floor_rate, 1000 / figures[platform_name][0],
-                                            1000 / bare_rate, TARGETS[database], floor_load, tallies[name]))
+            floor_rows(made, database, figures, tallies)
         ratio = rate / bare_rate
         start_cost = ms(ours.starts) / ms(ours.posts)  # the issue's «a start costs ≤ 1.3× a completion»
         target = (mark(ratio, TARGETS[database]) if user_tasks == 10
                   else f"inicio/POST {start_cost:.2f} {mark(start_cost, 1.3, at_most=True)}")
         lookup = f"{ours.asked}/{len(ours.posts)}"
-        rows.append(f"{database:<11}{user_tasks:>7}{rate:>10.1f}{load:>6.1f}{ms(ours.posts):>9.1f}"
-                    f"{ms(ours.starts):>9.1f}{lookup:>14}{bare_rate:>10.0f}{bare_load:>6.1f}{ratio:>8.3f}  {target}")
-    return rows, floor_rows
+        made.rows.append(f"{database:<11}{user_tasks:>7}{rate:>10.1f}{load:>6.1f}{ms(ours.posts):>9.1f}"
+                         f"{ms(ours.starts):>9.1f}{lookup:>14}{bare_rate:>10.0f}{bare_load:>6.1f}{ratio:>8.3f}  "
+                         f"{target}")
+    return made
+
+
+def floor_rows(made: HttpRows, database: str, figures: dict[str, tuple[float, float]],
+               tallies: dict[str, CpuTally]) -> None:
+    """The floor's and the stateful floor's rows of the 10-task rounds, per client."""
+    bare_ms = 1000 / figures["puro"][0]
+    for name, platform_name in zip(CLIENTS, ("plataforma", "plataforma http.client"), strict=True):
+        (floor_rate, floor_load), (state_rate, state_load) = figures[f"piso {name}"], figures[f"estado {name}"]
+        platform_ms = 1000 / figures[platform_name][0]
+        made.floor_rows.append(floor_row(database, name, 1000 / floor_rate, platform_ms, bare_ms, TARGETS[database],
+                                         floor_load, (tallies[f"piso {name}"], tallies[platform_name])))
+        made.state_rows.append(state_floor_row(
+            database, name, (1000 / floor_rate, 1000 / state_rate, platform_ms), bare_ms, TARGETS[database],
+            state_load, (tallies[f"piso {name}"], tallies[f"estado {name}"], tallies[platform_name], tallies["puro"])))
 
 
 def http_table(rows: list[str]) -> None:
@@ -192,6 +189,7 @@ class Measured(NamedTuple):
 
     rows: list[str]
     floor_rows: list[str]
+    state_rows: list[str]
     floor_note: str
     counts: list[tuple[str, str, dict[str, float]]]
     loops: dict[str, dict[int, tuple[int, float]]]
@@ -203,12 +201,14 @@ def run_database(database: str, folder: str) -> Measured | None:
             return None
         url, secret = made
         counts = [] if FLOOR_ONLY else count_requests(database, url, folder, chain_bpmn("conteo", 10))
-        with gunicorn(url, folder) as (base, platform_pid), floor_server(database, url, folder) as floor:
+        with (gunicorn(url, folder) as (base, platform_pid), floor_server(database, url, folder) as floor,
+              state_floor_server(database, url, folder, chain_bpmn(STATE_KEY, 10), STATE_KEY) as state_floor):
             client = ApiClient(base, secret)
-            rows, floor_rows = http_rows(database, client, light_api(base, secret), floor, platform_pid)
+            rows = http_rows(database, client, light_api(base, secret), {"piso": floor, "estado": state_floor},
+                             platform_pid)
             note = f"{database}: {durability(database, url)}"
             loops = {} if FLOOR_ONLY else platform_loop_pair(client, url, database)
-        return Measured(rows, floor_rows, note, counts, loops)
+        return Measured(rows.rows, rows.floor_rows, rows.state_rows, note, counts, loops)
 
 
 def profile_completions() -> None:
@@ -231,6 +231,7 @@ def main() -> None:
     began = time.perf_counter()
     rows: list[str] = []
     floor_rows: list[str] = []
+    state_rows: list[str] = []
     floor_notes: list[str] = []
     counts: list[tuple[str, str, dict[str, float]]] = []
     loops: dict[str, dict[int, tuple[int, float]]] = {}
@@ -240,11 +241,13 @@ def main() -> None:
         if made is not None:
             rows += made.rows
             floor_rows += made.floor_rows
+            state_rows += made.state_rows
             floor_notes.append(made.floor_note)
             counts += made.counts
             loops.update(made.loops)
     http_table(rows)
     floor_table(floor_rows, floor_notes)
+    state_floor_table(state_rows)
     if not FLOOR_ONLY:
         counts_table(counts)
         loop_table(loops)

@@ -10,6 +10,11 @@ through gunicorn and Flask that parses a JSON body, commits one small row and an
 and the target is reachable only if the ceiling is above it. Both the floor and the platform
 are driven by two clients, ``requests`` (as integrations are) and ``http.client`` keep-alive
 (lighter), so the client's own cost is not taken for the server's.
+
+That floor keeps no state. The stateful floor (``parts/state_floor_app.py``) is the least any
+engine service that keeps its cases must do per completion: read the case's serialized state,
+restore it on the cached spec, complete, run, serialize, write it back, commit. It already
+includes the engine's step, so its ceiling is ``bare_ms / state_floor_ms``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,6 +33,7 @@ from sqlalchemy import make_url
 
 CLIENTS = ("requests", "http.client")
 APP = "bench.parts.floor_app:app"
+STATE_APP = "bench.parts.state_floor_app:app"
 
 
 @contextmanager
@@ -38,6 +45,21 @@ def floor_server(database: str, url: str, folder: str) -> Iterator[tuple[str, in
     """
     floor_url = f"sqlite:///{folder}/floor.db" if database == "sqlite" else url
     with gunicorn(floor_url, folder, extra_env={"FLOOR_DATABASE_URL": floor_url}, app=APP) as served:
+        yield served
+
+
+@contextmanager
+def state_floor_server(database: str, url: str, folder: str, bpmn: str, key: str) -> Iterator[tuple[str, int]]:
+    """The stateful floor app (``parts/state_floor_app.py``) under the same gunicorn, serving ``bpmn``'s ``key``.
+
+    Its database is like the floor's: an SQLite file of its own, or a table of its own in the
+    bench's throw-away PostgreSQL database.
+    """
+    state_url = f"sqlite:///{folder}/state_floor.db" if database == "sqlite" else url
+    path = Path(folder) / f"{key}.state_floor.bpmn"
+    path.write_text(bpmn)
+    env = {"STATE_FLOOR_DATABASE_URL": state_url, "STATE_FLOOR_BPMN": str(path), "STATE_FLOOR_KEY": key}
+    with gunicorn(state_url, folder, extra_env=env, app=STATE_APP) as served:
         yield served
 
 
@@ -54,11 +76,14 @@ class CpuTally:
         self.server = self.client = 0.0
         self.requests = 0
 
-    def metered(self, measure: Callable[[], float], master: int, requests: int) -> Callable[[], float]:
+    def metered(self, measure: Callable[[], float], master: int | None, requests: int) -> Callable[[], float]:
+        """``measure`` counting its server's (``master``'s workers'; ``None``: no server) and this process's CPU."""
+        workers = (lambda: worker_pids(master)) if master is not None else list
+
         def run() -> float:
-            before, began = cpu_seconds(worker_pids(master)), time.process_time()
+            before, began = cpu_seconds(workers()), time.process_time()
             rate = measure()
-            after = cpu_seconds(worker_pids(master))
+            after = cpu_seconds(workers())
             self.client += time.process_time() - began
             self.server += sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
             self.requests += requests
@@ -100,6 +125,41 @@ class FloorChain:
         return count / elapsed
 
 
+class StateFloorChain:
+    """One client completing the tasks of chain cases on the stateful floor app; each completion is timed.
+
+    Like the platform's client with the API that lists the next task: a start (untimed, as the
+    bare side's) when a case ends, then one POST per completion, no lookup.
+    """
+
+    def __init__(self, base: str, client: str) -> None:
+        self.base, self.session = base, session(client, base)
+        self.case: int | None = None
+        self.next_tasks: list[str] = []
+
+    def _start(self) -> None:
+        response = self.session.post(f"{self.base}/cases", json={}, timeout=60)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        self.case, self.next_tasks = body["id"], body["next_tasks"]
+
+    def completions(self, count: int) -> float:
+        elapsed = 0.0
+        for n in range(count):
+            if self.case is None or not self.next_tasks:
+                self._start()
+            began = time.perf_counter()
+            response = self.session.post(f"{self.base}/cases/{self.case}/complete",
+                                         json={"task": self.next_tasks[0], "data": {"n": n}}, timeout=60)
+            elapsed += time.perf_counter() - began
+            assert response.status_code == 200, response.text
+            self.next_tasks = response.json()["next_tasks"]
+        return count / elapsed
+
+
+FLOOR_CHAINS: dict[str, Callable[[str, str], Any]] = {"piso": FloorChain, "estado": StateFloorChain}
+
+
 def durability(database: str, url: str) -> str:
     """What makes a commit durable on this run's database, as the database itself reports it."""
     if database == "sqlite":
@@ -137,4 +197,43 @@ def floor_table(rows: list[str], notes: list[str]) -> None:
           "razón = puro / plat.; CPU ms: del worker de gunicorn y de este cliente por pedido "
           "(plataforma: por completado, "
           "con su parte de los inicios), sumada en todas las "
-          "rondas, sin PostgreSQL)")
+          "rondas, sin PostgreSQL. Este piso no guarda ni corre nada: el piso con estado, abajo, es lo mínimo "
+          "que hace un servicio que guarda sus casos)")
+
+
+def state_floor_row(database: str, client: str, levels: tuple[float, float, float], bare_ms: float,
+                    target: float, load: float, cpu: tuple[CpuTally, CpuTally, CpuTally, CpuTally]) -> str:
+    """One row of the three levels: floor, stateful floor and platform ms, the stateful ceiling, CPU per request.
+
+    ``levels`` is (floor, stateful floor, platform) ms; ``cpu`` their tallies and the bare side's.
+    The CPU ceiling is the bare step's CPU over the stateful floor's server + client CPU: what
+    the ceiling would be without waiting for a core (nor for fsync, nor PostgreSQL's backend).
+    """
+    floor_ms, state_ms, platform_ms = levels
+    ceiling = bare_ms / state_ms  # the stateful floor already runs the engine's step
+    (floor_cpu, _), (state_cpu, state_client), (platform_cpu, _), (_, bare_cpu) = (t.per_request() for t in cpu)
+    cpu_ceiling = bare_cpu / (state_cpu + state_client) if state_cpu + state_client else float("nan")
+    return (f"{database:<11}{client:<12}{floor_ms:>8.2f}{state_ms:>11.2f}{platform_ms:>9.2f}{bare_ms:>8.2f}"
+            f"{state_ms - bare_ms:>8.2f}{ceiling:>8.3f}  {mark(ceiling, target):<9}{bare_ms / platform_ms:>7.3f}"
+            f"{load:>7.1f}   {floor_cpu:>5.2f} / {state_cpu:>5.2f} / {platform_cpu:>5.2f}   {state_client:>5.2f}"
+            f"{bare_cpu:>7.2f}{cpu_ceiling:>11.3f}")
+
+
+def state_floor_table(rows: list[str]) -> None:
+    print("\nPiso con estado: lo mínimo que cuesta un completado en un servicio que guarda el estado de sus casos "
+          "(gunicorn 1 worker + Flask: JSON in, SELECT del estado, paso del motor con la especificación en caché, "
+          "UPDATE, 1 commit, JSON out con la tarea siguiente), intercalado con el resto (10 tareas)")
+    print(f"{'base':<11}{'cliente':<12}{'piso ms':>8}{'estado ms':>11}{'plat. ms':>9}{'puro ms':>8}{'resto':>8}"
+          f"{'techo':>8}  {'objetivo':<9}{'razón':>7}{'carga':>7}   CPU ms servidor piso / estado / plat.   cliente"
+          f"{'puro':>7}{'techo CPU':>11}")
+    for row in rows:
+        print(row)
+    print("(tres niveles con el mismo cliente: piso (1 fila confirmada), piso con estado y plataforma (búsqueda + "
+          "POST); estado: un completado en el piso con estado, que lee el estado del caso, lo restaura, completa "
+          "la tarea lista, corre el motor hasta la próxima espera, lo serializa y lo escribe en una transacción "
+          "(sin autenticación, ORM, auditoría ni índices); resto = estado − puro, lo que cuesta además del paso "
+          "del motor; techo = puro / estado, la mejor razón que alcanza un servicio con estado en esta pila; "
+          "razón = puro / plat.; CPU ms por pedido del worker de gunicorn de cada nivel, sumada en todas las "
+          "rondas, sin PostgreSQL (estado y plat.: con su parte de los inicios); cliente: CPU ms de este proceso por "
+          "completado del piso con estado; puro: CPU ms por paso del lado puro (con su parte de los casos nuevos); "
+          "techo CPU = puro / (estado + cliente), el techo sin esperas por un núcleo, por fsync ni por PostgreSQL)")

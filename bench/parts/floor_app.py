@@ -31,13 +31,16 @@ CREATE = {
 INSERT = text("INSERT INTO bench_floor (task, data, at) VALUES (:task, :data, :at) RETURNING id")
 
 
-def floor_engine(url: str) -> Engine:
-    """An engine like the platform's: the same SQLite pragmas and lock wait, a plain pool."""
+def floor_engine(url: str, create: dict[str, str] = CREATE) -> Engine:
+    """An engine like the platform's: the same SQLite pragmas and lock wait, a plain pool.
+
+    ``create`` holds, per dialect, the statement that makes the app's table if it is missing.
+    """
     sqlite = url.startswith("sqlite")
     engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
     tune_sqlite(engine)
     with engine.begin() as connection:
-        connection.execute(text(CREATE[engine.dialect.name]))
+        connection.execute(text(create[engine.dialect.name]))
     return engine
 
 
