@@ -19,6 +19,11 @@ PORT   ?= 5000
 # The tests create (and drop) their own database on this server; unreachable = those tests skip.
 export TRAMITES_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
+# The suite on two pytest-xdist workers, one per core of the CI machine; a module's tests stay on
+# one worker (tests/fixtures/parallel.py). PYTEST_ARGS come after, so `make test PYTEST_ARGS="-n 0"`
+# runs it serially in this process, and `-n 3` on three workers.
+PYTEST_PARALLEL ?= -n 2 --dist loadgroup
+
 .PHONY: run test lint bench install venv assets lock clean
 
 run: $(RUN_STAMP) $(ASSETS) $(STUDIO)
@@ -27,7 +32,7 @@ run: $(RUN_STAMP) $(ASSETS) $(STUDIO)
 	$(BIN)/tramites serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP) $(ASSETS) $(STUDIO) lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

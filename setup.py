@@ -63,6 +63,8 @@ EXTRAS_REQUIRE = {
     "test": [
         "pytest>=8",
         "pytest-timeout>=2.3",
+        # `make test` spreads the suite over the machine's cores (-n 2 --dist loadgroup).
+        "pytest-xdist>=3.6",
         "moto[server]>=5",
         "OWSLib>=0.31",
         "aiosmtpd>=1.4",

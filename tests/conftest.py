@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.fixtures.identity",
     "tests.fixtures.cx_cloud_api",
     "tests.fixtures.oidc_provider",
+    "tests.fixtures.parallel",
 ]

@@ -15,8 +15,8 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements"
-TEST_TOOLS = {"pytest", "pytest-timeout", "playwright", "moto", "mypy", "ruff", "import-linter", "owslib",
-              "aiosmtpd", "celery", "gunicorn", "redis"}
+TEST_TOOLS = {"pytest", "pytest-timeout", "pytest-xdist", "playwright", "moto", "mypy", "ruff", "import-linter",
+              "owslib", "aiosmtpd", "celery", "gunicorn", "redis"}
 
 
 def _name(text: str) -> str:

@@ -33,12 +33,15 @@ from storage import open_storage
 from tests.fixtures.cluster import ROOT, CeleryNode, WebServer, platform_env, run_command
 from tests.fixtures.database import created_database
 from tests.fixtures.engine import BUNDLES
+from tests.fixtures.parallel import SEPARATE
 from tests.fixtures.require import missing_service
 from tests.fixtures.s3 import S3Server, fresh_bucket_name
 from tests.fixtures.smtp import SmtpServer
 from tests.integration.scaleout_workload import Integration, Traffic, run_case
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# Four servers and their clients against a time limit: under xdist, never beside the portal walk
+# (tests/fixtures/parallel.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group(SEPARATE)]
 
 #: A Redis database of its own: the workers' queues must not meet other tests' tasks.
 BROKER = "redis://127.0.0.1:6379/13"

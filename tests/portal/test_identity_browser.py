@@ -67,13 +67,16 @@ def test_citizen_signs_up_verifies_signs_in_and_out(page: Any, served: tuple[Fla
     page.click("text=Activar mi cuenta")
     assert page.locator("h1").inner_text() == "Su cuenta está activa"
     visit.check()
-    page.locator("main").get_by_role("link", name="Ingresar", exact=True).click()
+    # Wait for the page the link opens: checked while it loads, it has no <head> for axe yet.
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name="Ingresar", exact=True).click()
     visit.check()
     page.fill("#campo-usuario", "maria@example.com")
     page.fill("#campo-contrasena", "caballo-correcto-bateria")
     page.click("main button:has-text('Ingresar')")
     page.wait_for_url(visit.base + "/")
-    page.get_by_role("link", name="María Fernández").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="María Fernández").click()
     assert "Ciudadano/a" in page.locator("main").inner_text()
     visit.check()
     page.goto(visit.base + "/estudio/formularios/")

@@ -28,6 +28,7 @@ from engine.uow import unit_of_work
 from tests.fixtures.browser import LiveServer
 from tests.fixtures.database import SQLITE_ONLY, _empty_tables
 from tests.fixtures.engine import GAF_SANDBOX, ApiClient, make_token
+from tests.fixtures.parallel import SEPARATE
 from tests.fixtures.require import free_port
 from tests.fixtures.smtp import SmtpServer
 from tests.portal.walk import Visitor, Walk, walk_all
@@ -41,7 +42,8 @@ from tests.procedures.conftest import (  # noqa: F401  (procedures_signing_p12: 
 )
 from wsgi import create_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, SQLITE_ONLY]
+# Minutes of Chromium with a time limit: under xdist, never beside the scale-out test (tests/fixtures/parallel.py).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group(SEPARATE), SQLITE_ONLY]
 
 CITIZEN = ("/", "/mis-tramites/")
 INBOX = ("/bandeja/",)
