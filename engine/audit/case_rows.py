@@ -241,9 +241,15 @@ def _rows_param(rows: list[dict[str, Any]], dialect: Dialect) -> str:
     PostgreSQL's ``json_populate_recordset``, arrays for SQLite of what its driver would store."""
     if dialect.name == "postgresql":
         return json.dumps([{key: _plain(value) for key, value in row.items()} for row in rows])
-    processors = [column.type._cached_bind_processor(dialect) for column in _TASKS.columns]
+    processors = _stored_as(dialect)
     return json.dumps([[processor(row[column.key]) if processor else row[column.key]
                         for column, processor in zip(_TASKS.columns, processors, strict=True)] for row in rows])
+
+
+@lru_cache(maxsize=4)
+def _stored_as(dialect: Dialect) -> list[Any]:
+    """Per task column, what turns a value into what the driver stores (``None``: as it is)."""
+    return [column.type.dialect_impl(dialect).bind_processor(dialect) for column in _TASKS.columns]
 
 
 def _plain(value: Any) -> Any:
