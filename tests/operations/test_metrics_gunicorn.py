@@ -24,6 +24,7 @@ from wsgi import create_app
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "clave-de-prueba-gunicorn"
 STARTS = 8
+ROUNDS = 10
 PROCEDURE = "tramite_simple"  # tests/data/bundles/simple
 WORKERS = 2
 
@@ -73,18 +74,25 @@ def test_every_worker_counts_into_one_scrape(served: tuple[str, str, Path, Path]
         return requests.post(f"{base}/api/v1/processes/{PROCEDURE}/instances", json={"data": {}}, headers=headers,
                              timeout=60).status_code
 
-    with ThreadPoolExecutor(4) as pool:  # together, so both workers take some
-        assert list(pool.map(start, range(STARTS))) == [201] * STARTS
+    # Together, so both workers take some; again while one of them has taken none (a worker still
+    # loading the app on a busy machine leaves the first rounds to the other).
+    started = 0
+    for round_ in range(ROUNDS):
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(start, range(STARTS))) == [201] * STARTS
+        started += STARTS
+        shares = _by_process(metrics, tmp_path / f"separados-{round_}")
+        if len([n for n in shares.values() if n]) == WORKERS:
+            break
 
     # whichever worker answers the scrape, it counts the starts of both
     for _ in range(2 * WORKERS):
-        assert _starts(requests.get(f"{base}/metrics", timeout=30).text, PROCEDURE) == STARTS
-    shares = _by_process(metrics, tmp_path / "separados")
-    assert sum(shares.values()) == STARTS and len([n for n in shares.values() if n]) == WORKERS, shares
+        assert _starts(requests.get(f"{base}/metrics", timeout=30).text, PROCEDURE) == started
+    assert sum(shares.values()) == started and len([n for n in shares.values() if n]) == WORKERS, shares
 
     lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
     parsed = [json.loads(line) for line in lines]  # gunicorn's own lines too
     assert any(line["logger"] == "gunicorn.error" for line in parsed)
     requests_logged = [line for line in parsed if line.get("request_id") == "carga-multiproceso"
                        and line["logger"] == "tramites.request"]
-    assert len(requests_logged) == STARTS and all(line["case"] and line["duration_ms"] > 0 for line in requests_logged)
+    assert len(requests_logged) == started and all(line["case"] and line["duration_ms"] > 0 for line in requests_logged)
