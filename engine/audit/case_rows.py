@@ -142,6 +142,12 @@ def write_task_rows(connection: Connection, tasks: TaskRows) -> None:
     connection.execute(tasks.statement(connection.dialect.name == "postgresql"), tasks.params(connection.dialect))
 
 
+def head(row: Any) -> tuple[int, str]:
+    """The chain's head, ``(seq, hash)``, that a statement of this module (or a lock of
+    ``audit_chains``) returned first."""
+    return int(row[0]), str(row[1])
+
+
 def event_ids(connection: Connection, row: Row[Any], count: int) -> list[int]:
     """The ``count`` new event ids a statement of this module returned after the head: an array
     of the sequence's values on PostgreSQL, the largest id so far on SQLite (the new ones follow
@@ -174,7 +180,7 @@ def _riding(write: Any, tasks: Insert) -> Executable:
     return select(*written.c).add_cte(tasks.cte("task_rows"))
 
 
-def _ids_column(postgres: bool) -> ColumnElement[Any]:
+def ids_column(postgres: bool) -> ColumnElement[Any]:
     """New event ids, as many as the ``id_count`` parameter says (:func:`event_ids`)."""
     if postgres:
         series = func.generate_series(1, bindparam("id_count")).table_valued("n")
@@ -185,7 +191,7 @@ def _ids_column(postgres: bool) -> ColumnElement[Any]:
 
 
 def _head(postgres: bool, ids: bool) -> list[ColumnElement[Any]]:
-    return [_INSTANCES.c.audit_seq, _INSTANCES.c.audit_hash, *([_ids_column(postgres)] if ids else [])]
+    return [_INSTANCES.c.audit_seq, _INSTANCES.c.audit_hash, *([ids_column(postgres)] if ids else [])]
 
 
 def _param(table: Table, key: str, prefix: str) -> BindParameter[Any]:

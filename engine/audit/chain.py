@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, event, func, inspect, literal_column, select, update
+from sqlalchemy import Connection, bindparam, event, inspect, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
@@ -122,7 +122,7 @@ def seal_new(session: Session, events: list[AuditEvent]) -> None:
         row = _lock_chain(session, key, case, writes.get(key), wanted, riding)
         if key in writes:
             riding = None
-        seq, prev = int(row[0]), str(row[1])
+        seq, prev = case_rows.head(row)
         if not ids:
             ids = case_rows.event_ids(connection, row, wanted)
             for event_, id_ in zip(events, ids, strict=True):
@@ -182,7 +182,7 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
         by_chain[event_.chain].append(event_)
     for key in sorted(by_chain):  # one order for every transaction: no waiting in a circle
         row = case_rows.lock_case_row(connection, key, 0) if key != SYSTEM_CHAIN else None
-        seq, prev, _ids = _head_and_ids(connection, row, 0) if row is not None else _lock_head(connection, key)
+        seq, prev = case_rows.head(row) if row is not None else _lock_head(connection, key)
         links = []
         for event_ in sorted(by_chain[key], key=lambda e: e.id):
             seq += 1
@@ -209,46 +209,29 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
                            .execution_options(synchronize_session=False))
 
 
-def _lock_head(connection: Connection, key: str, ids: int = 0) -> tuple[int, str, list[int]]:
+def _lock_head(connection: Connection, key: str) -> tuple[int, str]:
     """The chain's head in ``audit_chains``, locked until commit (created at :data:`GENESIS` for
-    a new chain), and ``ids`` new event ids taken in the same statement.
+    a new chain).
 
     The UPDATE takes the row's lock on PostgreSQL (a second sealer of the chain waits, then
     reads the first one's head) and the database's write lock on SQLite.
     """
-    return _head_and_ids(connection, _lock_head_row(connection, key, ids), ids)
+    return case_rows.head(_lock_head_row(connection, key, 0))
 
 
-def _lock_head_row(connection: Connection, key: str, ids: int = 0) -> Any:
-    """:func:`_lock_head`'s row: ``(seq, hash)`` and, when ``ids`` are wanted, their expression's value."""
+def _lock_head_row(connection: Connection, key: str, ids: int) -> Any:
+    """:func:`_lock_head`'s row: ``(seq, hash)`` and, when ``ids`` are wanted, the value that
+    :func:`engine.audit.case_rows.event_ids` reads them from."""
+    postgres = connection.dialect.name == "postgresql"
     touch = (update(_HEADS).where(_HEADS.c.key == key).values(seq=_HEADS.c.seq)
-             .returning(_HEADS.c.seq, _HEADS.c.hash, *([_new_ids(connection, ids)] if ids else [])))
-    row = connection.execute(touch).first()
+             .returning(_HEADS.c.seq, _HEADS.c.hash, *([case_rows.ids_column(postgres)] if ids else [])))
+    row = connection.execute(touch, {"id_count": ids}).first()
     if row is None:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if postgres else sqlite
         connection.execute(dialect.insert(_HEADS).values(key=key, seq=0, hash=GENESIS)
                            .on_conflict_do_nothing(index_elements=["key"]))
-        row = connection.execute(touch).one()
+        row = connection.execute(touch, {"id_count": ids}).one()
     return row
-
-
-def _head_and_ids(connection: Connection, row: Any, ids: int) -> tuple[int, str, list[int]]:
-    if not ids:
-        return int(row[0]), str(row[1]), []
-    if connection.dialect.name == "postgresql":
-        return int(row[0]), str(row[1]), sorted(int(i) for i in row[2])
-    return int(row[0]), str(row[1]), [int(row[2]) + n for n in range(1, ids + 1)]
-
-
-def _new_ids(connection: Connection, count: int) -> ColumnElement[Any]:
-    """An expression giving ``count`` new event ids: an array of the sequence's next values on
-    PostgreSQL, the largest id so far on SQLite (the new ones follow it)."""
-    if connection.dialect.name == "postgresql":
-        series = func.generate_series(1, count).table_valued("n")
-        nextval = func.nextval(func.pg_get_serial_sequence("audit_events", "id"))
-        return select(func.array_agg(literal_column("n_ids"))).select_from(
-            select(nextval.label("n_ids")).select_from(series).subquery()).scalar_subquery()
-    return select(func.coalesce(func.max(_EVENTS.c.id), 0)).scalar_subquery()
 
 
 @event.listens_for(Session, "before_flush")
