@@ -56,10 +56,17 @@ def register(limit: int = 500) -> list[DisposalAct]:
     return list(db.session.scalars(select(DisposalAct).order_by(DisposalAct.id.desc()).limit(limit)))
 
 
+DISPOSED = ("El expediente no está en la lista de disposición: su plazo de conservación no terminó "
+            "o ya se dispuso de él.")
+
+
 def _listed(number: str) -> tuple[CaseRecord, Instance]:
     instance = db.session.scalar(select(Instance).where(Instance.number == number))
     record = db.session.get(CaseRecord, instance.id) if instance is not None else None
     if instance is None or record is None:
+        # A second approval that came after the first destroyed the case: the register says so.
+        if db.session.scalar(select(DisposalAct.id).where(DisposalAct.case_number == number).limit(1)) is not None:
+            raise Conflict(DISPOSED)
         raise NotFound("El expediente no está en el archivo.")
     # A no-op write locks the record and checks its state in one statement: of two approvals at
     # once, the second waits for the first and then finds nothing left to dispose of.
@@ -67,8 +74,7 @@ def _listed(number: str) -> tuple[CaseRecord, Instance]:
                                                          CaseRecord.state == "pendiente")
                                 .values(state=CaseRecord.state))
     if locked.rowcount == 0:  # type: ignore[attr-defined]
-        raise Conflict("El expediente no está en la lista de disposición: su plazo de conservación no terminó "
-                       "o ya se dispuso de él.")
+        raise Conflict(DISPOSED)
     return record, instance
 
 
