@@ -278,8 +278,7 @@ class Walker:
         for message in tab.take_csp():
             self._note(who, tab.width, url, f"CSP: {message[:200]}")
         links: list[dict[str, Any]] = tab.page.evaluate(LINKS)
-        tab.page.screenshot(path=str(self.walk.screens / f"{who}-{tab.width}-{_file_name(route)}.png"),
-                            full_page=True)
+        _screenshot(tab.page, self.walk.screens / f"{who}-{tab.width}-{_file_name(route)}.png")
         if self.walk.first_axe(route, tab.width):
             for violation in _axe(tab.page, self.base):
                 self._note(who, tab.width, url, f"axe {violation['id']}: {violation['nodes'][:3]}")
@@ -303,6 +302,23 @@ def _page_problems(facts: dict[str, Any]) -> list[str]:
     if english:
         problems.append(f"English on the page: {', '.join(english)}")
     return problems
+
+
+def _screenshot(page: Any, path: Path) -> None:
+    """A full-page picture for people to look at, not a check: Chromium now and then refuses a capture
+    («Unable to capture screenshot») and takes the same picture when asked again, so it is asked twice,
+    then for the viewport only; a page it still refuses is left without its picture."""
+    from playwright.sync_api import Error as PlaywrightError  # here: without playwright the walk skips
+
+    for full_page in (True, True, False):
+        try:
+            page.screenshot(path=str(path), full_page=full_page)
+            return
+        except PlaywrightError as e:
+            if "Unable to capture screenshot" not in str(e):
+                raise
+            page.wait_for_timeout(250)
+    print(f"Chromium refused every capture of {path.name}")
 
 
 def _axe(page: Any, base: str) -> list[Any]:
