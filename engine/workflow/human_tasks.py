@@ -12,7 +12,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit
-from engine.db import db
+from engine.db import db, savepoint
 from engine.errors import Conflict, DataInvalid, EngineError, Forbidden, NotFound
 from engine.identity.accounts import User, memberships
 from engine.models import Deployment, Instance, Task
@@ -104,6 +104,11 @@ def claim(task_id: str, actor: Actor) -> Task:
     _ready(task)
     if task.assignee and task.assignee != actor.name:
         raise Conflict(f"La tarea ya fue tomada por {task.assignee}.")
+    # The event first: sealing it locks the case's row before the UPDATE locks the task's, in the
+    # order a step takes them (case row, then its task rows), so the two never wait in a circle.
+    # A claim that loses rolls back, event and all.
+    audit.record("task_claimed", actor.name, instance_id=task.instance_id, task_id=task.id, element_id=task.element_id)
+    db.session.flush()
     taken = db.session.execute(
         update(Task)
         .where(Task.id == task.id, Task.status == "ready",
@@ -113,8 +118,6 @@ def claim(task_id: str, actor: Actor) -> Task:
     if cast(CursorResult[Any], taken).rowcount != 1:
         raise _lost_claim(task.id)
     set_committed_value(task, "assignee", actor.name)
-    audit.record("task_claimed", actor.name, instance_id=task.instance_id, task_id=task.id, element_id=task.element_id)
-    db.session.flush()
     return task
 
 
@@ -261,8 +264,9 @@ class Outcome:
 def bulk(task_ids: list[str], action: Any) -> list[Outcome]:
     """Apply ``action(task_id)`` to each task; a refusal of one never undoes the others.
 
-    Each use case checks everything before it changes anything, so a refused task leaves
-    no half-made change in the session and the caller commits the ones that worked.
+    Each task's use case runs in a savepoint, so a refused one leaves nothing of its own behind
+    (a claim that lost its race has already recorded its event) and the caller commits the ones
+    that worked.
 
     :param task_ids: the tasks, each acted on once in the order given.
     :param action: a use case of one task (:func:`claim`, :func:`unclaim`, :func:`assign_to_colleague`).
@@ -271,7 +275,8 @@ def bulk(task_ids: list[str], action: Any) -> list[Outcome]:
     outcomes = []
     for task_id in dict.fromkeys(task_ids):  # each once, in the order given
         try:
-            action(task_id)
+            with savepoint():
+                action(task_id)
             outcomes.append(Outcome(task_id))
         except EngineError as e:
             outcomes.append(Outcome(task_id, e.message))

@@ -6,15 +6,16 @@ database refuses a link that does not follow the head.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import exc, select
+from sqlalchemy import exc, select, text, update
 
 from engine import audit
 from engine.audit.chain import GENESIS, event_hash
 from engine.db import db, utcnow
-from engine.models import AuditChain, AuditEvent, Instance
+from engine.models import AuditChain, AuditEvent, Instance, Task
 from engine.uow import unit_of_work
 from tests.fixtures.engine import ApiClient
 
@@ -121,3 +122,41 @@ def test_the_database_refuses_a_link_that_does_not_follow_the_head(api: ApiClien
         db.session.remove()
     assert _heads(api, instance_id)[0] == (seq, hash_)
     assert "bifurcacion" not in [e.type for e in _links(api, instance_id)]
+
+
+def test_a_claim_during_a_step_waits_on_the_case_row_and_learns_who_took_the_task(
+        api: ApiClient, api_with: Any) -> None:
+    """A step locks its case's row, then writes its task rows. A claim takes the same two locks in
+    the same order, so the two never wait in a circle (on PostgreSQL one of them would be aborted
+    as a deadlock): the claim waits for the step, then finds the task taken."""
+    instance_id, task_id = _review(api)
+    claimer = api_with(api.app, "tasks", name="integracion")
+    answers: list[Any] = []
+    with api.app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.connect() as step:
+            step.execute(update(Instance).where(Instance.id == instance_id)
+                         .values(lock_version=Instance.lock_version + 1))
+            claim = threading.Thread(target=lambda: answers.append(claimer.post(f"/api/v1/tasks/{task_id}/claim")))
+            claim.start()
+            _until_someone_waits(step, postgres)
+            step.execute(update(Task).where(Task.id == task_id).values(assignee="otra"))
+            step.commit()
+        claim.join(timeout=60)
+        db.session.remove()
+    assert [a.status_code for a in answers] == [409], [a.get_json() for a in answers]
+    assert answers[0].get_json()["detail"] == "La tarea ya fue tomada por otra."
+    assert "task_claimed" not in [e.type for e in _links(api, instance_id)]
+
+
+def _until_someone_waits(connection: Any, postgres: bool) -> None:
+    """Until another transaction waits for a lock this one holds (on SQLite, a while: its writers
+    wait inside the driver, where no one can see them)."""
+    if not postgres:
+        time.sleep(0.5)
+        return
+    for _ in range(200):
+        if connection.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the claim never waited for the step's lock on the case row")
