@@ -33,6 +33,8 @@ def _words(status: int) -> tuple[str, str]:
               _("No encontramos la página que busca. Revise la dirección o vuelva al inicio.")),
         405: (_("Acción no disponible"), _("Esta página no admite esa acción. Vuelva al inicio y siga desde allí.")),
         408: (_("No se pudo continuar"), _("El pedido tardó demasiado. Intente de nuevo.")),
+        409: (_("Cambió al mismo tiempo"),
+              _("Otra operación cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo.")),
         429: (_("Demasiados intentos"),
               _("Hubo demasiados intentos seguidos. Espere unos minutos e intente de nuevo.")),
         500: (_("Error inesperado"), _("Ocurrió un error inesperado; quedó registrado. Intente de nuevo más tarde.")),

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, json, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Conflict, HTTPException, InternalServerError
 
 from engine.db import db
 from engine.errors import EngineError
@@ -22,6 +22,8 @@ DATABASE_DOWN = "La base de datos no responde. Intente de nuevo en unos minutos.
 DATABASE_DOWN_PAGE = ('<!doctype html><html lang="es-AR"><meta charset="utf-8"><title>Servicio no disponible</title>'
                       '<h1>Servicio no disponible</h1><p>' + DATABASE_DOWN + '</p></html>')
 API_PREFIXES = ("/api/", "/hooks/")
+#: SQLSTATE class «transaction rollback»: deadlock_detected, serialization_failure and kin.
+TRANSACTION_ROLLBACK = "40"
 #: Spanish titles (and default details) of the HTTP errors raised without a message of ours (an
 #: unknown address, a method a resource does not take): Werkzeug's own are English.
 HTTP_TITLES = {400: "Solicitud inválida", 401: "Falta autenticación", 403: "Prohibido", 404: "No encontrado",
@@ -81,16 +83,25 @@ def _engine_error(error: EngineError) -> Any:
     return problem(error.status, error.title, error.message, error.errors, warnings=getattr(error, "warnings", None))
 
 
-def _stale(_error: StaleDataError) -> Any:
+def _stale(_error: Exception) -> Any:
     db.session.rollback()
     detail = "Otra operación cambió el expediente al mismo tiempo; vuelva a cargarlo e intente de nuevo."
     if not _is_api():
-        return detail, 409
+        return error_page(Conflict()) or (detail, 409)
     return problem(409, "Conflicto", detail)
 
 
 def _database_down(error: OperationalError) -> Any:
-    """The database refused the connection or dropped it: a 503 to retry, never a 500."""
+    """The database refused the connection or dropped it: a 503 to retry, never a 500.
+
+    PostgreSQL's class 40 (a deadlock, a serialization failure) comes the same way, but there the
+    database answered: it gave up this transaction for another one's sake, so it is the 409 of
+    two changes of a case at once, to be tried again now rather than in minutes.
+    """
+    if str(getattr(error.orig, "sqlstate", None) or "").startswith(TRANSACTION_ROLLBACK):
+        log.warning("PostgreSQL rolled back %s %s for a concurrent one: %s", request.method, request.path,
+                    error.orig)
+        return _stale(error)
     try:
         db.session.rollback()
     except OperationalError:
