@@ -205,14 +205,15 @@ def _send_verification(to: str, name: str, link: str) -> None:
     body = _("Hola, %(nombre)s:\n\nPara activar su cuenta de Trámites SMT abra este enlace (vale 48 horas):\n\n"
              "%(enlace)s\n\nSi usted no se registró, ignore este mensaje.\n\n"
              "Municipalidad de San Miguel de Tucumán", nombre=name, enlace=link)
-    _send(to, subject, body, what=f"verification link {link}")
+    _send(to, subject, body, what="verification link")
 
 
 def _send(to: str, subject: str, body: str, what: str) -> None:
     sender = security.settings().send_email
     if sender is None:
-        # Embedded default without mail: the operator reads the link from the log.
-        log.warning("e-mail is not configured; %s for %s", what, to)
+        # No SMTP and no outbox (the embedded default has the outbox): the link itself never goes
+        # to the log, where others than its owner read it.
+        log.warning("e-mail is not configured (SMTP or MAIL_OUTBOX): no %s sent to %s", what, to)
         return
     sender(to, subject, body)
 

@@ -58,7 +58,8 @@ def _send(to: str, name: str, link: str) -> None:
              "Municipalidad de San Miguel de Tucumán", nombre=name, enlace=link)
     sender = security.settings().send_email
     if sender is None:
-        log.warning("e-mail is not configured; password reset link for %s: %s", to, link)
+        # The link opens the account: it never goes to a log, where others than its owner read it.
+        log.warning("e-mail is not configured (SMTP or MAIL_OUTBOX): no password reset link sent to %s", to)
         return
     sender(to, subject, body)
 

@@ -91,3 +91,16 @@ def test_an_expired_or_forged_link_is_refused(reset_app: Flask, smtp_server: Smt
     assert expired.status_code == 400 and "venció" in expired.get_data(as_text=True)
     forged = web.client.get("/contrasena/nueva/no-es-un-enlace")
     assert forged.status_code == 400 and "no es válido" in forged.get_data(as_text=True)
+
+
+def test_without_mail_the_link_is_not_written_to_the_log(secure_app: Callable[..., Flask],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """With neither SMTP nor the outbox the link cannot go out; the log (read by the operators,
+    shipped to others) says so without the link, which would open the account to whoever reads it."""
+    app = secure_app(PUBLIC_URL="http://tramites.example", send_email=None)
+    with app.app_context(), unit_of_work():
+        ensure_user("ana", display_name="Ana Pérez", password=password_of("ana"), email="ana@example.com")
+    with caplog.at_level("DEBUG"):
+        _ask(Web(app.test_client()), "ana@example.com")
+    assert "no password reset link sent to ana@example.com" in caplog.text
+    assert "/contrasena/nueva/" not in caplog.text
