@@ -42,6 +42,7 @@ LIST_LIMIT = 50
 EMAIL_OPERATION = "notificar/email"
 _PENDING = "portal_notification_events"
 _QUEUED = "portal_notification_outbox"
+_WRITTEN = "process_emails_written"
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,16 @@ def _collect(session: Session, flush_context: Any) -> None:
     ids = [obj.id for obj in session.new if isinstance(obj, AuditEvent) and obj.type in KINDS]
     if ids:
         session.info.setdefault(_PENDING, []).extend(ids)
+    written = {(obj.instance_id, _address(obj.params.get("para"))) for obj in session.new
+               if isinstance(obj, outbox.OutboxMessage) and obj.operation == EMAIL_OPERATION and obj.instance_id}
+    if written:
+        session.info.setdefault(_WRITTEN, set()).update(written)
 
 
 def _queue(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
+    # What the procedure itself wrote in this transaction, read before the platform's own go in.
+    written = session.info.pop(_WRITTEN, set())
     mailer = _MAILERS.get(session.get_bind()) if ids else None
     if not ids or mailer is None:
         return
@@ -222,11 +229,17 @@ def _queue(session: Session) -> None:
             continue
         found = email_for(event_id, mailer.public_url())
         if found is not None:
-            _to, params, facts = found
+            to, params, facts = found
+            if (facts["instance_id"], _address(to)) in written:
+                continue  # the procedure wrote to them in this step, in its own words: no second e-mail
             if facts.get("test_case"):  # kept, never sent: an analyst's test case reaches no one
                 outbox.suppress(EMAIL_OPERATION, params, facts, utcnow())
             else:
                 queued.append(outbox.enqueue(EMAIL_OPERATION, params, facts, utcnow()))
+
+
+def _address(value: Any) -> str:
+    return str(value or "").strip().lower()
 
 
 def _notified_documents_news(ids: list[int]) -> set[int]:
@@ -242,6 +255,7 @@ def _notified_documents_news(ids: list[int]) -> set[int]:
 
 
 def _committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)  # the platform's own, recorded as they went in
     queued = session.info.pop(_QUEUED, None)
     mailer = _MAILERS.get(session.get_bind()) if queued else None
     if not queued or mailer is None:
@@ -254,6 +268,7 @@ def _committed(session: Session) -> None:
 
 
 def _rolled_back(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
     session.info.pop(_PENDING, None)
     session.info.pop(_QUEUED, None)
 
