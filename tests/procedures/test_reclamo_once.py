@@ -1,4 +1,5 @@
-"""The reclamo form sent twice (a second press of «Enviar», a phone that sends the POST again) starts one case."""
+"""The reclamo form sent twice (a second press of «Enviar», a phone that sends the POST again) starts one
+case; so does the form Atención al Vecino loads a phone call in."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.db import db
+from engine.identity.accounts import ensure_user
 from engine.intake import reclamos
 from engine.models import Instance
+from engine.uow import unit_of_work
 from portal import security
 from tests.fixtures.engine import ApiClient, make_token
-from tests.fixtures.identity import csrf_in
+from tests.fixtures.identity import Web, csrf_in, password_of
 from tests.fixtures.timing import in_parallel
 from tests.procedures.conftest import PROCESSES
 
 FORM = {"categoria": "alumbrado", "descripcion": "La luminaria de la esquina está apagada.",
         "lat": "-26.8303", "lon": "-65.2038", "direccion": "24 de Septiembre y Muñecas"}
+PHONE = "/bandeja/reclamos/telefono"
 SENT = re.compile(r'name="envio" value="([^"]+)"')
 
 
@@ -121,3 +125,28 @@ def test_a_refused_form_keeps_its_token_until_it_starts_the_reclamo(city: Flask)
     assert kept and unescape(kept.group(1)) == hidden["envio"]
     assert _send(client, hidden).status_code == 302 and _send(client, hidden).status_code == 302
     assert _reclamos(city) == 1
+
+
+def _staff(app: Flask) -> FlaskClient:
+    with app.app_context(), unit_of_work():
+        ensure_user("atencion", display_name="Atención", password=password_of("atencion"),
+                    email="atencion@example.com", roles=("staff",), groups=("atencion_vecino",))
+    web = Web(app.test_client())
+    web.sign_in("atencion", password_of("atencion"))
+    return web.client
+
+
+def test_a_phone_reclamo_sent_twice_is_loaded_once_and_read_out_again(city: Flask) -> None:
+    client = _staff(city)
+    hidden = _filled(client, PHONE)
+    first = client.post(PHONE, data={**FORM, **hidden})
+    again = client.post(PHONE, data={**FORM, **hidden})
+    assert first.status_code == again.status_code == 302
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"Reclamo EX-\S+-REC cargado", shown), shown[:2000]
+    assert _reclamos(city) == 1
+    browsers = [_same_browser(city, client) for _ in range(2)]
+    hidden = _filled(client, PHONE)
+    at_once = in_parallel(2, lambda i: browsers[i].post(PHONE, data={**FORM, **hidden}))
+    assert [r.status_code for r in at_once] == [302, 302], [r.get_data(as_text=True)[:2000] for r in at_once]
+    assert _reclamos(city) == 2
