@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from engine.casefile import expediente, tracking
-from engine.errors import DataInvalid, NotFound
+from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity import throttle
 from engine.identity.access import public
 from engine.intake import reclamos
 from engine.uow import unit_of_work
+from engine.web import once
 from engine.web.request import runtime, transaction
 from engine.workflow import deployments, forms_io
 from portal import security
@@ -34,6 +35,8 @@ MAX_PHOTOS = 3
 #: Reclamos one address, one contact or one account may send per window.
 RATE = (10, timedelta(minutes=15))
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+#: Where the forms' tokens keep the answer they got (:mod:`engine.web.once`).
+SENT_SCOPE = "reclamo:web"
 
 
 def _citizen() -> str | None:
@@ -43,11 +46,25 @@ def _citizen() -> str | None:
 
 
 def _page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200,
-          point: reclamos.QrPoint | None = None) -> ResponseReturnValue:
+          point: reclamos.QrPoint | None = None, fresh: bool = False) -> ResponseReturnValue:
+    """The form; shown again after a refusal, it keeps the token it was sent with unless ``fresh``."""
     response = current_app.make_response((render_template(
         "reclamos/form.html", values=values, errors=errors, categories=reclamos.CATEGORIES.values(),
-        point=point, signed_in=_citizen() is not None, max_photos=MAX_PHOTOS), status))
+        point=point, signed_in=_citizen() is not None, max_photos=MAX_PHOTOS,
+        token=once.page_token(fresh)), status))
     return response
+
+
+def _answered_before(values: dict[str, str]) -> ResponseReturnValue | None:
+    """The answer to this form sent before: its reclamo's confirmation; changed since, the form
+    again with a new token (a 409); nothing for a form not sent yet."""
+    try:
+        earlier = once.answered(SENT_SCOPE)
+    except Conflict:
+        message = _("Este formulario ya se envió y su reclamo quedó registrado. Si quiere hacer otro "
+                    "reclamo, revise los datos y vuelva a enviarlo.")
+        return _page(values, {"": [message]}, 409, fresh=True)
+    return None if earlier is None else redirect(url_for("reclamos.received", code=earlier["code"]))
 
 
 @bp.get("/nuevo")
@@ -118,6 +135,9 @@ def _within_rate(data: dict[str, Any]) -> bool:
 def submit() -> ResponseReturnValue:
     """Check the reclamo, store its photos and start the case; errors next to each field."""
     values = _values()
+    again = _answered_before(values)
+    if again is not None:
+        return again
     missing = reclamos.missing_fields(values)
     if missing:
         return _page(values, missing, 422)
@@ -139,12 +159,25 @@ def submit() -> ResponseReturnValue:
     if refused:
         return _page(values, {"fotos": refused}, 422)
     try:
-        with transaction() as ctx:
-            started = reclamos.start(ctx, data, channel=channel, user=_citizen(), photos=photos)
-            code = started.tracking_code
+        code = _start_once(data, channel, photos)
     except DataInvalid as e:
         return _page(values, reclamos.field_errors(e), 422)
+    except Conflict as e:  # the same form sent at the same time started the reclamo: its answer
+        return _answered_before(values) or _page(values, {"": [e.message]}, 409)
     return redirect(url_for("reclamos.received", code=code))
+
+
+def _start_once(data: dict[str, Any], channel: str, photos: list[expediente.NewDocument]) -> str:
+    """Start the reclamo, once per form (:mod:`engine.web.once`); its tracking code.
+
+    :raises Conflict: a submission of the same form started its reclamo meanwhile.
+    """
+    with transaction() as ctx:
+        def produce() -> dict[str, Any]:
+            started = reclamos.start(ctx, data, channel=channel, user=_citizen(), photos=photos)
+            return {"code": started.tracking_code}
+
+        return str(once.start(SENT_SCOPE, produce)["code"])
 
 
 @bp.get("/recibido/<code>")

@@ -6,15 +6,17 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 import forms
 from engine.casefile import drafts as saved_drafts
 from engine.citizens import cases
-from engine.errors import DataInvalid, NotFound
+from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity.access import roles_required
 from engine.identity.accounts import User
 from engine.models import Deployment
 from engine.uow import unit_of_work
+from engine.web import once
 from engine.web.request import transaction
 from engine.workflow import deployments, forms_io, starters
 from portal import representation, security, uploads
@@ -55,14 +57,33 @@ def show(key: str) -> ResponseReturnValue:
 
 
 def _page(deployment: Deployment, data: Any, errors: forms.Errors | None, *, status: int = 200,
-          resumed: bool = False, html: Any = None) -> ResponseReturnValue:
+          resumed: bool = False, html: Any = None, fresh: bool = False) -> ResponseReturnValue:
     schema, ui = forms_io.start_form(deployment)
     form = html
     if form is None and schema is not None:
         form = forms.render(schema, ui, data, errors)
     limits = {"archivo": uploads.max_file_bytes(), "tramite": uploads.max_case_bytes()}
     return render_template("portal/start.html", deployment=deployment, form=form, resumed=resumed,
-                           has_errors=bool(errors), limits=limits), status
+                           has_errors=bool(errors), limits=limits, token=once.page_token(fresh)), status
+
+
+def _sent_scope(user: User, key: str) -> str:
+    """Where a start form's token keeps its answer (:mod:`engine.web.once`): one person's, one procedure's."""
+    return f"start:web:{user.id}:{key}"
+
+
+def _sent_before(deployment: Deployment, user: User) -> ResponseReturnValue | None:
+    """The answer to this form sent before: its case; changed since, the form again with a new
+    token (a 409); nothing for a form not sent yet."""
+    try:
+        earlier = once.answered(_sent_scope(user, deployment.key))
+    except Conflict:
+        schema, ui = forms_io.start_form(deployment)
+        kept = forms.parse_submission(schema, request.form, {}, ui) if schema is not None else {}
+        message = _("Esta solicitud ya se envió y su trámite quedó iniciado (está en «Mis trámites»). Si "
+                    "quiere iniciar otro, revise los datos y vuelva a enviarla.")
+        return _page(deployment, kept, {"": [message]}, status=409, fresh=True)
+    return None if earlier is None else redirect(url_for("cases.detail", number=earlier["number"], nuevo=1))
 
 
 def _posted_key() -> str:
@@ -87,6 +108,9 @@ def submit() -> ResponseReturnValue:
     if waiting:  # the files that did finish are in the form already: keep them and the typed values
         kept = forms.parse_submission(schema, request.form, {}, ui) if schema is not None else {}
         return _page(deployment, kept, {"": [waiting]}, status=422)
+    again = None if acting or request.form.get("accion") == "guardar" else _sent_before(deployment, user)
+    if again is not None:
+        return again
     scope = saved_drafts.start_scope(key)
     received = uploads.upload_form_files(user, scope, saved_drafts.pending_bytes(user.id, scope))
     if acting:
@@ -112,8 +136,13 @@ def _start(deployment: Deployment, user: User, data: dict[str, Any]) -> Response
     """Start the case for the person, or for the party they act for (its applicant)."""
     try:
         with transaction() as ctx:
-            instance = cases.start_case(ctx, user, deployment, data, on_behalf_of=representation.acting_party(user))
-            number = instance.number
+            def produce() -> dict[str, Any]:
+                party = representation.acting_party(user)
+                return {"number": cases.start_case(ctx, user, deployment, data, on_behalf_of=party).number}
+
+            number = once.start(_sent_scope(user, deployment.key), produce)["number"]
+    except Conflict as e:  # the same form sent at the same time started the case: its answer
+        return _sent_before(deployment, user) or _page(deployment, data, {"": [e.message]}, status=409)
     except NotFound as e:  # acting for a party whose power does not cover this procedure
         return _page(deployment, data, {"": [e.message]}, status=422)
     except DataInvalid as e:

@@ -16,12 +16,14 @@ import qrcode
 import qrcode.constants
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from engine.casefile import access
-from engine.errors import DataInvalid
+from engine.errors import Conflict, DataInvalid
 from engine.identity.access import roles_required
 from engine.intake import reclamos
+from engine.web import once
 from worklists import web
 
 bp = Blueprint("reclamos_desk", __name__, url_prefix="/bandeja/reclamos", template_folder="templates")
@@ -31,13 +33,33 @@ PHONE_GROUP = "atencion_vecino"
 STAFF = ("staff", "supervisor")
 READERS = ("staff", "supervisor", "auditor")
 MAX_POINTS = 60
+#: Where the phone form's tokens keep the answer they got (:mod:`engine.web.once`).
+PHONE_SCOPE = "reclamo:telefono"
 
 
-def _phone_page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> ResponseReturnValue:
+def _phone_page(values: dict[str, str], errors: dict[str, list[str]], status: int = 200,
+                fresh: bool = False) -> ResponseReturnValue:
     response = current_app.make_response((render_template(
         "worklists/reclamos_telefono.html", values=values, errors=errors,
-        categories=reclamos.CATEGORIES.values()), status))
+        categories=reclamos.CATEGORIES.values(), token=once.page_token(fresh)), status))
     return response
+
+
+def _loaded(answer: dict[str, str]) -> ResponseReturnValue:
+    flash(f"Reclamo {answer['number']} cargado. Código de seguimiento para el vecino: {answer['code']}.", "ok")
+    return redirect(url_for("reclamos_desk.phone"))
+
+
+def _phone_sent_before(values: dict[str, str]) -> ResponseReturnValue | None:
+    """This form sent before (a second click, a resent POST): the reclamo it loaded, said again;
+    changed since, the form again with a new token (a 409)."""
+    try:
+        earlier = once.answered(PHONE_SCOPE)
+    except Conflict:
+        message = _("Este formulario ya se envió y el reclamo quedó cargado. Si es otro reclamo, revise los "
+                    "datos y vuelva a enviarlo.")
+        return _phone_page(values, {"": [message]}, 409, fresh=True)
+    return None if earlier is None else _loaded(earlier)
 
 
 @bp.get("/telefono")
@@ -52,18 +74,25 @@ def phone() -> ResponseReturnValue:
 def phone_submit() -> ResponseReturnValue:
     """Start the caller's reclamo; its number and tracking code are shown to read out."""
     values = {name: request.form.get(name, "").strip()[:2000] for name in reclamos.FORM_FIELDS}
+    again = _phone_sent_before(values)
+    if again is not None:
+        return again
     missing = reclamos.missing_fields(values)
     if missing:
         return _phone_page(values, missing, 422)
     data = reclamos.data_from_fields(values, current_app.config["SECRET_KEY"])
     try:
         with web.transaction() as ctx:
-            started = reclamos.start(ctx, data, channel="telefono", received_by=web.user().username)
-            number, code = started.instance.number, started.tracking_code
+            def produce() -> dict[str, str]:
+                started = reclamos.start(ctx, data, channel="telefono", received_by=web.user().username)
+                return {"number": started.instance.number, "code": started.tracking_code}
+
+            answer = once.start(PHONE_SCOPE, produce)
     except DataInvalid as e:
         return _phone_page(values, reclamos.field_errors(e), 422)
-    flash(f"Reclamo {number} cargado. Código de seguimiento para el vecino: {code}.", "ok")
-    return redirect(url_for("reclamos_desk.phone"))
+    except Conflict as e:  # the same form sent at the same time loaded the reclamo: its answer
+        return _phone_sent_before(values) or _phone_page(values, {"": [e.message]}, 409)
+    return _loaded(answer)
 
 
 # --- QR sheets ------------------------------------------------------------------------------

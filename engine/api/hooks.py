@@ -28,12 +28,12 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from engine.api import idempotency
 from engine.api.problems import problem
 from engine.api.v1.edge import runtime, transaction
 from engine.api.v1.schemas import InstanceRefSchema
 from engine.conversations import inbound, statuses
 from engine.ports import Connectors
+from engine.web import idempotency
 from engine.workflow import messages
 from engine.workflow.step import EngineContext
 

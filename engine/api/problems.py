@@ -49,12 +49,16 @@ def problem(status: int, title: str, detail: str = "", errors: list[dict[str, An
 
 
 def _webargs_errors(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
-    """Flatten marshmallow's nested messages into ``{pointer, message}`` entries."""
+    """Flatten marshmallow's nested messages into ``{pointer, message}`` entries.
+
+    A schema-level error (``_schema``: a body that is not an object, a rule across fields) points
+    at what holds it, the whole body being ``""`` (RFC 6901).
+    """
     if isinstance(messages, dict):
         found = []
         for key, value in messages.items():
-            if key in ("json", "form", "files", "query", "headers") and not prefix:
-                found += _webargs_errors(value, "")
+            if key in ("json", "form", "files", "query", "headers") and not prefix or key == "_schema":
+                found += _webargs_errors(value, prefix)
             else:
                 found += _webargs_errors(value, f"{prefix}/{key}")
         return found

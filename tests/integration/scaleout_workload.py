@@ -8,8 +8,9 @@ ready asks the task whether the first attempt took effect.
 
 Every third case, a neighbour also sends a reclamo with a photo through the public web form
 (the platform's upload path: the photo goes to the S3 store, its case gets it as a document).
-That form has no idempotency key, as no web form has: a submission cut mid-way and sent again
-may open a second reclamo, which the test allows and counts.
+It posts the form without the token (``envio``) the page gives it, as a page rendered before
+forms carried one would: a submission cut mid-way and sent again may open a second reclamo,
+which the test allows and counts.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from engine.api import problems
-from engine.api.v1 import deployments, documents, incidents, instances, messages, tasks, test_cases
+from engine.api.v1 import deployments, documents, incidents, instances, messages, tasks, test_cases, wording
 
 
-class ProblemSchema(ma.Schema):
+class ProblemSchema(wording.Schema):
     """An RFC 9457 problem document, as :func:`engine.api.problems.problem` writes it."""
 
     type = ma.fields.String(metadata={"example": "about:blank"})

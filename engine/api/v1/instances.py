@@ -8,7 +8,6 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from engine.api import idempotency
 from engine.api.auth import current_actor, requires
 from engine.api.v1 import next_tasks
 from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, transaction
@@ -27,6 +26,7 @@ from engine.api.v1.schemas import (
 )
 from engine.db import db
 from engine.models import AuditEvent, Instance, Subscription
+from engine.web import idempotency
 from engine.workflow import instances, migration, testcases
 
 bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Instancias (expedientes)")

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.api import idempotency
 from engine.api.auth import current_actor, requires
 from engine.api.v1.edge import Blueprint, page_body, paginate, transaction
 from engine.api.v1.schemas import (
@@ -16,6 +15,7 @@ from engine.api.v1.schemas import (
     MessageArgs,
     MessageResultSchema,
 )
+from engine.web import idempotency
 from engine.workflow import messages
 from engine.workflow.buffer import BufferedMessage
 

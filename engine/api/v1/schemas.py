@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from engine.api.v1.edge import MAX_PAGE
+from engine.api.v1.wording import Length, OneOf, Range, Schema
 from engine.errors import DataInvalid
 from engine.identity.tokens import SCOPES
 from engine.models import INSTANCE_STATUSES
@@ -22,9 +23,9 @@ def within_the_calendar(moment: datetime) -> None:
         raise ValidationError("La fecha está fuera del calendario.") from e
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(
+    page = fields.Integer(load_default=1, validate=Range(
         min=1, max=MAX_PAGE, error="La página debe ser un número entre {min} y {max}."))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(
+    per_page = fields.Integer(load_default=20, validate=Range(
         min=1, max=200, error="«per_page» debe ser un número entre {min} y {max}."))
 
 
@@ -82,7 +83,7 @@ class ProcessDetailSchema(Schema):
 
 class StartArgs(Schema):
     data = fields.Dict(load_default=dict)
-    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    business_key = fields.String(load_default=None, allow_none=True, validate=Length(max=200))
 
 
 class InstanceRefSchema(Schema):
@@ -135,11 +136,11 @@ class TaskQueryArgs(PageArgs):
     candidate_group = fields.String(metadata={
         "description": "Group id (mesa_entradas) or a lane's name as written (Mesa de Entradas)."})
     assignee = fields.String()
-    status = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled"]))
+    status = fields.String(load_default="ready", validate=OneOf(["ready", "completed", "cancelled"]))
     process = fields.String()
     due_before = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
     sort = fields.String(load_default="due_at",
-                         validate=validate.OneOf(["due_at", "-due_at", "created_at", "-created_at",
+                         validate=OneOf(["due_at", "-due_at", "created_at", "-created_at",
                                                   "priority", "-priority"]))
     test_cases = fields.Boolean(load_default=False, metadata={
         "description": "Include analysts' test cases (left out by default, as from inboxes and figures)."})
@@ -216,7 +217,7 @@ class ClockArgs(Schema):
 
 class InstanceQueryArgs(PageArgs):
     process = fields.String()
-    status = fields.String(validate=validate.OneOf(INSTANCE_STATUSES))
+    status = fields.String(validate=OneOf(INSTANCE_STATUSES))
     business_key = fields.String()
     created_after = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
     created_before = fields.AwareDateTime(default_timezone=None, validate=within_the_calendar)
@@ -243,15 +244,15 @@ class CompleteArgs(Schema):
 
 
 class AssignArgs(Schema):
-    assignee = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    assignee = fields.String(required=True, validate=Length(min=1, max=200))
 
 
 class TerminateArgs(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    reason = fields.String(load_default="", validate=Length(max=1000))
 
 
 class MigrateArgs(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, validate=Range(min=1))
 
 
 class TimeToLive(fields.Field):
@@ -267,7 +268,7 @@ class TimeToLive(fields.Field):
 class MessageArgs(Schema):
     correlation = fields.Dict(load_default=dict)
     data = fields.Dict(load_default=dict)
-    message_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    message_id = fields.String(load_default=None, allow_none=True, validate=Length(max=200))
     ttl = TimeToLive(load_default=None, allow_none=True, metadata={
         "oneOf": [{"type": "integer", "minimum": 1, "maximum": int(buffer.MAX_TTL.total_seconds())},
                   {"type": "string", "example": "P3D"}],
@@ -306,11 +307,11 @@ class BufferedMessagePageSchema(PageSchema):
 
 
 class BufferedMessageArgs(PageArgs):
-    name = fields.String(load_default=None, validate=validate.Length(max=200))
-    status = fields.String(load_default="pending", validate=validate.OneOf(
+    name = fields.String(load_default=None, validate=Length(max=200))
+    status = fields.String(load_default="pending", validate=OneOf(
         ("pending", "delivered", "all"), error="«status» debe ser «pending», «delivered» o «all»."))
 
 
 class TokenArgs(Schema):
     name = fields.String(required=True)
-    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True)
+    scopes = fields.List(fields.String(validate=OneOf(SCOPES)), required=True)
