@@ -197,6 +197,17 @@ def test_the_panel_writes_the_engines_extension_xml(platform: Platform, analyst:
 
 
 @pytest.mark.browser
+def test_the_lint_button_counts_in_spanish(platform: Platform, analyst: Person) -> None:
+    platform.deploy("apoderamiento")
+    _open(analyst, _draft_of(platform, "apoderamiento"))
+    button = analyst.page.locator(".bjsl-button")
+    button.wait_for()
+    shown = button.inner_text()
+    assert "Sin sugerencias" in shown or "avisos" in shown, shown
+    assert not any(word in shown for word in ("Issues", "Errors", "Warnings")), shown
+
+
+@pytest.mark.browser
 def test_the_panel_writes_the_condition_or_the_default_of_a_gateways_flow(
         platform: Platform, analyst: Person) -> None:
     """The check asks each flow out of an exclusive gateway for a condition or to be the default:
