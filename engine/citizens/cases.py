@@ -20,7 +20,7 @@ from engine.errors import NotFound
 from engine.identity.accounts import User
 from engine.models import AuditEvent, Certificate, Deployment, Document, Instance, Subscription, Task
 from engine.representation import powers
-from engine.workflow import instances
+from engine.workflow import forms_io, instances
 from engine.workflow.step import EngineContext
 from forms.catalogue import humanize
 
@@ -91,7 +91,8 @@ def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dic
         raise NotFound("No tiene un poder vigente para iniciar este trámite en nombre de esa persona.")
     applicant = on_behalf_of or user
     instance = instances.start_latest(ctx, deployment, data, applicant.username, on_created=lambda created: (
-        drafts.claim_files(created.id, uploads, user.username, scope, user.id)))
+        drafts.claim_files(created.id, uploads, user.username, scope, user.id,
+                           schema=forms_io.start_form(deployment)[0])))
     if on_behalf_of is not None:
         powers.record_act(instance, user, on_behalf_of, "inicio")
     drafts.drop_draft(user.id, key)
