@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.deadlines import clock
 from engine.identity.access import public
 from engine.models import Deployment
 from engine.workflow import deployments, starters
@@ -38,7 +39,7 @@ def _entry(deployment: Deployment) -> dict[str, Any]:
     manifest = deployment.manifest or {}
     return {"key": deployment.key, "name": deployment.name, "category": deployment.category or "Otros",
             "description": manifest.get("description") or "", "requirements": manifest.get("requirements") or [],
-            "fees": manifest.get("fees"), "duration": manifest.get("expected_duration"),
+            "fees": manifest.get("fees"), "duration": clock.duration_words(manifest),
             "channels": manifest.get("channels") or []}
 
 

@@ -18,6 +18,8 @@ def status_words(status: str) -> str:
 def step_words(step: CaseStep) -> str:
     """Where the case stands, as a citizen would say it."""
     names = ", ".join(step.names)
+    if step.kind == "finished" and names:
+        return _("Finalizado: %(fin)s", fin=names)
     words = {"finished": _("Finalizado"), "dropped": _("Dado de baja"),
              "applicant": _("Esperando una acción suya: %(tareas)s", tareas=names),
              "review": _("En revisión: %(tareas)s", tareas=names), "payment": _("Esperando el pago"),

@@ -14,13 +14,12 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from engine.casefile import assembly
-from engine.db import db
+from engine.citizens import cases as citizen_cases
 from engine.errors import DataInvalid, NotFound
 from engine.identity.access import roles_required
-from engine.models import AuditEvent, Instance, Task
+from engine.models import Instance, Task
 from engine.workflow import deployments, outbox, testcases
 from engine.workflow.step import EngineContext
 from worklists import web
@@ -77,16 +76,8 @@ def version(key: str, version: str) -> ResponseReturnValue:
 
 
 def end_reached(case: Instance) -> str | None:
-    """The name of the last end event the case's trail records (only finished cases have one)."""
-    if case.status != "completed":
-        return None
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == case.id,
-                                                         AuditEvent.type == "element_completed")
-                                .order_by(AuditEvent.id.desc()))
-    for event in events:
-        if (event.data or {}).get("type") == "EndEvent":
-            return str(event.data.get("name") or event.element_id or "") or None
-    return None
+    """The name of the end event a finished case reached: what its citizen reads (``None``: no name)."""
+    return citizen_cases.end_reached(case)
 
 
 def amount(ctx: EngineContext, instance_id: str) -> timedelta | None:

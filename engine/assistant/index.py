@@ -18,6 +18,7 @@ from typing import Any
 import bm25s
 
 from engine.assistant import text
+from engine.deadlines.clock import duration_words
 from engine.models import Deployment
 from engine.workflow import deployments
 
@@ -56,7 +57,7 @@ class GuideEntry:
         return cls(key=str(manifest["key"]), name=str(manifest["name"]), category=str(manifest.get("category") or ""),
                    description=str(manifest.get("description") or ""),
                    requirements=tuple(str(r) for r in manifest.get("requirements") or ()),
-                   fees=str(manifest.get("fees") or ""), duration=str(manifest.get("expected_duration") or ""),
+                   fees=str(manifest.get("fees") or ""), duration=duration_words(manifest),
                    channels=tuple(str(c) for c in manifest.get("channels") or ()),
                    staff_started=bool(manifest.get("iniciado_por")))
 

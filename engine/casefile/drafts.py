@@ -18,6 +18,7 @@ than the sweep empties it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from engine.db import db, utcnow
 from engine.errors import DataInvalid, NotFound, QuotaExceeded
 from engine.identity.accounts import User
 from engine.models import Document
+from forms.catalogue import catalogue
 
 #: How long an upload that no draft keeps waits for its form to be submitted (``UPLOAD_RETENTION_DAYS``).
 STALE_AFTER = timedelta(days=7)
@@ -154,14 +156,16 @@ def check_files(user_id: str, scope: str, data: dict[str, Any]) -> list[tuple[st
 
 
 def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], author: str, scope: str,
-                user_id: str, task_id: str | None = None) -> list[Document]:
+                user_id: str, task_id: str | None = None,
+                schema: Mapping[str, Any] | None = None) -> list[Document]:
     """Add the uploads to the case's expediente (kind ``uploaded``) and forget the scope's pending rows.
 
     Released rows of the scope stay: they count against the person's quota until the sweep.
     """
+    titles = {path: info.title for path, info in catalogue(schema).items()}
     added = []
     for pointer, row in uploads:
-        new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name),
+        new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name, titles),
                                      filename=row.display_name, content_type=row.content_type, size=row.size,
                                      sha256=row.storage_key, storage_key=row.storage_key)
         added.append(expediente.add_document(instance_id, new, author, task_id=task_id))
@@ -170,9 +174,15 @@ def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], auth
     return added
 
 
-def _title(pointer: str, name: str) -> str:
-    field = pointer.rsplit("/", 1)[-1].replace("_", " ").strip()
-    return f"{field.capitalize()}: {name}" if field and not field.isdigit() else name
+def _title(pointer: str, name: str, titles: Mapping[str, str]) -> str:
+    """«Foto del árbol: arbol.jpg»: the field's title in the form (its name, lacking accents, only
+    when the form gives none); a file of a list is named by itself."""
+    segments = pointer.split("/")[1:]
+    if not segments or segments[-1].isdigit():
+        return name
+    path = ".".join(s for s in segments if not s.isdigit())
+    field = titles.get(path) or segments[-1].replace("_", " ").strip().capitalize()
+    return f"{field}: {name}" if field else name
 
 
 def forget_abandoned_drafts(now: datetime, keep: timedelta = DRAFT_RETENTION) -> int:

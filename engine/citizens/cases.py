@@ -20,7 +20,7 @@ from engine.errors import NotFound
 from engine.identity.accounts import User
 from engine.models import AuditEvent, Certificate, Deployment, Document, Instance, Subscription, Task
 from engine.representation import powers
-from engine.workflow import instances
+from engine.workflow import forms_io, instances
 from engine.workflow.step import EngineContext
 from forms.catalogue import humanize
 
@@ -91,7 +91,8 @@ def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dic
         raise NotFound("No tiene un poder vigente para iniciar este trámite en nombre de esa persona.")
     applicant = on_behalf_of or user
     instance = instances.start_latest(ctx, deployment, data, applicant.username, on_created=lambda created: (
-        drafts.claim_files(created.id, uploads, user.username, scope, user.id)))
+        drafts.claim_files(created.id, uploads, user.username, scope, user.id,
+                           schema=forms_io.start_form(deployment)[0])))
     if on_behalf_of is not None:
         powers.record_act(instance, user, on_behalf_of, "inicio")
     drafts.drop_draft(user.id, key)
@@ -144,7 +145,8 @@ def summarize(instance: Instance, now: datetime, timezone: str) -> CaseSummary:
 def current_step(instance: Instance, ready: list[Task] | None = None) -> CaseStep:
     """Where the case is: finished, waiting for the citizen, for staff, for a payment…"""
     if instance.status == "completed":
-        return CaseStep("finished")
+        end = end_reached(instance)
+        return CaseStep("finished", (end,) if end else ())
     if instance.status == "terminated":
         return CaseStep("dropped")
     ready = instances.ready_tasks(instance) if ready is None else ready
@@ -161,6 +163,23 @@ def current_step(instance: Instance, ready: list[Task] | None = None) -> CaseSte
     if waiting:
         return CaseStep("elsewhere")
     return CaseStep("working")
+
+
+def end_reached(instance: Instance) -> str | None:
+    """The name of the end event a finished case reached, as its trail records it, or ``None``.
+
+    Analysts name each end for its outcome («Permiso otorgado», «Solicitud rechazada»): it is
+    the answer the citizen waited for.
+    """
+    if instance.status != "completed":
+        return None
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id,
+                                                         AuditEvent.type == "element_completed")
+                                .order_by(AuditEvent.id.desc()))
+    for event in events:
+        if (event.data or {}).get("type") == "EndEvent":
+            return str(event.data.get("name") or "").strip() or None
+    return None
 
 
 def applicant_task(instance: Instance, task_id: str) -> Task | None:

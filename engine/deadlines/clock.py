@@ -43,6 +43,20 @@ def duration_of(manifest: dict[str, Any] | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def duration_words(manifest: dict[str, Any] | None) -> str:
+    """What the guide says of the duration: the manifest's ``expected_duration`` or, without it,
+    its term (``plazo_dias_habiles``, the studio's «Plazo en días hábiles») as «15 días hábiles»;
+    ``""`` when it declares neither.
+    """
+    words = str((manifest or {}).get("expected_duration") or "").strip()
+    if words:
+        return words
+    days = duration_of(manifest)
+    if days is None:
+        return ""
+    return "1 día hábil" if days == 1 else f"{days} días hábiles"
+
+
 def expected_date(instance: Instance, now: datetime, timezone: str) -> date | None:
     """The date a citizen can expect the case to finish, in the city's calendar.
 

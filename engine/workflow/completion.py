@@ -53,6 +53,7 @@ class Submission:
 class _Review:
     errors: FieldErrors
     uploads: list[tuple[str, PendingUpload]]
+    schema: dict[str, Any] | None = None
 
 
 def problems(task: Task, submission: Submission) -> FieldErrors:
@@ -77,7 +78,7 @@ def complete_task(ctx: EngineContext, task_id: str, submission: Submission, acto
         expediente.add_document(task.instance_id, new, actor.name, task_id=task.id)
     if submission.earlier is not None:
         drafts.claim_files(task.instance_id, review.uploads, actor.name, submission.earlier.scope,
-                           submission.earlier.user_id, task_id=task.id)
+                           submission.earlier.user_id, task_id=task.id, schema=review.schema)
     return human_tasks.finish(ctx, task, submission.data, actor)
 
 
@@ -101,4 +102,4 @@ def _review(task: Task, submission: Submission) -> _Review:
         except DataInvalid as e:
             for pointer, messages in field_errors(e).items():
                 errors.setdefault(pointer, []).extend(messages)
-    return _Review(errors, uploads)
+    return _Review(errors, uploads, schema)

@@ -18,7 +18,7 @@ from engine.casefile import drafts
 from engine.errors import NotFound
 from engine.identity.accounts import User, group_title
 from engine.models import Deployment, Instance
-from engine.workflow import deployments, instances
+from engine.workflow import deployments, forms_io, instances
 from engine.workflow.step import EngineContext
 from engine.workflow.tasks import group_of_lane
 
@@ -107,6 +107,7 @@ def start_case(ctx: EngineContext, user: User, deployment: Deployment, data: dic
     uploads = drafts.check_files(user.id, scope, data)
 
     def file_documents(created: Instance) -> None:
-        drafts.claim_files(created.id, uploads, user.username, scope, user.id)
+        drafts.claim_files(created.id, uploads, user.username, scope, user.id,
+                           schema=forms_io.start_form(deployment)[0])
 
     return instances.start_latest(ctx, deployment, data, user.username, on_created=file_documents)

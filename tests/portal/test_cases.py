@@ -182,6 +182,31 @@ def test_a_dropped_case_says_so_everywhere(started: tuple[Web, ApiClient, str], 
     assert "El trámite fue dado de baja" in web.client.get("/novedades/").get_data(as_text=True)
 
 
+def test_an_uploaded_document_is_titled_by_its_field_in_the_form(started: tuple[Web, ApiClient, str]) -> None:
+    """The expediente names a document by the form's title of its field («Foto del árbol»), not by
+    the field's name in the data («foto_del_arbol» made «Foto del arbol»)."""
+    web, _, number = started
+    html = web.client.get(f"/mis-tramites/{number}").get_data(as_text=True)
+    assert "Constancia (PDF o imagen): constancia.pdf" in html
+    assert "Se agregó el documento «Constancia (PDF o imagen): constancia.pdf»" in html
+
+
+def test_a_finished_case_names_the_end_it_reached(started: tuple[Web, ApiClient, str],
+                                                  identity_app: Flask) -> None:
+    """The analyst names each end for its outcome («Solicitud aprobada»): the citizen reads it, as
+    the studio's test cases show it, not a bare «Finalizado»."""
+    web, api, number = started
+    task = api.ready_task(_instance_id(api, number), "revisar")
+    assert api.complete(task["id"], {"completo": True}).status_code == 200
+    page = web.client.get(f"/mis-tramites/{number}").get_data(as_text=True)
+    assert "Finalizado: Solicitud aprobada" in page
+    assert "Finalizado: Solicitud aprobada" in web.client.get("/mis-tramites/").get_data(as_text=True)
+    code = re.search(r'class="codigo">([^<]+)<', page)
+    assert code is not None
+    tracking = identity_app.test_client().get(f"/seguimiento/{code.group(1)}").get_data(as_text=True)
+    assert "Finalizado: Solicitud aprobada" in tracking
+
+
 @pytest.mark.parametrize(("who", "status"), [("mesa", 200), ("auditor", 200), ("analista", 404)])
 def test_staff_of_the_case_and_auditors_may_read_it_others_not(started: tuple[Web, ApiClient, str],
                                                                identity_app: Flask, who: str, status: int) -> None:

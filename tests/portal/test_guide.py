@@ -67,3 +67,18 @@ def test_a_procedure_staff_start_names_its_areas_and_offers_no_citizen_start(app
     assert ("Lo inicia el personal del Mesa de Entradas o del Despacho General o del Area sin titulo."
             in detail), detail
     assert "Iniciar trámite" not in detail and "Iniciar desde la bandeja" not in detail
+
+
+def test_the_term_in_business_days_is_the_guides_estimate_when_no_text_says_it(app: Flask, tmp_path: Path) -> None:
+    """The studio's «Plazo en días hábiles» alone (no «Duración esperada»): the guide tells it, as
+    the case's expected date already counts it, instead of «No informado»."""
+    bundle = tmp_path / "simple"
+    shutil.copytree(BUNDLES / "simple", bundle)
+    manifest = yaml.safe_load((bundle / "manifest.yaml").read_text(encoding="utf-8"))
+    manifest.pop("expected_duration", None)
+    (bundle / "manifest.yaml").write_text(yaml.safe_dump({**manifest, "plazo_dias_habiles": 15}, allow_unicode=True),
+                                          encoding="utf-8")
+    api = ApiClient(app, make_token(app, "pruebas", "admin"))
+    assert api.deploy(bundle).status_code == 201
+    detail = app.test_client().get("/guia/tramite_simple").get_data(as_text=True)
+    assert "15 días hábiles" in detail and "No informado" not in detail

@@ -93,7 +93,8 @@ def test_a_supplier_account_quotes_and_the_document_reaches_the_purchase(purchas
     # the supplier's file: the quote they uploaded and the signed receipt
     documents = supplier.documents()
     assert sorted((d.kind, d.title) for d in documents) == [
-        ("signed", "Constancia de presentación de cotización"), ("uploaded", "Documento: cotizacion.pdf")]
+        ("signed", "Constancia de presentación de cotización"),
+        ("uploaded", "Cotización firmada (PDF): cotizacion.pdf")]
     [uploaded] = [d for d in documents if d.kind == "uploaded"]
     # the purchase holds the same file reference in the offer Compras compares
     [offer] = case.data["cotizaciones"]
@@ -102,7 +103,8 @@ def test_a_supplier_account_quotes_and_the_document_reaches_the_purchase(purchas
     assert offer["observaciones"] == "Garantía de un año."
     # ... and the quote itself joined the purchase's file, naming the supplier's case (staff open it there)
     [carried] = [d for d in case.documents() if d.storage_key == uploaded.storage_key]
-    assert carried.kind == "attached" and carried.title == f"Documento: cotizacion.pdf (expediente {supplier.number})"
+    assert carried.kind == "attached"
+    assert carried.title == f"Cotización firmada (PDF): cotizacion.pdf (expediente {supplier.number})"
     assert carried.author == "proveedor" and carried.sha256 == uploaded.sha256
     receipt = supplier.data["constancia"]
     assert purchases.verify(receipt["codigo"])["verdict"] == "auténtico"

@@ -135,7 +135,7 @@ def start(key: str, version: int) -> ResponseReturnValue:
                 files = uploads.check_files(person.id, scope, data)
                 case = testcases.start(ctx, found, data, person.username,
                                        on_created=lambda c: uploads.claim_files(c.id, files, person.username, scope,
-                                                                                person.id))
+                                                                                person.id, schema=schema))
                 case_id, case_number = case.id, case.number
         except DataInvalid as e:
             for item in e.errors:

@@ -91,3 +91,23 @@ def test_a_bad_cell_is_pinned_and_focused(page: Any, identity_app: Flask,
     # nothing else is refused (scripts, the page's styles: see the check after loading).
     assert [m for m in csp if not m.startswith("Applying inline style violates")] == [], csp
     assert page.locator(".studio-dmn-canvas a.bjs-powered-by").count() >= 1
+
+
+def test_the_hit_policy_and_the_column_editor_speak_spanish(page: Any, identity_app: Flask,
+                                                            live_server: Callable[[Any], Any]) -> None:
+    """dmn-js names the hit policy and the predefined values of a column in English unless told."""
+    draft_id = draft_of(identity_app, "evento_publico")
+    base = live_server(identity_app).url
+    _sign_in(page, base)
+    page.goto(f"{base}/estudio/borradores/{draft_id}/decisiones/riesgo.dmn")
+    page.wait_for_selector("[data-dmn-editor][data-ready='true']")
+    policy = page.locator(".hit-policy").first
+    assert "Única (UNIQUE)" in policy.inner_text()
+    assert policy.get_attribute("title") == "La primera regla que se cumple da la salida."
+    page.locator("th.output-cell").first.dblclick()
+    menu = page.locator(".context-menu")
+    menu.wait_for()
+    shown = menu.inner_text()
+    assert "Valores predefinidos" in shown
+    for english in ("No values", "predefined values", "Clear", "Add "):
+        assert english not in shown, shown

@@ -236,3 +236,27 @@ def test_an_existing_form_keeps_what_the_outline_does_not_edit(page: Any, served
     for data in (sample, without_streets, {**without_streets, "requiere_corte": False}, {**sample, "evento": {}}):
         assert forms.validate(saved, data) == forms.validate(original, data)
     assert "/calles_afectadas" in forms.validate(saved, without_streets)
+
+
+def test_the_preview_never_covers_the_json_texts(page: Any, served: tuple[Flask, str, int]) -> None:
+    """At 1280 px the preview follows the outline down the page, but stops where the JSON texts
+    begin: scrolled to the UI schema's text, the analyst sees and clicks that text, not the preview."""
+    app, base, draft_id = served
+    with app.app_context(), unit_of_work():
+        draft = drafts.get(draft_id)
+        for name in ("solicitud.schema.json", "solicitud.uischema.json"):
+            drafts.put_file(draft, name, (EVENTO / name).read_bytes(), "analista", NOW)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base}/ingresar?siguiente=/estudio/borradores/{draft_id}/formularios/solicitud.schema.json")
+    page.fill("#campo-usuario", "analista")
+    page.fill("#campo-contrasena", password_of("analista"))
+    page.click("main button:has-text('Ingresar')")
+    page.wait_for_selector("#form-editor[data-started='true']")
+    for text in ("#fe-texto-ui", "#fe-texto-esquema"):
+        page.locator(text).scroll_into_view_if_needed()
+        on_top = page.evaluate("""(selector) => {
+          const box = document.querySelector(selector).getBoundingClientRect();
+          const y = Math.min(box.top + 40, window.innerHeight - 10);
+          return document.elementFromPoint(box.left + box.width / 2, y).closest(selector) !== null;
+        }""", text)
+        assert on_top, f"{text} is covered"

@@ -197,6 +197,59 @@ def test_the_panel_writes_the_engines_extension_xml(platform: Platform, analyst:
 
 
 @pytest.mark.browser
+def test_the_lint_button_counts_in_spanish(platform: Platform, analyst: Person) -> None:
+    platform.deploy("apoderamiento")
+    _open(analyst, _draft_of(platform, "apoderamiento"))
+    button = analyst.page.locator(".bjsl-button")
+    button.wait_for()
+    shown = button.inner_text()
+    assert "Sin sugerencias" in shown or "avisos" in shown, shown
+    assert not any(word in shown for word in ("Issues", "Errors", "Warnings")), shown
+
+
+@pytest.mark.browser
+def test_the_panel_writes_the_condition_or_the_default_of_a_gateways_flow(
+        platform: Platform, analyst: Person) -> None:
+    """The check asks each flow out of an exclusive gateway for a condition or to be the default:
+    the panel writes both, so a gateway drawn in the studio can be deployed."""
+    platform.deploy("apoderamiento")
+    draft_id = _draft_of(platform, "apoderamiento")
+    _open(analyst, draft_id)
+    page = analyst.page
+
+    _select(analyst, "f_aceptar")
+    condition = "#bio-properties-panel-studio-condition"
+    assert page.input_value(condition) == 'decision == "aceptar"'
+    assert not page.is_checked("#bio-properties-panel-studio-default-flow")
+    page.fill(condition, 'decision == "aceptar" and bool(cuit_representado)')
+    page.wait_for_timeout(400)  # the panel's inputs are debounced
+
+    _select(analyst, "f_rechazar")  # the default flow: no condition to write
+    assert page.is_checked("#bio-properties-panel-studio-default-flow")
+    assert page.locator(condition).count() == 0
+    page.uncheck("#bio-properties-panel-studio-default-flow")
+    page.fill(condition, 'decision == "rechazar"')
+    page.wait_for_timeout(400)
+    _check_page(analyst)
+    _save(analyst)
+
+    root = fromstring(_files(platform, draft_id)["apoderamiento.bpmn"])
+    assert root.find(f".//{BPMN}exclusiveGateway[@id='decision_gw']").get("default") is None
+    conditions = {flow.get("id"): flow.findtext(f"{BPMN}conditionExpression")
+                  for flow in root.iter(f"{BPMN}sequenceFlow") if flow.get("sourceRef") == "decision_gw"}
+    assert conditions == {"f_aceptar": 'decision == "aceptar" and bool(cuit_representado)',
+                          "f_rechazar": 'decision == "rechazar"'}
+
+    _select(analyst, "f_aceptar")  # made the default again, it loses its condition
+    page.check("#bio-properties-panel-studio-default-flow")
+    page.wait_for_selector(condition, state="detached")
+    _save(analyst)
+    root = fromstring(_files(platform, draft_id)["apoderamiento.bpmn"])
+    assert root.find(f".//{BPMN}exclusiveGateway[@id='decision_gw']").get("default") == "f_aceptar"
+    assert root.find(f".//{BPMN}sequenceFlow[@id='f_aceptar']/{BPMN}conditionExpression") is None
+
+
+@pytest.mark.browser
 def test_a_problem_of_the_check_is_pinned_on_its_element_and_a_click_selects_it(
         platform: Platform, analyst: Person) -> None:
     platform.deploy("evento_publico")

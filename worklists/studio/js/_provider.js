@@ -369,6 +369,71 @@ function Script(props) {
   });
 }
 
+// ---- sequence flows out of a gateway: the condition, or the default flow -------------------
+
+// The check asks each flow out of an exclusive or inclusive gateway for a condition or to be
+// the default; without these two entries the studio could not write either.
+function isGatewayFlow(element) {
+  return is(element, 'bpmn:SequenceFlow') && Boolean(element.source)
+    && (is(element.source, 'bpmn:ExclusiveGateway') || is(element.source, 'bpmn:InclusiveGateway'));
+}
+
+function isDefaultFlow(element) {
+  return getBusinessObject(element.source).get('default') === getBusinessObject(element);
+}
+
+function Condition(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const bpmnFactory = useService('bpmnFactory');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  return h(TextAreaEntry, {
+    element, id, label: 'Condición', debounce, monospace: true, rows: 2,
+    description: 'Expresión Python que da verdadero o falso con los datos del caso, por ejemplo '
+      + 'resolucion == "aprobada"; un texto literal va entre comillas. El caso sigue este flujo cuando se cumple.',
+    getValue: () => {
+      const condition = bo.get('conditionExpression');
+      return (condition && condition.get('body')) || '';
+    },
+    setValue: (value) => {
+      const body = (value || '').trim();
+      let expression;
+      if (body) {
+        expression = bpmnFactory.create('bpmn:FormalExpression', { body });
+        expression.$parent = bo;
+      }
+      modeling.updateProperties(element, { conditionExpression: expression });
+    },
+  });
+}
+
+function DefaultFlow(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  return h(CheckboxEntry, {
+    element, id, label: 'Flujo por omisión',
+    description: 'El caso lo sigue cuando no se cumple ninguna condición de los otros flujos de la compuerta; no lleva condición.',
+    getValue: () => isDefaultFlow(element),
+    setValue: (value) => {
+      if (value) {
+        modeling.updateProperties(element, { conditionExpression: undefined });
+        modeling.updateProperties(element.source, { default: getBusinessObject(element) });
+      } else {
+        modeling.updateProperties(element.source, { default: undefined });
+      }
+    },
+  });
+}
+
+function flowGroup(element) {
+  const entries = [entry('studio-default-flow', DefaultFlow, isCheckboxEntryEdited)];
+  if (!isDefaultFlow(element)) {
+    entries.unshift(entry('studio-condition', Condition, isTextAreaEntryEdited));
+  }
+  return { id: 'studio-flow', label: 'Condición del flujo', component: Group, entries };
+}
+
 // ---- timers: business days -------------------------------------------------------------------
 
 const DIAS_HABILES = /^\s*dias_habiles\(\s*(\d+)\s*\)\s*$/;
@@ -526,6 +591,9 @@ PlatformPropertiesProvider.prototype.getGroups = function getGroups(element) {
           }),
         ],
       });
+    }
+    if (isGatewayFlow(element)) {
+      added.push(flowGroup(element));
     }
     const message = messageGroup(element);
     if (message) {

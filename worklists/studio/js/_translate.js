@@ -41,6 +41,8 @@ const ES = {
   'Select an element to edit its properties.': 'Elija un elemento para editar sus propiedades.',
   'Multiple elements are selected. Select a single one to edit its properties.': 'Hay varios elementos elegidos: elija uno solo para editar sus propiedades.',
   'Toggle linting overlays': 'Mostrar u ocultar las sugerencias en el diagrama',
+  'No Issues': 'Sin sugerencias',
+  '{errors} Errors, {warnings} Warnings': '{errors} errores, {warnings} avisos',
   'Issues for child elements': 'Sugerencias de los elementos internos',
   'Append {type}': 'Agregar {type}',
   'Append EndEvent': 'Agregar evento de fin',
