@@ -72,6 +72,7 @@ from engine.runtime import EXTENSION_KEY, DocumentServices, OperatorTools, Runti
 from engine.settings import FOLLOWS_SERVER, ConfigError, instance_secret, read_settings, redact_url
 from engine.uow import unit_of_work
 from engine.web import request_log
+from engine.web.addresses import bound_numbers
 from engine.web.nul_bytes import refuse_nul_bytes
 from engine.web.pages import ERROR_PAGE
 from storage.base import Storage
@@ -107,6 +108,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(HERE / "portal" / "templates"),
         static_folder=str(HERE / "portal" / "static"),
     )
+    bound_numbers(app)  # before any route: an id beyond the database's integers is a 404, not a 500
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
