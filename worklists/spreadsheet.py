@@ -16,6 +16,8 @@ from flask import Response
 from engine.dates import DATE, DATE_TIME
 
 SEPARATOR = ";"
+#: What makes a spreadsheet read a cell as a formula (OWASP «CSV injection»).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_text(value: Any) -> str:
@@ -33,12 +35,22 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def file_cell(value: Any) -> str:
+    """:func:`cell_text` for the file: a text a spreadsheet would run as a formula (a procedure,
+    step, service or office named ``=HYPERLINK(…)`` by whoever keeps it) goes after an apostrophe,
+    so it stays text; numbers stay numbers (``-3`` is not a formula)."""
+    text = cell_text(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """The whole file, byte-order mark first."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=SEPARATOR, lineterminator="\r\n")
     writer.writerow([str(h) for h in header])
-    writer.writerows([cell_text(v) for v in row] for row in rows)
+    writer.writerows([file_cell(v) for v in row] for row in rows)
     return "\ufeff" + out.getvalue()
 
 
