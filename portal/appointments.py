@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engine.appointments import booking, case_news, confirmation, guests, links, mails, slots
@@ -186,10 +187,34 @@ def _guest_may_ask(email: str) -> bool:
     return all(counted)
 
 
+#: Why a guest's link was refused, as the guest reads it.
+GUEST_LINK_REFUSED = {
+    "vencido": _l("El enlace venció: vuelva a pedir el turno."),
+    "usado": _l("Este enlace ya se usó: el turno ya fue reservado. Revise el correo de confirmación."),
+    "invalido": _l("El enlace no es válido."),
+}
+
+
 @bp.get("/invitado/<token>")
 @public
 def guest_link(token: str) -> ResponseReturnValue:
-    """A guest's link from the e-mail: books the slot asked for, then shows the confirmation."""
+    """A guest's link from the e-mail: what was asked for and «Confirmar el turno». Opening it books
+    nothing: mail scanners and link previews open links too, and would take the slot unasked."""
+    try:
+        asked = guests.pending(token, now=_now(), secret_key=current_app.config["SECRET_KEY"])
+    except guests.LinkRefused as refused:
+        return render_template("portal/error.html", status=400, message=GUEST_LINK_REFUSED[refused.reason]), 400
+    agenda = db.session.get(Agenda, asked.agenda_id)
+    office = db.session.get(Office, agenda.office_id) if agenda is not None else None
+    service = db.session.get(Service, agenda.service_id) if agenda is not None else None
+    return render_template("portal/appointments/guest_confirm.html", token=token, office=office, service=service,
+                           starts=moment_text(asked.starts_at, runtime().settings["TIMEZONE"]))
+
+
+@bp.post("/invitado/<token>")
+@public
+def guest_confirm(token: str) -> ResponseReturnValue:
+    """The guest confirms: book the slot asked for, then show the appointment."""
     try:
         with transaction() as ctx:
             taken = guests.confirm(token, now=_now(), calendar=_calendar(), secret_key=current_app.config["SECRET_KEY"])
@@ -198,10 +223,7 @@ def guest_link(token: str) -> ResponseReturnValue:
             path = links.manage_path(taken)
             _hand_over_after_commit(ctx.after_commit, message)
     except guests.LinkRefused as refused:
-        messages = {"vencido": _("El enlace venció: vuelva a pedir el turno."),
-                    "usado": _("Este enlace ya se usó: el turno ya fue reservado. Revise el correo de confirmación."),
-                    "invalido": _("El enlace no es válido.")}
-        return render_template("portal/error.html", status=400, message=messages[refused.reason]), 400
+        return render_template("portal/error.html", status=400, message=GUEST_LINK_REFUSED[refused.reason]), 400
     flash(_("Confirmó su correo y su turno quedó reservado."))
     return redirect(path, 303)
 

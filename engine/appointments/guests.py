@@ -69,6 +69,18 @@ def ask(agenda_id: str, starts_at: datetime, *, email: str, document_number: str
     return request, token
 
 
+def pending(token: str, *, now: datetime, secret_key: str) -> GuestRequest:
+    """The request a guest's link names, while it can still be confirmed; reads only.
+
+    Following the link shows this; the booking waits for the person's own confirmation (a POST),
+    since mail scanners and link previews open every link they see.
+
+    :raises LinkRefused: tampered, unknown, expired or used.
+    """
+    return one_time_links.open_link(token, secret_key=secret_key, salt=SALT, valid_for=VALID_FOR, now=now,
+                                    find=_by_hash)
+
+
 def confirm(token: str, *, now: datetime, calendar: Calendar, secret_key: str) -> Appointment:
     """Follow a guest's link: book the slot asked for (flushes); the link works once.
 
@@ -89,4 +101,4 @@ def _by_hash(token_hash: str) -> GuestRequest | None:
     return db.session.scalar(select(GuestRequest).where(GuestRequest.token_hash == token_hash))
 
 
-__all__ = ["LinkRefused", "ask", "confirm"]
+__all__ = ["LinkRefused", "ask", "confirm", "pending"]

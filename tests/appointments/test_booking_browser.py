@@ -166,6 +166,10 @@ def test_a_guest_books_on_a_phone_with_the_keyboard_after_confirming_the_address
         link = link_in(mail.message.get_body(("plain",)).get_content(), "/turnos/invitado/")
         page.goto(server.url + link)
         _check(page, server.url, csp)
+        assert page.locator("h1").inner_text() == "Confirmar el turno"  # opening the link books nothing
+        _tab_to(page, _text_is("Confirmar el turno"))
+        _press_enter_and_wait(page)
+        _check(page, server.url, csp)
         assert page.locator("h1").inner_text() == "Su turno" and page.locator(".turnos-qr svg").is_visible()
         assert "09/12/2026 08:00" in page.locator("main").inner_text()
     finally:

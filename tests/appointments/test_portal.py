@@ -159,7 +159,9 @@ def test_a_guest_books_by_following_the_link_sent_to_their_address(site: Callabl
     [mail] = s.mail.wait_for(1)
     assert mail.rcpt_tos == ["invitada@example.com"]
     link = link_in(mail.message.get_body(("plain",)).get_content(), "/turnos/invitado/")
-    followed = s.guest().client.get(link)
+    opened = s.guest()
+    assert "Confirmar el turno" in opened.client.get(link).get_data(as_text=True)  # opening books nothing
+    followed = opened.post_form(link, {})
     assert followed.status_code == 303
     manage = followed.headers["Location"].removeprefix("http://localhost")
     assert MANAGE.match(manage)
@@ -184,7 +186,7 @@ def test_a_guest_link_for_a_slot_taken_meanwhile_is_refused_with_a_way_back(site
     guest.post_form(_day_path(s), {"horario": times[0], "email": "invitada@example.com", "documento": "20345678"})
     link = link_in(s.mail.wait_for(1)[0].message.get_body(("plain",)).get_content(), "/turnos/invitado/")
     _book(s, s.citizen(), times[0])
-    refused = s.guest().client.get(link)
+    refused = s.guest().post_form(link, {})
     assert refused.status_code == 409 and "Elija otro horario" in refused.get_data(as_text=True)
 
 

@@ -15,6 +15,7 @@ TABLE: dict[str, frozenset[str]] = {
     "appointments.day": PUBLIC,
     "appointments.book": PUBLIC,
     "appointments.guest_link": PUBLIC,
+    "appointments.guest_confirm": PUBLIC,
     "appointments.mine": CITIZENS,
     "appointments.manage": PUBLIC,
     "appointments.calendar_file": PUBLIC,
@@ -30,4 +31,5 @@ SERVED_GET: dict[str, int] = {"appointments.offices": 404, "appointments.month":
                               "appointments.guest_link": 400, "appointments.manage": 404,
                               "appointments.calendar_file": 404, "appointments.move_month": 404,
                               "appointments.move_day": 404}
-SERVED_POST: dict[str, int] = {"appointments.book": 404, "appointments.cancel": 404, "appointments.move": 404}
+SERVED_POST: dict[str, int] = {"appointments.book": 404, "appointments.guest_confirm": 400, "appointments.cancel": 404,
+                               "appointments.move": 404}
