@@ -174,7 +174,10 @@ def groups_with_open_tasks() -> list[str]:
 
 def procedures() -> list[tuple[str, str]]:
     """``(key, name)`` of every deployed procedure (its latest name), for the filter."""
-    rows = db.session.execute(select(Deployment.key, func.max(Deployment.name)).where(Deployment.trial.is_(False))
-                              .group_by(Deployment.key)
+    latest = (select(Deployment.key, func.max(Deployment.version).label("version"))
+              .where(Deployment.trial.is_(False)).group_by(Deployment.key).subquery())
+    rows = db.session.execute(select(Deployment.key, Deployment.name)
+                              .join(latest, (Deployment.key == latest.c.key) & (Deployment.version == latest.c.version))
+                              .where(Deployment.trial.is_(False))
                               .order_by(Deployment.key))
     return [(key, name) for key, name in rows]
