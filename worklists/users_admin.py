@@ -11,6 +11,7 @@ each change (``engine.identity.administration``, ``engine.identity.tokens``).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,7 +21,7 @@ from engine.api.auth import forget_cached_tokens
 from engine.errors import DataInvalid, EngineError
 from engine.identity import administration, password_reset, tokens
 from engine.identity.access import roles_required
-from engine.identity.accounts import ROLES
+from engine.identity.accounts import ROLES, User
 from engine.uow import unit_of_work
 from worklists import web
 
@@ -127,19 +128,38 @@ def create() -> ResponseReturnValue:
                 username=str(typed["usuario"]), display_name=str(typed["nombre"]), email=str(typed["correo"]),
                 roles=form.getlist("roles"), groups=form.getlist("grupos"), actor=web.user(),
                 allowed_groups=_known_groups())
-            token = password_reset.issue_welcome(user, ctx.now(), current_app.config["SECRET_KEY"])
-            link = ctx.public_url.rstrip("/") + url_for("password.reset", token=token)
-            username, name, to = user.username, user.display_name, user.email or ""
+            welcome = _welcome(user, ctx.now(), ctx.public_url)
     except DataInvalid as e:
         problems = {NEW_FIELDS.get(p.get("field", ""), "usuario"): p["message"] for p in e.errors}
         return _new_page(typed, problems, 422)
-    if _send_welcome(to, name, username, link):
+    if _send_welcome(*welcome):
         flash(_("Se creó la cuenta %(name)s. Le enviamos a %(to)s un enlace para elegir su contraseña (vale "
-                "3 días).", name=username, to=to), "ok")
+                "3 días).", name=welcome[2], to=welcome[0]), "ok")
     else:
-        flash(_("Se creó la cuenta %(name)s, pero no se pudo enviar el correo con el enlace. La persona puede "
-                "pedir uno en «¿Olvidó su contraseña?» con su correo %(to)s.", name=username, to=to), "error")
+        flash(_("Se creó la cuenta %(name)s, pero no se pudo enviar el correo con el enlace. Vuelva a enviarlo "
+                "desde aquí cuando el correo funcione.", name=welcome[2]), "error")
+    return redirect(url_for("users_admin.show", username=welcome[2]), 303)
+
+
+@bp.post("/<username>/enlace")
+@roles_required("admin")
+def send_link(username: str) -> ResponseReturnValue:
+    """Send again the link to choose the first password (a new one; the earlier ones keep working until used)."""
+    with web.transaction() as ctx:
+        welcome = _welcome(administration.awaiting_password(username, web.user()), ctx.now(), ctx.public_url)
+    if _send_welcome(*welcome):
+        flash(_("Le enviamos a %(to)s un nuevo enlace para elegir su contraseña (vale 3 días).", to=welcome[0]),
+              "ok")
+    else:
+        flash(_("No se pudo enviar el correo con el enlace. Intente de nuevo más tarde."), "error")
     return redirect(url_for("users_admin.show", username=username), 303)
+
+
+def _welcome(user: User, now: datetime, public_url: str) -> tuple[str, str, str, str]:
+    """``(to, name, username, link)`` of a new link to choose the first password (in the transaction)."""
+    token = password_reset.issue_welcome(user, now, current_app.config["SECRET_KEY"])
+    return user.email or "", user.display_name, user.username, public_url.rstrip("/") + url_for(
+        "password.reset", token=token)
 
 
 def _send_welcome(to: str, name: str, username: str, link: str) -> bool:

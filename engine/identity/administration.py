@@ -130,6 +130,22 @@ def create_account(*, username: str, display_name: str, email: str, roles: Itera
     return user
 
 
+def awaiting_password(username: str, actor: User) -> User:
+    """A local account whose owner has not chosen a password yet, to send them the link again
+    (audited as ``account_link_sent``; flushes, never commits).
+
+    :raises NotFound: for an unknown account.
+    :raises Conflict: for an account of the directory, an inactive one, one without e-mail, or
+        one that has a password already (its owner uses «¿Olvidó su contraseña?»).
+    """
+    user = account(username)
+    if user.source != "local" or not user.active or not user.email or user.password_hash:
+        raise Conflict("Esta cuenta no espera un enlace para elegir su contraseña: ya la eligió, está inactiva, "
+                       "no tiene correo o viene del directorio de personal.")
+    audit.record("account_link_sent", actor.username, data={"username": user.username})
+    return user
+
+
 def _new_account_problems(name: str, title: str, email: str, address: str | None) -> list[dict[str, str]]:
     problems = []
     if not USERNAME.fullmatch(name) or name in RESERVED_NAMES:

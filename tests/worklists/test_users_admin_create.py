@@ -133,6 +133,33 @@ def test_without_mail_the_account_is_made_and_the_admin_is_told(secure_app: Call
     assert "/contrasena/nueva/" not in caplog.text  # the link opens the account: never in a log
 
 
+def test_when_the_mail_failed_the_admin_sends_the_link_again(mailed: Flask, smtp_server: SmtpServer) -> None:
+    runtime = mailed.extensions["tramites"]
+    sender, runtime.send_email = runtime.send_email, None
+    admin = _signed_in(mailed)
+    created = admin.post_form(NEW, JUAN)
+    shown = admin.client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "no se pudo enviar el correo con el enlace" in shown and "Todavía no la eligió." in shown
+    runtime.send_email = sender
+    again = admin.post_form("/administracion/usuarios/jperez/enlace", {}, token_from="/administracion/usuarios/jperez")
+    assert again.status_code == 303
+    assert "Le enviamos a jperez@smt.gob.ar un nuevo enlace" in admin.client.get(again.headers["Location"]).get_data(
+        as_text=True)
+    [received] = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["jperez@smt.gob.ar"]
+    assert LINK.search(received.message.get_body(preferencelist=("plain",)).get_content())
+    with mailed.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.type == "account_link_sent")).all()
+        assert (event.actor, event.data) == ("admin", {"username": "jperez"})
+    refused = admin.post_form("/administracion/usuarios/mesa/enlace", {}, token_from="/administracion/usuarios/mesa")
+    assert refused.status_code == 409 and "ya la eligió" in refused.get_data(as_text=True)
+    assert "Enviar de nuevo el enlace" not in admin.client.get("/administracion/usuarios/mesa").get_data(as_text=True)
+    mesa = _signed_in(mailed, "mesa")
+    token = csrf_in(mesa.client.get("/cuenta").get_data(as_text=True))
+    assert mesa.client.post("/administracion/usuarios/jperez/enlace", data={"csrf_token": token}).status_code == 403
+    assert len(smtp_server.received) == 1
+
+
 @pytest.mark.parametrize("changes, field, message", [
     ({"usuario": "mesa"}, "usuario", "Ya existe una cuenta con ese nombre de usuario."),
     ({"usuario": "MESA"}, "usuario", "Ya existe una cuenta con ese nombre de usuario."),
