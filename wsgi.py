@@ -153,7 +153,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.add_template_filter(engine.workflow.instructions.for_task, "instrucciones")
     app.add_template_filter(group_title, "grupo")
-    _secure_fronts(app, settings, embedded, registry)
+    _secure_fronts(app, settings, embedded, registry, runtime)
     _translate_storage_errors(app)
     app.extensions[ERROR_PAGE] = portal.errors.page
     _send_notification_emails(app, settings, runtime)
@@ -205,7 +205,7 @@ def _send_notification_emails(app: Flask, settings: Mapping[str, Any], runtime: 
 
 
 def _secure_fronts(app: Flask, settings: Mapping[str, Any], embedded: Mapping[str, str],
-                   registry: ConnectorRegistry) -> None:
+                   registry: ConnectorRegistry, runtime: Runtime) -> None:
     """Sessions, CSRF, headers and sign-in for the web fronts (after their blueprints).
 
     Staff sign in against the directory when ``TRAMITES_LDAP_URL`` is set (local users
@@ -215,8 +215,8 @@ def _secure_fronts(app: Flask, settings: Mapping[str, Any], embedded: Mapping[st
     staff = registry.connector("directorio")[0].authenticate if settings["LDAP_URL"] else None
     mail = connector_config(NotifyConnector, {**embedded, **_given(settings)})
     sends = mail.get("SMTP_HOST") or mail.get("MAIL_OUTBOX_DIR")
-    portal.security.init_app(app, authenticate_staff=staff,
-                             send_email=plain_sender(mail) if sends else None,
+    runtime.send_email = plain_sender(mail) if sends else None  # the administration's welcome links too
+    portal.security.init_app(app, authenticate_staff=staff, send_email=runtime.send_email,
                              idle_minutes=settings["SESSION_IDLE_MINUTES"],
                              trusted_proxies=settings["TRUSTED_PROXIES"] or ())
     if settings["OIDC_ISSUER"]:

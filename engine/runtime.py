@@ -5,7 +5,8 @@
   (a registry holding only the GAF connector of the test-case sandbox);
 - ``documents``: the document store and what signs, checks and assembles PDFs;
 - ``tools``: what operators run beside the platform (health checks, the GAF sandbox, the sensor feed);
-- ``settings``, ``clock``, ``known_groups`` and ``dispatch`` (the worker an outbox message goes to).
+- ``settings``, ``clock``, ``known_groups``, ``dispatch`` (the worker an outbox message goes to) and
+  ``send_email`` (the plain sender of one-time links).
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     #: Hands a committed outbox message to a worker (Celery); ``None`` = deliver it in this process.
     dispatch: Callable[[int], None] | None = None
+    #: ``send_email(to, subject, body)`` for the platform's own messages that carry a one-time link
+    #: (never kept in the outbox's table); ``None`` without SMTP or the local outbox.
+    send_email: Callable[[str, str, str], Any] | None = None
     #: When this process sweeps the document store next (``DOCUMENT_SWEEP_MINUTES``).
     sweeps: SweepSchedule = field(init=False)
     #: When this process may try a scheduled backup again after a failure.

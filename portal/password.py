@@ -23,7 +23,7 @@ MAX_FIELD = 256
 def _messages() -> dict[str, str]:
     return {
         "invalido": _("El enlace no es válido. Pida uno nuevo."),
-        "vencido": _("El enlace venció (vale una hora). Pida uno nuevo."),
+        "vencido": _("El enlace venció. Pida uno nuevo en «¿Olvidó su contraseña?»."),
         "usado": _("Este enlace ya se usó. Si necesita cambiar la contraseña otra vez, pida uno nuevo."),
         "corta": _("La contraseña debe tener al menos 10 caracteres."),
         "larga": _("La contraseña puede tener hasta 128 caracteres."),

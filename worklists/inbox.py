@@ -8,6 +8,7 @@ answer swaps only the results). Every action works without JavaScript.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import Any
 
@@ -29,6 +30,7 @@ bp.add_app_template_filter(wording.priority_text, "prioridad")
 STAFF = ("staff", "supervisor")
 CLAIM, RELEASE, ASSIGN = "claim", "release", "assign"
 MAX_CHECKED = 200  # one page of the inbox at most
+OLD_PRIORITY = re.compile(r"-?[0-9]{1,6}")
 
 
 def boxes_of(person: User) -> list[str]:
@@ -53,7 +55,8 @@ def index() -> ResponseReturnValue:
     return render_template("worklists/inbox.html", query=query, page=page, boxes=boxes, problems=problems,
                            counts=inbox.counts(boxes, person.username), now=now, colleagues=colleagues,
                            procedures=inbox.procedures(), supervisor=web.is_supervisor(person),
-                           me=person.username, args=_args_of(query), local_time=web.local)
+                           me=person.username, args=_args_of(query), local_time=web.local,
+                           priorities=wording.priority_choices())
 
 
 def read_query(args: MultiDict[str, str], boxes: list[str]) -> tuple[InboxQuery, dict[str, str]]:
@@ -63,7 +66,7 @@ def read_query(args: MultiDict[str, str], boxes: list[str]) -> tuple[InboxQuery,
     if box != MINE and box not in boxes:
         box = MINE
     due_before = _date(args.get("vence_antes", ""), problems)
-    priority = _int(args.get("prioridad", ""), "prioridad", problems)
+    priority = _priority(args.get("prioridad", ""), problems)
     page = _int(args.get("pagina", ""), "pagina", problems) or 1
     state = args.get("estado", "")
     sort = args.get("orden", "vencimiento")
@@ -95,13 +98,25 @@ def _int(text: str, name: str, problems: dict[str, str]) -> int | None:
         return None
 
 
+def _priority(text: str, problems: dict[str, str]) -> int | None:
+    """A minimum priority by its word (``alta``) or, as links made before the words had it, a number."""
+    word = text.strip().lower()
+    if word in wording.PRIORITY_LEVELS:
+        return wording.PRIORITY_LEVELS[word]
+    if OLD_PRIORITY.fullmatch(word):
+        return int(word)
+    if word:
+        problems["prioridad"] = _("Elija una prioridad de la lista.")
+    return None
+
+
 def _args_of(query: InboxQuery) -> dict[str, Any]:
     """The query as URL arguments (for pagination links and the return path of actions)."""
     found: dict[str, Any] = {"bandeja": query.box, "tramite": query.procedure, "estado": query.state,
                              "vence_antes": query.due_before.date().isoformat() if query.due_before else "",
                              "vencidas": "1" if query.overdue else "", "q": query.text, "orden": query.sort,
                              "desc": "1" if query.descending else "",
-                             "prioridad": "" if query.priority is None else str(query.priority)}
+                             "prioridad": "" if query.priority is None else wording.priority_key(query.priority)}
     return {k: v for k, v in found.items() if v}
 
 

@@ -1,28 +1,36 @@
 """Accounts and API tokens (``/administracion/usuarios``), for administrators.
 
-Local accounts get their roles, groups and active flag edited here; directory (LDAP) and
-external accounts are shown read-only. API tokens are created (the secret shown once, on the
+Local accounts are created here, without a password: the new person gets a link by e-mail to
+choose it (``engine.identity.password_reset.issue_welcome``), so the administrator never knows
+it. Their roles, groups and active flag are edited here; directory (LDAP) and external accounts
+are shown read-only. API tokens are created (the secret shown once, on the
 answer to the POST, never stored or put in a link) and revoked. The engine does and audits
 each change (``engine.identity.administration``, ``engine.identity.tokens``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import logging
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.api.auth import forget_cached_tokens
 from engine.errors import DataInvalid, EngineError
-from engine.identity import administration, tokens
+from engine.identity import administration, password_reset, tokens
 from engine.identity.access import roles_required
-from engine.identity.accounts import ROLES
+from engine.identity.accounts import ROLES, User
 from engine.uow import unit_of_work
 from worklists import web
 
 bp = Blueprint("users_admin", __name__, url_prefix="/administracion/usuarios", template_folder="templates")
 web.install_errors(bp)
+log = logging.getLogger(__name__)
 MAX_TEXT = 100
+#: Form field of each of the engine's problem fields.
+NEW_FIELDS = {"username": "usuario", "display_name": "nombre", "email": "correo", "roles": "roles", "groups": "grupos"}
 
 
 def _role_labels() -> dict[str, str]:
@@ -90,6 +98,88 @@ def save(username: str) -> ResponseReturnValue:
         return _account_page(username, problems, 422)
     flash(_("Se guardaron los cambios de la cuenta %(name)s.", name=username), "ok")
     return redirect(url_for("users_admin.show", username=username), 303)
+
+
+@bp.get("/nueva")
+@roles_required("admin")
+def new() -> ResponseReturnValue:
+    """The form of a new local account (staff, usually)."""
+    return _new_page({"roles": ["staff"]})
+
+
+def _new_page(typed: dict[str, object], problems: dict[str, str] | None = None,
+              status: int = 200) -> ResponseReturnValue:
+    return render_template("worklists/users_admin_new.html", typed=typed, problems=problems or {},
+                           roles=_role_labels(), all_roles=ROLES, groups=_known_groups(),
+                           directory=bool(web.runtime().settings.get("LDAP_URL"))), status
+
+
+@bp.post("/nueva")
+@roles_required("admin")
+def create() -> ResponseReturnValue:
+    """Create a local account and e-mail its owner the link to choose a password."""
+    form = request.form
+    typed: dict[str, object] = {"usuario": form.get("usuario", "")[:MAX_TEXT], "nombre": form.get("nombre", "")[:300],
+                                "correo": form.get("correo", "")[:300], "roles": form.getlist("roles"),
+                                "grupos": form.getlist("grupos")}
+    try:
+        with web.transaction() as ctx:
+            user = administration.create_account(
+                username=str(typed["usuario"]), display_name=str(typed["nombre"]), email=str(typed["correo"]),
+                roles=form.getlist("roles"), groups=form.getlist("grupos"), actor=web.user(),
+                allowed_groups=_known_groups())
+            welcome = _welcome(user, ctx.now(), ctx.public_url)
+    except DataInvalid as e:
+        problems = {NEW_FIELDS.get(p.get("field", ""), "usuario"): p["message"] for p in e.errors}
+        return _new_page(typed, problems, 422)
+    if _send_welcome(*welcome):
+        flash(_("Se creó la cuenta %(name)s. Le enviamos a %(to)s un enlace para elegir su contraseña (vale "
+                "3 días).", name=welcome[2], to=welcome[0]), "ok")
+    else:
+        flash(_("Se creó la cuenta %(name)s, pero no se pudo enviar el correo con el enlace. Vuelva a enviarlo "
+                "desde aquí cuando el correo funcione.", name=welcome[2]), "error")
+    return redirect(url_for("users_admin.show", username=welcome[2]), 303)
+
+
+@bp.post("/<username>/enlace")
+@roles_required("admin")
+def send_link(username: str) -> ResponseReturnValue:
+    """Send again the link to choose the first password (a new one; the earlier ones keep working until used)."""
+    with web.transaction() as ctx:
+        welcome = _welcome(administration.awaiting_password(username, web.user()), ctx.now(), ctx.public_url)
+    if _send_welcome(*welcome):
+        flash(_("Le enviamos a %(to)s un nuevo enlace para elegir su contraseña (vale 3 días).", to=welcome[0]),
+              "ok")
+    else:
+        flash(_("No se pudo enviar el correo con el enlace. Intente de nuevo más tarde."), "error")
+    return redirect(url_for("users_admin.show", username=username), 303)
+
+
+def _welcome(user: User, now: datetime, public_url: str) -> tuple[str, str, str, str]:
+    """``(to, name, username, link)`` of a new link to choose the first password (in the transaction)."""
+    token = password_reset.issue_welcome(user, now, current_app.config["SECRET_KEY"])
+    return user.email or "", user.display_name, user.username, public_url.rstrip("/") + url_for(
+        "password.reset", token=token)
+
+
+def _send_welcome(to: str, name: str, username: str, link: str) -> bool:
+    """E-mail the link to choose the first password; ``False`` when it could not go out."""
+    sender = web.runtime().send_email
+    if sender is None:
+        # The link opens the account: it never goes to a log, where others than its owner read it.
+        log.warning("e-mail is not configured (SMTP or MAIL_OUTBOX): no welcome link sent to %s", username)
+        return False
+    subject = _("Su cuenta en Trámites SMT")
+    body = _("Hola, %(nombre)s:\n\nLa Municipalidad le creó una cuenta en Trámites SMT con el usuario "
+             "«%(usuario)s». Para elegir su contraseña abra este enlace (vale 3 días y se usa una sola vez):\n\n"
+             "%(enlace)s\n\nSi el enlace venció, pida otro en «¿Olvidó su contraseña?» con esta dirección de "
+             "correo.\n\nMunicipalidad de San Miguel de Tucumán", nombre=name, usuario=username, enlace=link)
+    try:
+        sender(to, subject, body)
+    except Exception:  # the front may not know the connector's errors; the account is made already
+        log.exception("the welcome e-mail of account %s could not be sent", username)
+        return False
+    return True
 
 
 @bp.post("/tokens/crear")

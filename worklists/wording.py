@@ -17,6 +17,21 @@ def priority_text(priority: int | None) -> str:
     return _("Normal") if level == 0 else _("Baja")
 
 
+#: The inbox's minimum priorities by the words :func:`priority_text` writes: the lowest number of each.
+PRIORITY_LEVELS = {"normal": 0, "alta": 1, "urgente": 2}
+
+
+def priority_choices() -> list[tuple[str, str]]:
+    """The «Prioridad mínima» filter's options, lowest first (``Baja`` is every task: no filter)."""
+    return [("normal", _("Normal o más")), ("alta", _("Alta o más")), ("urgente", _("Urgente"))]
+
+
+def priority_key(priority: int) -> str:
+    """How the filter writes a minimum priority in a link: its word, or the number an old link had."""
+    words = {level: word for word, level in PRIORITY_LEVELS.items()}
+    return words.get(priority, str(priority))
+
+
 def week_start(iso_week: str) -> date:
     """The Monday of an ISO week written ``2026-W49``."""
     year, week = iso_week.split("-W")

@@ -1,6 +1,8 @@
 """What an administrator does to accounts and API tokens from the administration pages.
 
-Local accounts are edited here (roles, groups, active); accounts that shadow the staff
+Local accounts are created (without a password: their owner chooses it through a link,
+:func:`engine.identity.password_reset.issue_welcome`) and edited here (roles, groups, active);
+accounts that shadow the staff
 directory (LDAP) or an external provider are shown but never edited: the directory rules them
 and would undo any change at the next sign-in. Every change is an audit event of the
 platform's own chain, as tokens' are.
@@ -8,6 +10,7 @@ platform's own chain, as tokens' are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +22,15 @@ from engine.db import db
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity import sessions
 from engine.identity.accounts import ROLES, Group, User, ensure_group
+from engine.identity.signup import normalize_email
 from engine.models import ApiToken
 
 PER_PAGE = 50
+#: A local user name, as a directory's ``uid``: lower-case letters, digits, dots, hyphens, underscores.
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+#: Names the administration's own paths use (``/administracion/usuarios/nueva``).
+RESERVED_NAMES = frozenset({"nueva", "tokens"})
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,69 @@ def update_account(username: str, *, roles: Iterable[str], groups: Iterable[str]
         audit.record("account_changed", actor.username, data={"username": user.username, "before": before,
                                                               "after": after})
     return user
+
+
+def create_account(*, username: str, display_name: str, email: str, roles: Iterable[str], groups: Iterable[str],
+                   actor: User, allowed_groups: Iterable[str]) -> User:
+    """Create a local account without a password (flushes, never commits); audited as ``account_created``.
+
+    Nobody but its owner ever knows its password: the caller sends them a link to choose it.
+
+    :raises DataInvalid: with every problem at once (field ``username``, ``display_name``,
+        ``email``, ``roles`` or ``groups``): a malformed or taken user name or e-mail, no name,
+        no role or an unknown one, a group not in ``allowed_groups``.
+    """
+    name, title, address = username.strip().lower(), " ".join(display_name.split()), normalize_email(email)
+    wanted_roles, wanted_groups = sorted(set(roles)), sorted(set(groups))
+    problems = _new_account_problems(name, title, email, address)
+    if not wanted_roles or set(wanted_roles) - set(ROLES):
+        problems.append({"field": "roles", "message": "Elija al menos un rol de la lista."})
+    if set(wanted_groups) - set(allowed_groups):
+        problems.append({"field": "groups", "message": "Elija grupos de la lista."})
+    if problems:
+        raise DataInvalid("Revise los datos de la cuenta.", errors=problems)
+    user = User(username=name, display_name=title, email=address, password_hash=None, source="local",
+                roles=" ".join(wanted_roles), groups=[ensure_group(g) for g in wanted_groups])
+    db.session.add(user)
+    db.session.flush()
+    audit.record("account_created", actor.username, data={"username": name, "roles": wanted_roles,
+                                                           "groups": wanted_groups, "active": True})
+    return user
+
+
+def awaiting_password(username: str, actor: User) -> User:
+    """A local account whose owner has not chosen a password yet, to send them the link again
+    (audited as ``account_link_sent``; flushes, never commits).
+
+    :raises NotFound: for an unknown account.
+    :raises Conflict: for an account of the directory, an inactive one, one without e-mail, or
+        one that has a password already (its owner uses «¿Olvidó su contraseña?»).
+    """
+    user = account(username)
+    if user.source != "local" or not user.active or not user.email or user.password_hash:
+        raise Conflict("Esta cuenta no espera un enlace para elegir su contraseña: ya la eligió, está inactiva, "
+                       "no tiene correo o viene del directorio de personal.")
+    audit.record("account_link_sent", actor.username, data={"username": user.username})
+    return user
+
+
+def _new_account_problems(name: str, title: str, email: str, address: str | None) -> list[dict[str, str]]:
+    problems = []
+    if not USERNAME.fullmatch(name) or name in RESERVED_NAMES:
+        problems.append({"field": "username", "message": "Escriba un nombre de usuario de 2 a 64 caracteres: "
+                                                         "letras minúsculas sin acentos, números, puntos o guiones."})
+    elif db.session.scalar(select(User.id).where(func.lower(User.username) == name)) is not None:
+        problems.append({"field": "username", "message": "Ya existe una cuenta con ese nombre de usuario."})
+    if not title or len(title) > MAX_NAME:
+        problems.append({"field": "display_name", "message": "Escriba el nombre y apellido (hasta 200 caracteres)."})
+    if address is None:
+        problems.append({"field": "email", "message": "Escriba un correo electrónico válido, por ejemplo "
+                                                      "nombre@smt.gob.ar." if email.strip() else
+                                                      "Escriba el correo: allí le llega el enlace para elegir "
+                                                      "su contraseña."})
+    elif db.session.scalar(select(User.id).where(func.lower(User.email) == address)) is not None:
+        problems.append({"field": "email", "message": "Ese correo ya es de otra cuenta."})
+    return problems
 
 
 def _problems(user: User, roles: list[str], groups: list[str], active: bool, actor: User,

@@ -2,8 +2,9 @@
 
 The link carries a random token signed with the app's secret; only its SHA-256 is stored,
 so a copy of the database resets nothing. Asking for a reset says the same whether the
-address has an account or not (no account enumeration); only active local accounts with a
-password get a link (staff of the directory change theirs there), at most
+address has an account or not (no account enumeration); only active local accounts get a link
+(staff of the directory change theirs there; an account an administrator created has no
+password until its owner chooses one through :func:`issue_welcome`'s link or this one), at most
 :data:`RESETS_PER_HOUR` an hour, so the form cannot flood a mailbox. A reset ends every session.
 """
 
@@ -21,6 +22,8 @@ from engine.identity.models import PasswordReset
 from engine.identity.signup import normalize_email, password_problem
 
 RESET_FOR = timedelta(hours=1)
+#: How long the link of a new account (its owner chooses the first password) works: it may wait a weekend.
+WELCOME_FOR = timedelta(days=3)
 #: Links one account may be sent per hour: asking again says "sent" and sends nothing.
 RESETS_PER_HOUR = 3
 RESET_SALT = "tramites.restablecer-contrasena"
@@ -43,14 +46,27 @@ def request_reset(email: str, now: datetime, secret_key: str) -> tuple[User, str
     if address is None:
         return None
     user = db.session.scalar(select(User).where(func.lower(User.email) == address))
-    if user is None or not user.active or not user.password_hash or user.source != "local":
+    if user is None or not user.active or user.source != "local":
         return None
     if _recent_resets(user.id, now) >= RESETS_PER_HOUR:
         return None
+    return user, _issue(user, now, RESET_FOR, secret_key)
+
+
+def issue_welcome(user: User, now: datetime, secret_key: str) -> str:
+    """The signed token of a link with which a new account's owner chooses its first password.
+
+    The same kind of link as a reset (one use, only its hash stored, every session ended), valid
+    for :data:`WELCOME_FOR`; an administrator creating the account never sees or sets the password.
+    """
+    return _issue(user, now, WELCOME_FOR, secret_key)
+
+
+def _issue(user: User, now: datetime, valid_for: timedelta, secret_key: str) -> str:
     token_hash, token = one_time_links.issue(secret_key, RESET_SALT)
-    db.session.add(PasswordReset(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=now + RESET_FOR))
+    db.session.add(PasswordReset(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=now + valid_for))
     db.session.flush()
-    return user, token
+    return token
 
 
 def _recent_resets(user_id: str, now: datetime) -> int:
@@ -88,7 +104,8 @@ def check_link(token: str, now: datetime, secret_key: str) -> None:
 
 def _row(token: str, now: datetime, secret_key: str) -> PasswordReset:
     try:
-        return one_time_links.open_link(token, secret_key=secret_key, salt=RESET_SALT, valid_for=RESET_FOR, now=now,
+        # The signature admits the longest link; each row's own expiry tells a reset from a welcome.
+        return one_time_links.open_link(token, secret_key=secret_key, salt=RESET_SALT, valid_for=WELCOME_FOR, now=now,
                                         find=lambda token_hash: db.session.get(PasswordReset, token_hash))
     except one_time_links.LinkRefused as e:
         raise ResetFailed(e.reason) from e

@@ -26,7 +26,8 @@ def test_the_group_inbox_lists_open_tasks_with_counts(staff: Staffed) -> None:
     assert "Mesa de Entradas (3)" in page and "Mis tareas (0)" in page
     assert "Revisar solicitud" in page and "Revisión en mesa de entradas" in page
     # The task's priority property (2 in the model) is a word, not a number.
-    assert page.count("Urgente") == 3
+    html = web.client.get("/bandeja/").get_data(as_text=True)
+    assert html.count('">Urgente</td>') == 3
 
 
 def test_filters_sort_and_text_search(staff: Staffed) -> None:
@@ -51,10 +52,31 @@ def test_filters_sort_and_text_search(staff: Staffed) -> None:
 
 def test_a_bad_filter_is_a_message_next_to_its_field_not_an_error(staff: Staffed) -> None:
     staff.start(1)
-    response = staff.web("mesa").client.get("/bandeja/?vence_antes=ayer&prioridad=alta")
+    response = staff.web("mesa").client.get("/bandeja/?vence_antes=ayer&prioridad=altisima")
     assert response.status_code == 200
     page = text_of(response)
-    assert "Escriba la fecha como AAAA-MM-DD." in page and "Escriba un número entero." in page
+    assert "Escriba la fecha como AAAA-MM-DD." in page and "Elija una prioridad de la lista." in page
+
+
+def test_minimum_priority_is_chosen_by_name_and_old_numeric_links_still_work(staff: Staffed) -> None:
+    normal, high, urgent = staff.start(3)
+    with staff.app.app_context():
+        for number, level in ((normal, 0), (high, 1), (urgent, 5)):
+            db.session.execute(update(Task).where(Task.instance.has(number=number)).values(priority=level))
+        db.session.commit()
+    web = staff.web("mesa")
+    form = web.client.get("/bandeja/").get_data(as_text=True)
+    assert '<select id="f-prioridad" name="prioridad"' in form and 'name="prioridad" inputmode' not in form
+    assert all(f'<option value="{word}">' in form for word in ("normal", "alta", "urgente"))
+    by_name = web.client.get("/bandeja/?prioridad=alta").get_data(as_text=True)
+    assert high in by_name and urgent in by_name and normal not in by_name
+    assert '<option value="alta" selected>Alta o más</option>' in by_name
+    old_link = web.client.get("/bandeja/?prioridad=1").get_data(as_text=True)
+    assert high in old_link and urgent in old_link and normal not in old_link
+    assert '<option value="alta" selected>' in old_link and "prioridad=alta" in old_link  # links carry the word
+    odd = web.client.get("/bandeja/?prioridad=3").get_data(as_text=True)
+    assert urgent in odd and high not in odd and '<option value="3" selected>Prioridad 3 o más</option>' in odd
+    assert "prioridad=3" in odd
 
 
 def test_pages_of_twenty_five(staff: Staffed) -> None:

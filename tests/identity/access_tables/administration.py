@@ -12,9 +12,12 @@ TABLE: dict[str, frozenset[str]] = {
     "users_admin.index": ADMIN,
     "users_admin.show": ADMIN,
     "users_admin.save": ADMIN,
+    "users_admin.new": ADMIN,
+    "users_admin.create": ADMIN,
+    "users_admin.send_link": ADMIN,
     "users_admin.create_token": ADMIN,
     "users_admin.revoke_token": ADMIN,
 }
 SAMPLE_ARGS: dict[str, str] = {"username": "cuenta-inexistente"}
 SERVED_GET: dict[str, int] = {"users_admin.show": 404}
-SERVED_POST: dict[str, int] = {"users_admin.save": 404}
+SERVED_POST: dict[str, int] = {"users_admin.save": 404, "users_admin.create": 422, "users_admin.send_link": 404}
