@@ -161,18 +161,13 @@ def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], auth
     """
     added = []
     for pointer, row in uploads:
-        new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name),
+        new = expediente.NewDocument(kind="uploaded", title=expediente.file_title(pointer, row.display_name),
                                      filename=row.display_name, content_type=row.content_type, size=row.size,
                                      sha256=row.storage_key, storage_key=row.storage_key)
         added.append(expediente.add_document(instance_id, new, author, task_id=task_id))
     db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id, PendingUpload.scope == scope,
                                                    LIVE))
     return added
-
-
-def _title(pointer: str, name: str) -> str:
-    field = pointer.rsplit("/", 1)[-1].replace("_", " ").strip()
-    return f"{field.capitalize()}: {name}" if field and not field.isdigit() else name
 
 
 def forget_abandoned_drafts(now: datetime, keep: timedelta = DRAFT_RETENTION) -> int:
