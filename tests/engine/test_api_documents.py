@@ -127,3 +127,35 @@ def test_the_openapi_document_says_how_files_join_the_case_file(app: Flask) -> N
     for name in ("StartArgs", "CompleteArgs"):
         described = spec[name]["properties"]["data"]["description"]
         assert "se agrega al expediente" in described and "422" in described
+
+
+def test_an_integration_uploads_a_file_and_starts_a_case_with_it(app: Flask, api: ApiClient,
+                                                                  api_with: Any) -> None:
+    assert api.deploy(PORTAL_BUNDLE).status_code == 201
+    starter = api_with(app, "start", name="ventanilla")
+    sent = starter.post("/api/v1/files", data={"file": (io.BytesIO(PDF), "constancia.pdf")},
+                        content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.get_json()
+    reference = sent.get_json()
+    assert reference == {"key": hashlib.sha256(PDF).hexdigest(), "name": "constancia.pdf",
+                         "content_type": "application/pdf", "size": len(PDF), "sha256": hashlib.sha256(PDF).hexdigest()}
+    started = starter.start(PORTAL_KEY, {"nombre": "Ana Pérez", "motivo": "Necesito el permiso",
+                                         "constancia": reference})
+    assert started.status_code == 201, started.get_json()
+    [document] = _documents(api, started.get_json()["id"])
+    assert (document["title"], document["sha256"], document["author"]) == (
+        "Constancia: constancia.pdf", reference["sha256"], "api:ventanilla")
+
+
+def test_a_file_the_platform_would_not_take_from_a_person_is_refused_over_the_api(app: Flask,
+                                                                                 api_with: Any) -> None:
+    tasks = api_with(app, "tasks")
+    refused = tasks.post("/api/v1/files", data={"file": (io.BytesIO(b"MZ\x90\x00 ejecutable"), "informe.pdf")},
+                         content_type="multipart/form-data")
+    assert refused.status_code == 415 and refused.mimetype == "application/problem+json"
+    assert "no está permitido" in refused.get_json()["detail"]
+    empty = tasks.post("/api/v1/files", data={}, content_type="multipart/form-data")
+    assert empty.status_code == 422 and empty.get_json()["errors"][0]["pointer"] == "/file"
+    reader = api_with(app, "read", name="lector")
+    assert reader.post("/api/v1/files", data={"file": (io.BytesIO(PDF), "a.pdf")},
+                       content_type="multipart/form-data").status_code == 403

@@ -88,6 +88,14 @@ FILES_IN_DATA = ("Los datos del formulario. Un campo de archivo (formato «docum
                  "así se rechaza con 422 y el puntero del campo.")
 
 
+class FileReferenceSchema(Schema):
+    key = fields.String(metadata={"description": "La clave del archivo guardado: su SHA-256."})
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
 class StartArgs(Schema):
     data = fields.Dict(load_default=dict, metadata={"description": FILES_IN_DATA})
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
