@@ -64,7 +64,7 @@ from connectors.sensors import EpisodeTracker, Reading, SensorSubscriber
 from engine.background.workers import dispatcher, make_celery
 from engine.citizens import notifications
 from engine.db import db, tune
-from engine.errors import DataInvalid, EngineError, NotFound, Unavailable
+from engine.errors import DataInvalid, EngineError, NotFound, Unavailable, UploadRefused
 from engine.identity.accounts import Group, group_title
 from engine.observability import logs
 from engine.ports import SensorFeed
@@ -75,7 +75,10 @@ from engine.web import request_log
 from engine.web.addresses import bound_numbers
 from engine.web.nul_bytes import refuse_nul_bytes
 from engine.web.pages import ERROR_PAGE
+from storage.antivirus import ClamdScanner
 from storage.base import Storage
+from storage.uploads import UploadError
+from storage.uploads import receive as receive_file
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tramites")
@@ -530,6 +533,22 @@ def _connector_registry(settings: Mapping[str, Any], embedded: Mapping[str, str]
     return registry
 
 
+def _upload_receiver(settings: Mapping[str, Any], documents: Storage) -> Callable[[Any, str], dict[str, Any]]:
+    """Receive an integration's file with the checks of a person's upload (``storage.uploads.receive``)."""
+
+    def receive_upload(stream: Any, name: str) -> dict[str, Any]:
+        clamd = settings.get("CLAMD_URL")
+        try:
+            stored = receive_file(documents, stream, max_bytes=settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+                                  display_name=name, scanner=ClamdScanner.from_url(clamd) if clamd else None)
+        except UploadError as e:
+            raise UploadRefused(e.public_message, status=e.status, reason=e.reason) from e
+        return {"key": stored.key, "name": stored.display_name, "content_type": stored.content_type,
+                "size": stored.size, "sha256": stored.sha256}
+
+    return receive_upload
+
+
 def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], documents: Storage,
                    registry: ConnectorRegistry, sensor_feed: Callable[[], SensorFeed] | None) -> Runtime:
     optional = {
@@ -551,7 +570,8 @@ def _build_runtime(settings: Mapping[str, Any], embedded: Mapping[str, str], doc
                                 prepare_signing=_signing_preparer(settings, embedded),
                                 sign_documents=_official_signing(settings),
                                 prepare_official_signing=_official_credentials_preparer(settings),
-                                check_template=check_template, preview_template=preview_template)
+                                check_template=check_template, preview_template=preview_template,
+                                receive_upload=_upload_receiver(settings, documents))
     tools = OperatorTools(checks=checks, check_targets=targets, sensor_subscriber=sensor_feed,
                           run_gaf_sandbox=_gaf_sandbox_runner(settings, {**embedded, **_given(settings)}),
                           mailbox=Mailbox(embedded["MAIL_OUTBOX_DIR"]) if "MAIL_OUTBOX_DIR" in embedded else None)

@@ -86,6 +86,17 @@ class QuotaExceeded(EngineError):
         self.held = held
 
 
+class UploadRefused(EngineError):
+    """A file was refused as it arrived (its type by content, its size, malware); ``status`` says which."""
+
+    title = "Archivo rechazado"
+
+    def __init__(self, message: str, *, status: int = 400, reason: str = "upload_refused") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
 class EngineLimit(EngineError):
     """The instance hit a limit the engine cannot lift; it becomes an incident."""
 

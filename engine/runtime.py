@@ -94,6 +94,9 @@ class DocumentServices:
     render_case_file: Callable[..., bytes] | None = None
     #: ``check_template(bundle_files, folder, sample_datos, strict) -> problems``: a template checked at deploy.
     check_template: CheckTemplate | None = None
+    #: ``receive_upload(stream, name) -> file reference``: store a file an integration sends, checked as a
+    #: person's upload (type by content, size, antivirus); raises :class:`~engine.errors.UploadRefused`.
+    receive_upload: Callable[[Any, str], dict[str, Any]] | None = None
     #: ``preview_template(deployment_files, folder, sample_datos) -> pdf``: a deployed template, unsigned.
     preview_template: Callable[[Mapping[str, bytes], str, Mapping[str, Any]], bytes] | None = None
 

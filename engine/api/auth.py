@@ -52,8 +52,8 @@ def forget_cached_tokens() -> None:
     current_app.extensions.pop(CACHE_KEY, None)
 
 
-def requires(scope: str) -> Callable[[F], F]:
-    """Refuse the request unless it carries a live token with ``scope`` (or ``admin``)."""
+def requires(scope: str, *alternatives: str) -> Callable[[F], F]:
+    """Refuse the request unless it carries a live token with ``scope``, one of the ``alternatives``, or ``admin``."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -63,8 +63,9 @@ def requires(scope: str) -> Callable[[F], F]:
             grant = _token_cache().authenticate(secret.strip()) if kind.lower() == "bearer" else None
             if grant is None:
                 raise Unauthorized("Falta un token válido en la cabecera Authorization: Bearer …")
-            if scope not in grant.scopes and "admin" not in grant.scopes:
-                raise ScopeMissing(f"El token no tiene el alcance «{scope}».")
+            if not {scope, *alternatives, "admin"} & set(grant.scopes):
+                raise ScopeMissing("El token no tiene el alcance " + " ni ".join(
+                    f"«{name}»" for name in (scope, *alternatives)) + ".")
             g.api_token = grant
             return view(*args, **kwargs)
 

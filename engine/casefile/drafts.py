@@ -165,24 +165,13 @@ def claim_files(instance_id: str, uploads: list[tuple[str, PendingUpload]], auth
     titles = {path: info.title for path, info in catalogue(schema).items()}
     added = []
     for pointer, row in uploads:
-        new = expediente.NewDocument(kind="uploaded", title=_title(pointer, row.display_name, titles),
+        new = expediente.NewDocument(kind="uploaded", title=expediente.file_title(pointer, row.display_name, titles),
                                      filename=row.display_name, content_type=row.content_type, size=row.size,
                                      sha256=row.storage_key, storage_key=row.storage_key)
         added.append(expediente.add_document(instance_id, new, author, task_id=task_id))
     db.session.execute(delete(PendingUpload).where(PendingUpload.user_id == user_id, PendingUpload.scope == scope,
                                                    LIVE))
     return added
-
-
-def _title(pointer: str, name: str, titles: Mapping[str, str]) -> str:
-    """«Foto del árbol: arbol.jpg»: the field's title in the form (its name, lacking accents, only
-    when the form gives none); a file of a list is named by itself."""
-    segments = pointer.split("/")[1:]
-    if not segments or segments[-1].isdigit():
-        return name
-    path = ".".join(s for s in segments if not s.isdigit())
-    field = titles.get(path) or segments[-1].replace("_", " ").strip().capitalize()
-    return f"{field}: {name}" if field else name
 
 
 def forget_abandoned_drafts(now: datetime, keep: timedelta = DRAFT_RETENTION) -> int:

@@ -8,7 +8,7 @@ shape) is registered for public verification and joins the file as a signed docu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,8 +17,10 @@ from sqlalchemy import func, select, update
 
 from engine import audit
 from engine.db import db
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, DataInvalid, NotFound
 from engine.models import Certificate, Document, Instance
+from engine.ports import DocumentStore
+from forms.formats import is_file_ref
 
 KINDS = ("uploaded", "attached", "generated", "signed")
 #: The keys of a service result that describes an issued certificate.
@@ -53,6 +55,46 @@ def file_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any
     elif isinstance(data, list):
         for i, value in enumerate(data):
             yield from file_refs(value, f"{pointer}/{i}")
+
+
+def file_title(pointer: str, name: str, titles: Mapping[str, str] | None = None) -> str:
+    """A handed-in file's title in the case file: «Foto del árbol: arbol.jpg», the field's title in
+    the form (``titles``, by dotted path), else its name, lacking accents; a file of a list is
+    named by itself."""
+    segments = pointer.split("/")[1:]
+    if not segments or segments[-1].isdigit():
+        return name
+    path = ".".join(s for s in segments if not s.isdigit())
+    field = (titles or {}).get(path) or segments[-1].replace("_", " ").strip().capitalize()
+    return f"{field}: {name}" if field else name
+
+
+def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection[str] = ()) -> list[NewDocument]:
+    """The documents that the file references in ``data`` name, checked against the store.
+
+    For data that arrives without a form's upload (the REST API): each reference must name an
+    object the store holds, with its size and with the SHA-256 that is its key; a reference
+    whose key is in ``skip`` (a document the case has already) adds nothing. Like a form's
+    uploads, two fields holding the same file are two documents, each titled by its field.
+
+    :param kind: ``uploaded`` (titled by field, as a start form's files) or ``attached`` (titled
+        by name, as a task form's).
+    :raises DataInvalid: with the pointer of every reference the store does not hold as written.
+    """
+    found: list[NewDocument] = []
+    errors = []
+    for pointer, ref in file_refs(data):
+        key = ref.get("key")
+        if not is_file_ref(ref) or key != ref["sha256"] or not store.exists(key) or store.stat(key).size != ref["size"]:
+            errors.append({"pointer": pointer, "message": "El archivo no está guardado en la plataforma tal como "
+                                                          "lo describe la referencia; súbalo de nuevo."})
+        elif key not in skip:
+            title = file_title(pointer, ref["name"]) if kind == "uploaded" else ref["name"]
+            found.append(NewDocument(kind=kind, title=title, filename=ref["name"], content_type=ref["content_type"],
+                                     size=ref["size"], sha256=ref["sha256"], storage_key=key))
+    if errors:
+        raise DataInvalid("Hay archivos que no están guardados en la plataforma.", errors=errors)
+    return found
 
 
 def carry_documents(sender: Instance, target_id: str, payload: Any, actor: str) -> list[Document]:

@@ -18,6 +18,7 @@ from engine.casefile.expediente import NewDocument
 from engine.casefile.models import PendingUpload
 from engine.errors import DataInvalid
 from engine.models import Task
+from engine.ports import DocumentStore
 from engine.workflow import forms_io, human_tasks
 from engine.workflow.human_tasks import Actor
 from engine.workflow.step import EngineContext
@@ -40,13 +41,16 @@ class Submission:
 
     ``choices`` are the alternatives picked on screen (``forms.read_choices``), so errors name
     the fields the person saw; ``attached`` are files received with the submission itself;
-    ``earlier`` names where the files the data refers to were uploaded before.
+    ``earlier`` names where the files the data refers to were uploaded before; ``stored``, for
+    data that comes with no upload of its own (the REST API), is the store whose objects the
+    data's file references name (each joins the case file unless the case has it already).
     """
 
     data: Any
     choices: Mapping[str, int] = field(default_factory=dict)
     attached: tuple[NewDocument, ...] = ()
     earlier: EarlierUploads | None = None
+    stored: DocumentStore | None = None
 
 
 @dataclass
@@ -54,6 +58,7 @@ class _Review:
     errors: FieldErrors
     uploads: list[tuple[str, PendingUpload]]
     schema: dict[str, Any] | None = None
+    stored: list[NewDocument] = field(default_factory=list)
 
 
 def problems(task: Task, submission: Submission) -> FieldErrors:
@@ -74,7 +79,7 @@ def complete_task(ctx: EngineContext, task_id: str, submission: Submission, acto
         raise DataInvalid("Hay datos que corregir en el formulario.", errors=[
             {"pointer": pointer, "message": message}
             for pointer, messages in sorted(review.errors.items()) for message in messages])
-    for new in submission.attached:
+    for new in (*submission.attached, *review.stored):
         expediente.add_document(task.instance_id, new, actor.name, task_id=task.id)
     if submission.earlier is not None:
         drafts.claim_files(task.instance_id, review.uploads, actor.name, submission.earlier.scope,
@@ -102,4 +107,12 @@ def _review(task: Task, submission: Submission) -> _Review:
         except DataInvalid as e:
             for pointer, messages in field_errors(e).items():
                 errors.setdefault(pointer, []).extend(messages)
-    return _Review(errors, uploads, schema)
+    stored: list[NewDocument] = []
+    if submission.stored is not None and next(expediente.file_refs(submission.data), None) is not None:
+        on_file = {document.storage_key for document in expediente.documents(task.instance_id)}
+        try:
+            stored = expediente.stored_files(submission.data, submission.stored, kind="attached", skip=on_file)
+        except DataInvalid as e:
+            for pointer, messages in field_errors(e).items():
+                errors.setdefault(pointer, []).extend(messages)
+    return _Review(errors, uploads, schema, stored)

@@ -105,6 +105,8 @@ class Step:
         self.progress = 0  # tasks completed by this step
         self.awaited: list[tuple[str, str]] = []  # the messages the saved workflow waits for
         self._running: tuple[SpiffTask, dict[str, Any]] | None = None  # the engine task now running, its data
+        #: Per (sub-)workflow, the last element of the model this step completed there.
+        self._last_elements: dict[int, SpiffTask] = {}
 
     def run(self) -> None:
         """Run every ready engine task (gateways, scripts, services, events) until people or events must act.
@@ -167,6 +169,7 @@ class Step:
         bpmn_id = getattr(spec, "bpmn_id", None)
         self.progress += 1
         if bpmn_id and not task.has_state(TaskState.CANCELLED):
+            self._last_elements[id(task.workflow)] = task
             audit.record("element_completed", self.actor, instance_id=self.instance.id, task_id=str(task.id),
                          element_id=bpmn_id, data={"type": type(spec).__name__,
                                                    "name": getattr(spec, "bpmn_name", None)})
@@ -228,6 +231,7 @@ class Step:
         now = self.ctx.now()
         instance.updated_at = now
         if self.failure is None or self.progress:
+            self._point_at_last_elements()
             prune(self.workflow)
             # Indexing first: resuming the case's clock moves business-day timers in the workflow.
             # A test case's clock runs ahead (``clock_for``): its due dates and pauses follow it.
@@ -259,6 +263,18 @@ class Step:
         payment.announce_new_slips(instance, [name for name, _key in self.awaited], self.actor)
         db.session.flush()
         return instance
+
+    def _point_at_last_elements(self) -> None:
+        """Make each workflow's last task the last element this step completed in it.
+
+        The library's ``last_task`` is whatever completed last, bookkeeping included: when a
+        boundary event interrupts an activity, the activity's join completes after the event's
+        path has run on, with the cancelled activity's data, and the case data shown would lag
+        behind the tasks that path made ready.
+        """
+        for task in self._last_elements.values():
+            if task.has_state(TaskState.COMPLETED):
+                task.workflow.last_task = task
 
     def _open_incident(self, error: Exception, now: datetime) -> None:
         root = _root_cause(error)
@@ -408,8 +424,14 @@ def _status(workflow: BpmnWorkflow) -> str:
 
 
 def _public_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The case data as of the latest finished step: what lists and the API show."""
-    last = workflow.last_task
+    """The case data as of the latest finished step: what lists and the API show.
+
+    That is the data of the task that completed last, in the process or in a sub-process still
+    running (whose tasks carry the data the case moves on with until it returns).
+    """
+    running = [sub.last_task for sub in workflow.subprocesses.values() if not sub.completed]
+    finished = [task for task in (workflow.last_task, *running) if task is not None]
+    last = max(finished, key=lambda task: task.last_state_change) if finished else None
     if last is None or not last.data:
         ready = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
         last = ready[0] if ready else workflow.task_tree

@@ -7,7 +7,9 @@ the in-process runner does, one transaction per instance.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 
 from tests.engine.test_constructs_common import T0, Case, with_clock
@@ -73,3 +75,30 @@ def test_non_interrupting_cycle_timer_repeats_while_the_task_waits(app: Flask, a
     path = case.path()
     assert path[0] == "inicio" and path[-2:] == ["pagar", "fin"]
     assert path.count("recordar") == 2 and path.count("fin_recordatorio") == 2
+
+
+def _ready_task_data(case: Case, element_id: str) -> dict[str, Any]:
+    [task] = [t for t in case.detail["tasks"] if t["element_id"] == element_id]
+    response = case.api.get(f"/api/v1/tasks/{task['id']}")
+    assert response.status_code == 200, response.get_json()
+    data: dict[str, Any] = response.get_json()["data"]
+    return data
+
+
+@pytest.mark.parametrize("bundle", ["timer_interrumpe", "timer_subproceso"])
+def test_the_case_data_keeps_up_with_what_a_fired_timer_changed(app: Flask, api: ApiClient, bundle: str) -> None:
+    """The timer fires in the background work, a script after it writes data, a task opens:
+    the case (GET /instances/<id>) shows what the new task shows, not the data before the timer.
+
+    It lagged where the library's last task was not the script: the interrupted task's boundary
+    join completes after the timer's path ran on; a sub-process's tasks are not the process's.
+    """
+    clock = with_clock(app)
+    case = Case.start(api, bundle, {"turno": 12}, clock)
+    assert "estado" not in case.data
+    assert case.advance(app, timedelta(hours=2)) == 1
+    assert case.ready() == ["inspeccionar"]
+    assert case.data["estado"] == "vencido"
+    assert case.detail["data"] == _ready_task_data(case, "inspeccionar")
+    case.complete("inspeccionar", {"resultado": "visto"})
+    assert case.status == "completed" and case.data["resultado"] == "visto" and case.data["estado"] == "vencido"

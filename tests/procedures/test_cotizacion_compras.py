@@ -161,7 +161,8 @@ def test_in_a_direct_purchase_a_supplier_not_invited_is_told_why(purchases: Plat
     assert final["status"] == "completed" and supplier.path()[-1] == "fin_rechazada"
     assert final["data"]["resultado"] == "no presentada: en una compra directa solo cotizan los proveedores invitados"
     assert (case.data["cotizaciones"], case.data["cotizaciones_rechazadas"]) == ([], 1)
-    assert supplier.documents() == []  # no receipt for a quote the purchase did not take
+    # the quote the supplier sent is in its file; no receipt for a quote the purchase did not take
+    assert [(d.kind, d.title) for d in supplier.documents()] == [("uploaded", "Documento: cotizacion.pdf")]
     assert "solo cotizan los proveedores invitados" in _mail_text(purchases, 1)[1]
 
 

@@ -87,7 +87,9 @@ def test_a_small_shop_is_licensed_without_inspection(platform: Platform) -> None
     assert final["data"]["firma_licencia"] == {"firmado": True}
     assert "inspeccionar" not in case.path() and case.path()[-1] == "fin_habilitado"
     titles = [d.title for d in case.documents()]
-    assert titles == ["Constancia de inicio de trámite de habilitación comercial",
+    # The applicant's files sent with the start join the file first, as the portal's uploads do.
+    assert titles == ["Dni archivo: dni.pdf", "Plano archivo: plano.png", "Titulo archivo: contrato.pdf",
+                      "Constancia de inicio de trámite de habilitación comercial",
                       "Licencia de habilitación comercial", "Licencia de habilitación comercial (firmado)"]
     verdict = platform.verify(licence["codigo"])
     assert verdict["verdict"] == "auténtico" and verdict["certificate"]["case_number"] == case.number

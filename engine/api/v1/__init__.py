@@ -10,7 +10,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from engine.api import problems
-from engine.api.v1 import deployments, documents, incidents, instances, messages, tasks, test_cases, wording
+from engine.api.v1 import deployments, documents, files, incidents, instances, messages, tasks, test_cases, wording
 
 
 class ProblemSchema(wording.Schema):
@@ -57,6 +57,6 @@ def init_api(app: Flask) -> None:
         },
     )
     api = _Api(app)
-    for module in (deployments, instances, documents, tasks, messages, incidents, test_cases):
+    for module in (deployments, files, instances, documents, tasks, messages, incidents, test_cases):
         api.register_blueprint(module.bp)
     problems.register(app)

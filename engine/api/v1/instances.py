@@ -10,7 +10,7 @@ from sqlalchemy.orm import defer
 
 from engine.api.auth import current_actor, requires
 from engine.api.v1 import next_tasks
-from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, transaction
+from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, runtime, transaction
 from engine.api.v1.schemas import (
     EventPageSchema,
     InstanceDetailSchema,
@@ -24,6 +24,7 @@ from engine.api.v1.schemas import (
     StartedSchema,
     TerminateArgs,
 )
+from engine.casefile import expediente
 from engine.db import db
 from engine.models import AuditEvent, Instance, Subscription
 from engine.web import idempotency
@@ -42,14 +43,23 @@ def start(args: dict[str, Any], key: str) -> Any:
     """Start a case; an ``Idempotency-Key`` makes a retry return the same instance.
 
     The answer lists in ``next_tasks`` the tasks the start made ready that the caller may see.
+    Each file reference in the data joins the case file before the first step, as a file of the
+    portal's start form does.
     """
     actor = current_actor().name
     idem_key = request.headers.get("Idempotency-Key")
     with transaction() as ctx:
 
         def produce() -> tuple[int, dict[str, Any]]:
+            files = expediente.stored_files(args["data"], runtime().documents.store, kind="uploaded")
+
+            def file_documents(case: Instance) -> None:
+                for new in files:
+                    expediente.add_document(case.id, new, actor)
+
             with instances.tasks_made_ready() as made_ready:
-                instance = instances.start(ctx, key, args["data"], actor, args["business_key"])
+                instance = instances.start(ctx, key, args["data"], actor, args["business_key"],
+                                           on_created=file_documents)
             return 201, StartedSchema().dump(WithExtra(instance, next_tasks=next_tasks.visible(made_ready)))
 
         if idem_key:

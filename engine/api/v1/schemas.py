@@ -81,8 +81,24 @@ class ProcessDetailSchema(Schema):
     start_ui_form = fields.Dict(allow_none=True)
 
 
+#: What the OpenAPI document says of the files a start's or a completion's data refers to.
+FILES_IN_DATA = ("Los datos del formulario. Un campo de archivo (formato «documento» o «data-url») lleva la "
+                 "referencia a un archivo ya guardado en la plataforma: {key, name, content_type, size, sha256}, "
+                 "con key igual a sha256; cada archivo se agrega al expediente (un documento por archivo, con su "
+                 "SHA-256 y el evento document_added), y una referencia a un archivo que la plataforma no guarda "
+                 "así se rechaza con 422 y el puntero del campo.")
+
+
+class FileReferenceSchema(Schema):
+    key = fields.String(metadata={"description": "La clave del archivo guardado: su SHA-256."})
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
 class StartArgs(Schema):
-    data = fields.Dict(load_default=dict)
+    data = fields.Dict(load_default=dict, metadata={"description": FILES_IN_DATA})
     business_key = fields.String(load_default=None, allow_none=True, validate=Length(max=200))
 
 
@@ -240,7 +256,8 @@ class EventPageSchema(PageSchema):
 
 
 class CompleteArgs(Schema):
-    data = fields.Dict(load_default=dict)
+    data = fields.Dict(load_default=dict, metadata={"description": FILES_IN_DATA + " Un archivo que el expediente "
+                                                                                   "ya tiene no se agrega de nuevo."})
 
 
 class AssignArgs(Schema):
