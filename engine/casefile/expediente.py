@@ -20,6 +20,7 @@ from engine.db import db
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.models import Certificate, Document, Instance
 from engine.ports import DocumentStore
+from forms.catalogue import catalogue
 from forms.formats import is_file_ref
 
 KINDS = ("uploaded", "attached", "generated", "signed")
@@ -69,7 +70,8 @@ def file_title(pointer: str, name: str, titles: Mapping[str, str] | None = None)
     return f"{field}: {name}" if field else name
 
 
-def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection[str] = ()) -> list[NewDocument]:
+def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection[str] = (),
+                 schema: Mapping[str, Any] | None = None) -> list[NewDocument]:
     """The documents that the file references in ``data`` name, checked against the store.
 
     For data that arrives without a form's upload (the REST API): each reference must name an
@@ -79,17 +81,19 @@ def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection
 
     :param kind: ``uploaded`` (titled by field, as a start form's files) or ``attached`` (titled
         by name, as a task form's).
+    :param schema: the form the data fills, whose field titles name ``uploaded`` files.
     :raises DataInvalid: with the pointer of every reference the store does not hold as written.
     """
     found: list[NewDocument] = []
     errors = []
+    titles = {path: info.title for path, info in catalogue(schema).items()} if schema else None
     for pointer, ref in file_refs(data):
         key = ref.get("key")
         if not is_file_ref(ref) or key != ref["sha256"] or not store.exists(key) or store.stat(key).size != ref["size"]:
             errors.append({"pointer": pointer, "message": "El archivo no está guardado en la plataforma tal como "
                                                           "lo describe la referencia; súbalo de nuevo."})
         elif key not in skip:
-            title = file_title(pointer, ref["name"]) if kind == "uploaded" else ref["name"]
+            title = file_title(pointer, ref["name"], titles) if kind == "uploaded" else ref["name"]
             found.append(NewDocument(kind=kind, title=title, filename=ref["name"], content_type=ref["content_type"],
                                      size=ref["size"], sha256=ref["sha256"], storage_key=key))
     if errors:

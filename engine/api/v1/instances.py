@@ -28,7 +28,7 @@ from engine.casefile import expediente
 from engine.db import db
 from engine.models import AuditEvent, Instance, Subscription
 from engine.web import idempotency
-from engine.workflow import instances, migration, testcases
+from engine.workflow import forms_io, instances, migration, testcases
 
 bp = Blueprint("api_instances", __name__, url_prefix="/api/v1", description="Instancias (expedientes)")
 
@@ -51,10 +51,13 @@ def start(args: dict[str, Any], key: str) -> Any:
     with transaction() as ctx:
 
         def produce() -> tuple[int, dict[str, Any]]:
-            files = expediente.stored_files(args["data"], runtime().documents.store, kind="uploaded")
 
             def file_documents(case: Instance) -> None:
-                for new in files:
+                if next(expediente.file_refs(args["data"]), None) is None:
+                    return
+                # Titled by the start form's fields, as the same files handed in on the portal are.
+                for new in expediente.stored_files(args["data"], runtime().documents.store, kind="uploaded",
+                                                   schema=forms_io.start_form(case.deployment)[0]):
                     expediente.add_document(case.id, new, actor)
 
             with instances.tasks_made_ready() as made_ready:
