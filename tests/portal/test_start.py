@@ -16,14 +16,6 @@ from tests.fixtures.identity import Web, password_of
 from tests.portal.helpers import KEY, PDF, deploy, post_start, start_case, upload
 
 
-@pytest.fixture
-def citizen(identity_app: Flask) -> Web:
-    deploy(identity_app)
-    web = Web(identity_app.test_client())
-    web.sign_in("ciudadana", password_of("ciudadana"))
-    return web
-
-
 def test_the_guide_offers_to_start_and_anonymous_people_sign_in_first(identity_app: Flask) -> None:
     deploy(identity_app)
     client = identity_app.test_client()

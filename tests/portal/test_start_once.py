@@ -7,7 +7,6 @@ import re
 from html import unescape
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,20 +14,12 @@ from sqlalchemy import func, select
 from engine.db import db
 from engine.models import Instance
 from portal import security
-from tests.fixtures.identity import Web, csrf_in, password_of
+from tests.fixtures.identity import Web, csrf_in
 from tests.fixtures.timing import in_parallel
-from tests.portal.helpers import KEY, PDF, deploy
+from tests.portal.helpers import KEY, PDF
 
 SENT = re.compile(r'name="envio" value="([^"]+)"')
 FIELDS = {"tramite": KEY, "!o": "1", "accion": "enviar", "$/nombre": "Ana Pérez", "$/motivo": "Necesito el permiso"}
-
-
-@pytest.fixture
-def citizen(identity_app: Flask) -> Web:
-    deploy(identity_app)
-    web = Web(identity_app.test_client())
-    web.sign_in("ciudadana", password_of("ciudadana"))
-    return web
 
 
 def _hidden(client: FlaskClient) -> dict[str, str]:

@@ -13,12 +13,11 @@ from sqlalchemy import select
 
 from connectors.notify.mail import plain_sender
 from engine.db import db
-from engine.identity.accounts import User, ensure_user
+from engine.identity.accounts import User
 from engine.models import AuditEvent
-from engine.uow import unit_of_work
 from portal.security import EXTENSION
 from tests.fixtures.browser import Visit
-from tests.fixtures.identity import ROLE_USERS, Web, csrf_in, password_of
+from tests.fixtures.identity import Web, csrf_in, password_of, with_role_users
 from tests.fixtures.smtp import SmtpServer
 
 LINK = re.compile(r"http://tramites\.example(/contrasena/nueva/\S+)")
@@ -29,12 +28,7 @@ JUAN = {"usuario": "jperez", "nombre": "Juan Pérez", "correo": "jperez@smt.gob.
 
 
 def _app(secure_app: Callable[..., Flask], **settings: Any) -> Flask:
-    app = secure_app(PUBLIC_URL="http://tramites.example", **settings)
-    with app.app_context(), unit_of_work():
-        for name, (roles, groups) in ROLE_USERS.items():
-            ensure_user(name, display_name=name.capitalize(), password=password_of(name),
-                        email=f"{name}@example.com", roles=roles, groups=groups)
-    return app
+    return with_role_users(secure_app(PUBLIC_URL="http://tramites.example", **settings))
 
 
 @pytest.fixture
