@@ -162,7 +162,8 @@ def test_in_a_direct_purchase_a_supplier_not_invited_is_told_why(purchases: Plat
     assert final["data"]["resultado"] == "no presentada: en una compra directa solo cotizan los proveedores invitados"
     assert (case.data["cotizaciones"], case.data["cotizaciones_rechazadas"]) == ([], 1)
     # the quote the supplier sent is in its file; no receipt for a quote the purchase did not take
-    assert [(d.kind, d.title) for d in supplier.documents()] == [("uploaded", "Documento: cotizacion.pdf")]
+    assert [(d.kind, d.title) for d in supplier.documents()] == [
+        ("uploaded", "Cotización firmada (PDF): cotizacion.pdf")]
     assert "solo cotizan los proveedores invitados" in _mail_text(purchases, 1)[1]
 
 

@@ -136,7 +136,8 @@ def test_a_low_risk_event_without_closure_gets_its_permit(ev: Platform) -> None:
     assert case.path()[-3:] == ["emitir_permiso", "aviso_permiso", "fin_otorgado"]
     assert not {"dictaminar_defensa", "dictaminar_transito"} & set(case.path())
     permit = final["data"]["permiso"]
-    assert [d.title for d in case.documents()] == ["Plano: plano.png", "Permiso para evento en espacio público"]
+    assert [d.title for d in case.documents()] == ["Plano o croquis del lugar: plano.png",
+                                                      "Permiso para evento en espacio público"]
     verdict = ev.verify(permit["codigo"])
     assert verdict["verdict"] == "auténtico" and verdict["certificate"]["case_number"] == case.number
     assert case.number.endswith("-EV")

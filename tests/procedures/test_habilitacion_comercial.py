@@ -88,7 +88,9 @@ def test_a_small_shop_is_licensed_without_inspection(platform: Platform) -> None
     assert "inspeccionar" not in case.path() and case.path()[-1] == "fin_habilitado"
     titles = [d.title for d in case.documents()]
     # The applicant's files sent with the start join the file first, as the portal's uploads do.
-    assert titles == ["Dni archivo: dni.pdf", "Plano archivo: plano.png", "Titulo archivo: contrato.pdf",
+    # Titled by the start form's fields, as on the portal.
+    assert titles == ["DNI del titular o representante: dni.pdf", "Plano o croquis del local: plano.png",
+                      "Título de propiedad o contrato de locación: contrato.pdf",
                       "Constancia de inicio de trámite de habilitación comercial",
                       "Licencia de habilitación comercial", "Licencia de habilitación comercial (firmado)"]
     verdict = platform.verify(licence["codigo"])
