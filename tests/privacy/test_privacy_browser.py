@@ -127,6 +127,8 @@ def test_the_auditor_lists_who_read_a_sensitive_field(served: tuple[Flask, str],
     auditor.page.goto(f"{base}/auditoria/lecturas/")
     auditor.page.fill("input[name='expediente']", classified)
     auditor.page.click("main button:has-text('Filtrar')")
+    # The click returns once the filtered page starts to arrive; count its rows once it has loaded.
+    auditor.page.wait_for_url(lambda url: "expediente=" in url, wait_until="load")
     row = auditor.page.locator("main tbody tr")
     assert row.count() == 1
     assert [cell.strip() for cell in row.first.locator("td").all_inner_texts()][1:] == [
