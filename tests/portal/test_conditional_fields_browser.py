@@ -62,7 +62,8 @@ def test_ticking_the_box_shows_the_required_field_and_unticking_hides_it(page: A
     page.locator(STREETS).wait_for(state="detached")
     page.check("#campo-corte__calles")
     page.locator(STREETS).wait_for(state="visible")
-    page.click("button:has-text('Enviar solicitud')")  # required: the form comes back with the error
+    with page.expect_navigation():  # required: the form comes back with the error
+        page.click("button:has-text('Enviar solicitud')")
     assert page.locator("#campo-calles__afectadas--error").is_visible()
     assert errors == []
 

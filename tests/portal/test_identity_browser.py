@@ -64,7 +64,8 @@ def test_citizen_signs_up_verifies_signs_in_and_out(page: Any, served: tuple[Fla
     body = smtp_server.wait_for(1)[0].message.get_body(preferencelist=("plain",)).get_content()
     page.goto(LINK.search(body).group(1))
     visit.check()
-    page.click("text=Activar mi cuenta")
+    with page.expect_navigation():  # both pages have an <h1>: read the new one
+        page.click("text=Activar mi cuenta")
     assert page.locator("h1").inner_text() == "Su cuenta está activa"
     visit.check()
     # Wait for the page the link opens: checked while it loads, it has no <head> for axe yet.
