@@ -75,6 +75,8 @@ from engine.web import request_log
 from engine.web.addresses import bound_numbers
 from engine.web.nul_bytes import refuse_nul_bytes
 from engine.web.pages import ERROR_PAGE
+from engine.web.routing import LazyBuilderRule
+from engine.web.template_cache import COMPILED_TEMPLATES
 from storage.antivirus import ClamdScanner
 from storage.base import Storage
 from storage.uploads import UploadError
@@ -112,6 +114,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(HERE / "portal" / "static"),
     )
     bound_numbers(app)  # before any route: an id beyond the database's integers is a 404, not a 500
+    app.url_rule_class = LazyBuilderRule
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
