@@ -181,8 +181,25 @@ def case(instance_id: str) -> ResponseReturnValue:
     """The test case: its path on the diagram, the form of one of its ready tasks, its clock."""
     found = _case(instance_id)
     tasks = instances.ready_tasks(found)
-    chosen = next((t for t in tasks if t.id == request.args.get("tarea")), tasks[0] if tasks else None)
+    chosen = _chosen(tasks)
     return _case_page(found, tasks, chosen, _form_of(chosen, None))
+
+
+@bp.post("/probar/casos/<instance_id>")
+@roles_required(*ANALYSTS)
+def case_form(instance_id: str) -> ResponseReturnValue:
+    """The shown task's form, re-rendered for an answer that shows or hides fields.
+
+    htmx posts a form's re-render to the page's own address (the task page takes them there), so
+    on this page it comes here; it is handled as the task's own address handles it.
+    """
+    chosen = _chosen(instances.ready_tasks(_case(instance_id)))
+    return complete(instance_id, chosen.id if chosen is not None else "")
+
+
+def _chosen(tasks: list[Task]) -> Task | None:
+    """The ready task the page shows: the one its address names, else the first."""
+    return next((t for t in tasks if t.id == request.args.get("tarea")), tasks[0] if tasks else None)
 
 
 def _case(instance_id: str) -> Instance:

@@ -17,6 +17,7 @@ from engine.studio import drafts
 from engine.uow import unit_of_work
 from engine.workflow.bundles import bundle_from_path
 from tests.deadlines.common import set_holidays
+from tests.fixtures.browser import rerendered
 from tests.fixtures.database import SQLITE_ONLY
 from tests.procedures.conftest import (  # noqa: F401  (fixtures of the served platform)
     PNG_BYTES,
@@ -113,8 +114,12 @@ def test_an_analyst_tries_a_draft_of_evento_and_sees_its_path(platform: Platform
     assert "(solicitante)" in page.inner_text("ul.trial-tasks")
 
     def correct(p: Any) -> None:
+        # an answer that shows fields re-renders the form on this page too (htmx posts to the page's address)
+        rerendered(p, lambda: p.check("#campo-nuevo__corte--1"))
+        assert p.is_visible("#campo-nuevas__calles__afectadas")
+        rerendered(p, lambda: p.check("#campo-nuevo__corte--0"))
+        assert p.locator("#campo-nuevas__calles__afectadas").count() == 0
         p.fill("#campo-respuesta", "Adjunto el plano firmado.")
-        p.check("#campo-nuevo__corte--0")
 
     _play(analyst, "Corregir la solicitud", correct)
     done, current = _path(page)
