@@ -66,6 +66,8 @@ class CaseSummary:
     step: CaseStep
     expected: date | None
     actions: list[Task] = field(default_factory=list)
+    #: The day (in the city) a finished case ended: people read it instead of the expected date.
+    ended: date | None = None
     #: The slips to pay while the case waits at its declared payment step (manifest ``pago``).
     slips: list[payment.Slip] = field(default_factory=list)
 
@@ -138,6 +140,7 @@ def summarize(instance: Instance, now: datetime, timezone: str) -> CaseSummary:
     step = current_step(instance, ready)
     return CaseSummary(instance=instance, status=instance.status, step=step,
                        expected=clock.expected_date(instance, now, timezone),
+                       ended=clock.ended_on(instance, timezone),
                        actions=[t for t in ready if t.for_applicant],
                        slips=payment.slips(instance) if step.kind == "payment" else [])
 

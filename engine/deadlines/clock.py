@@ -78,6 +78,13 @@ def expected_date(instance: Instance, now: datetime, timezone: str) -> date | No
     return calendar.add_business_days(start, days + paused_days(instance.id, calendar, until))
 
 
+def ended_on(instance: Instance, timezone: str) -> date | None:
+    """The day in the city's calendar a finished case ended (completed or terminated); else ``None``."""
+    if instance.status not in FINISHED or instance.completed_at is None:
+        return None
+    return city_calendar(timezone).local_date(instance.completed_at)
+
+
 def paused_days(instance_id: str, calendar: Calendar, now: datetime) -> int:
     """The business days the case's clock stood still so far."""
     total = 0

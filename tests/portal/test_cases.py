@@ -10,7 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.casefile import expediente
+from engine.dates import date_text
 from engine.db import db, utcnow
+from engine.deadlines.holidays import city_calendar
 from engine.identity.accounts import ensure_user
 from engine.models import Instance
 from engine.uow import unit_of_work
@@ -178,7 +180,8 @@ def test_a_dropped_case_says_so_everywhere(started: tuple[Web, ApiClient, str], 
     instance_id = _instance_id(api, number)
     dropped = api.post(f"/api/v1/instances/{instance_id}:terminate", json={"reason": "pedido duplicado"})
     assert dropped.status_code == 200
-    assert "Dado de baja" in web.client.get("/mis-tramites/").get_data(as_text=True)
+    listed = web.client.get("/mis-tramites/").get_data(as_text=True)
+    assert "Dado de baja" in listed and f"Finalizó el {_city_today(identity_app)}" in listed
     assert "El trámite fue dado de baja" in web.client.get("/novedades/").get_data(as_text=True)
 
 
@@ -205,6 +208,17 @@ def test_a_finished_case_names_the_end_it_reached(started: tuple[Web, ApiClient,
     assert code is not None
     tracking = identity_app.test_client().get(f"/seguimiento/{code.group(1)}").get_data(as_text=True)
     assert "Finalizado: Solicitud aprobada" in tracking
+    # when it ended, not when it was expected to
+    today = _city_today(identity_app)
+    for html in (page, tracking):
+        assert f"<dt>Fecha de finalización</dt><dd>{today}</dd>" in html and "Fecha estimada" not in html
+    listed = web.client.get("/mis-tramites/").get_data(as_text=True)
+    assert f"Finalizó el {today}" in listed and "Fecha estimada" not in listed
+
+
+def _city_today(app: Flask) -> str:
+    with app.app_context():
+        return date_text(city_calendar(app.config["TRAMITES"]["TIMEZONE"]).local_date(utcnow()))
 
 
 @pytest.mark.parametrize(("who", "status"), [("mesa", 200), ("auditor", 200), ("analista", 404)])
