@@ -1,6 +1,6 @@
 """What a message asks for besides a procedure: an action Migue can lead to, and which facts.
 
-Read from the plain words (:func:`engine.assistant.text.plain`), so «¿Cómo va mi reclamo?» and
+Read from the plain words (:func:`engine.plain_text.plain`), so «¿Cómo va mi reclamo?» and
 «como va mi reclamo» read the same. Only a few, unambiguous signals: anything else is a question
 for the guide.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.assistant.text import plain
 from engine.casefile import tracking
+from engine.plain_text import plain
 
 #: What part of a procedure a question is about, by the words that ask for it.
 ASPECT_WORDS: dict[str, tuple[str, ...]] = {

@@ -7,11 +7,12 @@ The guide and the question go through the same steps, so «habilitación», «ha
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_SPANISH
+
+from engine.plain_text import plain
 
 #: Words of any question about procedures that say nothing about which one (besides Spanish
 #: connecting words): asking, wanting, the city itself.
@@ -67,13 +68,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 _WORD = re.compile(r"[a-z0-9ñ]+")
 _STOP = frozenset(STOPWORDS_SPANISH) | QUESTION_WORDS
-
-
-def plain(text: str) -> str:
-    """Lower case without accents (keeping ñ): «Habilitación» → «habilitacion»."""
-    text = text.lower().replace("ñ", "\0")
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return folded.replace("\0", "ñ")
 
 
 def words(text: str) -> list[str]:

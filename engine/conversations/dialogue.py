@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.assistant import intents
-from engine.assistant.text import plain
 from engine.intake.reclamos import CATEGORIES
+from engine.plain_text import plain
 
 START, CATEGORY, PLACE, PHOTO, DESCRIPTION, CONTACT, RATING, PERSON = (
     "inicio", "categoria", "lugar", "foto", "descripcion", "contacto", "calificar", "persona")

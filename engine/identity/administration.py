@@ -21,9 +21,10 @@ from engine import audit
 from engine.db import db
 from engine.errors import Conflict, DataInvalid, NotFound
 from engine.identity import sessions
-from engine.identity.accounts import ROLES, Group, User, ensure_group
+from engine.identity.accounts import ROLES, Group, User, ensure_group, group_title
 from engine.identity.signup import normalize_email
 from engine.models import ApiToken
+from engine.plain_text import plain
 
 PER_PAGE = 50
 #: A local user name, as a directory's ``uid``: lower-case letters, digits, dots, hyphens, underscores.
@@ -65,8 +66,10 @@ def account(username: str) -> User:
 
 
 def group_names(extra: Iterable[str] = ()) -> list[str]:
-    """Every group an account may join: the stored ones and ``extra`` (the lanes' groups)."""
-    return sorted(set(db.session.scalars(select(Group.name))) | set(extra))
+    """Every group an account may join: the stored ones and ``extra`` (the lanes' groups), in the
+    order of the names people read for them."""
+    names = set(db.session.scalars(select(Group.name))) | set(extra)
+    return sorted(names, key=lambda name: plain(group_title(name)))
 
 
 def update_account(username: str, *, roles: Iterable[str], groups: Iterable[str], active: bool, actor: User,

@@ -6,6 +6,7 @@ import pytest
 
 from engine.assistant import intents, text
 from engine.assistant.answers import MIN_SCORE, answer
+from engine.plain_text import plain
 from tests.assistant.accuracy import manifest_index
 
 
@@ -22,7 +23,7 @@ def test_question_words_and_connecting_words_are_not_searched() -> None:
 
 
 def test_the_ñ_stays_a_letter_of_its_own() -> None:
-    assert text.plain("Señalización") == "señalizacion"
+    assert plain("Señalización") == "señalizacion"
 
 
 def test_a_synonym_adds_the_guides_words_to_the_question() -> None:

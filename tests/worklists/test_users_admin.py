@@ -9,8 +9,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.db import db
-from engine.identity.accounts import User
+from engine.identity.accounts import User, ensure_group
 from engine.models import AuditEvent
+from engine.plain_text import plain
 from engine.uow import unit_of_work
 from tests.fixtures.engine import make_token
 from tests.fixtures.identity import Web, password_of
@@ -115,3 +116,18 @@ def test_a_tokens_last_use_is_shown(staff: Staffed) -> None:
     unused = re.search(r"<td[^>]*>sin-uso</td>.*?</tr>", html, re.S)
     assert used and unused
     assert "Sin uso" in unused.group(0) and "Sin uso" not in used.group(0)
+
+
+def test_groups_are_offered_by_the_names_people_read_in_their_order(identity_app: Flask) -> None:
+    """The account page lists each group by its title (the directory's «Área de Obras»), not by its
+    id («zz obras»), and sorted as those titles read, on the edit page as on the new-account page."""
+    with identity_app.app_context(), unit_of_work():
+        ensure_group("zz_obras", "Área de Obras")
+        ensure_group("aa_zoonosis", "Zoonosis")
+    admin = _admin(identity_app)
+    for path in ("/administracion/usuarios/mesa", "/administracion/usuarios/nueva"):
+        page = admin.client.get(path).get_data(as_text=True)
+        labels = re.findall(r'name="grupos" value="[^"]*"[^>]*>\s*([^<]+?)\s*</label>', page)
+        assert "Área de Obras" in labels and "Zz obras" not in labels, labels
+        assert labels == sorted(labels, key=plain), labels
+        assert labels.index("Área de Obras") < labels.index("Zoonosis")
