@@ -262,7 +262,8 @@ class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(Json)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the background work, which forgets the old ones (engine/web/idempotency.py).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Document(db.Model):  # type: ignore[name-defined]

@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import audit
 from engine.appointments import outcome, reminders
@@ -29,7 +29,7 @@ from engine.figures import opendata, refresh
 from engine.figures.schedule import OPEN_DATA_PATH
 from engine.forecasts import refresh as forecasts
 from engine.intake import sensors
-from engine.models import Incident, Instance
+from engine.models import IdempotencyRecord, Incident, Instance
 from engine.notices import receipt
 from engine.observability import metrics
 from engine.records import closure
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 UnitOfWork = Callable[[], AbstractContextManager[None]]
 SYSTEM = "sistema"
 INACTIVE = ("suspended", "completed", "terminated")
+#: How long the API's idempotency keys, message ids and the web start forms' tokens are replayed:
+#: a retry comes within minutes or days, and the records would otherwise grow with every request.
+ANSWERS_KEPT = timedelta(days=30)
 
 
 def fire_timer(ctx: EngineContext, instance_id: str) -> Instance:
@@ -111,7 +114,8 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     """Fire due timers and due retries, deliver the outbox's due messages and the kept messages
     a case now waits for, one transaction each, sweep expired kept messages, then prune old sensor
     readings, delete abandoned drafts and release uploads left behind (``DRAFT_RETENTION_DAYS``,
-    ``UPLOAD_RETENTION_DAYS``), sign the audit trail's checkpoint when it is due and,
+    ``UPLOAD_RETENTION_DAYS``) and idempotency records (:data:`ANSWERS_KEPT`), sign the audit
+    trail's checkpoint when it is due and,
     when its schedule says so, sweep the document store of objects nothing references.
 
     :return: how many timers, retries and deliveries ran (pruning is housekeeping, not counted).
@@ -140,6 +144,7 @@ def run_due_work(ctx: PlatformContext, unit_of_work: UnitOfWork) -> int:
     _guarded(unit_of_work, partial(_prune_readings, now, ctx.sensor_retention_days), "sensor readings retention")
     _guarded(unit_of_work, partial(drafts.forget_abandoned_drafts, now, ctx.draft_retention), "abandoned drafts")
     _guarded(unit_of_work, partial(drafts.forget_stale_uploads, now, ctx.upload_retention), "stale uploads")
+    _guarded(unit_of_work, partial(forget_first_answers, now), "idempotency records retention")
     _records_work(ctx, unit_of_work, now)
     _guarded(unit_of_work, partial(forecasts.refresh_when_due, now, ctx.timezone), "forecasts")
     if ctx.checkpoint_audit is not None:
@@ -253,6 +258,13 @@ def _figures_when_due(ctx: PlatformContext, unit_of_work: UnitOfWork) -> None:
     base_url = (ctx.public_url or "").rstrip("/") + OPEN_DATA_PATH
     _guarded(unit_of_work, partial(opendata.publish, now, base_url, config.min_count, config.hex_m,
                                    config.every_minutes), "open data")
+
+
+def forget_first_answers(now: datetime, kept: timedelta = ANSWERS_KEPT) -> int:
+    """Forget the first answers replayed to repeated requests (idempotency records) older than
+    ``kept`` (flushes); a repeat after that is a new request. :return: how many went."""
+    result = db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - kept))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _prune_readings(now: datetime, days: int) -> None:

@@ -1,7 +1,8 @@
 """Replays of the same request answer with the first answer; a changed body is a conflict.
 
 The API's starts and messages (an ``Idempotency-Key``, a ``message_id``), the webhooks and the
-web forms that start a case (a token rendered in the form) share it.
+web forms that start a case (a token rendered in the form) share it. An answer is replayed for
+30 days: the background work forgets older ones (``engine/background/jobs.py``).
 """
 
 from __future__ import annotations
@@ -55,3 +56,4 @@ def once(scope: str, key: str, body: Any, produce: Callable[[], tuple[int, dict[
         # A concurrent request with the same key won; this one must not take effect.
         raise Conflict("Otra solicitud con la misma clave de idempotencia está en curso.") from e
     return status, response, False
+

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
+from engine.background.jobs import run_due_work
+from engine.db import db, utcnow
+from engine.models import IdempotencyRecord
+from engine.uow import unit_of_work
+from tests.engine.test_constructs_common import with_clock
 from tests.fixtures.engine import ApiClient
 
 
@@ -103,6 +111,26 @@ def test_idempotency_key_replays_the_first_start_and_refuses_a_changed_body(api:
     assert changed.status_code == 409
     listed = api.get("/api/v1/instances?process=tramite_simple").get_json()
     assert listed["total"] == 1
+
+
+def test_a_first_answer_is_replayed_for_30_days_then_forgotten(api: ApiClient) -> None:
+    """The background work forgets idempotency records after 30 days: until then a repeat answers the
+    first answer, after it the same key is a new request (the records no longer grow for ever)."""
+    assert api.deploy("simple").status_code == 201
+    headers = {"Idempotency-Key": "pedido-43"}
+    first = api.start("tramite_simple", {"a": 1}, headers=headers)
+    assert first.status_code == 201
+    clock = with_clock(api.app)
+    clock.now = utcnow() + timedelta(days=29)
+    with api.app.app_context():
+        run_due_work(api.app.extensions["tramites"].engine_context(), unit_of_work)
+    assert api.start("tramite_simple", {"a": 1}, headers=headers).get_json() == first.get_json()
+    clock.now = utcnow() + timedelta(days=31)
+    with api.app.app_context():
+        run_due_work(api.app.extensions["tramites"].engine_context(), unit_of_work)
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    again = api.start("tramite_simple", {"a": 1}, headers=headers)
+    assert again.status_code == 201 and again.get_json()["id"] != first.get_json()["id"]
 
 
 def test_lists_are_paginated_and_filtered(api: ApiClient) -> None:
