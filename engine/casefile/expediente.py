@@ -71,7 +71,8 @@ def file_title(pointer: str, name: str, titles: Mapping[str, str] | None = None)
 
 
 def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection[str] = (),
-                 schema: Mapping[str, Any] | None = None) -> list[NewDocument]:
+                 schema: Mapping[str, Any] | None = None, max_case_bytes: int | None = None,
+                 used_bytes: int = 0) -> list[NewDocument]:
     """The documents that the file references in ``data`` name, checked against the store.
 
     For data that arrives without a form's upload (the REST API): each reference must name an
@@ -82,23 +83,35 @@ def stored_files(data: Any, store: DocumentStore, *, kind: str, skip: Collection
     :param kind: ``uploaded`` (titled by field, as a start form's files) or ``attached`` (titled
         by name, as a task form's).
     :param schema: the form the data fills, whose field titles name ``uploaded`` files.
-    :raises DataInvalid: with the pointer of every reference the store does not hold as written.
+    :param max_case_bytes: what the case's documents may add up to (``MAX_CASE_MB``), of which
+        ``used_bytes`` are taken: a file beyond it is refused, as a person's upload would be.
+    :raises DataInvalid: with the pointer of every reference the store does not hold as written,
+        and of every file that does not fit in the case.
     """
     found: list[NewDocument] = []
     errors = []
+    taken = used_bytes
     titles = {path: info.title for path, info in catalogue(schema).items()} if schema else None
     for pointer, ref in file_refs(data):
         key = ref.get("key")
         if not is_file_ref(ref) or key != ref["sha256"] or not store.exists(key) or store.stat(key).size != ref["size"]:
             errors.append({"pointer": pointer, "message": "El archivo no está guardado en la plataforma tal como "
                                                           "lo describe la referencia; súbalo de nuevo."})
+        elif key not in skip and max_case_bytes is not None and taken + ref["size"] > max_case_bytes:
+            errors.append({"pointer": pointer, "message": "El archivo no entra en el expediente: sus documentos "
+                                                          f"pueden sumar hasta {_megabytes(max_case_bytes)}."})
         elif key not in skip:
+            taken += ref["size"]
             title = file_title(pointer, ref["name"], titles) if kind == "uploaded" else ref["name"]
             found.append(NewDocument(kind=kind, title=title, filename=ref["name"], content_type=ref["content_type"],
                                      size=ref["size"], sha256=ref["sha256"], storage_key=key))
     if errors:
         raise DataInvalid("Hay archivos que no están guardados en la plataforma.", errors=errors)
     return found
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
 
 
 def carry_documents(sender: Instance, target_id: str, payload: Any, actor: str) -> list[Document]:

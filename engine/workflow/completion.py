@@ -43,7 +43,8 @@ class Submission:
     the fields the person saw; ``attached`` are files received with the submission itself;
     ``earlier`` names where the files the data refers to were uploaded before; ``stored``, for
     data that comes with no upload of its own (the REST API), is the store whose objects the
-    data's file references name (each joins the case file unless the case has it already).
+    data's file references name (each joins the case file unless the case has it already), and
+    ``max_case_bytes`` what the case's documents may add up to with them (``MAX_CASE_MB``).
     """
 
     data: Any
@@ -51,6 +52,7 @@ class Submission:
     attached: tuple[NewDocument, ...] = ()
     earlier: EarlierUploads | None = None
     stored: DocumentStore | None = None
+    max_case_bytes: int | None = None
 
 
 @dataclass
@@ -111,7 +113,9 @@ def _review(task: Task, submission: Submission) -> _Review:
     if submission.stored is not None and next(expediente.file_refs(submission.data), None) is not None:
         on_file = {document.storage_key for document in expediente.documents(task.instance_id)}
         try:
-            stored = expediente.stored_files(submission.data, submission.stored, kind="attached", skip=on_file)
+            stored = expediente.stored_files(submission.data, submission.stored, kind="attached", skip=on_file,
+                                             max_case_bytes=submission.max_case_bytes,
+                                             used_bytes=drafts.case_bytes(task.instance_id))
         except DataInvalid as e:
             for pointer, messages in field_errors(e).items():
                 errors.setdefault(pointer, []).extend(messages)

@@ -12,7 +12,7 @@ from flask import Flask
 
 from storage.uploads import receive
 from tests.fixtures.engine import ApiClient, make_token
-from tests.fixtures.identity import Web, password_of
+from tests.fixtures.identity import Web, password_of, with_role_users
 from tests.portal.helpers import BUNDLE as PORTAL_BUNDLE
 from tests.portal.helpers import KEY as PORTAL_KEY
 from tests.portal.helpers import PDF, start_case
@@ -161,3 +161,32 @@ def test_a_file_the_platform_would_not_take_from_a_person_is_refused_over_the_ap
     reader = api_with(app, "read", name="lector")
     assert reader.post("/api/v1/files", data={"file": (io.BytesIO(PDF), "a.pdf")},
                        content_type="multipart/form-data").status_code == 403
+
+
+def test_files_sent_over_the_api_count_against_what_a_case_may_hold(secure_app: Any) -> None:
+    """``MAX_CASE_MB`` bounds a case's documents however they come: a start or a completion whose
+    files would take the case past it is refused at the file that does not fit, and files nothing."""
+    app = with_role_users(secure_app(MAX_CASE_MB=1))
+    staff = staffed(app)
+    big = _stored(app, "plano.png", PNG + b"\x00" * 700 * 1024)
+    other = _stored(app, "anexo.png", PNG + b"\x01" * 700 * 1024)
+    started = staff.api.start(REVISION_KEY, {"solicitante": "Ana"}).get_json()
+    task = staff.api.ready_task(started["id"], "revisar")
+    refused = staff.api.complete(task["id"], {"completo": True, "informe": big, "anexo": other})
+    assert refused.status_code == 422, refused.get_json()
+    [error] = refused.get_json()["errors"]
+    assert error["pointer"] in {"/anexo", "/informe"} and "hasta 1 MB" in error["message"]  # the one past it
+    assert _documents(staff.api, started["id"]) == []
+    done = staff.api.complete(task["id"], {"completo": False, "informe": big})
+    assert done.status_code == 200, done.get_json()
+    correction = staff.api.ready_task(started["id"], "corregir")
+    full = staff.api.complete(correction["id"], {"respuesta": "Va el anexo", "anexo": other})
+    assert full.status_code == 422 and full.get_json()["errors"][0]["pointer"] == "/anexo"
+    assert [d["filename"] for d in _documents(staff.api, started["id"])] == ["plano.png"]
+
+    assert staff.api.deploy(PORTAL_BUNDLE).status_code == 201
+    too_much = staff.api.start(PORTAL_KEY, {"nombre": "Ana Pérez", "motivo": "Permiso", "constancia": big,
+                                            "anexo": other})
+    assert too_much.status_code == 422, too_much.get_json()
+    assert [e["pointer"] for e in too_much.get_json()["errors"]] in (["/anexo"], ["/constancia"])
+    assert staff.api.get(f"/api/v1/instances?process={PORTAL_KEY}").get_json()["total"] == 0

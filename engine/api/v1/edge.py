@@ -52,6 +52,11 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SafeJsonParser()
 
 
+def max_case_bytes() -> int:
+    """What a case's documents may add up to (``MAX_CASE_MB``), files sent over the API included."""
+    return int(runtime().settings["MAX_CASE_MB"]) * 1024 * 1024
+
+
 def paginate(query: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
     """A page of a plain filtered query (no DISTINCT, no GROUP BY) and the count of all its rows.
 

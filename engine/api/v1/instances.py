@@ -10,7 +10,7 @@ from sqlalchemy.orm import defer
 
 from engine.api.auth import current_actor, requires
 from engine.api.v1 import next_tasks
-from engine.api.v1.edge import Blueprint, WithExtra, page_body, paginate, runtime, transaction
+from engine.api.v1.edge import Blueprint, WithExtra, max_case_bytes, page_body, paginate, runtime, transaction
 from engine.api.v1.schemas import (
     EventPageSchema,
     InstanceDetailSchema,
@@ -57,7 +57,8 @@ def start(args: dict[str, Any], key: str) -> Any:
                     return
                 # Titled by the start form's fields, as the same files handed in on the portal are.
                 for new in expediente.stored_files(args["data"], runtime().documents.store, kind="uploaded",
-                                                   schema=forms_io.start_form(case.deployment)[0]):
+                                                   schema=forms_io.start_form(case.deployment)[0],
+                                                   max_case_bytes=max_case_bytes()):
                     expediente.add_document(case.id, new, actor)
 
             with instances.tasks_made_ready() as made_ready:

@@ -10,7 +10,16 @@ from sqlalchemy.orm import joinedload
 
 from engine.api.auth import current_actor, requires
 from engine.api.v1 import next_tasks
-from engine.api.v1.edge import Blueprint, Snapshot, WithExtra, page_body, paginate, runtime, transaction
+from engine.api.v1.edge import (
+    Blueprint,
+    Snapshot,
+    WithExtra,
+    max_case_bytes,
+    page_body,
+    paginate,
+    runtime,
+    transaction,
+)
 from engine.api.v1.schemas import (
     AssignArgs,
     CompleteArgs,
@@ -104,7 +113,8 @@ def complete(args: dict[str, Any], task_id: str) -> Any:
     The answer lists in ``next_tasks`` the tasks the completion made ready that the caller may see.
     Each file reference in the data joins the case file, as a file uploaded with the staff's task form.
     """
-    submission = completion.Submission(args["data"], stored=runtime().documents.store)
+    submission = completion.Submission(args["data"], stored=runtime().documents.store,
+                                       max_case_bytes=max_case_bytes())
     with transaction() as ctx:  # the answer is taken before the commit: no reading back after it
         with instances.tasks_made_ready() as made_ready:
             task = completion.complete_task(ctx, task_id, submission, _service_actor())
