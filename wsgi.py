@@ -19,10 +19,11 @@ from typing import Any
 
 import click
 import requests
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, request
 from flask.cli import FlaskGroup
 from flask_babel import Babel
 from sqlalchemy import select
+from werkzeug.exceptions import default_exceptions
 
 import connectors.probes
 import engine.api.health
@@ -489,7 +490,8 @@ def mount_ogc(app: Flask) -> None:
     a worker never pays for it. pygeoapi's own WSGI app answers inside our view, so the
     platform's headers and sessions apply to its pages as to ours.
     """
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    # Read-only collections: pygeoapi answered a POST of items with a 500 (its view returned nothing).
+    methods = ["GET", "HEAD", "OPTIONS"]
     app.add_url_rule(f"{OGC_PATH}/", "ogc", _serve_ogc, methods=methods)
     app.add_url_rule(f"{OGC_PATH}/<path:path>", "ogc", _serve_ogc, methods=methods)
 
@@ -501,7 +503,13 @@ def _write_ogc_config(settings: Mapping[str, Any]) -> tuple[Path, Path]:
 def _serve_ogc(path: str = "") -> Response:
     environ = {**request.environ, "SCRIPT_NAME": request.script_root + OGC_PATH,
                "PATH_INFO": request.path[len(OGC_PATH):]}
-    return Response.from_app(_pygeoapi_app(current_app.config.get("TRAMITES") or {}), environ)
+    response = Response.from_app(_pygeoapi_app(current_app.config.get("TRAMITES") or {}), environ)
+    if response.status_code >= 400 and response.mimetype == "text/html" and response.status_code in default_exceptions:
+        # pygeoapi's error pages are in English: a person reads the platform's own, in Spanish.
+        # A GIS client asks for JSON and keeps pygeoapi's problem as it is.
+        response.close()
+        abort(response.status_code)
+    return response
 
 
 def _pygeoapi_app(settings: Mapping[str, Any]) -> Flask:
