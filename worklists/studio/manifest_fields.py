@@ -1,7 +1,8 @@
 """The procedure's catalogue data (its manifest) as form fields a non-programmer fills in.
 
-The fields write the keys the guide reads; every other key of the manifest (``pago``,
-``resumen``, ``iniciado_por``…) is kept as it was, and the whole YAML stays editable below them.
+The fields write the keys the guide reads (``resumen``'s lists for the citizen are
+:mod:`worklists.studio.summary_fields`'); every other key of the manifest (``pago``,
+``iniciado_por``…) is kept as it was, and the whole YAML stays editable below them.
 """
 
 from __future__ import annotations

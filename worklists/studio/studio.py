@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from engine.db import db
@@ -25,7 +26,7 @@ from engine.workflow import deployments
 from engine.workflow.bundles import MANIFEST, bundle_from_files
 from engine.workflow.testcases import real_instances
 from worklists import web
-from worklists.studio import manifest_fields
+from worklists.studio import manifest_fields, summary_fields
 
 bp = Blueprint("studio", __name__, url_prefix="/estudio", template_folder="../templates")
 web.install_errors(bp)
@@ -137,15 +138,24 @@ def draft(draft_id: int) -> ResponseReturnValue:
     """The draft's catalogue data (its manifest, as fields and as YAML) and its files."""
     found = drafts.get(draft_id)
     text = _manifest_text(found)
-    return _draft_page(found, text, manifest_fields.values_of(_parsed(text) or {}))
+    manifest = _parsed(text) or {}
+    return _draft_page(found, text, manifest_fields.values_of(manifest), _summary(found, manifest))
 
 
-def _draft_page(found: StudioDraft, text: str, fields: dict[str, Any], problems: dict[str, str] | None = None,
-                error: str | None = None, status: int = 200) -> ResponseReturnValue:
+def _summary(found: StudioDraft, manifest: dict[str, Any],
+             posted: MultiDict[str, str] | None = None) -> summary_fields.SummaryPart:
+    """The «resumen» check boxes: the manifest's choice, or the one just ``posted`` when refused."""
+    return summary_fields.part_of(manifest, summary_fields.choices_of(drafts.files_of(found), manifest), posted)
+
+
+def _draft_page(found: StudioDraft, text: str, fields: dict[str, Any], summary: summary_fields.SummaryPart,
+                problems: dict[str, str] | None = None, error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
     schemas = sorted(f.name for f in found.files if drafts.kind_of(f.name) == "schema")
     ui_schemas = sorted(f.name for f in found.files if drafts.kind_of(f.name) == "uischema")
     return render_template("worklists/studio/draft.html", draft=found, manifest=text, fields=fields,
-                           problems=problems or {}, error=error, schemas=schemas, ui_schemas=ui_schemas,
+                           summary=summary, problems=problems or {}, error=error, schemas=schemas,
+                           ui_schemas=ui_schemas,
                            files=[(f.name, drafts.kind_of(f.name), len(f.content)) for f in found.files],
                            section="inicio"), status
 
@@ -171,12 +181,9 @@ def save_manifest(draft_id: int) -> ResponseReturnValue:
     when the platform could not read it."""
     found = drafts.get(draft_id)
     if request.form.get("paso") == "campos":
-        current = _parsed(_manifest_text(found)) or {"key": found.key}
-        manifest, problems = manifest_fields.merged(current, request.form)
-        if problems:
-            return _draft_page(found, _manifest_text(found), dict(request.form, guia=request.form.get("guia") == "1"),
-                               problems=problems, status=400)
-        text = manifest_fields.text_of(manifest)
+        text, refused = _from_fields(found)
+        if refused is not None:
+            return refused
     else:
         text = request.form.get("manifiesto", "")
     try:
@@ -184,10 +191,25 @@ def save_manifest(draft_id: int) -> ResponseReturnValue:
             drafts.put_file(drafts.get(draft_id), MANIFEST, text.encode(), web.user().username, ctx.now())
     except DataInvalid as error:
         again = drafts.get(draft_id)
-        return _draft_page(again, text, manifest_fields.values_of(_parsed(_manifest_text(again)) or {}),
+        manifest = _parsed(_manifest_text(again)) or {}
+        return _draft_page(again, text, manifest_fields.values_of(manifest), _summary(again, manifest),
                            error=error.message, status=400)
     flash(_("Se guardaron los datos del trámite."), "ok")
     return redirect(url_for("studio.draft", draft_id=draft_id))
+
+
+def _from_fields(found: StudioDraft) -> tuple[str, ResponseReturnValue | None]:
+    """The manifest the fields make, as YAML; or the page shown again with the problems."""
+    current = _parsed(_manifest_text(found)) or {"key": found.key}
+    forms = summary_fields.choices_of(drafts.files_of(found), current)
+    manifest, problems = manifest_fields.merged(current, request.form)
+    manifest, more = summary_fields.merged(manifest, request.form, forms)
+    problems.update(more)
+    if problems:
+        shown = dict(request.form, guia=request.form.get("guia") == "1")
+        return "", _draft_page(found, _manifest_text(found), shown,
+                               summary_fields.part_of(current, forms, request.form), problems=problems, status=400)
+    return manifest_fields.text_of(manifest), None
 
 
 @bp.post("/borradores/<int:draft_id>/descartar")
