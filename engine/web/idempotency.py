@@ -56,4 +56,3 @@ def once(scope: str, key: str, body: Any, produce: Callable[[], tuple[int, dict[
         # A concurrent request with the same key won; this one must not take effect.
         raise Conflict("Otra solicitud con la misma clave de idempotencia está en curso.") from e
     return status, response, False
-
