@@ -12,6 +12,7 @@ TABLE: dict[str, frozenset[str]] = {
     "trial.start": ANALYSTS,
     "trial.delete_all": ANALYSTS,
     "trial.case": ANALYSTS,
+    "trial.case_form": ANALYSTS,
     "trial.complete": ANALYSTS,
     "trial.advance": ANALYSTS,
     "trial.delete": ANALYSTS,
