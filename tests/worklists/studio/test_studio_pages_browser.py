@@ -31,11 +31,7 @@ def test_an_analyst_lands_on_the_studio_and_fills_a_new_procedures_data(
     try:
         page = context.new_page()
         visit = Visit(page, server.url)
-        page.goto(server.url + "/ingresar")
-        page.fill("input[name=usuario]", "analista")
-        page.fill("input[name=contrasena]", password_of("analista"))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        visit.sign_in("analista", password_of("analista"))
         assert page.url == server.url + "/estudio/"
         assert page.get_by_role("heading", name="Estudio de trámites").is_visible()
         visit.check()
@@ -96,11 +92,7 @@ def test_a_drafts_page_with_long_file_names_fits_a_phone(staff: Staffed, live_se
     context = browser.new_context(locale="es-AR", viewport={"width": 390, "height": 900})
     try:
         page = context.new_page()
-        page.goto(server.url + "/ingresar")
-        page.fill("input[name=usuario]", "analista")
-        page.fill("input[name=contrasena]", password_of("analista"))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        Visit(page, server.url).sign_in("analista", password_of("analista"))
         page.goto(f"{server.url}/estudio/borradores/{draft_id}/tramite")
         assert "habilitacion_comercial.bpmn" in page.inner_text("main")
         assert _fits(page)

@@ -31,11 +31,7 @@ def test_the_answer_for_the_citizen_is_ticked_on_a_phone(identity_app: Flask, li
     try:
         page = context.new_page()
         visit = Visit(page, server.url)
-        page.goto(server.url + "/ingresar")
-        page.fill("input[name=usuario]", "analista")
-        page.fill("input[name=contrasena]", password_of("analista"))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        visit.sign_in("analista", password_of("analista"))
         page.goto(f"{server.url}/estudio/borradores/{draft_id}/tramite")
         answer = page.get_by_role("group", name="Respuesta al vecino")
         assert answer.get_attribute("id") == "resumen_seguimiento"

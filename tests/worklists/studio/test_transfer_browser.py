@@ -35,11 +35,7 @@ def test_an_analyst_imports_a_spiffarena_model_and_exports_the_draft(
     try:
         page = context.new_page()
         visit = Visit(page, server.url)
-        page.goto(server.url + "/ingresar")
-        page.fill("input[name=usuario]", "analista")
-        page.fill("input[name=contrasena]", password_of("analista"))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
+        visit.sign_in("analista", password_of("analista"))
         with page.expect_navigation():
             page.get_by_role("link", name="Importar", exact=True).click()
         assert page.get_by_role("heading", name="Importar y exportar").is_visible()
