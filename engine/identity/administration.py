@@ -68,7 +68,9 @@ def account(username: str) -> User:
 def group_names(extra: Iterable[str] = ()) -> list[str]:
     """Every group an account may join: the stored ones and ``extra`` (the lanes' groups), in the
     order of the names people read for them."""
-    names = set(db.session.scalars(select(Group.name))) | set(extra)
+    # The rows are kept while sorting: group_title then finds each in the session, without a query.
+    stored = list(db.session.scalars(select(Group)))
+    names = {group.name for group in stored} | set(extra)
     return sorted(names, key=lambda name: plain(group_title(name)))
 
 
